@@ -1,0 +1,186 @@
+"""``gnbv``: the command line of the poverty-reduction data warehouse.
+
+Every command prints what it did in one line per item and exits non-zero when something
+needs a person's attention; none prints a traceback for a problem a user can fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+PERIOD_HELP = "Reporting month as YYYY-MM (the month whose 12th is the district deadline)."
+
+
+def _period(value: str) -> dt.date:
+    try:
+        year, month = value.split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2024-03") from None
+
+
+def _received_at(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    from ingest.intake import LOCAL_TZ
+
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO-8601 time, e.g. 2024-03-11T09:30") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="gnbv-warehouse")
+def main() -> None:
+    """Data warehouse of the Sustainable Poverty Reduction program (CTMTQG GNBV).
+
+    Districts send a monthly disbursement report (Biểu 05) by the 12th; the province
+    consolidates it by the 15th. This tool takes in the reports, keeps them exactly
+    (whole VND, lineage to the cell) in PostgreSQL, and builds the warehouse on top.
+
+    The warehouse is GNBV_DATABASE_URL when set, else a PostgreSQL embedded in the
+    project (.gnbv/warehouse), started on first use.
+    """
+
+
+# --- warehouse ---------------------------------------------------------------------------
+
+
+@main.group()
+def warehouse() -> None:
+    """Start, stop and inspect the embedded PostgreSQL warehouse."""
+
+
+@warehouse.command("start")
+def warehouse_start() -> None:
+    """Start the embedded warehouse (if not running), apply migrations, print its URL."""
+    from gnbv import db, warehouse as wh
+
+    url = wh.start()
+    with db.connect() as conn:
+        conn.execute("select 1")
+    click.echo(url)
+
+
+@warehouse.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse."""
+    from gnbv import warehouse as wh
+
+    click.echo("stopped" if wh.stop() else "not running")
+
+
+@warehouse.command("url")
+def warehouse_url() -> None:
+    """Print the URL of the warehouse in force (GNBV_DATABASE_URL or the embedded one)."""
+    from gnbv import settings
+
+    click.echo(settings.database_url())
+
+
+@warehouse.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def warehouse_status(as_json: bool) -> None:
+    """Show whether the embedded warehouse runs, where its data and log are."""
+    from gnbv import warehouse as wh
+
+    status = wh.status()
+    if as_json:
+        click.echo(json.dumps(status.to_dict(), indent=2))
+        return
+    for key, value in status.to_dict().items():
+        click.echo(f"{key:14} {value}")
+
+
+# --- intake ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--received-at", help="When the files were received (ISO-8601; default: now, Asia/Ho_Chi_Minh).")
+@click.option("--province", help="Province code (e.g. 04) to tell apart units with the same name.")
+def ingest(paths: tuple[Path, ...], received_at: str | None, province: str | None) -> None:
+    """Take in district submissions (.xlsx / .xls / .ods / .csv files or folders).
+
+    Each file is read, checked and loaded on its own, in one transaction: wholly in or wholly
+    out. One line per file says accepted / rejected (with the reasons and cells) / duplicate.
+    Exits 1 when any file was rejected.
+    """
+    from gnbv import db
+    from ingest.intake import ingest_paths
+
+    when = _received_at(received_at)
+    with db.connect() as conn:
+        results = ingest_paths(conn, paths, received_at=when, province_hint=province, on_result=lambda r: click.echo(r.summary()))
+    if not results:
+        click.echo("no submission files found (.xlsx, .xls, .ods, .csv)")
+    accepted = sum(r.status == "accepted" for r in results)
+    rejected = [r for r in results if not r.ok]
+    click.echo(f"{len(results)} file(s): {accepted} accepted, {len(rejected)} rejected, {len(results) - accepted - len(rejected)} unchanged")
+    sys.exit(1 if rejected else 0)
+
+
+@main.command()
+@click.option("--unit", "unit_code", required=True, help="District code, e.g. 043 (huyện Bảo Lạc).")
+@click.option("--period", required=True, help=PERIOD_HELP)
+@click.option("--out", "out_dir", default=".", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+def template(unit_code: str, period: str, out_dir: Path) -> None:
+    """Write the blank Biểu 05 workbook a district fills in, pre-filled with its unit and period."""
+    from ingest.template import write_template
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = write_template(unit_code, _period(period), out_dir)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(path)
+
+
+@main.command()
+@click.option("--province", default="04", show_default=True, help="Province code.")
+@click.option("--period", required=True, help=PERIOD_HELP)
+@click.option("--out", "out_dir", default="out/samples", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same files).")
+def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
+    """Generate SYNTHETIC sample submissions for every district of a province and month."""
+    from ingest.samples import write_sample_inbox
+
+    for file in write_sample_inbox(province, _period(period), out_dir, seed=seed):
+        click.echo(f"{file.path}  ({file.variation})")
+
+
+@main.command()
+@click.option("--province", default="04", show_default=True, help="Province code of the sample month.")
+@click.option("--period", default="2024-03", show_default=True, help=PERIOD_HELP)
+@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+def demo(province: str, period: str, out_dir: Path) -> None:
+    """Run a monthly cycle on SYNTHETIC sample data, end to end.
+
+    Generates the previous and the given month's sample submissions for every district of
+    the province, takes them in (the previous month first, so the cumulative checks bite),
+    and prints what landed.
+    """
+    from gnbv.demo import run_demo
+
+    sys.exit(run_demo(province, _period(period), out_dir, echo=click.echo))
+
+
+def run() -> None:
+    """Entry point with user-facing errors instead of tracebacks."""
+    from gnbv.errors import user_facing_error
+
+    try:
+        main(standalone_mode=True)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence before a user sees a traceback
+        message = user_facing_error(exc)
+        if message is None:
+            raise
+        click.echo(f"error: {message}", err=True)
+        sys.exit(2)

@@ -1,0 +1,295 @@
+"""The project's reference data, read from the dbt seeds so there is one source of truth.
+
+Administrative units, QĐ 90 components and their label aliases, funding sources, outcome
+indicators, lead agencies, reporting calendars and the plans' real figures all live as CSV
+files in ``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code
+(intake, templates, sample data) reads the same files through this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    unit_code: str
+    unit_name: str
+    unit_type: str
+    unit_level: str
+    parent_unit_code: str | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Component:
+    component_code: str
+    project_code: str
+    component_level: str
+    is_leaf: bool
+    name_vi: str
+    name_en: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class ComponentAlias:
+    component_code: str
+    alias: str
+    unit_code: str | None
+    valid_from_year: int | None
+    valid_to_year: int | None
+
+    def applies_to(self, unit_code: str | None, year: int | None) -> bool:
+        if self.unit_code and self.unit_code != unit_code:
+            return False
+        if year is None:
+            return self.valid_from_year is None and self.valid_to_year is None
+        if self.valid_from_year and year < self.valid_from_year:
+            return False
+        return not (self.valid_to_year and year > self.valid_to_year)
+
+
+@dataclass(frozen=True)
+class FundingSource:
+    funding_source_code: str
+    budget_level: str
+    capital_type: str | None
+    rollup_code: str | None
+    name_vi: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_code: str
+    name_vi: str
+    name_en: str
+    unit_vi: str
+    dimension: str
+    value_kind: str
+    sort_order: int
+
+
+@dataclass(frozen=True)
+class Calendar:
+    province_code: str
+    unit_code: str | None
+    year: int
+    report_kind: str
+    frequency: str
+    district_due_day: int | None
+    province_due_day: int | None
+    due_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class PlanFigure:
+    source: str
+    province_code: str
+    unit_code: str
+    plan_year: int
+    figure_kind: str
+    capital_year: int | None
+    component_code: str | None
+    funding_source_code: str | None
+    amount_vnd: Decimal
+    is_leaf: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    units: tuple[AdminUnit, ...]
+    unit_aliases: tuple[tuple[str, str], ...]
+    components: dict[str, Component]
+    component_aliases: tuple[ComponentAlias, ...]
+    funding_sources: dict[str, FundingSource]
+    indicators: dict[str, Indicator]
+    indicator_aliases: tuple[tuple[str, str], ...]
+    calendars: tuple[Calendar, ...]
+    plan_figures: tuple[PlanFigure, ...]
+    lead_agencies: dict[tuple[str, str], str]
+
+    def unit(self, unit_code: str, on: dt.date) -> AdminUnit | None:
+        """The unit with this code as it was on a day (codes are reused after reforms)."""
+        for unit in self.units:
+            if unit.unit_code == unit_code and unit.valid_on(on):
+                return unit
+        return None
+
+    def units_on(self, on: dt.date, level: str | None = None) -> list[AdminUnit]:
+        return [u for u in self.units if u.valid_on(on) and (level is None or u.unit_level == level)]
+
+    def districts_of(self, province_code: str, on: dt.date) -> list[AdminUnit]:
+        return sorted(
+            (
+                u
+                for u in self.units
+                if u.parent_unit_code == province_code and u.unit_level == "district" and u.valid_on(on)
+            ),
+            key=lambda u: u.unit_code,
+        )
+
+    def province_of(self, unit_code: str, on: dt.date) -> str | None:
+        unit = self.unit(unit_code, on)
+        if unit is None:
+            return None
+        return unit.unit_code if unit.unit_level == "province" else unit.parent_unit_code
+
+    def leaf_components(self) -> list[Component]:
+        return sorted((c for c in self.components.values() if c.is_leaf), key=lambda c: c.sort_order)
+
+    def monthly_calendar(self, province_code: str, year: int) -> Calendar | None:
+        for calendar in self.calendars:
+            if (
+                calendar.province_code == province_code
+                and calendar.year == year
+                and calendar.frequency == "monthly"
+                and not calendar.unit_code
+            ):
+                return calendar
+        return None
+
+    def plan_for(self, unit_code: str, plan_year: int) -> list[PlanFigure]:
+        """Leaf plan figures (component × funding source × vintage) the seeds give for a unit."""
+        return [
+            f
+            for f in self.plan_figures
+            if f.unit_code == unit_code and f.plan_year == plan_year and f.figure_kind == "plan" and f.is_leaf
+        ]
+
+
+def _rows(name: str, seeds_dir: Path) -> list[dict[str, str]]:
+    with (seeds_dir / name).open(encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _date(text: str) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _int(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _bool(text: str) -> bool:
+    return text.lower() in {"true", "1", "yes", "t"}
+
+
+@functools.cache
+def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
+    """Read every reference seed once per process."""
+    units = tuple(
+        AdminUnit(
+            unit_code=r["unit_code"],
+            unit_name=r["unit_name"],
+            unit_type=r["unit_type"],
+            unit_level=r["unit_level"],
+            parent_unit_code=r["parent_unit_code"] or None,
+            valid_from=_date(r["valid_from"]) or dt.date(2021, 1, 1),
+            valid_to=_date(r["valid_to"]),
+        )
+        for name in ("ref_admin_units.csv",)
+        for r in _rows(name, seeds_dir)
+    )
+    components = {
+        r["component_code"]: Component(
+            component_code=r["component_code"],
+            project_code=r["project_code"],
+            component_level=r["component_level"],
+            is_leaf=_bool(r["is_leaf"]),
+            name_vi=r["name_vi"],
+            name_en=r["name_en"],
+            sort_order=int(r["sort_order"]),
+        )
+        for r in _rows("ref_components.csv", seeds_dir)
+    }
+    component_aliases = tuple(
+        ComponentAlias(
+            component_code=r["component_code"],
+            alias=r["alias"],
+            unit_code=r["unit_code"] or None,
+            valid_from_year=_int(r["valid_from_year"]),
+            valid_to_year=_int(r["valid_to_year"]),
+        )
+        for r in _rows("ref_component_aliases.csv", seeds_dir)
+    )
+    funding_sources = {
+        r["funding_source_code"]: FundingSource(
+            funding_source_code=r["funding_source_code"],
+            budget_level=r["budget_level"],
+            capital_type=r["capital_type"] or None,
+            rollup_code=r["rollup_code"] or None,
+            name_vi=r["name_vi"],
+            sort_order=int(r["sort_order"]),
+        )
+        for r in _rows("ref_funding_sources.csv", seeds_dir)
+    }
+    indicators = {
+        r["indicator_code"]: Indicator(
+            indicator_code=r["indicator_code"],
+            name_vi=r["name_vi"],
+            name_en=r["name_en"],
+            unit_vi=r["unit_vi"],
+            dimension=r["dimension"],
+            value_kind=r["value_kind"],
+            sort_order=int(r["sort_order"]),
+        )
+        for r in _rows("ref_indicators.csv", seeds_dir)
+    }
+    calendars = tuple(
+        Calendar(
+            province_code=r["province_code"],
+            unit_code=r["unit_code"] or None,
+            year=int(r["year"]),
+            report_kind=r["report_kind"],
+            frequency=r["frequency"],
+            district_due_day=_int(r["district_due_day"]),
+            province_due_day=_int(r["province_due_day"]),
+            due_date=_date(r["due_date"]),
+        )
+        for r in _rows("ref_reporting_calendars.csv", seeds_dir)
+    )
+    plan_figures = tuple(
+        PlanFigure(
+            source=r["source"],
+            province_code=r["province_code"],
+            unit_code=r["unit_code"],
+            plan_year=int(r["plan_year"]),
+            figure_kind=r["figure_kind"],
+            capital_year=_int(r["capital_year"]),
+            component_code=r["component_code"] or None,
+            funding_source_code=r["funding_source_code"] or None,
+            amount_vnd=Decimal(r["amount_vnd"]),
+            is_leaf=_bool(r["is_leaf"]),
+        )
+        for r in _rows("ref_plan_figures.csv", seeds_dir)
+    )
+    return Reference(
+        units=units,
+        unit_aliases=tuple((r["unit_code"], r["alias"]) for r in _rows("ref_admin_unit_aliases.csv", seeds_dir)),
+        components=components,
+        component_aliases=component_aliases,
+        funding_sources=funding_sources,
+        indicators=indicators,
+        indicator_aliases=tuple(
+            (r["indicator_code"], r["alias"]) for r in _rows("ref_indicator_aliases.csv", seeds_dir)
+        ),
+        calendars=calendars,
+        plan_figures=plan_figures,
+        lead_agencies={
+            (r["province_code"], r["component_code"]): r["agency_code"]
+            for r in _rows("ref_lead_agencies.csv", seeds_dir)
+        },
+    )

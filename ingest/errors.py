@@ -1,0 +1,49 @@
+"""Problems found in a submission, described for the person who sent it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CellProblem(Exception):
+    """A single cell (or a whole file when no cell applies) that cannot be accepted."""
+
+    code: str
+    message_vi: str
+    message_en: str
+    value: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    severity: str = "error"
+    hint_vi: str | None = None
+    hint_en: str | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def at(self, sheet: str | None, cell: str | None) -> "CellProblem":
+        """The same problem, located."""
+        return CellProblem(
+            code=self.code,
+            message_vi=self.message_vi,
+            message_en=self.message_en,
+            value=self.value,
+            sheet=sheet,
+            cell=cell,
+            severity=self.severity,
+            hint_vi=self.hint_vi,
+            hint_en=self.hint_en,
+            extra=self.extra,
+        )
+
+    def __str__(self) -> str:
+        where = "!".join(part for part in (self.sheet, self.cell) if part)
+        prefix = f"{where}: " if where else ""
+        return f"{prefix}{self.message_vi} / {self.message_en}"
+
+
+class SubmissionRejected(Exception):
+    """A file that cannot be read as a submission at all; carries its problems."""
+
+    def __init__(self, problems: list[CellProblem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

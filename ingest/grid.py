@@ -1,0 +1,65 @@
+"""A worksheet as a plain grid of cached cell values, with A1 references for lineage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.text import clean
+
+MAX_ROWS = 20_000
+MAX_COLUMNS = 300
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_ref(row: int, column: int) -> str:
+    """0-based coordinates to an A1 reference."""
+    return f"{column_letter(column)}{row + 1}"
+
+
+@dataclass
+class Grid:
+    """Cached values of one sheet (formulas without a cached value read as empty)."""
+
+    name: str
+    visible: bool
+    rows: list[list[object]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]
+
+    @property
+    def height(self) -> int:
+        return len(self.rows)
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    def value(self, row: int, column: int) -> object:
+        if row < len(self.rows) and column < len(self.rows[row]):
+            value = self.rows[row][column]
+            return None if value == "" else value
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        return clean(self.value(row, column))
+
+    def header_text(self, row: int, column: int) -> str:
+        """Text of a header cell, taking a merged range's value from its top-left cell."""
+        for (top, left), (bottom, right) in self.merged:
+            if top <= row <= bottom and left <= column <= right:
+                return self.text(top, left)
+        return self.text(row, column)
+
+    def row_texts(self, row: int) -> list[str]:
+        return [self.text(row, c) for c in range(len(self.rows[row]))] if row < self.height else []
+
+    def is_empty_row(self, row: int) -> bool:
+        return all(v in ("", None) for v in self.rows[row]) if row < self.height else True

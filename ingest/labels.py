@@ -1,0 +1,243 @@
+"""Resolving what people type — unit names, component labels, indicator names — to codes.
+
+Labels vary: ``DA1``, ``Tiểu dự án 2 - Dự án 4``, ``TDA2/DA4``, ``Tiểu dự án 1 thuộc Dự án 3``,
+a name without a number, or a unit's own local numbering (Bến Cầu calls livelihoods "Dự án 1").
+A number alone does not identify a component; a name that matches one does, so a name match
+wins over a number, and a unit's local numbering wins over QĐ 90's numbering for that unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from gnbv.reference import AdminUnit, Reference
+from ingest.text import ascii_key, contains_phrase, match_key
+
+# --- components --------------------------------------------------------------------------
+
+_SUB_OF_PROJECT = re.compile(r"\b(?:tieu du an|tda)\s*(\d+)\s*(?:thuoc|cua|du an|da)*\s*(?:du an|da)\s*(\d+)\b")
+_PROJECT_DOT_SUB = re.compile(r"\b(?:du an|da)\s*(\d+)\s*(?:tieu du an|tda)\s*(\d+)\b")
+_SUB_ONLY = re.compile(r"^(?:tieu du an|tda)\s*(\d+)\b")
+_PROJECT_ONLY = re.compile(r"^(?:du an|da)\s*(\d+)\b")
+_LEADING_STT = re.compile(r"^(\d+(?: \d+)?)\s+(?=\D)")
+_STT_NUMBER = re.compile(r"^(\d+)(?:\.(\d+))?\.?$")
+_NUMBER_PREFIX = re.compile(r"^(?:(?:tiểu dự án|dự án|tda|da)\s*\d+\s*(?:thuộc|của|dự án|da|\s)*\s*\d*\s*)+")
+
+
+@dataclass(frozen=True)
+class NumberedLabel:
+    project_no: int | None
+    sub_no: int | None
+
+
+def parse_numbering(label: str, stt: str = "") -> NumberedLabel:
+    """The project / sub-project numbers a label (or, failing that, its STT cell) states."""
+    key = ascii_key(label)
+    leading_stt = _LEADING_STT.match(key)
+    if leading_stt:
+        # "1.1 Tiểu dự án 1: ..." — an STT typed into the label cell
+        stt = stt or leading_stt[1].replace(" ", ".")
+        key = key[leading_stt.end():]
+    for pattern, swap in ((_SUB_OF_PROJECT, True), (_PROJECT_DOT_SUB, False)):
+        found = pattern.search(key)
+        if found:
+            first, second = int(found[1]), int(found[2])
+            return NumberedLabel(second, first) if swap else NumberedLabel(first, second)
+    found = _SUB_ONLY.search(key)
+    if found:
+        return NumberedLabel(None, int(found[1]))
+    found = _PROJECT_ONLY.search(key)
+    if found:
+        return NumberedLabel(int(found[1]), None)
+    found = _STT_NUMBER.match(stt.strip())
+    if found:
+        return NumberedLabel(int(found[1]), int(found[2]) if found[2] else None)
+    return NumberedLabel(None, None)
+
+
+def _strip_numbering(label: str) -> str:
+    key = re.sub(r"^\d+(?: \d+)*\s+", "", match_key(label))
+    return _NUMBER_PREFIX.sub("", key).strip()
+
+
+def _overlap(a: str, b: str) -> float:
+    words_a, words_b = set(a.split()), set(b.split())
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / min(len(words_a), len(words_b))
+
+
+class ComponentResolver:
+    """Turns a row's STT and label into a QĐ 90 component code, or None."""
+
+    def __init__(self, reference: Reference):
+        self._reference = reference
+        self._components = reference.components
+        self._names: list[tuple[str, str]] = [(c.component_code, match_key(c.name_vi)) for c in self._components.values()]
+        self._names += [
+            (a.component_code, match_key(a.alias)) for a in reference.component_aliases if not a.unit_code
+        ]
+
+    def _code_for_numbers(self, numbers: NumberedLabel, unit_code: str | None, year: int | None) -> str | None:
+        local = self._local_numbering(unit_code, year)
+        if (numbers.project_no, numbers.sub_no) in local:
+            return local[(numbers.project_no, numbers.sub_no)]
+        if numbers.project_no is None:
+            return None
+        code = f"DA{numbers.project_no}" + (f".TDA{numbers.sub_no}" if numbers.sub_no else "")
+        return code if code in self._components else None
+
+    def _local_numbering(self, unit_code: str | None, year: int | None) -> dict[tuple[int | None, int | None], str]:
+        table: dict[tuple[int | None, int | None], str] = {}
+        for alias in self._reference.component_aliases:
+            if alias.unit_code and alias.applies_to(unit_code, year):
+                numbers = parse_numbering(alias.alias)
+                if numbers.project_no is not None:
+                    table[(numbers.project_no, numbers.sub_no)] = alias.component_code
+        return table
+
+    def _codes_for_name(self, label: str) -> set[str]:
+        name = _strip_numbering(label)
+        if len(name) < 4:
+            return set()
+        exact = {code for code, key in self._names if key == name}
+        if exact:
+            return exact
+        contained = {code for code, key in self._names if contains_phrase(name, key) or contains_phrase(key, name)}
+        if contained:
+            return contained
+        return {code for code, key in self._names if _overlap(name, key) >= 0.85}
+
+    def resolve(
+        self,
+        label: str,
+        stt: str = "",
+        *,
+        current_project: str | None = None,
+        unit_code: str | None = None,
+        year: int | None = None,
+    ) -> str | None:
+        numbers = parse_numbering(label, stt)
+        if numbers.project_no is None and numbers.sub_no is not None and current_project:
+            numbers = NumberedLabel(int(current_project.removeprefix("DA")), numbers.sub_no)
+        by_number = self._code_for_numbers(numbers, unit_code, year)
+        by_name = self._codes_for_name(label)
+        label_says_sub = bool(re.match(r"^(tieu du an|tda)", ascii_key(label)))
+        if by_name and label_says_sub:
+            by_name = {c for c in by_name if "." in c} or by_name
+        if by_number and (not by_name or by_number in by_name):
+            return by_number
+        if len(by_name) > 1 and current_project:
+            in_project = {c for c in by_name if c.startswith(current_project + ".")}
+            by_name = in_project or by_name
+        if len(by_name) > 1:
+            # Same name at project and sub-project level (DA1 and DA1.TDA1): the label's own
+            # wording decides.
+            level = {c for c in by_name if ("." in c) == label_says_sub}
+            by_name = level or by_name
+        if len(by_name) == 1:
+            return next(iter(by_name))
+        return by_number
+
+
+# --- indicators --------------------------------------------------------------------------
+
+
+class IndicatorResolver:
+    def __init__(self, reference: Reference):
+        self.codes = frozenset(reference.indicators)
+        self._names = [(code, match_key(i.name_vi)) for code, i in reference.indicators.items()]
+        self._names += [(code, match_key(alias)) for code, alias in reference.indicator_aliases]
+        self._names += [(code, match_key(code.replace("_", " "))) for code in reference.indicators]
+
+    def resolve(self, label: str) -> str | None:
+        name = re.sub(r"^\d+(\.\d+)*\s*", "", match_key(label))
+        if not name:
+            return None
+        exact = {code for code, key in self._names if key == name}
+        if len(exact) == 1:
+            return exact.pop()
+        contained = {code for code, key in self._names if key and contains_phrase(name, key)}
+        if len(contained) > 1:
+            # the longest matching name is the most specific ("tỷ lệ hộ nghèo" over "hộ nghèo")
+            longest = max(len(key) for code, key in self._names if code in contained and contains_phrase(name, key))
+            contained = {c for c, k in self._names if c in contained and len(k) == longest and contains_phrase(name, k)}
+        if len(contained) == 1:
+            return contained.pop()
+        scored = sorted(((_overlap(name, key), code) for code, key in self._names), reverse=True)
+        if scored and scored[0][0] >= 0.85 and (len(scored) == 1 or scored[1][0] < scored[0][0] or scored[1][1] == scored[0][1]):
+            return scored[0][1]
+        return None
+
+
+# --- administrative units ---------------------------------------------------------------
+
+_UNIT_TYPES = ("thành phố", "thị xã", "huyện", "quận", "tỉnh", "tp")
+_REPORTING_PREFIXES = re.compile(r"^(?:đơn vị báo cáo|đơn vị|ủy ban nhân dân|uỷ ban nhân dân|ubnd)\s*")
+_UNIT_CODE = re.compile(r"(?:^|\b(?:mã đơn vị|mã|đơn vị báo cáo|đơn vị)\s*)(\d{3}|\d{2})$")
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    unit: AdminUnit | None
+    candidates: tuple[AdminUnit, ...] = ()
+
+
+def _bare_name(unit: AdminUnit) -> str:
+    key = match_key(unit.unit_name)
+    for unit_type in _UNIT_TYPES:
+        key = key.removeprefix(match_key(unit_type) + " ")
+    return key
+
+
+class UnitResolver:
+    """Finds the reporting unit named in a title cell such as ``Đơn vị báo cáo: UBND huyện Bảo Lạc``."""
+
+    def __init__(self, reference: Reference):
+        self._reference = reference
+        self._aliases: dict[str, set[str]] = {}
+        for code, alias in reference.unit_aliases:
+            self._aliases.setdefault(match_key(alias), set()).add(code)
+
+    def resolve(self, text: str, on: dt.date, province_code: str | None = None) -> UnitMatch:
+        key = _REPORTING_PREFIXES.sub("", match_key(text)).strip()
+        key = _REPORTING_PREFIXES.sub("", key).strip()
+        if not key:
+            return UnitMatch(None)
+        districts = [
+            u
+            for u in self._reference.units_on(on, "district")
+            if province_code is None or u.parent_unit_code == province_code
+        ]
+        code_match = _UNIT_CODE.search(key)
+        if code_match and key.isdigit() or (code_match and len(key.split()) <= 3):
+            by_code = [u for u in districts if u.unit_code == code_match[1]]
+            if by_code:
+                return UnitMatch(by_code[0])
+        typed = [u for u in districts if contains_phrase(key, match_key(u.unit_name))]
+        if len(typed) == 1:
+            return UnitMatch(typed[0])
+        aliased = {c for alias, codes in self._aliases.items() if contains_phrase(key, alias) for c in codes}
+        aliased_units = [u for u in districts if u.unit_code in aliased]
+        if len(aliased_units) == 1:
+            return UnitMatch(aliased_units[0])
+        mentions_province = any(contains_phrase(key, match_key(t)) for t in ("tỉnh",)) and not any(
+            contains_phrase(key, match_key(t)) for t in ("huyện", "thị xã", "quận")
+        )
+        if mentions_province:
+            return UnitMatch(None)
+        bare = [u for u in districts if contains_phrase(key, _bare_name(u))]
+        if typed:
+            bare = typed
+        if len(bare) == 1:
+            return UnitMatch(bare[0])
+        return UnitMatch(None, tuple(bare))
+
+    def province_mentioned(self, text: str, on: dt.date) -> str | None:
+        key = match_key(text)
+        for unit in self._reference.units_on(on, "province"):
+            if contains_phrase(key, match_key(unit.unit_name)):
+                return unit.unit_code
+        return None

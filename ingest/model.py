@@ -1,0 +1,79 @@
+"""What a submission becomes once read: leaf rows in whole VND, each with the cell it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ingest.errors import CellProblem
+
+AMOUNT_UNITS = {"vnd": Decimal(1), "thousand_vnd": Decimal(1_000), "million_vnd": Decimal(1_000_000)}
+
+
+@dataclass(frozen=True)
+class FundAmount:
+    """One leaf amount row: component × funding source × capital vintage."""
+
+    capital_year: int
+    component_code: str
+    funding_source_code: str
+    plan_amount_vnd: Decimal | None
+    disbursed_cumulative_vnd: Decimal | None
+    sheet: str
+    row: int
+    plan_cell: str | None
+    disbursed_cell: str | None
+    label: str
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return (self.capital_year, self.component_code, self.funding_source_code)
+
+
+@dataclass(frozen=True)
+class OutcomeValue:
+    """One outcome indicator row."""
+
+    indicator_code: str
+    target_value: Decimal | None
+    actual_in_month: Decimal | None
+    actual_cumulative: Decimal | None
+    sheet: str
+    row: int
+    target_cell: str | None
+    actual_in_month_cell: str | None
+    actual_cumulative_cell: str | None
+    label: str
+    note: str = ""
+
+
+@dataclass
+class Submission:
+    """A file read into normalised rows, ready for the gate and the load."""
+
+    file_name: str
+    file_sha256: str
+    file_format: str
+    file_size: int
+    unit_code: str | None = None
+    period_month: dt.date | None = None
+    amount_unit: str | None = None
+    fund_amounts: list[FundAmount] = field(default_factory=list)
+    outcomes: list[OutcomeValue] = field(default_factory=list)
+    narrative: str | None = None
+    problems: list[CellProblem] = field(default_factory=list)
+
+    @property
+    def submission_id(self) -> str:
+        """Content-addressed: the same bytes are the same submission wherever they are loaded."""
+        return self.file_sha256[:20]
+
+    @property
+    def errors(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "warning"]

@@ -1,0 +1,74 @@
+"""Amounts and counts as typed in Vietnamese workbooks, parsed to exact decimals.
+
+Vietnamese format groups thousands with ``.`` and marks decimals with ``,``
+(``1.234.567`` is 1234567; ``12.671,5`` is 12671.5). A cell may also hold a real number
+(a float from the workbook, converted through ``repr`` so no binary noise is invented),
+a formula whose cached value is empty, or stray spaces. Anything that is not unambiguously
+a number under these rules is refused with a reason, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from ingest.errors import CellProblem
+from ingest.problems import problem
+
+_VIETNAMESE_NUMBER = re.compile(
+    r"""^(?P<sign>[-−–])?
+        (?P<int>\d{1,3}(?:\.\d{3})+|\d+)
+        (?:,(?P<frac>\d+))?$""",
+    re.VERBOSE,
+)
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_EXCEL_ERRORS = frozenset(
+    {"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
+_EMPTY_MARKERS = frozenset({"", "-", "–", "—"})
+
+
+def parse_number(value: object) -> Decimal | None:
+    """Parse one cell to a Decimal; ``None`` for an empty cell.
+
+    Raises CellProblem (code ``not_a_number``) with a Vietnamese and English reason.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise _not_a_number(value, "giá trị đúng/sai", "a true/false value")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _not_a_number(value, "giá trị không hữu hạn", "a non-finite value")
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise _not_a_number(value, "ô chứa ngày tháng", "the cell holds a date")
+    text = _SPACES.sub("", str(value))
+    if text in _EMPTY_MARKERS:
+        return None
+    if text.upper() in _EXCEL_ERRORS:
+        raise _not_a_number(value, "công thức bị lỗi", "the formula evaluates to an error")
+    match = _VIETNAMESE_NUMBER.match(text)
+    if match is None:
+        raise _not_a_number(
+            value,
+            "không phải số theo định dạng Việt Nam (dấu . phân cách hàng nghìn, dấu , thập phân)",
+            "not a number in Vietnamese format ('.' groups thousands, ',' marks decimals)",
+        )
+    digits = match["int"].replace(".", "")
+    if match["frac"]:
+        digits += "." + match["frac"]
+    try:
+        number = Decimal(digits)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise _not_a_number(value, "không đọc được số", "unreadable number") from exc
+    return -number if match["sign"] else number
+
+
+def _not_a_number(value: object, reason_vi: str, reason_en: str) -> CellProblem:
+    return problem("not_a_number", value=str(value), reason_vi=reason_vi, reason_en=reason_en)

@@ -1,0 +1,204 @@
+"""The catalogue of problems a submission can have, each explained in Vietnamese and English.
+
+A check reports a code and the cell it concerns; the words the sender reads live here, in one
+place, with what would fix the problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest.errors import CellProblem
+
+
+@dataclass(frozen=True)
+class ProblemText:
+    message_vi: str
+    message_en: str
+    hint_vi: str
+    hint_en: str
+    severity: str = "error"
+
+
+CATALOGUE: dict[str, ProblemText] = {
+    "unreadable_file": ProblemText(
+        "Không đọc được tệp (hỏng, bị cắt ngắn hoặc không phải định dạng bảng tính) [{detail}]",
+        "The file cannot be read (corrupt, truncated or not a spreadsheet) [{detail}]",
+        "Lưu lại tệp bằng Excel dưới dạng .xlsx rồi gửi lại.",
+        "Save the file again from Excel as .xlsx and resend it.",
+    ),
+    "unsupported_format": ProblemText(
+        "Định dạng tệp '{detail}' không được hỗ trợ",
+        "File format '{detail}' is not supported",
+        "Gửi tệp .xlsx (Biểu 05) hoặc .csv theo mẫu.",
+        "Send the Biểu 05 as .xlsx, or the long-format .csv.",
+    ),
+    "password_protected": ProblemText(
+        "Tệp được đặt mật khẩu",
+        "The workbook is password-protected",
+        "Bỏ mật khẩu của tệp rồi gửi lại.",
+        "Remove the password and resend.",
+    ),
+    "sheet_too_large": ProblemText(
+        "Trang tính quá lớn ({detail} ô)",
+        "The sheet is too large ({detail} cells)",
+        "Chỉ giữ lại biểu báo cáo; xóa các dòng, cột thừa.",
+        "Keep only the report table; delete the extra rows and columns.",
+    ),
+    "no_disbursement_sheet": ProblemText(
+        "Không tìm thấy bảng giải ngân (cần tiêu đề cột 'Nội dung', 'Kế hoạch vốn', 'Giải ngân') trong các trang: {detail}",
+        "No disbursement table found (needs 'Nội dung', 'Kế hoạch vốn' and 'Giải ngân' header columns) in sheets: {detail}",
+        "Dùng mẫu Biểu 05 (lệnh gnbv template) và giữ nguyên dòng tiêu đề.",
+        "Use the Biểu 05 template (gnbv template) and keep its header rows.",
+    ),
+    "missing_period": ProblemText(
+        "Không xác định được kỳ báo cáo",
+        "The reporting period cannot be found",
+        "Ghi kỳ báo cáo phía trên bảng, ví dụ 'Tháng 03/2024'.",
+        "Write the period above the table, e.g. 'Tháng 03/2024'.",
+    ),
+    "missing_amount_unit": ProblemText(
+        "Không xác định được đơn vị tính",
+        "The amount unit cannot be found",
+        "Ghi đơn vị tính phía trên bảng, ví dụ 'Đơn vị tính: triệu đồng'.",
+        "Write the amount unit above the table, e.g. 'Đơn vị tính: triệu đồng'.",
+    ),
+    "unknown_unit": ProblemText(
+        "Không xác định được đơn vị báo cáo '{value}'",
+        "Unknown reporting unit '{value}'",
+        "Ghi 'Đơn vị báo cáo: UBND huyện <tên>' đúng tên theo danh mục hành chính, hoặc mã đơn vị.",
+        "Write 'Đơn vị báo cáo: UBND huyện <name>' as the GSO register names it, or the unit code.",
+    ),
+    "ambiguous_unit": ProblemText(
+        "Tên đơn vị báo cáo trùng với nhiều đơn vị: {detail}",
+        "The reporting unit's name matches several units: {detail}",
+        "Ghi kèm tên tỉnh hoặc mã đơn vị.",
+        "Add the province name or the unit code.",
+    ),
+    "two_units_in_file": ProblemText(
+        "Tệp chứa báo cáo của hai đơn vị ({first} và {second})",
+        "The file holds the reports of two units ({first} and {second})",
+        "Mỗi đơn vị gửi một tệp riêng.",
+        "Send one file per unit.",
+    ),
+    "period_outside_window": ProblemText(
+        "Kỳ báo cáo {value} nằm ngoài thời hạn nhận báo cáo ({detail})",
+        "Period {value} is outside its filing window ({detail})",
+        "Kiểm tra lại tháng, năm của kỳ báo cáo.",
+        "Check the month and year of the reporting period.",
+    ),
+    "nstw_not_split": ProblemText(
+        "Vốn ngân sách trung ương chưa tách vốn ĐTPT và vốn SN",
+        "Central-budget capital is not split into development investment (ĐTPT) and recurrent (SN)",
+        "Dùng hai cột 'NSTW - ĐTPT' và 'NSTW - SN'.",
+        "Use two columns, 'NSTW - ĐTPT' and 'NSTW - SN'.",
+    ),
+    "not_a_number": ProblemText(
+        "'{value}' {reason_vi}",
+        "'{value}': {reason_en}",
+        "Nhập số, ví dụ 1.234,5 (dấu . phân cách hàng nghìn, dấu , thập phân), hoặc để trống.",
+        "Enter a number such as 1.234,5 ('.' for thousands, ',' for decimals), or leave it empty.",
+    ),
+    "unknown_component": ProblemText(
+        "Không xác định được dự án/tiểu dự án '{value}'",
+        "Unknown project or sub-project '{value}'",
+        "Ghi đúng tên hoặc số hiệu dự án theo QĐ 90/QĐ-TTg, ví dụ 'Tiểu dự án 1 - Dự án 3'.",
+        "Name the project as QĐ 90/QĐ-TTg does, e.g. 'Tiểu dự án 1 - Dự án 3'.",
+    ),
+    "unknown_indicator": ProblemText(
+        "Không xác định được chỉ tiêu '{value}'",
+        "Unknown indicator '{value}'",
+        "Dùng tên chỉ tiêu như trong mẫu biểu.",
+        "Use the indicator names of the template.",
+    ),
+    "duplicate_row": ProblemText(
+        "Dòng '{value}' bị lặp (đã có ở dòng {first_row})",
+        "Row '{value}' is duplicated (already at row {first_row})",
+        "Gộp số liệu vào một dòng.",
+        "Merge the figures into one row.",
+    ),
+    "total_column_not_sum": ProblemText(
+        "Cột tổng số ghi {value}, khác tổng các nguồn vốn {expected} (đồng)",
+        "The total column says {value}, not the sum of its sources {expected} (VND)",
+        "Sửa số tổng hoặc để trống để hệ thống tự tính.",
+        "Correct the total, or leave it empty to have it computed.",
+    ),
+    "project_not_sum_of_subprojects": ProblemText(
+        "Dòng dự án ghi {value}, khác tổng các tiểu dự án {expected} (đồng)",
+        "The project row says {value}, not the sum of its sub-projects {expected} (VND)",
+        "Sửa số của dòng dự án hoặc để trống để hệ thống tự tính.",
+        "Correct the project row, or leave it empty to have it computed.",
+    ),
+    "total_not_sum": ProblemText(
+        "Dòng tổng cộng ghi {value}, khác tổng các dòng chi tiết {expected} (đồng)",
+        "The total row says {value}, not the sum of the detail rows {expected} (VND)",
+        "Sửa dòng tổng hoặc để trống để hệ thống tự tính.",
+        "Correct the total row, or leave it empty to have it computed.",
+    ),
+    "negative_amount": ProblemText(
+        "Số tiền âm: {value}",
+        "Negative amount: {value}",
+        "Số tiền không được âm; điều chỉnh giảm ghi vào Ghi chú.",
+        "Amounts cannot be negative; explain reductions in Ghi chú.",
+    ),
+    "disbursed_above_plan": ProblemText(
+        "Giải ngân lũy kế {value} vượt kế hoạch vốn {expected} của cùng dòng (đồng)",
+        "Cumulative disbursement {value} exceeds the plan {expected} on the same row (VND)",
+        "Kiểm tra lại số giải ngân hoặc kế hoạch vốn của dòng này.",
+        "Check this row's disbursement or plan.",
+    ),
+    "cumulative_decreased": ProblemText(
+        "Giải ngân lũy kế {value} thấp hơn số đã báo cáo tháng trước {expected} (đồng)",
+        "Cumulative disbursement {value} is below last month's accepted {expected} (VND)",
+        "Nếu là điều chỉnh số liệu, ghi 'điều chỉnh' vào cột Ghi chú của dòng này.",
+        "If this corrects an earlier figure, write 'điều chỉnh' in the row's Ghi chú.",
+    ),
+    "percent_out_of_range": ProblemText(
+        "Tỷ lệ {value}% nằm ngoài khoảng 0-100",
+        "Percentage {value}% is outside 0-100",
+        "Nhập tỷ lệ phần trăm từ 0 đến 100.",
+        "Enter a percentage between 0 and 100.",
+    ),
+    "count_not_whole": ProblemText(
+        "Số lượng {value} phải là số nguyên không âm",
+        "Count {value} must be a whole, non-negative number",
+        "Nhập số nguyên (hộ, người, công trình...).",
+        "Enter a whole number (households, people, works...).",
+    ),
+    "plan_differs_from_reference": ProblemText(
+        "Kế hoạch vốn {value} khác kế hoạch được giao {expected} (đồng)",
+        "The plan {value} differs from the allocated plan {expected} (VND)",
+        "Kiểm tra lại quyết định giao vốn.",
+        "Check the capital allocation decision.",
+        severity="warning",
+    ),
+}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def problem(
+    code: str,
+    *,
+    sheet: str | None = None,
+    cell: str | None = None,
+    value: str | None = None,
+    **detail: str,
+) -> CellProblem:
+    text = CATALOGUE[code]
+    fields = _Blank(value=value if value is not None else "—", **detail)
+    return CellProblem(
+        code=code,
+        message_vi=text.message_vi.format_map(fields),
+        message_en=text.message_en.format_map(fields),
+        value=value,
+        sheet=sheet,
+        cell=cell,
+        severity=text.severity,
+        hint_vi=text.hint_vi,
+        hint_en=text.hint_en,
+        extra=dict(detail),
+    )

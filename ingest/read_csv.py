@@ -1,0 +1,172 @@
+"""Reading the long-format CSV that machine-made submissions use (SUBMISSION_FORM.md).
+
+``period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit``
+for amounts, ``period,unit_code,indicator,target,actual_month,actual_cumulative`` for outcomes.
+Machine-made means a plain decimal point and codes, but a component may still be given as a label.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from pathlib import Path
+
+from gnbv.reference import Reference
+from ingest.errors import CellProblem, SubmissionRejected
+from ingest.labels import ComponentResolver, IndicatorResolver
+from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
+from ingest.problems import problem
+from ingest.read_workbook import WorkbookContent
+
+AMOUNT_COLUMNS = ("period", "unit_code", "component", "funding_source", "capital_year", "plan_amount", "disbursed_cumulative", "amount_unit")
+OUTCOME_COLUMNS = ("period", "unit_code", "indicator", "target", "actual_month", "actual_cumulative")
+_MACHINE_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+_UNIT_ALIASES = {"million_vnd": "million_vnd", "thousand_vnd": "thousand_vnd", "vnd": "vnd", "trieu_dong": "million_vnd", "dong": "vnd"}
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubmissionRejected([problem("unreadable_file", detail="the CSV is not UTF-8")]) from None
+
+
+def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> Decimal | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not _MACHINE_NUMBER.match(text):
+        problems.append(
+            problem(
+                "not_a_number",
+                cell=f"{column}:{line}",
+                value=text,
+                reason_vi="không phải số (tệp CSV dùng dấu . thập phân, không phân cách hàng nghìn)",
+                reason_en="not a number (the CSV uses '.' for decimals and no thousands separator)",
+            )
+        )
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def read_csv(path: Path, reference: Reference) -> WorkbookContent:
+    text = _decode(path.read_bytes())
+    reader = csv.DictReader(io.StringIO(text))
+    header = tuple(h.strip() for h in (reader.fieldnames or ()))
+    reader.fieldnames = list(header)
+    content = WorkbookContent()
+    if set(AMOUNT_COLUMNS) <= set(header):
+        kind = "amounts"
+    elif set(OUTCOME_COLUMNS) <= set(header):
+        kind = "outcomes"
+    else:
+        raise SubmissionRejected(
+            [problem("no_disbursement_sheet", detail="CSV header must be: " + ",".join(AMOUNT_COLUMNS))]
+        )
+    components, indicators = ComponentResolver(reference), IndicatorResolver(reference)
+    seen: dict[tuple, int] = {}
+    for line, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        if not any(row.values()):
+            continue
+        if not _set_unit_and_period(row, line, content):
+            continue
+        if kind == "amounts":
+            _amount_row(row, line, reference, components, content, seen)
+        else:
+            _outcome_row(row, line, indicators, content, seen)
+    if content.unit_code is None and not content.problems:
+        content.problems.append(problem("unknown_unit", value="—"))
+    return content
+
+
+def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookContent) -> bool:
+    period_match = _PERIOD.match(row["period"])
+    if not period_match or not 1 <= int(period_match[2]) <= 12:
+        content.problems.append(problem("missing_period", cell=f"period:{line}", value=row["period"]))
+        return False
+    period = dt.date(int(period_match[1]), int(period_match[2]), 1)
+    if content.unit_code is None:
+        content.unit_code, content.period_month = row["unit_code"], period
+    elif (row["unit_code"], period) != (content.unit_code, content.period_month):
+        content.problems.append(
+            problem("two_units_in_file", cell=f"unit_code:{line}", value=row["unit_code"], first=content.unit_code, second=f"{row['unit_code']} {row['period']}")
+        )
+        return False
+    return True
+
+
+def _amount_row(row, line, reference, components, content, seen) -> None:
+    code = row["component"] if row["component"] in reference.components else components.resolve(row["component"], unit_code=content.unit_code)
+    if code is None or not reference.components[code].is_leaf:
+        content.problems.append(problem("unknown_component", cell=f"component:{line}", value=row["component"]))
+        return
+    source = row["funding_source"]
+    if source not in reference.funding_sources:
+        content.problems.append(problem("unknown_component", cell=f"funding_source:{line}", value=source))
+        return
+    unit = _UNIT_ALIASES.get(row["amount_unit"].lower())
+    if unit is None:
+        content.problems.append(problem("missing_amount_unit", cell=f"amount_unit:{line}", value=row["amount_unit"]))
+        return
+    content.amount_unit = content.amount_unit or unit
+    try:
+        capital_year = int(row["capital_year"])
+    except ValueError:
+        content.problems.append(problem("not_a_number", cell=f"capital_year:{line}", value=row["capital_year"], reason_vi="năm vốn không hợp lệ", reason_en="not a capital year"))
+        return
+    key = (capital_year, code, source)
+    if key in seen:
+        content.problems.append(problem("duplicate_row", cell=f"component:{line}", value=f"{code} {source} {capital_year}", first_row=str(seen[key])))
+        return
+    seen[key] = line
+    factor = AMOUNT_UNITS[unit]
+    plan = _number(row["plan_amount"], "plan_amount", line, content.problems)
+    disbursed = _number(row["disbursed_cumulative"], "disbursed_cumulative", line, content.problems)
+    whole = Decimal(1)
+    content.fund_amounts.append(
+        FundAmount(
+            capital_year=capital_year,
+            component_code=code,
+            funding_source_code=source,
+            plan_amount_vnd=None if plan is None else (plan * factor).quantize(whole, ROUND_HALF_EVEN),
+            disbursed_cumulative_vnd=None if disbursed is None else (disbursed * factor).quantize(whole, ROUND_HALF_EVEN),
+            sheet="",
+            row=line,
+            plan_cell=f"plan_amount:{line}",
+            disbursed_cell=f"disbursed_cumulative:{line}",
+            label=row["component"],
+        )
+    )
+
+
+def _outcome_row(row, line, indicators, content, seen) -> None:
+    code = row["indicator"] if row["indicator"] in indicators.codes else indicators.resolve(row["indicator"])
+    if code is None:
+        content.problems.append(problem("unknown_indicator", cell=f"indicator:{line}", value=row["indicator"]))
+        return
+    if code in seen:
+        content.problems.append(problem("duplicate_row", cell=f"indicator:{line}", value=row["indicator"], first_row=str(seen[code])))
+        return
+    seen[code] = line
+    content.outcomes.append(
+        OutcomeValue(
+            indicator_code=code,
+            target_value=_number(row["target"], "target", line, content.problems),
+            actual_in_month=_number(row["actual_month"], "actual_month", line, content.problems),
+            actual_cumulative=_number(row["actual_cumulative"], "actual_cumulative", line, content.problems),
+            sheet="",
+            row=line,
+            target_cell=f"target:{line}",
+            actual_in_month_cell=f"actual_month:{line}",
+            actual_cumulative_cell=f"actual_cumulative:{line}",
+            label=row["indicator"],
+        )
+    )

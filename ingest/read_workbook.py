@@ -1,0 +1,532 @@
+"""Reading a Biểu 05 workbook (.xlsx, .xls, .ods) of any of the variations people type.
+
+The disbursement sheet is found by its content (a header with plan and disbursement columns),
+not by its name or position; the outcome and narrative sheets likewise. Only leaf rows become
+data: totals, ``Tổng số`` columns and project rows with sub-projects are checks, recomputed
+from their parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+from gnbv.reference import Reference
+from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
+from ingest.errors import CellProblem, SubmissionRejected
+from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
+from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver
+from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
+from ingest.numbers import parse_number
+from ingest.problems import problem
+from ingest.text import ascii_key, match_key
+from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
+
+HEADER_SEARCH_ROWS = 15
+_WHOLE_VND = Decimal(1)
+_SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
+
+
+@dataclass
+class WorkbookContent:
+    unit_code: str | None = None
+    period_month: dt.date | None = None
+    amount_unit: str | None = None
+    fund_amounts: list[FundAmount] = field(default_factory=list)
+    outcomes: list[OutcomeValue] = field(default_factory=list)
+    narrative: str | None = None
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+def load_grids(path: Path) -> list[Grid]:
+    """Every sheet of a workbook as cached values. Raises SubmissionRejected if unreadable."""
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        raise SubmissionRejected([problem("password_protected")]) from None
+    except Exception as exc:  # calamine raises several types for broken zips / xml / formats
+        raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
+    grids = []
+    try:
+        for meta in workbook.sheets_metadata:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            if sheet.total_height > MAX_ROWS or sheet.total_width > MAX_COLUMNS:
+                raise SubmissionRejected(
+                    [problem("sheet_too_large", sheet=meta.name, detail=f"{sheet.total_height}×{sheet.total_width}")]
+                )
+            rows = sheet.to_python(skip_empty_area=False)
+            grids.append(
+                Grid(
+                    name=meta.name,
+                    visible=str(meta.visible).endswith("Visible"),
+                    rows=rows,
+                    merged=list(sheet.merged_cell_ranges or []),
+                )
+            )
+    except SubmissionRejected:
+        raise
+    except Exception as exc:
+        raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
+    finally:
+        workbook.close()
+    return grids
+
+
+# --- locating the table -------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    grid: Grid
+    header_top: int
+    header_bottom: int
+    columns: list[Column]
+
+    def column(self, measure: str) -> Column | None:
+        return next((c for c in self.columns if c.measure == measure), None)
+
+    def amount_columns(self, measure: str) -> dict[str, Column]:
+        return {c.source: c for c in self.columns if c.measure == measure and c.source}
+
+
+def _header_stack(grid: Grid, top: int, bottom: int, column: int) -> list[str]:
+    return [grid.header_text(r, column) for r in range(top, bottom + 1)]
+
+
+def _forward_filled(grid: Grid, row: int, width: int) -> list[str]:
+    """A group header row with each group's text carried right over its (merged or empty) span."""
+    texts, current = [], ""
+    for column in range(width):
+        text = grid.header_text(row, column)
+        if text:
+            current = text
+        texts.append(text or current)
+    return texts
+
+
+def find_disbursement_table(grid: Grid) -> Table | None:
+    width = min(grid.width, MAX_COLUMNS)
+    for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
+        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
+        if not any(k.startswith(("noi dung", "danh muc")) for k in keys):
+            continue
+        for depth in (2, 3, 1):
+            bottom = top + depth - 1
+            if bottom >= grid.height:
+                continue
+            group_row = _forward_filled(grid, top, width)
+            columns = []
+            for c in range(width):
+                stack = [group_row[c]] + _header_stack(grid, top + 1, bottom, c)
+                column = classify_column(c, stack)
+                if column:
+                    columns.append(column)
+            plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
+            disbursed = [c for c in columns if c.measure == "disbursed" and c.source not in (None, TOTAL)]
+            if plan and disbursed and any(c.measure == "label" for c in columns):
+                return Table(grid, top, bottom, columns)
+    return None
+
+
+def find_outcome_table(grid: Grid) -> Table | None:
+    width = min(grid.width, MAX_COLUMNS)
+    for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
+        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
+        if not any(k.startswith("chi tieu") for k in keys):
+            continue
+        columns = []
+        for c, key in enumerate(keys):
+            measure = None
+            if key.startswith("chi tieu"):
+                measure = "label"
+            elif key in ("stt", "tt"):
+                measure = "stt"
+            elif "don vi" in key:
+                measure = "unit"
+            elif "luy ke" in key:
+                measure = "actual_cumulative"
+            elif "trong thang" in key or key.startswith("thuc hien"):
+                measure = "actual_in_month"
+            elif "ke hoach" in key or "muc tieu" in key or "chi tieu nam" in key:
+                measure = "target"
+            elif "ghi chu" in key:
+                measure = "note"
+            if measure:
+                columns.append(Column(c, measure, None, grid.header_text(top, c)))
+        if {"label", "actual_cumulative"} <= {c.measure for c in columns}:
+            return Table(grid, top, top, columns)
+    return None
+
+
+# --- the title block ----------------------------------------------------------------------
+
+
+def _title_texts(table: Table) -> list[tuple[int, int, str]]:
+    grid = table.grid
+    return [
+        (r, c, grid.text(r, c))
+        for r in range(table.header_top)
+        for c in range(min(grid.width, MAX_COLUMNS))
+        if grid.text(r, c)
+    ]
+
+
+def read_title_block(
+    table: Table, reference: Reference, province_hint: str | None, content: WorkbookContent
+) -> int | None:
+    """Sets unit, period and amount unit on ``content``; returns the plan year the header states."""
+    texts = _title_texts(table)
+    sheet = table.grid.name
+    for r, c, text in texts:
+        content.period_month = content.period_month or find_period(text)
+        content.amount_unit = content.amount_unit or find_amount_unit(text)
+    if content.amount_unit is None:
+        for r, c, text in texts:
+            content.amount_unit = content.amount_unit or find_amount_unit(text, labelled_only=False)
+    plan_year = None
+    for column in table.columns:
+        plan_year = plan_year or (find_plan_year(column.header) if column.measure == "plan" else None)
+        if content.amount_unit is None:
+            content.amount_unit = find_amount_unit(column.header, labelled_only=False)
+
+    resolver = UnitResolver(reference)
+    on = content.period_month or dt.date.today()
+    province = province_hint
+    for _, _, text in texts:
+        province = province or resolver.province_mentioned(text, on)
+    labelled = [t for t in texts if match_key(t[2]).startswith(("đơn vị báo cáo", "ubnd", "ủy ban", "uỷ ban", "huyện", "thành phố", "thị xã", "quận", "mã đơn vị"))]
+    candidates = labelled or texts
+    ambiguous: tuple = ()
+    for r, c, text in candidates:
+        if find_amount_unit(text) or find_period(text) and not match_key(text).startswith("đơn vị báo cáo"):
+            continue
+        match = resolver.resolve(text, on, province)
+        if match.unit:
+            content.unit_code = match.unit.unit_code
+            break
+        ambiguous = ambiguous or match.candidates
+    if content.period_month is None:
+        content.problems.append(problem("missing_period", sheet=sheet))
+    if content.amount_unit is None:
+        content.problems.append(problem("missing_amount_unit", sheet=sheet))
+    if content.unit_code is None:
+        if ambiguous:
+            names = ", ".join(f"{u.unit_name} ({u.unit_code})" for u in ambiguous)
+            content.problems.append(problem("ambiguous_unit", sheet=sheet, detail=names))
+        else:
+            shown = next((t for _, _, t in labelled), None)
+            content.problems.append(problem("unknown_unit", sheet=sheet, value=shown))
+    return plan_year
+
+
+# --- the rows -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """One row's amounts in VND, by measure then source, with the cells they came from."""
+
+    row: int
+    label: str
+    stt: str
+    amounts: dict[str, dict[str, Decimal]]
+    cells: dict[str, dict[str, str]]
+    note: str
+
+    def has_amounts(self) -> bool:
+        return any(self.amounts[m] for m in self.amounts)
+
+
+def _to_vnd(number: Decimal, factor: Decimal) -> Decimal:
+    return (number * factor).quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN)
+
+
+def _read_amount_row(table: Table, row: int, factor: Decimal, problems: list[CellProblem]) -> _Row:
+    grid = table.grid
+    label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
+    amounts: dict[str, dict[str, Decimal]] = {"plan": {}, "disbursed": {}}
+    cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
+    for measure in ("plan", "disbursed"):
+        for source, column in table.amount_columns(measure).items():
+            raw = grid.value(row, column.index)
+            try:
+                number = parse_number(raw)
+            except CellProblem as bad:
+                problems.append(bad.at(grid.name, cell_ref(row, column.index)))
+                continue
+            if number is not None:
+                amounts[measure][source] = _to_vnd(number, factor)
+                cells[measure][source] = cell_ref(row, column.index)
+    return _Row(
+        row=row,
+        label=grid.text(row, label_col.index) if label_col else "",
+        stt=grid.text(row, stt_col.index) if stt_col else "",
+        amounts=amounts,
+        cells=cells,
+        note=grid.text(row, note_col.index) if note_col else "",
+    )
+
+
+def _leaf_sources(sources: set[str]) -> set[str]:
+    """Sources that carry data: not the Tổng số column, not a subtotal whose parts are present."""
+    leaves = set(sources) - {TOTAL}
+    for parent, parts in PARTS.items():
+        if parent in leaves and leaves & set(parts):
+            leaves.discard(parent)
+    return leaves
+
+
+def _check_sum(
+    given: Decimal | None, parts: list[Decimal], code: str, sheet: str, cell: str, problems: list[CellProblem], **detail: str
+) -> None:
+    """A derived cell, where filled in, must equal the sum of its parts (1 VND of float noise each)."""
+    if given is None or not parts:
+        return
+    computed = sum(parts, Decimal(0))
+    if abs(given - computed) > len(parts):
+        problems.append(problem(code, sheet=sheet, cell=cell, value=str(given), expected=str(computed), **detail))
+
+
+def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, problems: list[CellProblem]) -> None:
+    for measure in ("plan", "disbursed"):
+        values = r.amounts[measure]
+        if TOTAL in values:
+            parts = [values[s] for s in leaf_sources if s in values]
+            _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], problems)
+        for parent, children in PARTS.items():
+            if parent in values and parent not in leaf_sources:
+                parts = [values[s] for s in children if s in values]
+                _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], problems)
+
+
+def read_disbursement(
+    table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None
+) -> None:
+    grid, sheet = table.grid, table.grid.name
+    problems = content.problems
+    factor = AMOUNT_UNITS.get(content.amount_unit or "", Decimal(1))
+    year = plan_year or (content.period_month.year if content.period_month else None)
+    sources = set(table.amount_columns("plan")) | set(table.amount_columns("disbursed"))
+    leaf_sources = _leaf_sources(sources)
+    if NSTW in leaf_sources:
+        column = table.amount_columns("plan").get(NSTW) or table.amount_columns("disbursed")[NSTW]
+        problems.append(problem("nstw_not_split", sheet=sheet, cell=cell_ref(table.header_bottom, column.index)))
+        return
+    resolver = ComponentResolver(reference)
+    capital_year = year
+    current_project: str | None = None
+    leaves: dict[tuple[int | None, str], _Row] = {}
+    projects: list[tuple[int | None, str, _Row]] = []
+    totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
+
+    for row in range(table.header_bottom + 1, grid.height):
+        if grid.is_empty_row(row):
+            continue
+        r = _read_amount_row(table, row, factor, problems)
+        if not r.label and not r.stt and not r.has_amounts():
+            continue
+        _check_row_columns(r, leaf_sources, sheet, problems)
+        label_key = ascii_key(r.label)
+        if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
+            totals.append((None, r, False))
+            continue
+        code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
+        if code is None and _is_section(r, label_key):
+            capital_year = _section_capital_year(label_key, year)
+            current_project = None
+            totals.append((capital_year, r, True))
+            continue
+        if code is None:
+            if r.has_amounts():
+                label_cell = cell_ref(row, table.column("label").index) if table.column("label") else None
+                problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
+            continue
+        component = reference.components[code]
+        current_project = component.project_code
+        if not component.is_leaf:
+            projects.append((capital_year, code, r))
+            continue
+        key = (capital_year, code)
+        if key in leaves:
+            label_cell = cell_ref(row, table.column("label").index) if table.column("label") else None
+            problems.append(problem("duplicate_row", sheet=sheet, cell=label_cell, value=r.label, first_row=str(leaves[key].row + 1)))
+            continue
+        leaves[key] = r
+
+    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, problems)
+    for (cap_year, code), r in leaves.items():
+        for source in sorted(leaf_sources):
+            plan = r.amounts["plan"].get(source)
+            disbursed = r.amounts["disbursed"].get(source)
+            if plan is None and disbursed is None:
+                continue
+            content.fund_amounts.append(
+                FundAmount(
+                    capital_year=cap_year or 0,
+                    component_code=code,
+                    funding_source_code=source,
+                    plan_amount_vnd=plan,
+                    disbursed_cumulative_vnd=disbursed,
+                    sheet=sheet,
+                    row=r.row + 1,
+                    plan_cell=r.cells["plan"].get(source),
+                    disbursed_cell=r.cells["disbursed"].get(source),
+                    label=r.label,
+                    note=r.note,
+                )
+            )
+
+
+def _is_section(r: _Row, label_key: str) -> bool:
+    if r.stt.lower().rstrip(".") in _SECTION_STT:
+        return True
+    return label_key.startswith("von") and ("nam" in label_key or "chuyen" in label_key)
+
+
+def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
+    carried = any(w in label_key for w in ("chuyen sang", "chuyen nguon", "keo dai", "nam truoc"))
+    stated = find_year(label_key)
+    if stated:
+        return stated
+    if plan_year is None:
+        return None
+    return plan_year - 1 if carried else plan_year
+
+
+def _check_derived_rows(
+    leaves: dict[tuple[int | None, str], _Row],
+    projects: list[tuple[int | None, str, _Row]],
+    totals: list[tuple[int | None, _Row, bool]],
+    reference: Reference,
+    leaf_sources: set[str],
+    sheet: str,
+    problems: list[CellProblem],
+) -> None:
+    def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[Decimal]:
+        return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
+
+    def all_sources_sum(rows: list[_Row], measure: str) -> list[Decimal]:
+        return [v for r in rows for s, v in r.amounts[measure].items() if s in leaf_sources]
+
+    def check(row: _Row, parts: list[_Row], code: str) -> None:
+        for measure in ("plan", "disbursed"):
+            for source, given in row.amounts[measure].items():
+                if source == TOTAL:
+                    computed_parts = all_sources_sum(parts, measure)
+                elif source in leaf_sources:
+                    computed_parts = leaf_sum(parts, measure, source)
+                else:
+                    computed_parts = [
+                        v for r in parts for s, v in r.amounts[measure].items() if s in PARTS.get(source, ())
+                    ]
+                _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], problems)
+
+    for cap_year, project_code, row in projects:
+        subs = [r for (y, c), r in leaves.items() if y == cap_year and reference.components[c].project_code == project_code]
+        if subs:
+            check(row, subs, "project_not_sum_of_subprojects")
+    for cap_year, row, is_section in totals:
+        scope = [r for (y, _), r in leaves.items() if not is_section or y == cap_year]
+        if row.has_amounts():
+            check(row, scope, "total_not_sum")
+
+
+# --- outcomes and narrative ---------------------------------------------------------------
+
+
+def read_outcomes(table: Table, reference: Reference, content: WorkbookContent) -> None:
+    grid, sheet = table.grid, table.grid.name
+    resolver = IndicatorResolver(reference)
+    by_measure = {c.measure: c for c in table.columns}
+    seen: dict[str, int] = {}
+    for row in range(table.header_bottom + 1, grid.height):
+        label = grid.text(row, by_measure["label"].index)
+        values: dict[str, Decimal | None] = {}
+        cells: dict[str, str | None] = {}
+        for measure in ("target", "actual_in_month", "actual_cumulative"):
+            column = by_measure.get(measure)
+            cells[measure] = cell_ref(row, column.index) if column else None
+            try:
+                values[measure] = parse_number(grid.value(row, column.index)) if column else None
+            except CellProblem as bad:
+                content.problems.append(bad.at(sheet, cells[measure]))
+                values[measure] = None
+        if not label or all(v is None for v in values.values()):
+            continue
+        code = resolver.resolve(label)
+        if code is None:
+            content.problems.append(
+                problem("unknown_indicator", sheet=sheet, cell=cell_ref(row, by_measure["label"].index), value=label)
+            )
+            continue
+        if code in seen:
+            content.problems.append(
+                problem("duplicate_row", sheet=sheet, cell=cell_ref(row, by_measure["label"].index), value=label, first_row=str(seen[code]))
+            )
+            continue
+        seen[code] = row + 1
+        note_column = by_measure.get("note")
+        content.outcomes.append(
+            OutcomeValue(
+                indicator_code=code,
+                target_value=values["target"],
+                actual_in_month=values["actual_in_month"],
+                actual_cumulative=values["actual_cumulative"],
+                sheet=sheet,
+                row=row + 1,
+                target_cell=cells["target"],
+                actual_in_month_cell=cells["actual_in_month"],
+                actual_cumulative_cell=cells["actual_cumulative"],
+                label=label,
+                note=grid.text(row, note_column.index) if note_column else "",
+            )
+        )
+
+
+def _narrative(grids: list[Grid], used: set[str]) -> str | None:
+    for grid in grids:
+        if grid.name in used or "thuyet minh" not in ascii_key(grid.name):
+            continue
+        lines = [" ".join(t for t in grid.row_texts(r) if t) for r in range(grid.height)]
+        text = "\n".join(line for line in lines if line)
+        return text or None
+    return None
+
+
+def read_workbook(path: Path, reference: Reference, province_hint: str | None = None) -> WorkbookContent:
+    grids = load_grids(path)
+    content = WorkbookContent()
+    disbursement = next((t for g in grids if (t := find_disbursement_table(g))), None)
+    if disbursement is None:
+        names = ", ".join(g.name for g in grids) or "—"
+        raise SubmissionRejected([problem("no_disbursement_sheet", detail=names)])
+    plan_year = read_title_block(disbursement, reference, province_hint, content)
+    if content.amount_unit is not None:
+        read_disbursement(disbursement, reference, content, plan_year)
+    used = {disbursement.grid.name}
+    outcome = next((t for g in grids if g.name not in used and (t := find_outcome_table(g))), None)
+    if outcome is not None:
+        used.add(outcome.grid.name)
+        _check_same_unit(outcome, reference, content)
+        read_outcomes(outcome, reference, content)
+    content.narrative = _narrative(grids, used)
+    return content
+
+
+def _check_same_unit(outcome: Table, reference: Reference, content: WorkbookContent) -> None:
+    """An outcome sheet that names another unit means two units' reports in one file."""
+    if content.unit_code is None:
+        return
+    resolver = UnitResolver(reference)
+    on = content.period_month or dt.date.today()
+    for _, _, text in _title_texts(outcome):
+        if match_key(text).startswith(("đơn vị báo cáo", "ubnd", "huyện", "thành phố", "thị xã")):
+            match = resolver.resolve(text, on)
+            if match.unit and match.unit.unit_code != content.unit_code:
+                content.problems.append(
+                    problem("two_units_in_file", sheet=outcome.grid.name, value=text, first=content.unit_code, second=match.unit.unit_code)
+                )
