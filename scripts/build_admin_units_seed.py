@@ -24,6 +24,7 @@ import argparse
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import os
 import sys
@@ -32,9 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "dbt_project" / "seeds" / "reference"
-DEFAULT_REGISTER = Path(
-    os.environ.get("GNBV_GSO_REGISTER", "/work/shared/reference/dvhcvn_gso_2025-03-01.json")
-)
+DEFAULT_REGISTER = Path(os.environ.get("GNBV_GSO_REGISTER", "/work/shared/reference/dvhcvn_gso_2025-03-01.json"))
 
 COLUMNS = [
     "unit_code",
@@ -122,7 +121,7 @@ def validate(rows: list[dict[str, str]]) -> None:
         versions.setdefault(code, []).append((start, end))
     for code, spans in versions.items():
         spans.sort()
-        for (_, end), (next_start, _) in zip(spans, spans[1:]):
+        for (_, end), (next_start, _) in itertools.pairwise(spans):
             if end is None or end >= next_start:
                 problems.append(f"{code}: overlapping versions {spans}")
     for row in rows:
@@ -131,11 +130,13 @@ def validate(rows: list[dict[str, str]]) -> None:
             if parent:
                 problems.append(f"{row['unit_code']}: a province has no parent")
             continue
-        start, end = _date(row["valid_from"]), _date(row["valid_to"])
+        start, end = dt.date.fromisoformat(row["valid_from"]), _date(row["valid_to"])
         spans = versions.get(parent, [])
         covered = any(s <= start and (e is None or (end is not None and end <= e)) for s, e in spans)
         if not covered:
-            problems.append(f"{row['unit_code']} ({row['valid_from']}..{row['valid_to']}): parent {parent!r} not valid then")
+            problems.append(
+                f"{row['unit_code']} ({row['valid_from']}..{row['valid_to']}): parent {parent!r} not valid then"
+            )
     if problems:
         raise SystemExit("invalid admin units:\n  " + "\n  ".join(problems[:50]))
 
