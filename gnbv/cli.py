@@ -60,13 +60,19 @@ def warehouse() -> None:
 
 @warehouse.command("start")
 def warehouse_start() -> None:
-    """Start the embedded warehouse (if not running), apply migrations, print its URL."""
-    from gnbv import db, warehouse as wh
+    """Start the embedded warehouse (if not running), apply migrations, print its URL.
 
-    url = wh.start()
+    With GNBV_DATABASE_URL set, nothing is started: that database is migrated and its
+    (password-redacted) URL printed.
+    """
+    from gnbv import db, settings
+    from gnbv import warehouse as wh
+
+    external = settings.external_database_url()
+    url = external or wh.start()
     with db.connect() as conn:
         conn.execute("select 1")
-    click.echo(url)
+    click.echo(db.redact(url) + ("  (GNBV_DATABASE_URL)" if external else ""))
 
 
 @warehouse.command("stop")
@@ -118,12 +124,15 @@ def ingest(paths: tuple[Path, ...], received_at: str | None, province: str | Non
 
     when = _received_at(received_at)
     with db.connect() as conn:
-        results = ingest_paths(conn, paths, received_at=when, province_hint=province, on_result=lambda r: click.echo(r.summary()))
+        results = ingest_paths(
+            conn, paths, received_at=when, province_hint=province, on_result=lambda r: click.echo(r.summary())
+        )
     if not results:
         click.echo("no submission files found (.xlsx, .xls, .ods, .csv)")
     accepted = sum(r.status == "accepted" for r in results)
     rejected = [r for r in results if not r.ok]
-    click.echo(f"{len(results)} file(s): {accepted} accepted, {len(rejected)} rejected, {len(results) - accepted - len(rejected)} unchanged")
+    unchanged = len(results) - accepted - len(rejected)
+    click.echo(f"{len(results)} file(s): {accepted} accepted, {len(rejected)} rejected, {unchanged} unchanged")
     sys.exit(1 if rejected else 0)
 
 
@@ -146,7 +155,9 @@ def template(unit_code: str, period: str, out_dir: Path) -> None:
 @main.command()
 @click.option("--province", default="04", show_default=True, help="Province code.")
 @click.option("--period", required=True, help=PERIOD_HELP)
-@click.option("--out", "out_dir", default="out/samples", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_dir", default="out/samples", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same files).")
 def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
     """Generate SYNTHETIC sample submissions for every district of a province and month."""
@@ -159,7 +170,9 @@ def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
 @main.command()
 @click.option("--province", default="04", show_default=True, help="Province code of the sample month.")
 @click.option("--period", default="2024-03", show_default=True, help=PERIOD_HELP)
-@click.option("--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out", "out_dir", default="out/demo", show_default=True, type=click.Path(file_okay=False, path_type=Path)
+)
 def demo(province: str, period: str, out_dir: Path) -> None:
     """Run a monthly cycle on SYNTHETIC sample data, end to end.
 
@@ -178,7 +191,7 @@ def run() -> None:
 
     try:
         main(standalone_mode=True)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence before a user sees a traceback
+    except Exception as exc:
         message = user_facing_error(exc)
         if message is None:
             raise

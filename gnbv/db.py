@@ -49,9 +49,7 @@ def ensure_migrated(conn: psycopg.Connection[Any], url: str) -> list[str]:
         return applied
 
 
-def connect(
-    *, autocommit: bool = False, migrate: bool = True, **kwargs: Any
-) -> psycopg.Connection[Any]:
+def connect(*, autocommit: bool = False, migrate: bool = True, **kwargs: Any) -> psycopg.Connection[Any]:
     """A psycopg 3 connection to the warehouse in force (``settings.database_url()``,
     which starts the embedded server if needed), with ``application_name='gnbv'``.
 
@@ -63,9 +61,7 @@ def connect(
     kwargs.setdefault("application_name", APPLICATION_NAME)
     kwargs.setdefault("connect_timeout", 10)
     try:
-        conn: psycopg.Connection[Any] = psycopg.connect(
-            url, autocommit=autocommit, **kwargs
-        )
+        conn: psycopg.Connection[Any] = psycopg.connect(url, autocommit=autocommit, **kwargs)
     except psycopg.OperationalError as err:
         raise WarehouseError(_connect_hint(url, err)) from None
     if migrate:

@@ -29,7 +29,9 @@ def run_demo(province: str, period: dt.date, out_dir: Path, echo: Callable[[str]
             files = write_sample_inbox(province, month, inbox)
             echo(f"wrote {len(files)} SAMPLE submissions for {province} {month:%Y-%m} under {inbox}")
             received = dt.datetime.combine(month.replace(day=SAMPLE_ARRIVAL_DAY), dt.time(9), LOCAL_TZ)
-            results = ingest_paths(conn, [f.path for f in files], received_at=received, on_result=lambda r: echo("  " + r.summary()))
+            results = ingest_paths(
+                conn, [f.path for f in files], received_at=received, on_result=lambda r: echo("  " + r.summary())
+            )
             rejected += sum(not r.ok for r in results)
         counts = conn.execute(
             "select count(*) filter (where status = 'accepted'), count(*) filter (where status = 'rejected'),"
@@ -38,6 +40,7 @@ def run_demo(province: str, period: dt.date, out_dir: Path, echo: Callable[[str]
             " from raw.submissions",
             (period,),
         ).fetchone()
+    assert counts is not None  # an aggregate query always returns one row
     accepted, rejected_total, amount_rows, disbursed = counts
     echo(
         f"warehouse: {accepted} accepted and {rejected_total} rejected submissions, {amount_rows} amount rows; "

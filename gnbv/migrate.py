@@ -26,9 +26,7 @@ from gnbv.warehouse import WarehouseError
 
 MIGRATION_FILE = re.compile(r"^V(\d{3,})__([a-z0-9][a-z0-9_]*)\.sql$")
 # pg_advisory_xact_lock key: first 8 bytes of sha256("gnbv.migrate"), as a signed bigint.
-ADVISORY_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"gnbv.migrate").digest()[:8], "big", signed=True
-)
+ADVISORY_LOCK_KEY = int.from_bytes(hashlib.sha256(b"gnbv.migrate").digest()[:8], "big", signed=True)
 
 _BOOTSTRAP = b"""
 create schema if not exists meta;
@@ -98,9 +96,7 @@ def _lock(conn: Any) -> None:
 
 
 def _applied(conn: Any) -> dict[int, tuple[str, str]]:
-    rows = conn.execute(
-        "select version, name, checksum from meta.schema_migrations"
-    ).fetchall()
+    rows = conn.execute("select version, name, checksum from meta.schema_migrations").fetchall()
     return {int(v): (str(n), str(c)) for v, n, c in rows}
 
 
@@ -128,29 +124,22 @@ def _check_idle(conn: Any) -> None:
 
     if conn.info.transaction_status != pq.TransactionStatus.IDLE:
         raise MigrationError(
-            "apply_migrations() needs a connection outside any transaction: "
-            "commit or roll back first."
+            "apply_migrations() needs a connection outside any transaction: commit or roll back first."
         )
 
 
-def pending_migrations(
-    conn: Any, directory: Path | Traversable | None = None
-) -> list[str]:
+def pending_migrations(conn: Any, directory: Path | Traversable | None = None) -> list[str]:
     """Ids of the migrations not yet applied (read-only; verifies checksums too)."""
     _check_idle(conn)
     migrations = discover(directory)
     with conn.transaction():
-        exists = conn.execute(
-            "select to_regclass('meta.schema_migrations')"
-        ).fetchone()[0]
+        exists = conn.execute("select to_regclass('meta.schema_migrations')").fetchone()[0]
         applied = _applied(conn) if exists is not None else {}
     _verify(applied, migrations)
     return [m.id for m in migrations if m.version not in applied]
 
 
-def apply_migrations(
-    conn: Any, directory: Path | Traversable | None = None
-) -> list[str]:
+def apply_migrations(conn: Any, directory: Path | Traversable | None = None) -> list[str]:
     """Apply every migration not yet applied; return the ids applied now, in order
     (empty when the database is up to date).
 

@@ -59,9 +59,7 @@ def project_root() -> Path:
     if home:
         root = Path(home).expanduser()
         if not root.is_dir():
-            raise SettingsError(
-                f"{ENV_HOME}={home!r} is not an existing folder: create it or unset {ENV_HOME}."
-            )
+            raise SettingsError(f"{ENV_HOME}={home!r} is not an existing folder: create it or unset {ENV_HOME}.")
         return root.resolve()
     for start in (Path.cwd(), Path(__file__).resolve().parent):
         found = _search_upwards(start.resolve())

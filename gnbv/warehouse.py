@@ -23,6 +23,7 @@ All failures surface as :class:`WarehouseError` with a message saying what to do
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -187,9 +188,7 @@ def _ensure_system_user() -> _Account:
             # (or created concurrently by another process)
             pw = pwd.getpwnam(SERVER_SYSTEM_USER)
         except KeyError:
-            detail = (
-                result.stderr.strip() if result is not None else "useradd not found"
-            )
+            detail = result.stderr.strip() if result is not None else "useradd not found"
             raise WarehouseError(
                 "PostgreSQL cannot run as root, and creating the system user "
                 f"'{SERVER_SYSTEM_USER}' failed ({detail}). Create it yourself "
@@ -288,11 +287,7 @@ def _ensure_binaries_usable(account: _Account) -> None:
         for name in filenames:
             f = d / name
             if not f.is_symlink():
-                f.chmod(
-                    stat.S_IMODE(f.stat().st_mode)
-                    | 0o044
-                    | (0o011 if d.name == "bin" else 0)
-                )
+                f.chmod(stat.S_IMODE(f.stat().st_mode) | 0o044 | (0o011 if d.name == "bin" else 0))
 
 
 # --------------------------------------------------------------------------- subprocesses
@@ -450,16 +445,9 @@ def connection_params(database_url: str | None = None) -> dict[str, Any]:
     try:
         port = int(raw_port.split(",")[0])
     except ValueError:
-        raise WarehouseError(
-            f"Invalid port {raw_port!r} in the database URL."
-        ) from None
+        raise WarehouseError(f"Invalid port {raw_port!r} in the database URL.") from None
     return {
-        "host": str(
-            parts.get("host")
-            or parts.get("hostaddr")
-            or env.get("PGHOST")
-            or "localhost"
-        ),
+        "host": str(parts.get("host") or parts.get("hostaddr") or env.get("PGHOST") or "localhost"),
         "port": port,
         "user": user,
         "dbname": str(parts.get("dbname") or env.get("PGDATABASE") or user),
@@ -513,9 +501,7 @@ def _prepare_dirs(p: WarehousePaths, account: _Account | None) -> Path:
     try:
         socket_dir.mkdir(mode=0o700, exist_ok=True)
     except OSError as err:
-        raise WarehouseError(
-            f"Cannot create the socket folder {socket_dir}: {err}"
-        ) from None
+        raise WarehouseError(f"Cannot create the socket folder {socket_dir}: {err}") from None
     owner = socket_dir.stat().st_uid
     expected = account.uid if account is not None else os.geteuid()
     if owner != expected:
@@ -571,9 +557,7 @@ def _initdb(p: WarehousePaths, account: _Account | None) -> None:
     )
     if code != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        raise WarehouseError(
-            f"initdb failed to create the warehouse in {p.pgdata}:\n{out.strip()[-2000:]}"
-        )
+        raise WarehouseError(f"initdb failed to create the warehouse in {p.pgdata}:\n{out.strip()[-2000:]}")
     with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write(
             "\n# --- gnbv embedded warehouse ---\n"
@@ -613,9 +597,7 @@ def _clear_stale_files(p: WarehousePaths, socket_dir: Path) -> None:
                 (socket_dir / _SOCKET_NAME).unlink(missing_ok=True)
 
 
-def _explain_start_failure(
-    p: WarehousePaths, socket_dir: Path, output: str, log_offset: int
-) -> str:
+def _explain_start_failure(p: WarehousePaths, socket_dir: Path, output: str, log_offset: int) -> str:
     try:
         with p.log.open("rb") as f:
             f.seek(log_offset)
@@ -673,14 +655,10 @@ def _ensure_database(socket_dir: Path, port: int) -> None:
             connect_timeout=10,
             application_name="gnbv-warehouse",
         ) as conn:
-            exists = conn.execute(
-                "select 1 from pg_database where datname = %s", (DB_NAME,)
-            ).fetchone()
+            exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
             if exists is None:
-                try:
+                with contextlib.suppress(errors.DuplicateDatabase):  # another process won the race
                     conn.execute(f'create database "{DB_NAME}"')
-                except errors.DuplicateDatabase:
-                    pass
     except psycopg.Error as err:
         raise WarehouseError(
             f"The embedded PostgreSQL started but creating database '{DB_NAME}' failed: {err}"
@@ -727,11 +705,7 @@ def start() -> str:
         return _make_url(pm.socket_dir, pm.port or PORT)
 
     with _locked(p):
-        pm = (
-            _wait_until_ready_or_gone(p, timeout=START_TIMEOUT_S)
-            if _live_postmaster(p)
-            else None
-        )
+        pm = _wait_until_ready_or_gone(p, timeout=START_TIMEOUT_S) if _live_postmaster(p) else None
         if pm is not None:
             if _ready(pm):
                 assert pm.socket_dir is not None
@@ -742,10 +716,7 @@ def start() -> str:
         account = _server_account(p)
         if p.pgdata.exists() and not (p.pgdata / "PG_VERSION").exists():
             if any(p.pgdata.iterdir()):
-                raise WarehouseError(
-                    f"{p.pgdata} exists but is not a PostgreSQL data folder: "
-                    "move it away and retry."
-                )
+                raise WarehouseError(f"{p.pgdata} exists but is not a PostgreSQL data folder: move it away and retry.")
             p.pgdata.rmdir()
         if p.pgdata.exists():
             _check_data_dir(p)
@@ -801,9 +772,7 @@ def _stop_locked(p: WarehousePaths, account: _Account | None) -> bool:
         hint = ""
         if "Operation not permitted" in out:
             hint = " The server runs as another user: run this as that user or as root."
-        raise WarehouseError(
-            f"Could not stop the embedded PostgreSQL.{hint}\n{out.strip()}"
-        )
+        raise WarehouseError(f"Could not stop the embedded PostgreSQL.{hint}\n{out.strip()}")
     return True
 
 
@@ -835,9 +804,7 @@ class WarehouseStatus:
     problem: str | None = None  # why this status may be incomplete, and what to do
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()
-        }
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
 
 
 @_os_errors_as_warehouse_errors
@@ -860,9 +827,7 @@ def status() -> WarehouseStatus:
             _server_account(p)
         except WarehouseError as err:
             problem = str(err)
-    socket_dir = (
-        pm.socket_dir if pm is not None and pm.socket_dir is not None else p.socket_dir
-    )
+    socket_dir = pm.socket_dir if pm is not None and pm.socket_dir is not None else p.socket_dir
     return WarehouseStatus(
         running=running,
         pid=pm.pid if pm is not None else None,

@@ -28,13 +28,15 @@ def check_unit_and_period(sub: Submission, reference: Reference, received_on: dt
     if sub.unit_code and sub.period_month:
         unit = reference.unit(sub.unit_code, sub.period_month)
         if unit is None or unit.unit_level != "district":
-            problems.append(problem("unknown_unit", value=sub.unit_code))
+            problems.append(problem("unknown_unit", sheet=sub.title_sheet, cell=sub.unit_cell, value=sub.unit_code))
     if sub.period_month:
         opens, closes = filing_window(sub.period_month)
         if not opens <= received_on <= closes:
             problems.append(
                 problem(
                     "period_outside_window",
+                    sheet=sub.title_sheet,
+                    cell=sub.period_cell,
                     value=sub.period_month.strftime("%m/%Y"),
                     detail=f"nhận ngày {received_on:%d/%m/%Y}; kỳ này nhận từ {opens:%d/%m/%Y} đến {closes:%d/%m/%Y}",
                 )
@@ -52,7 +54,13 @@ def check_amounts(sub: Submission) -> list[CellProblem]:
         plan = row.plan_amount_vnd or Decimal(0)
         if disbursed > plan and disbursed > 0 and plan >= 0:
             problems.append(
-                problem("disbursed_above_plan", sheet=row.sheet, cell=row.disbursed_cell, value=str(disbursed), expected=str(plan))
+                problem(
+                    "disbursed_above_plan",
+                    sheet=row.sheet,
+                    cell=row.disbursed_cell,
+                    value=str(disbursed),
+                    expected=str(plan),
+                )
             )
     return problems
 

@@ -51,7 +51,9 @@ def classify_measure(key: str) -> str | None:
 
 
 def classify_source(key: str) -> str | None:
-    capital = "DTPT" if _has(key, "dtpt", "dau tu phat trien", "dau tu") else "SN" if _has(key, "sn", "su nghiep") else None
+    capital = (
+        "DTPT" if _has(key, "dtpt", "dau tu phat trien", "dau tu") else "SN" if _has(key, "sn", "su nghiep") else None
+    )
     if _has(key, "ns tinh", "ngan sach tinh", "cap tinh", "nsdp tinh"):
         return "NSDP_TINH"
     if _has(key, "ns huyen", "ngan sach huyen", "cap huyen", "doi ung", "nsdp huyen"):

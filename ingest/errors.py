@@ -20,7 +20,7 @@ class CellProblem(Exception):
     hint_en: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
-    def at(self, sheet: str | None, cell: str | None) -> "CellProblem":
+    def at(self, sheet: str | None, cell: str | None) -> CellProblem:
         """The same problem, located."""
         return CellProblem(
             code=self.code,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ingest.text import clean
 
@@ -31,8 +32,9 @@ class Grid:
 
     name: str
     visible: bool
-    rows: list[list[object]]
+    rows: Sequence[Sequence[object]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #REF! and the like
 
     @property
     def height(self) -> int:
@@ -43,6 +45,8 @@ class Grid:
         return max((len(r) for r in self.rows), default=0)
 
     def value(self, row: int, column: int) -> object:
+        if (row, column) in self.errors:
+            return self.errors[(row, column)]
         if row < len(self.rows) and column < len(self.rows[row]):
             value = self.rows[row][column]
             return None if value == "" else value

@@ -74,7 +74,9 @@ def province_hint_from_path(path: Path) -> str | None:
     return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
 
 
-def read_submission(path: Path, reference: Reference, received_on: dt.date, province_hint: str | None = None) -> Submission:
+def read_submission(
+    path: Path, reference: Reference, received_on: dt.date, province_hint: str | None = None
+) -> Submission:
     """Read and check a file without touching the warehouse (a dry run of intake)."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
@@ -98,6 +100,7 @@ def read_submission(path: Path, reference: Reference, received_on: dt.date, prov
         return sub
     sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
     sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
+    sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
     sub.problems.extend(content.problems)
     sub.problems.extend(row_problems(sub, reference, received_on))
     return sub
@@ -133,7 +136,9 @@ def submission_files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
             yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES and not p.name.startswith((".", "~$"))
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in SUBMISSION_SUFFIXES and not p.name.startswith((".", "~$"))
             )
         else:
             yield path

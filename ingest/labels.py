@@ -39,7 +39,7 @@ def parse_numbering(label: str, stt: str = "") -> NumberedLabel:
     if leading_stt:
         # "1.1 Tiểu dự án 1: ..." — an STT typed into the label cell
         stt = stt or leading_stt[1].replace(" ", ".")
-        key = key[leading_stt.end():]
+        key = key[leading_stt.end() :]
     for pattern, swap in ((_SUB_OF_PROJECT, True), (_PROJECT_DOT_SUB, False)):
         found = pattern.search(key)
         if found:
@@ -75,10 +75,10 @@ class ComponentResolver:
     def __init__(self, reference: Reference):
         self._reference = reference
         self._components = reference.components
-        self._names: list[tuple[str, str]] = [(c.component_code, match_key(c.name_vi)) for c in self._components.values()]
-        self._names += [
-            (a.component_code, match_key(a.alias)) for a in reference.component_aliases if not a.unit_code
+        self._names: list[tuple[str, str]] = [
+            (c.component_code, match_key(c.name_vi)) for c in self._components.values()
         ]
+        self._names += [(a.component_code, match_key(a.alias)) for a in reference.component_aliases if not a.unit_code]
 
     def _code_for_numbers(self, numbers: NumberedLabel, unit_code: str | None, year: int | None) -> str | None:
         local = self._local_numbering(unit_code, year)
@@ -167,7 +167,11 @@ class IndicatorResolver:
         if len(contained) == 1:
             return contained.pop()
         scored = sorted(((_overlap(name, key), code) for code, key in self._names), reverse=True)
-        if scored and scored[0][0] >= 0.85 and (len(scored) == 1 or scored[1][0] < scored[0][0] or scored[1][1] == scored[0][1]):
+        if (
+            scored
+            and scored[0][0] >= 0.85
+            and (len(scored) == 1 or scored[1][0] < scored[0][0] or scored[1][1] == scored[0][1])
+        ):
             return scored[0][1]
         return None
 
@@ -175,8 +179,22 @@ class IndicatorResolver:
 # --- administrative units ---------------------------------------------------------------
 
 _UNIT_TYPES = ("thành phố", "thị xã", "huyện", "quận", "tỉnh", "tp")
-_REPORTING_PREFIXES = re.compile(r"^(?:đơn vị báo cáo|đơn vị|ủy ban nhân dân|uỷ ban nhân dân|ubnd)\s*")
-_UNIT_CODE = re.compile(r"(?:^|\b(?:mã đơn vị|mã|đơn vị báo cáo|đơn vị)\s*)(\d{3}|\d{2})$")
+_UNIT_LABELS = ("đơn vị báo cáo", "mã đơn vị", "ubnd", "ủy ban", "uỷ ban", "huyện", "thành phố", "thị xã", "quận")
+
+
+def names_a_unit(text: str) -> bool:
+    """Whether a title cell looks like it names the reporting unit."""
+    key = ascii_key(text)
+    return key.startswith(tuple(ascii_key(label) for label in _UNIT_LABELS))
+
+
+# Keys are compared in match_key form, so the patterns are built from match-keyed phrases.
+_REPORTING_PREFIXES = re.compile(
+    r"^(?:"
+    + "|".join(re.escape(match_key(p)) for p in ("đơn vị báo cáo", "đơn vị", "ủy ban nhân dân", "ubnd", "mã đơn vị"))
+    + r")\s*"
+)
+_UNIT_CODE = re.compile(r"^(\d{3})$")
 
 
 @dataclass(frozen=True)
@@ -202,8 +220,9 @@ class UnitResolver:
             self._aliases.setdefault(match_key(alias), set()).add(code)
 
     def resolve(self, text: str, on: dt.date, province_code: str | None = None) -> UnitMatch:
-        key = _REPORTING_PREFIXES.sub("", match_key(text)).strip()
-        key = _REPORTING_PREFIXES.sub("", key).strip()
+        key = match_key(text)
+        for _ in range(2):  # "Đơn vị báo cáo: UBND huyện ..." carries two prefixes
+            key = _REPORTING_PREFIXES.sub("", key).strip()
         if not key:
             return UnitMatch(None)
         districts = [
@@ -211,11 +230,10 @@ class UnitResolver:
             for u in self._reference.units_on(on, "district")
             if province_code is None or u.parent_unit_code == province_code
         ]
-        code_match = _UNIT_CODE.search(key)
-        if code_match and key.isdigit() or (code_match and len(key.split()) <= 3):
+        code_match = _UNIT_CODE.match(key)
+        if code_match:
             by_code = [u for u in districts if u.unit_code == code_match[1]]
-            if by_code:
-                return UnitMatch(by_code[0])
+            return UnitMatch(by_code[0] if by_code else None)
         typed = [u for u in districts if contains_phrase(key, match_key(u.unit_name))]
         if len(typed) == 1:
             return UnitMatch(typed[0])
@@ -223,8 +241,8 @@ class UnitResolver:
         aliased_units = [u for u in districts if u.unit_code in aliased]
         if len(aliased_units) == 1:
             return UnitMatch(aliased_units[0])
-        mentions_province = any(contains_phrase(key, match_key(t)) for t in ("tỉnh",)) and not any(
-            contains_phrase(key, match_key(t)) for t in ("huyện", "thị xã", "quận")
+        mentions_province = contains_phrase(key, match_key("tỉnh")) and not any(
+            contains_phrase(key, match_key(t)) for t in ("huyện", "thị xã", "quận", "thành phố")
         )
         if mentions_province:
             return UnitMatch(None)

@@ -58,7 +58,9 @@ def check_cumulative_not_decreasing(cur: psycopg.Cursor, sub: Submission) -> lis
     """Cumulative disbursement may not fall below last month's accepted figure for the same row."""
     if not (sub.unit_code and sub.period_month and sub.fund_amounts):
         return []
-    cur.execute(_PREVIOUS_MONTH_FIGURES, {"unit_code": sub.unit_code, "previous_month": _previous_month(sub.period_month)})
+    cur.execute(
+        _PREVIOUS_MONTH_FIGURES, {"unit_code": sub.unit_code, "previous_month": _previous_month(sub.period_month)}
+    )
     previous = {(year, component, source): amount for year, component, source, amount in cur.fetchall()}
     problems = []
     for row in sub.fund_amounts:
@@ -66,7 +68,13 @@ def check_cumulative_not_decreasing(cur: psycopg.Cursor, sub: Submission) -> lis
         now = row.disbursed_cumulative_vnd if row.disbursed_cumulative_vnd is not None else Decimal(0)
         if before is not None and now < before and not _is_correction(row.note):
             problems.append(
-                problem("cumulative_decreased", sheet=row.sheet, cell=row.disbursed_cell, value=str(now), expected=str(before))
+                problem(
+                    "cumulative_decreased",
+                    sheet=row.sheet,
+                    cell=row.disbursed_cell,
+                    value=str(now),
+                    expected=str(before),
+                )
             )
     return problems
 
@@ -92,11 +100,20 @@ def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.d
             ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             """,
             (
-                sub.submission_id, sub.file_sha256, sub.file_name, sub.file_format, sub.file_size,
-                sub.unit_code, sub.period_month, sub.amount_unit, status,
+                sub.submission_id,
+                sub.file_sha256,
+                sub.file_name,
+                sub.file_format,
+                sub.file_size,
+                sub.unit_code,
+                sub.period_month,
+                sub.amount_unit,
+                status,
                 status == "accepted" and bool(sub.fund_amounts),
                 status == "accepted" and bool(sub.outcomes),
-                sub.narrative, received_at, READER_VERSION,
+                sub.narrative,
+                received_at,
+                READER_VERSION,
             ),
         )
         if status == "accepted":
@@ -112,22 +129,44 @@ def _copy_rows(cur: psycopg.Cursor, sub: Submission) -> None:
         " label_as_written, note) from stdin"
     ) as copy:
         for r in sub.fund_amounts:
-            copy.write_row((
-                sub.submission_id, r.capital_year, r.component_code, r.funding_source_code,
-                r.plan_amount_vnd, r.disbursed_cumulative_vnd, r.sheet or None, r.row, r.plan_cell,
-                r.disbursed_cell, r.label, r.note or None,
-            ))
+            copy.write_row(
+                (
+                    sub.submission_id,
+                    r.capital_year,
+                    r.component_code,
+                    r.funding_source_code,
+                    r.plan_amount_vnd,
+                    r.disbursed_cumulative_vnd,
+                    r.sheet or None,
+                    r.row,
+                    r.plan_cell,
+                    r.disbursed_cell,
+                    r.label,
+                    r.note or None,
+                )
+            )
     with cur.copy(
         "copy raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
         " actual_cumulative, sheet_name, row_number, target_cell, actual_in_month_cell,"
         " actual_cumulative_cell, label_as_written, note) from stdin"
     ) as copy:
         for o in sub.outcomes:
-            copy.write_row((
-                sub.submission_id, o.indicator_code, o.target_value, o.actual_in_month, o.actual_cumulative,
-                o.sheet or None, o.row, o.target_cell, o.actual_in_month_cell, o.actual_cumulative_cell,
-                o.label, o.note or None,
-            ))
+            copy.write_row(
+                (
+                    sub.submission_id,
+                    o.indicator_code,
+                    o.target_value,
+                    o.actual_in_month,
+                    o.actual_cumulative,
+                    o.sheet or None,
+                    o.row,
+                    o.target_cell,
+                    o.actual_in_month_cell,
+                    o.actual_cumulative_cell,
+                    o.label,
+                    o.note or None,
+                )
+            )
 
 
 def _copy_problems(cur: psycopg.Cursor, sub: Submission) -> None:
@@ -136,7 +175,18 @@ def _copy_problems(cur: psycopg.Cursor, sub: Submission) -> None:
         " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin"
     ) as copy:
         for number, p in enumerate(sub.problems, start=1):
-            copy.write_row((
-                sub.submission_id, number, p.code, p.severity, p.sheet, p.cell, p.value,
-                p.message_vi, p.message_en, p.hint_vi, p.hint_en,
-            ))
+            copy.write_row(
+                (
+                    sub.submission_id,
+                    number,
+                    p.code,
+                    p.severity,
+                    p.sheet,
+                    p.cell,
+                    p.value,
+                    p.message_vi,
+                    p.message_en,
+                    p.hint_vi,
+                    p.hint_en,
+                )
+            )

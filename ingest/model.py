@@ -64,6 +64,9 @@ class Submission:
     outcomes: list[OutcomeValue] = field(default_factory=list)
     narrative: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    title_sheet: str | None = None
+    unit_cell: str | None = None
+    period_cell: str | None = None
 
     @property
     def submission_id(self) -> str:

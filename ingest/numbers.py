@@ -23,9 +23,7 @@ _VIETNAMESE_NUMBER = re.compile(
     re.VERBOSE,
 )
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_EXCEL_ERRORS = frozenset(
-    {"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
-)
+_EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
 _EMPTY_MARKERS = frozenset({"", "-", "–", "—"})
 
 

@@ -46,8 +46,8 @@ CATALOGUE: dict[str, ProblemText] = {
         "Keep only the report table; delete the extra rows and columns.",
     ),
     "no_disbursement_sheet": ProblemText(
-        "Không tìm thấy bảng giải ngân (cần tiêu đề cột 'Nội dung', 'Kế hoạch vốn', 'Giải ngân') trong các trang: {detail}",
-        "No disbursement table found (needs 'Nội dung', 'Kế hoạch vốn' and 'Giải ngân' header columns) in sheets: {detail}",
+        "Không tìm thấy bảng giải ngân (cần các cột 'Nội dung', 'Kế hoạch vốn', 'Giải ngân'); các trang: {detail}",
+        "No disbursement table (needs 'Nội dung', 'Kế hoạch vốn' and 'Giải ngân' columns); sheets: {detail}",
         "Dùng mẫu Biểu 05 (lệnh gnbv template) và giữ nguyên dòng tiêu đề.",
         "Use the Biểu 05 template (gnbv template) and keep its header rows.",
     ),

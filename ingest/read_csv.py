@@ -21,11 +21,26 @@ from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
 from ingest.problems import problem
 from ingest.read_workbook import WorkbookContent
 
-AMOUNT_COLUMNS = ("period", "unit_code", "component", "funding_source", "capital_year", "plan_amount", "disbursed_cumulative", "amount_unit")
+AMOUNT_COLUMNS = (
+    "period",
+    "unit_code",
+    "component",
+    "funding_source",
+    "capital_year",
+    "plan_amount",
+    "disbursed_cumulative",
+    "amount_unit",
+)
 OUTCOME_COLUMNS = ("period", "unit_code", "indicator", "target", "actual_month", "actual_cumulative")
 _MACHINE_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
-_UNIT_ALIASES = {"million_vnd": "million_vnd", "thousand_vnd": "thousand_vnd", "vnd": "vnd", "trieu_dong": "million_vnd", "dong": "vnd"}
+_UNIT_ALIASES = {
+    "million_vnd": "million_vnd",
+    "thousand_vnd": "thousand_vnd",
+    "vnd": "vnd",
+    "trieu_dong": "million_vnd",
+    "dong": "vnd",
+}
 
 
 def _decode(data: bytes) -> str:
@@ -97,14 +112,24 @@ def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookConten
         content.unit_code, content.period_month = row["unit_code"], period
     elif (row["unit_code"], period) != (content.unit_code, content.period_month):
         content.problems.append(
-            problem("two_units_in_file", cell=f"unit_code:{line}", value=row["unit_code"], first=content.unit_code, second=f"{row['unit_code']} {row['period']}")
+            problem(
+                "two_units_in_file",
+                cell=f"unit_code:{line}",
+                value=row["unit_code"],
+                first=content.unit_code,
+                second=f"{row['unit_code']} {row['period']}",
+            )
         )
         return False
     return True
 
 
 def _amount_row(row, line, reference, components, content, seen) -> None:
-    code = row["component"] if row["component"] in reference.components else components.resolve(row["component"], unit_code=content.unit_code)
+    code = (
+        row["component"]
+        if row["component"] in reference.components
+        else components.resolve(row["component"], unit_code=content.unit_code)
+    )
     if code is None or not reference.components[code].is_leaf:
         content.problems.append(problem("unknown_component", cell=f"component:{line}", value=row["component"]))
         return
@@ -120,11 +145,26 @@ def _amount_row(row, line, reference, components, content, seen) -> None:
     try:
         capital_year = int(row["capital_year"])
     except ValueError:
-        content.problems.append(problem("not_a_number", cell=f"capital_year:{line}", value=row["capital_year"], reason_vi="năm vốn không hợp lệ", reason_en="not a capital year"))
+        content.problems.append(
+            problem(
+                "not_a_number",
+                cell=f"capital_year:{line}",
+                value=row["capital_year"],
+                reason_vi="năm vốn không hợp lệ",
+                reason_en="not a capital year",
+            )
+        )
         return
     key = (capital_year, code, source)
     if key in seen:
-        content.problems.append(problem("duplicate_row", cell=f"component:{line}", value=f"{code} {source} {capital_year}", first_row=str(seen[key])))
+        content.problems.append(
+            problem(
+                "duplicate_row",
+                cell=f"component:{line}",
+                value=f"{code} {source} {capital_year}",
+                first_row=str(seen[key]),
+            )
+        )
         return
     seen[key] = line
     factor = AMOUNT_UNITS[unit]
@@ -137,7 +177,9 @@ def _amount_row(row, line, reference, components, content, seen) -> None:
             component_code=code,
             funding_source_code=source,
             plan_amount_vnd=None if plan is None else (plan * factor).quantize(whole, ROUND_HALF_EVEN),
-            disbursed_cumulative_vnd=None if disbursed is None else (disbursed * factor).quantize(whole, ROUND_HALF_EVEN),
+            disbursed_cumulative_vnd=None
+            if disbursed is None
+            else (disbursed * factor).quantize(whole, ROUND_HALF_EVEN),
             sheet="",
             row=line,
             plan_cell=f"plan_amount:{line}",
@@ -153,7 +195,9 @@ def _outcome_row(row, line, indicators, content, seen) -> None:
         content.problems.append(problem("unknown_indicator", cell=f"indicator:{line}", value=row["indicator"]))
         return
     if code in seen:
-        content.problems.append(problem("duplicate_row", cell=f"indicator:{line}", value=row["indicator"], first_row=str(seen[code])))
+        content.problems.append(
+            problem("duplicate_row", cell=f"indicator:{line}", value=row["indicator"], first_row=str(seen[code]))
+        )
         return
     seen[code] = line
     content.outcomes.append(

@@ -16,12 +16,13 @@ from pathlib import Path
 from gnbv.reference import Reference
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
+from ingest.excel_errors import error_cells
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
-from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver
+from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver, names_a_unit
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
 from ingest.numbers import parse_number
 from ingest.problems import problem
-from ingest.text import ascii_key, match_key
+from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
 
 HEADER_SEARCH_ROWS = 15
@@ -38,6 +39,10 @@ class WorkbookContent:
     outcomes: list[OutcomeValue] = field(default_factory=list)
     narrative: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    # where the title block named the unit and the period, for problems about them
+    title_sheet: str | None = None
+    unit_cell: str | None = None
+    period_cell: str | None = None
 
 
 def load_grids(path: Path) -> list[Grid]:
@@ -63,7 +68,7 @@ def load_grids(path: Path) -> list[Grid]:
                 Grid(
                     name=meta.name,
                     visible=str(meta.visible).endswith("Visible"),
-                    rows=rows,
+                    rows=list(rows),
                     merged=list(sheet.merged_cell_ranges or []),
                 )
             )
@@ -73,6 +78,10 @@ def load_grids(path: Path) -> list[Grid]:
         raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
     finally:
         workbook.close()
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        errors = error_cells(path, {g.name for g in grids})
+        for grid in grids:
+            grid.errors = errors.get(grid.name, {})
     return grids
 
 
@@ -121,7 +130,7 @@ def find_disbursement_table(grid: Grid) -> Table | None:
             group_row = _forward_filled(grid, top, width)
             columns = []
             for c in range(width):
-                stack = [group_row[c]] + _header_stack(grid, top + 1, bottom, c)
+                stack = [group_row[c], *_header_stack(grid, top + 1, bottom, c)]
                 column = classify_column(c, stack)
                 if column:
                     columns.append(column)
@@ -181,11 +190,13 @@ def read_title_block(
     """Sets unit, period and amount unit on ``content``; returns the plan year the header states."""
     texts = _title_texts(table)
     sheet = table.grid.name
+    content.title_sheet = sheet
     for r, c, text in texts:
-        content.period_month = content.period_month or find_period(text)
+        if content.period_month is None and (period := find_period(text)):
+            content.period_month, content.period_cell = period, cell_ref(r, c)
         content.amount_unit = content.amount_unit or find_amount_unit(text)
     if content.amount_unit is None:
-        for r, c, text in texts:
+        for _, _, text in texts:
             content.amount_unit = content.amount_unit or find_amount_unit(text, labelled_only=False)
     plan_year = None
     for column in table.columns:
@@ -198,15 +209,16 @@ def read_title_block(
     province = province_hint
     for _, _, text in texts:
         province = province or resolver.province_mentioned(text, on)
-    labelled = [t for t in texts if match_key(t[2]).startswith(("đơn vị báo cáo", "ubnd", "ủy ban", "uỷ ban", "huyện", "thành phố", "thị xã", "quận", "mã đơn vị"))]
+    labelled = [t for t in texts if names_a_unit(t[2])]
     candidates = labelled or texts
     ambiguous: tuple = ()
     for r, c, text in candidates:
-        if find_amount_unit(text) or find_period(text) and not match_key(text).startswith("đơn vị báo cáo"):
+        if find_amount_unit(text) or (find_period(text) and not names_a_unit(text)):
             continue
         match = resolver.resolve(text, on, province)
+        content.unit_cell = content.unit_cell or cell_ref(r, c)
         if match.unit:
-            content.unit_code = match.unit.unit_code
+            content.unit_code, content.unit_cell = match.unit.unit_code, cell_ref(r, c)
             break
         ambiguous = ambiguous or match.candidates
     if content.period_month is None:
@@ -216,10 +228,10 @@ def read_title_block(
     if content.unit_code is None:
         if ambiguous:
             names = ", ".join(f"{u.unit_name} ({u.unit_code})" for u in ambiguous)
-            content.problems.append(problem("ambiguous_unit", sheet=sheet, detail=names))
+            content.problems.append(problem("ambiguous_unit", sheet=sheet, cell=content.unit_cell, detail=names))
         else:
             shown = next((t for _, _, t in labelled), None)
-            content.problems.append(problem("unknown_unit", sheet=sheet, value=shown))
+            content.problems.append(problem("unknown_unit", sheet=sheet, cell=content.unit_cell, value=shown))
     return plan_year
 
 
@@ -281,7 +293,13 @@ def _leaf_sources(sources: set[str]) -> set[str]:
 
 
 def _check_sum(
-    given: Decimal | None, parts: list[Decimal], code: str, sheet: str, cell: str, problems: list[CellProblem], **detail: str
+    given: Decimal | None,
+    parts: list[Decimal],
+    code: str,
+    sheet: str,
+    cell: str,
+    problems: list[CellProblem],
+    **detail: str,
 ) -> None:
     """A derived cell, where filled in, must equal the sum of its parts (1 VND of float noise each)."""
     if given is None or not parts:
@@ -303,9 +321,7 @@ def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, problems: li
                 _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], problems)
 
 
-def read_disbursement(
-    table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None
-) -> None:
+def read_disbursement(table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None) -> None:
     grid, sheet = table.grid, table.grid.name
     problems = content.problems
     factor = AMOUNT_UNITS.get(content.amount_unit or "", Decimal(1))
@@ -316,6 +332,9 @@ def read_disbursement(
         column = table.amount_columns("plan").get(NSTW) or table.amount_columns("disbursed")[NSTW]
         problems.append(problem("nstw_not_split", sheet=sheet, cell=cell_ref(table.header_bottom, column.index)))
         return
+    label_column = table.column("label")
+    assert label_column is not None, "find_disbursement_table only returns tables with a label column"
+    label_index = label_column.index
     resolver = ComponentResolver(reference)
     capital_year = year
     current_project: str | None = None
@@ -342,7 +361,7 @@ def read_disbursement(
             continue
         if code is None:
             if r.has_amounts():
-                label_cell = cell_ref(row, table.column("label").index) if table.column("label") else None
+                label_cell = cell_ref(row, label_index)
                 problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
             continue
         component = reference.components[code]
@@ -352,8 +371,12 @@ def read_disbursement(
             continue
         key = (capital_year, code)
         if key in leaves:
-            label_cell = cell_ref(row, table.column("label").index) if table.column("label") else None
-            problems.append(problem("duplicate_row", sheet=sheet, cell=label_cell, value=r.label, first_row=str(leaves[key].row + 1)))
+            label_cell = cell_ref(row, label_index)
+            problems.append(
+                problem(
+                    "duplicate_row", sheet=sheet, cell=label_cell, value=r.label, first_row=str(leaves[key].row + 1)
+                )
+            )
             continue
         leaves[key] = r
 
@@ -426,7 +449,9 @@ def _check_derived_rows(
                 _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], problems)
 
     for cap_year, project_code, row in projects:
-        subs = [r for (y, c), r in leaves.items() if y == cap_year and reference.components[c].project_code == project_code]
+        subs = [
+            r for (y, c), r in leaves.items() if y == cap_year and reference.components[c].project_code == project_code
+        ]
         if subs:
             check(row, subs, "project_not_sum_of_subprojects")
     for cap_year, row, is_section in totals:
@@ -465,7 +490,13 @@ def read_outcomes(table: Table, reference: Reference, content: WorkbookContent) 
             continue
         if code in seen:
             content.problems.append(
-                problem("duplicate_row", sheet=sheet, cell=cell_ref(row, by_measure["label"].index), value=label, first_row=str(seen[code]))
+                problem(
+                    "duplicate_row",
+                    sheet=sheet,
+                    cell=cell_ref(row, by_measure["label"].index),
+                    value=label,
+                    first_row=str(seen[code]),
+                )
             )
             continue
         seen[code] = row + 1
@@ -524,9 +555,15 @@ def _check_same_unit(outcome: Table, reference: Reference, content: WorkbookCont
     resolver = UnitResolver(reference)
     on = content.period_month or dt.date.today()
     for _, _, text in _title_texts(outcome):
-        if match_key(text).startswith(("đơn vị báo cáo", "ubnd", "huyện", "thành phố", "thị xã")):
+        if names_a_unit(text):
             match = resolver.resolve(text, on)
             if match.unit and match.unit.unit_code != content.unit_code:
                 content.problems.append(
-                    problem("two_units_in_file", sheet=outcome.grid.name, value=text, first=content.unit_code, second=match.unit.unit_code)
+                    problem(
+                        "two_units_in_file",
+                        sheet=outcome.grid.name,
+                        value=text,
+                        first=content.unit_code,
+                        second=match.unit.unit_code,
+                    )
                 )

@@ -35,8 +35,12 @@ def find_period(text: str) -> dt.date | None:
 def find_amount_unit(text: str, *, labelled_only: bool = True) -> str | None:
     """``Đơn vị tính: triệu đồng``, ``ĐVT: đồng``, ``Đơn vị: nghìn đồng``, ``Tr.đồng``."""
     key = ascii_key(text)
+    if "don vi bao cao" in key:
+        return None  # "Đơn vị báo cáo: UBND huyện Đồng Văn" names a unit, not an amount unit
     if labelled_only and not _AMOUNT_UNIT_LABEL.search(key) and not key.startswith(("tr dong", "trd")):
         return None
+    if not labelled_only and len(key.split()) > 4:
+        return None  # only a short cell such as "(triệu đồng)" may state the unit unlabelled
     for pattern, unit in _AMOUNT_UNITS:
         if pattern.search(key):
             return unit

@@ -18,17 +18,20 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+
+from gnbv.reference import AdminUnit, Component
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH MTQG GIẢM NGHÈO BỀN VỮNG"
 OUTCOME_TITLE = "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU"
@@ -62,42 +65,7 @@ OFFICIAL_SHEET = "Giải ngân"
 OFFICIAL_OUTCOME_SHEET = "Kết quả"
 OFFICIAL_NARRATIVE_SHEET = "Thuyết minh"
 
-
-def plan_group_header(plan_year: int) -> str:
-    return f"Kế hoạch vốn năm {plan_year}"
-
-
-def unit_line(unit_type: str, unit_name: str) -> str:
-    """``Đơn vị báo cáo: UBND huyện Bảo Lạc`` from the register's type and bare name."""
-    return f"Đơn vị báo cáo: UBND {unit_type.lower()} {unit_name}"
-
-
-def period_line(year: int, month: int) -> str:
-    return f"Tháng {month:02d}/{year}"
-
-
-def amount_unit_line(amount_unit: str) -> str:
-    return f"Đơn vị tính: {AMOUNT_UNIT_WORDS[amount_unit]}"
-
-
-def section_label(capital_year: int, plan_year: int) -> str:
-    if capital_year == plan_year:
-        return f"Vốn năm {plan_year}"
-    return f"Vốn năm {capital_year} chuyển sang"
-
-
-def format_vietnamese_number(value: Decimal) -> str:
-    """``12671.5`` → ``12.671,5``: ``.`` groups thousands, ``,`` marks decimals."""
-    sign = "-" if value < 0 else ""
-    text = format(abs(value), "f")
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + (f",{fraction}" if fraction else "")
+_UNIT_KINDS = ("thành phố", "thị xã", "huyện", "quận", "tỉnh")
 
 
 # --------------------------------------------------------------------------- layout
@@ -208,6 +176,124 @@ class WrittenBieu05:
     workbook: Workbook
     cells: CellMap
     cached: dict[str, dict[str, object]]  # sheet title -> A1 -> cached formula value
+
+
+# --------------------------------------------------------------------------- official texts
+
+
+def plan_group_header(plan_year: int) -> str:
+    return f"Kế hoạch vốn năm {plan_year}"
+
+
+def unit_type_and_name(unit: AdminUnit) -> tuple[str, str]:
+    """("huyện", "Bảo Lạc") from the register's name "Huyện Bảo Lạc"."""
+    for kind in _UNIT_KINDS:
+        if unit.unit_name.lower().startswith(kind + " "):
+            return kind, unit.unit_name[len(kind) + 1 :]
+    return unit.unit_type.lower(), unit.unit_name
+
+
+def unit_line(unit: AdminUnit) -> str:
+    """``Đơn vị báo cáo: UBND huyện Bảo Lạc``."""
+    kind, name = unit_type_and_name(unit)
+    return f"Đơn vị báo cáo: UBND {kind} {name}"
+
+
+def period_line(period: date) -> str:
+    return f"Tháng {period.month:02d}/{period.year}"
+
+
+def amount_unit_line(amount_unit: str) -> str:
+    return f"Đơn vị tính: {AMOUNT_UNIT_WORDS[amount_unit]}"
+
+
+def section_label(capital_year: int, plan_year: int) -> str:
+    if capital_year == plan_year:
+        return f"Vốn năm {plan_year}"
+    return f"Vốn năm {capital_year} chuyển sang"
+
+
+def component_numbers(component: Component) -> tuple[int, int | None]:
+    """(project number, sub-project number) in QĐ 90 numbering: DA4.TDA2 → (4, 2)."""
+    project = int(component.project_code.removeprefix("DA"))
+    _, _, sub = component.component_code.partition(".TDA")
+    return project, int(sub) if sub else None
+
+
+def official_label(component: Component) -> tuple[str, str]:
+    """(STT, Nội dung) as the template writes them: ("4.2", "Tiểu dự án 2: ...")."""
+    project, sub = component_numbers(component)
+    if sub is None:
+        return str(project), f"Dự án {project}: {component.name_vi}"
+    return f"{project}.{sub}", f"Tiểu dự án {sub}: {component.name_vi}"
+
+
+def official_source_columns(split_local: bool = False) -> tuple[SourceColumn, ...]:
+    """The template's source columns; NSĐP split tỉnh / huyện where a plan is given that way."""
+    local = (
+        (SourceColumn("NSDP_TINH", "NS tỉnh"), SourceColumn("NSDP_HUYEN", "NS huyện (đối ứng)"))
+        if split_local
+        else (SourceColumn("NSDP", "NSĐP"),)
+    )
+    return (
+        SourceColumn("NSTW_DTPT", "NSTW - ĐTPT"),
+        SourceColumn("NSTW_SN", "NSTW - SN"),
+        *local,
+        SourceColumn("KHAC", "Huy động khác"),
+    )
+
+
+LabelFn = Callable[[Component], tuple[str, str]]
+
+
+def component_rows(
+    components: Sequence[Component],
+    capital_year: int,
+    plan: Mapping[tuple[int, str, str], Decimal],
+    disbursed: Mapping[tuple[int, str, str], Decimal],
+    label: LabelFn = official_label,
+    keep: Callable[[Component], bool] | None = None,
+) -> tuple[ComponentRow, ...]:
+    """Project and sub-project rows of one vintage in QĐ 90 order.
+
+    ``plan``/``disbursed`` are keyed (capital year, component, source), in the sheet's unit.
+    """
+    ordered = sorted(components, key=lambda c: c.sort_order)
+    parents = {c.project_code for c in ordered if c.component_level != "project"}
+    rows = []
+    for comp in ordered:
+        if keep is not None and not keep(comp):
+            continue
+        stt, text = label(comp)
+        is_project = comp.component_level == "project"
+        rows.append(
+            ComponentRow(
+                stt=stt,
+                label=text,
+                component_code=comp.component_code,
+                parent_code=None if is_project else comp.project_code,
+                has_children=is_project and comp.component_code in parents and not comp.is_leaf,
+                plan={s: v for (y, c, s), v in plan.items() if y == capital_year and c == comp.component_code},
+                disbursed={
+                    s: v for (y, c, s), v in disbursed.items() if y == capital_year and c == comp.component_code
+                },
+            )
+        )
+    return tuple(rows)
+
+
+def format_vietnamese_number(value: Decimal) -> str:
+    """``12671.5`` → ``12.671,5``: ``.`` groups thousands, ``,`` marks decimals."""
+    sign = "-" if value < 0 else ""
+    text = format(abs(value), "f")
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + ".".join(groups) + (f",{fraction}" if fraction else "")
 
 
 # --------------------------------------------------------------------------- writer
@@ -423,9 +509,7 @@ class _AmountSheetWriter:
     def _component(self, row: int, section: Section, comp: ComponentRow) -> None:
         bold = comp.parent_code is None
         self._text(row, "stt", comp.stt, bold=bold)
-        self.cells.labels[(section.capital_year, comp.component_code)] = self._text(
-            row, "label", comp.label, bold=bold
-        )
+        self.cells.labels[(section.capital_year, comp.component_code)] = self._text(row, "label", comp.label, bold=bold)
         if comp.note:
             self._text(row, "note", comp.note)
         for group in (PLAN, DISBURSED):
@@ -513,7 +597,7 @@ class _AmountSheetWriter:
             dim.width = widths[col.kind]
             if col.kind == "hidden":
                 dim.hidden = True
-        ws.freeze_panes = ws.cell(row=first_data, column=3).coordinate
+        ws.freeze_panes = f"{self.letter[(PLAN, TOTAL)]}{first_data}"  # labels and header stay visible
         ws.print_title_rows = f"{layout.header_row}:{first_data - 1}"
         _print_setup(ws)
         if layout.validation and layout.numbers == "number" and self.leaf_cells:
@@ -564,8 +648,6 @@ def _ranges(parts: Sequence[str]) -> str:
 
 
 def _contiguous_letters(letters: Sequence[str]) -> bool:
-    from openpyxl.utils import column_index_from_string
-
     idx = [column_index_from_string(x) for x in letters]
     return idx == list(range(idx[0], idx[0] + len(idx)))
 
@@ -594,11 +676,11 @@ def _write_outcomes(ws: Worksheet, content: Bieu05Content, layout: Layout, cells
             else:
                 values.append(value)
         values.append(out.note or None)
-        for i, value in enumerate(values, start=1):
-            cell = ws.cell(row=n, column=i, value=value)
+        for i, shown in enumerate(values, start=1):
+            cell = ws.cell(row=n, column=i, value=shown)
             cell.border, cell.font = _BOX, _PLAIN
             cell.alignment = _CENTER if i in (1, 3) else _WRAP
-            if 4 <= i <= 6 and isinstance(value, Decimal):
+            if 4 <= i <= 6 and isinstance(shown, Decimal):
                 cell.number_format = "#,##0.##"
     for letter, width in zip("ABCDEFG", (6, 55, 12, 14, 14, 14, 18), strict=True):
         ws.column_dimensions[letter].width = width
@@ -628,7 +710,9 @@ _NS = {
 }
 
 
-def save_workbook(written: WrittenBieu05 | Workbook, path: Path, cached: Mapping[str, Mapping[str, object]] | None = None) -> Path:
+def save_workbook(
+    written: WrittenBieu05 | Workbook, path: Path, cached: Mapping[str, Mapping[str, object]] | None = None
+) -> Path:
     """Save, then add cached values to formula cells (openpyxl itself writes none)."""
     if isinstance(written, WrittenBieu05):
         workbook, cached = written.workbook, {**written.cached, **(cached or {})}
@@ -683,13 +767,11 @@ def _patch_sheet(xml: str, values: Mapping[str, object]) -> str:
         else:
             kind, text = "", repr(value)
         pattern = re.compile(rf'<c r="{coord}"((?: [^>]*)?)><f>(.*?)</f><v\s*/></c>', re.S)
-        xml, count = pattern.subn(
-            lambda m: f'<c r="{coord}"{m.group(1)}{kind}><f>{m.group(2)}</f><v>{text}</v></c>',
-            xml,
-            count=1,
-        )
-        if count != 1:
+        match = pattern.search(xml)
+        if match is None:
             raise ValueError(f"{coord} holds no formula to give a cached value")
+        cell = f'<c r="{coord}"{match.group(1)}{kind}><f>{match.group(2)}</f><v>{text}</v></c>'
+        xml = xml[: match.start()] + cell + xml[match.end() :]
     return xml
 
 

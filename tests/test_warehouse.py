@@ -24,9 +24,7 @@ from gnbv import db, settings, warehouse
 from gnbv.migrate import MigrationError, apply_migrations, discover, pending_migrations
 from gnbv.warehouse import WarehouseError
 
-EXTERNAL_URL = os.environ.get(
-    "GNBV_TEST_EXTERNAL_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+EXTERNAL_URL = os.environ.get("GNBV_TEST_EXTERNAL_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -41,9 +39,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     mp.delenv("GNBV_DATABASE_URL", raising=False)
     started = time.perf_counter()
     warehouse.start()
-    print(
-        f"\nembedded warehouse first start (initdb): {time.perf_counter() - started:.2f}s"
-    )
+    print(f"\nembedded warehouse first start (initdb): {time.perf_counter() - started:.2f}s")
     try:
         yield root
     finally:
@@ -119,9 +115,7 @@ def test_first_start_creates_a_cluster_with_a_gnbv_database_reachable_over_its_s
             "where datname = current_database()"
         ).fetchone()  # type: ignore[misc]
     assert (db_name, encoding) == ("gnbv", "UTF8")
-    assert (
-        env / ".gnbv" / "warehouse" / "pgdata" / "PG_VERSION"
-    ).read_text().strip() == "18"
+    assert (env / ".gnbv" / "warehouse" / "pgdata" / "PG_VERSION").read_text().strip() == "18"
 
 
 def test_the_server_listens_on_a_unix_socket_only(env: Path) -> None:
@@ -154,9 +148,7 @@ def test_concurrent_starts_from_two_processes_start_one_server(env: Path) -> Non
     status = warehouse.status()
     assert status.running
     with psycopg.connect(status.url) as conn:
-        assert conn.execute(
-            "select pg_backend_pid() <> %s", (status.pid,)
-        ).fetchone() == (True,)
+        assert conn.execute("select pg_backend_pid() <> %s", (status.pid,)).fetchone() == (True,)
 
 
 def test_the_server_outlives_the_process_that_started_it(env: Path) -> None:
@@ -208,26 +200,20 @@ def test_as_root_the_server_runs_as_the_embedded_postgres_user(env: Path) -> Non
     warehouse.start()
     status = warehouse.status()
     assert status.server_user == warehouse.SERVER_SYSTEM_USER
-    assert (
-        Path(f"/proc/{status.pid}").stat().st_uid == status.data_dir.stat().st_uid != 0
-    )
+    assert Path(f"/proc/{status.pid}").stat().st_uid == status.data_dir.stat().st_uid != 0
 
 
 # --------------------------------------------------------------------------- paths and errors
 
 
-def test_socket_folder_falls_back_to_a_short_tmp_folder_for_long_project_paths() -> (
-    None
-):
+def test_socket_folder_falls_back_to_a_short_tmp_folder_for_long_project_paths() -> None:
     short = warehouse.WarehousePaths.for_root(Path("/srv/gnbv"))
     assert short.socket_dir == Path("/srv/gnbv/.gnbv/warehouse/run")
     deep = Path("/srv") / ("very-long-folder-name-" * 6) / "gnbv"
     long_paths = warehouse.WarehousePaths.for_root(deep)
     assert long_paths.socket_dir.parent == Path("/tmp")
     assert len(str(long_paths.socket_dir / ".s.PGSQL.5432")) < 100
-    assert (
-        long_paths.socket_dir == warehouse.WarehousePaths.for_root(deep).socket_dir
-    )  # stable
+    assert long_paths.socket_dir == warehouse.WarehousePaths.for_root(deep).socket_dir  # stable
     other = warehouse.WarehousePaths.for_root(deep.with_name("other"))
     assert other.socket_dir != long_paths.socket_dir
 
@@ -261,9 +247,7 @@ def test_a_data_folder_from_another_postgresql_major_version_is_refused(
         warehouse.start()
 
 
-def test_a_data_folder_that_is_not_a_cluster_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_data_folder_that_is_not_a_cluster_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pgdata = tmp_path / ".gnbv" / "warehouse" / "pgdata"
     pgdata.mkdir(parents=True)
     (pgdata / "notes.txt").write_text("not postgres")
@@ -299,9 +283,7 @@ def test_connection_params_parse_an_external_url() -> None:
     }
 
 
-def test_gnbv_database_url_overrides_the_embedded_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gnbv_database_url_overrides_the_embedded_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GNBV_HOME", str(tmp_path))
     monkeypatch.setenv("GNBV_DATABASE_URL", "postgresql://etl:pw@db.example:6543/wh")
     assert settings.database_url() == "postgresql://etl:pw@db.example:6543/wh"
@@ -342,13 +324,9 @@ def test_connect_uses_gnbv_database_url_and_migrates_that_database(
 ) -> None:
     monkeypatch.setenv("GNBV_DATABASE_URL", external_db)
     with db.connect() as conn:
-        assert conn.execute("select current_database()").fetchone() == (
-            external_db.rsplit("/", 1)[1],
-        )
+        assert conn.execute("select current_database()").fetchone() == (external_db.rsplit("/", 1)[1],)
         assert conn.info.parameter_status("application_name") == "gnbv"
-        versions = [
-            r[0] for r in conn.execute("select version from meta.schema_migrations")
-        ]
+        versions = [r[0] for r in conn.execute("select version from meta.schema_migrations")]
     assert versions[:1] == [1]
 
 
@@ -361,9 +339,7 @@ def test_shipped_migrations_are_well_named_and_start_with_the_meta_schema() -> N
     assert [m.version for m in migrations] == sorted({m.version for m in migrations})
 
 
-def test_migrations_are_applied_once_in_order_and_are_idempotent(
-    fresh_db: str, tmp_path: Path
-) -> None:
+def test_migrations_are_applied_once_in_order_and_are_idempotent(fresh_db: str, tmp_path: Path) -> None:
     folder = _write_migrations(
         tmp_path / "sql",
         {
@@ -377,9 +353,7 @@ def test_migrations_are_applied_once_in_order_and_are_idempotent(
         assert apply_migrations(conn, folder) == []
         _write_migrations(folder, {"V003__third.sql": "alter table t1 add note text;"})
         assert apply_migrations(conn, folder) == ["V003__third"]
-        rows = conn.execute(
-            "select version, name from meta.schema_migrations order by 1"
-        ).fetchall()
+        rows = conn.execute("select version, name from meta.schema_migrations order by 1").fetchall()
     assert rows == [(1, "first"), (2, "second"), (3, "third")]
 
 
@@ -393,12 +367,8 @@ def test_shipped_migrations_apply_to_a_fresh_database_and_then_are_up_to_date(
         assert pending_migrations(conn) == []
 
 
-def test_a_migration_changed_after_it_was_applied_is_refused(
-    fresh_db: str, tmp_path: Path
-) -> None:
-    folder = _write_migrations(
-        tmp_path / "sql", {"V001__first.sql": "create table t1 (id int);"}
-    )
+def test_a_migration_changed_after_it_was_applied_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    folder = _write_migrations(tmp_path / "sql", {"V001__first.sql": "create table t1 (id int);"})
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         apply_migrations(conn, folder)
         (folder / "V001__first.sql").write_text("create table t1 (id bigint);")
@@ -406,24 +376,16 @@ def test_a_migration_changed_after_it_was_applied_is_refused(
             apply_migrations(conn, folder)
 
 
-def test_only_line_ending_changes_do_not_count_as_a_change(
-    fresh_db: str, tmp_path: Path
-) -> None:
-    folder = _write_migrations(
-        tmp_path / "sql", {"V001__first.sql": "create table t1 (id int);\n"}
-    )
+def test_only_line_ending_changes_do_not_count_as_a_change(fresh_db: str, tmp_path: Path) -> None:
+    folder = _write_migrations(tmp_path / "sql", {"V001__first.sql": "create table t1 (id int);\n"})
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         apply_migrations(conn, folder)
         (folder / "V001__first.sql").write_bytes(b"create table t1 (id int);\r\n")
         assert apply_migrations(conn, folder) == []
 
 
-def test_a_database_with_migrations_unknown_to_this_code_is_refused(
-    fresh_db: str, tmp_path: Path
-) -> None:
-    folder = _write_migrations(
-        tmp_path / "sql", {"V001__first.sql": "select 1;", "V002__b.sql": "select 2;"}
-    )
+def test_a_database_with_migrations_unknown_to_this_code_is_refused(fresh_db: str, tmp_path: Path) -> None:
+    folder = _write_migrations(tmp_path / "sql", {"V001__first.sql": "select 1;", "V002__b.sql": "select 2;"})
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         apply_migrations(conn, folder)
         (folder / "V002__b.sql").unlink()
@@ -431,9 +393,7 @@ def test_a_database_with_migrations_unknown_to_this_code_is_refused(
             apply_migrations(conn, folder)
 
 
-def test_a_failing_migration_is_rolled_back_entirely_and_reported(
-    fresh_db: str, tmp_path: Path
-) -> None:
+def test_a_failing_migration_is_rolled_back_entirely_and_reported(fresh_db: str, tmp_path: Path) -> None:
     folder = _write_migrations(
         tmp_path / "sql",
         {
@@ -442,11 +402,12 @@ def test_a_failing_migration_is_rolled_back_entirely_and_reported(
         },
     )
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        with pytest.raises(MigrationError, match="V002__broken.sql failed"):
+        with pytest.raises(MigrationError, match=r"V002__broken\.sql failed"):
             apply_migrations(conn, folder)
-        assert conn.execute(
-            "select to_regclass('t1') is not null, to_regclass('t2') is null"
-        ).fetchone() == (True, True)
+        assert conn.execute("select to_regclass('t1') is not null, to_regclass('t2') is null").fetchone() == (
+            True,
+            True,
+        )
         assert pending_migrations(conn, folder) == ["V002__broken"]
 
 
@@ -456,15 +417,10 @@ def test_badly_named_migration_files_are_refused(tmp_path: Path) -> None:
         discover(folder)
 
 
-def test_concurrent_migration_runs_apply_each_migration_exactly_once(
-    fresh_db: str, tmp_path: Path
-) -> None:
+def test_concurrent_migration_runs_apply_each_migration_exactly_once(fresh_db: str, tmp_path: Path) -> None:
     folder = _write_migrations(
         tmp_path / "sql",
-        {
-            f"V{i:03d}__step{i}.sql": f"create table step{i} (id int); select pg_sleep(0.05);"
-            for i in range(1, 6)
-        },
+        {f"V{i:03d}__step{i}.sql": f"create table step{i} (id int); select pg_sleep(0.05);" for i in range(1, 6)},
     )
     results: list[list[str]] = []
     errors: list[BaseException] = []
@@ -473,7 +429,7 @@ def test_concurrent_migration_runs_apply_each_migration_exactly_once(
         try:
             with psycopg.connect(fresh_db, autocommit=True) as conn:
                 results.append(apply_migrations(conn, folder))
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=run) for _ in range(3)]
@@ -486,9 +442,7 @@ def test_concurrent_migration_runs_apply_each_migration_exactly_once(
     assert sorted(applied) == [f"V{i:03d}__step{i}" for i in range(1, 6)]
 
 
-def test_connect_applies_migrations_once_per_process(
-    env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_connect_applies_migrations_once_per_process(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
     def counting(conn: psycopg.Connection[object]) -> list[str]:
@@ -500,7 +454,5 @@ def test_connect_applies_migrations_once_per_process(
     for _ in range(3):
         with db.connect() as conn:
             assert conn.info.parameter_status("application_name") == "gnbv"
-            assert conn.execute(
-                "select count(*) >= 1 from meta.schema_migrations"
-            ).fetchone() == (True,)
+            assert conn.execute("select count(*) >= 1 from meta.schema_migrations").fetchone() == (True,)
     assert len(calls) == 1

@@ -1,0 +1,18 @@
+# The two commands of the README:
+#   make demo   — set up (if needed) and run a full monthly cycle on SYNTHETIC sample data
+#   make test   — set up (if needed) and run every check: lint, types, tests
+.PHONY: setup demo test lint
+
+setup:
+	@scripts/bootstrap.sh
+
+demo: setup
+	.venv/bin/gnbv demo
+
+lint: setup
+	.venv/bin/ruff check gnbv ingest tests scripts
+	.venv/bin/ruff format --check gnbv ingest tests scripts
+	.venv/bin/mypy gnbv ingest
+
+test: setup lint
+	.venv/bin/python -m pytest -n 2 -q

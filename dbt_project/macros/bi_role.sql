@@ -1,0 +1,37 @@
+{#-
+    The read-only role of the BI tools: NOLOGIN (log-in users are granted it), allowed to read
+    the marts and nothing else. Idempotent; safe when several databases of one cluster build at
+    once (roles are cluster-wide, hence the duplicate_object guard).
+
+    on-run-start: ensure_bi_role()       -- the role must exist before models apply `grants`
+    on-run-end:   grant_bi_read_access() -- schema usage, existing tables, default privileges
+-#}
+{% macro ensure_bi_role(role=none) -%}
+    {%- set role = role or var('bi_role') -%}
+    do $gnbv$
+    begin
+        if not exists (select from pg_catalog.pg_roles where rolname = '{{ role }}') then
+            create role {{ adapter.quote(role) }} nologin;
+        end if;
+    exception when duplicate_object or unique_violation then
+        null;
+    end
+    $gnbv$;
+    comment on role {{ adapter.quote(role) }} is
+        'gnbv BI tools: read-only, SELECT on schema marts only (granted by dbt on-run-end)';
+{%- endmacro %}
+
+
+{% macro grant_bi_read_access(role=none, schema='marts') -%}
+    {%- set role = role or var('bi_role') -%}
+    do $gnbv$
+    begin
+        if exists (select from pg_catalog.pg_namespace where nspname = '{{ schema }}') then
+            execute 'grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';
+            execute 'grant select on all tables in schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';
+            execute 'alter default privileges in schema {{ adapter.quote(schema) }} '
+                || 'grant select on tables to {{ adapter.quote(role) }}';
+        end if;
+    end
+    $gnbv$;
+{%- endmacro %}

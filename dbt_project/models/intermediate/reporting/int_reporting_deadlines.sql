@@ -1,0 +1,78 @@
+-- The monthly deadlines in force per period: one row per period × province with a monthly
+-- calendar (unit_code null), plus one per period × unit for units with their own monthly
+-- calendar. A unit's own calendar wins over its province's.
+
+with
+
+periods as (
+
+    select * from {{ ref('int_periods_by_province') }}
+
+),
+
+unit_calendars as (
+
+    select distinct on (unit_code, calendar_year)
+        province_code,
+        unit_code,
+        calendar_year,
+        district_due_day,
+        province_due_day,
+        source
+    from {{ ref('stg_reference__reporting_calendars') }}
+    where
+        frequency = 'monthly'
+        and unit_code is not null
+    order by unit_code, calendar_year, district_due_day, report_kind
+
+),
+
+province_deadlines as (
+
+    select
+        period_month,
+        province_code,
+        cast(null as text) as unit_code,
+        district_due_date,
+        province_due_date,
+        calendar_source
+    from periods
+    where has_monthly_calendar
+
+),
+
+unit_deadlines as (
+
+    select
+        periods.period_month,
+        unit_calendars.province_code,
+        unit_calendars.unit_code,
+        {{ due_date('periods.period_month', 'unit_calendars.district_due_day') }} as district_due_date,
+        {{ due_date('periods.period_month', 'unit_calendars.province_due_day') }} as province_due_date,
+        unit_calendars.source as calendar_source
+    from periods
+    inner join unit_calendars
+        on
+            periods.province_code = unit_calendars.province_code
+            and periods.period_year = unit_calendars.calendar_year
+
+),
+
+deadlines as (
+
+    select * from province_deadlines
+    union all
+    select * from unit_deadlines
+
+),
+
+final as (
+
+    select
+        *,
+        {{ end_of_local_day('district_due_date') }} as due_at
+    from deadlines
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+-- Grain: one row per reporting month × province (var period_start .. period_end, 2021-01 ..
+-- 2026-12 by default). period_month is the first day of the month whose 12th (the district due
+-- day) is the deadline; due dates are filled where the province has a monthly calendar that year.
+
+with
+
+periods as (
+
+    select * from {{ ref('int_periods_by_province') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        period_month,
+        province_code,
+
+        -- calendar
+        period_year as year,
+        period_quarter as quarter,
+        period_half_year as half_year,
+        period_month_number as month,
+        to_char(period_month, 'MM/YYYY') as period_label,
+
+        -- the province's monthly reporting rule
+        has_monthly_calendar,
+        district_due_day,
+        province_due_day,
+        district_due_date,
+        province_due_date,
+        calendar_source
+
+    from periods
+
+)
+
+select * from final

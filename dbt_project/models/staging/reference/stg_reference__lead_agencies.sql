@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ ref('ref_lead_agencies') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast(province_code as text) as province_code,
+        cast(component_code as text) as component_code,
+        cast(agency_code as text) as lead_agency_code,
+
+        -- names
+        cast(agency_name_vi as text) as agency_name_vi,
+        cast(agency_name_en as text) as agency_name_en,
+
+        -- provenance
+        cast(source as text) as source
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,168 @@
+"""Intake specification: every variation of the Biểu 05 is read right and lands exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gnbv.reference import Reference
+from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, read_submission
+from ingest.samples import SampleFile, generate_bad_samples, write_sample_inbox
+from tests.builders import one_row_workbook
+
+CAO_BANG = "04"
+MARCH_2024 = dt.date(2024, 3, 1)
+ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(scope="module")
+def march_samples(tmp_path_factory: pytest.TempPathFactory) -> list[SampleFile]:
+    # an inbox folder names the province, as in production (inbox/<province>/<YYYY-MM>/)
+    return write_sample_inbox(CAO_BANG, MARCH_2024, tmp_path_factory.mktemp("inbox"), seed=1)
+
+
+def _amounts_in_db(conn: psycopg.Connection, submission_id: str) -> dict[tuple, tuple]:
+    rows = conn.execute(
+        "select capital_year, component_code, funding_source_code, plan_amount_vnd, disbursed_cumulative_vnd"
+        " from raw.fund_amounts where submission_id = %s",
+        (submission_id,),
+    ).fetchall()
+    return {(y, c, s): (p, d) for y, c, s, p, d in rows}
+
+
+def _expected(sample: SampleFile) -> dict[tuple, tuple]:
+    return {
+        (a.capital_year, a.component_code, a.funding_source_code): (a.plan_amount_vnd, a.disbursed_cumulative_vnd)
+        for a in sample.amounts
+        if a.plan_amount_vnd is not None or a.disbursed_cumulative_vnd is not None
+    }
+
+
+def test_every_sample_variation_is_read_to_the_exact_vnd(march_samples: list[SampleFile], reference: Reference) -> None:
+    for sample in march_samples:
+        sub = read_submission(sample.path, reference, ON_TIME.date())
+        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
+        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2024), sample.variation
+        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
+        assert got == _expected(sample), sample.variation
+        outcomes = {o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sub.outcomes}
+        expected_outcomes = {
+            o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sample.outcomes
+        }
+        assert outcomes == expected_outcomes, sample.variation
+
+
+def test_a_month_lands_in_raw_with_lineage_to_the_cell(
+    conn: psycopg.Connection, march_samples: list[SampleFile]
+) -> None:
+    results = ingest_paths(conn, [s.path for s in march_samples], received_at=ON_TIME)
+    assert [r.status for r in results] == ["accepted"] * len(march_samples)
+    for sample, result in zip(march_samples, results, strict=True):
+        assert _amounts_in_db(conn, result.submission_id) == _expected(sample)
+    lineage = conn.execute(
+        "select sheet_name, row_number, plan_cell, disbursed_cell from raw.fund_amounts"
+        " where plan_cell is null and disbursed_cell is null"
+    ).fetchall()
+    assert lineage == [], "every landed amount names the cell it came from"
+
+
+def test_amounts_are_stored_as_exact_numeric_never_float(conn: psycopg.Connection) -> None:
+    types = dict(
+        conn.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'raw' and table_name = 'fund_amounts' and column_name like '%%_vnd'"
+        ).fetchall()
+    )
+    assert set(types.values()) == {"numeric"}
+
+
+def test_the_same_file_twice_changes_nothing(conn: psycopg.Connection, march_samples: list[SampleFile]) -> None:
+    first = ingest_file(conn, march_samples[0].path, received_at=ON_TIME)
+    before = conn.execute("select count(*) from raw.fund_amounts").fetchone()
+    again = ingest_file(conn, march_samples[0].path, received_at=ON_TIME + dt.timedelta(days=1))
+    after = conn.execute("select count(*) from raw.fund_amounts").fetchone()
+    assert (first.status, again.status, again.previous_status) == ("accepted", "duplicate", "accepted")
+    assert before == after
+
+
+CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit\n"
+
+
+def _csv(path: Path, *rows: str) -> Path:
+    path.write_text(CSV_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_newer_file_for_the_same_unit_and_period_lands_beside_the_older_as_history(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    first = _csv(tmp_path / "sample_043_v1.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    second = _csv(tmp_path / "sample_043_v2.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,320,million_vnd")
+    ingest_file(conn, first, received_at=ON_TIME)
+    ingest_file(conn, second, received_at=ON_TIME + dt.timedelta(days=1))
+    versions = conn.execute(
+        "select status, received_at from raw.submissions where unit_code = '043' order by received_at"
+    ).fetchall()
+    assert [status for status, _ in versions] == ["accepted", "accepted"]
+    assert conn.execute("select count(*) from raw.fund_amounts").fetchone() == (2,)
+
+
+@pytest.fixture(scope="module")
+def bad_samples(tmp_path_factory: pytest.TempPathFactory):
+    return generate_bad_samples(tmp_path_factory.mktemp("bad"), MARCH_2024)
+
+
+def test_every_bad_case_is_rejected_with_its_reason_and_cell_and_lands_nothing(
+    conn: psycopg.Connection, bad_samples
+) -> None:
+    for bad in bad_samples:
+        result = ingest_file(conn, bad.path, received_at=ON_TIME, province_hint=CAO_BANG)
+        codes = {p.code for p in result.problems if p.severity == "error"}
+        assert result.status == "rejected", f"{bad.description}: {result.summary()}"
+        assert bad.expected_check in codes, f"{bad.description}: got {codes}"
+        if bad.expected_cell:
+            cells = {p.cell for p in result.problems if p.code == bad.expected_check}
+            assert bad.expected_cell in cells, f"{bad.description}: {cells}"
+        assert "Traceback" not in result.summary()
+    landed = conn.execute("select count(*) from raw.fund_amounts").fetchone()
+    assert landed == (0,)
+    recorded = conn.execute("select count(*) from raw.submissions where status = 'rejected'").fetchone()
+    assert recorded == (len({b.path.read_bytes() for b in bad_samples}),)
+
+
+def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    mar = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,300,million_vnd")
+    assert ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29)).status == "accepted"
+    result = ingest_file(conn, mar, received_at=ON_TIME)
+    assert result.status == "rejected"
+    assert [p.code for p in result.problems] == ["cumulative_decreased"]
+
+
+def test_money_from_a_csv_in_million_vnd_becomes_whole_vnd(conn: psycopg.Connection, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    result = ingest_file(conn, path, received_at=ON_TIME)
+    assert _amounts_in_db(conn, result.submission_id) == {
+        (2024, "DA3.TDA1", "NSTW_SN"): (Decimal("1250500000"), Decimal("310000000"))
+    }
+
+
+def test_a_correction_note_lets_cumulative_go_down(conn: psycopg.Connection, tmp_path: Path) -> None:
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
+    march = one_row_workbook(
+        tmp_path / "sample_043_2024-03.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2024,
+        plan_sn="1.250,5",
+        disbursed_sn=300,
+        note="Điều chỉnh số liệu tháng 2",
+    )
+    result = ingest_file(conn, march, received_at=ON_TIME)
+    assert result.status == "accepted", result.summary()
