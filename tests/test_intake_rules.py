@@ -1,0 +1,104 @@
+"""Specific intake rules: local numbering, templates, and what a person sees at the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from gnbv.cli import main
+from gnbv.reference import Reference
+from ingest.intake import read_submission
+from ingest.template import write_template
+from tests.builders import one_row_workbook
+
+SEPTEMBER_2023 = dt.date(2023, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("label", "component"),
+    [
+        ("Dự án 1", "DA2"),  # Bến Cầu's 2023 plan numbers livelihoods "Dự án 1"
+        ("Dự án 1: Đa dạng hóa sinh kế, phát triển mô hình giảm nghèo", "DA2"),
+        ("Tiểu dự án 1 thuộc Dự án 2", "DA3.TDA1"),
+        ("Tiểu dự án 2 - Dự án 3", "DA4.TDA3"),  # its Dự án 3 TDA2 is "Hỗ trợ việc làm bền vững"
+        ("Giám sát, đánh giá", "DA7.TDA2"),  # a name wins over any numbering
+    ],
+)
+def test_ben_cau_local_numbering_maps_to_qd90_components(
+    tmp_path: Path, reference: Reference, label: str, component: str
+) -> None:
+    workbook = one_row_workbook(
+        tmp_path / "sample_711.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bến Cầu",
+        period=SEPTEMBER_2023,
+        label=label,
+        plan_sn="100",
+        disbursed_sn="40",
+        amount_unit_line="ĐVT: đồng",
+    )
+    sub = read_submission(workbook, reference, dt.date(2023, 9, 10))
+    assert sub.errors == []
+    assert [(a.component_code, a.plan_amount_vnd) for a in sub.fund_amounts] == [(component, 100)]
+
+
+def test_the_same_label_means_qd90_numbering_in_another_unit(tmp_path: Path, reference: Reference) -> None:
+    workbook = one_row_workbook(
+        tmp_path / "sample_043.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        label="Tiểu dự án 1 thuộc Dự án 2",
+        plan_sn="1",
+    )
+    sub = read_submission(workbook, reference, dt.date(2024, 3, 10))
+    assert [p.code for p in sub.errors] == ["unknown_component"]  # QĐ 90's Dự án 2 has no sub-projects
+
+
+def test_a_template_is_prefilled_with_the_plan_and_reads_back_to_it(tmp_path: Path, reference: Reference) -> None:
+    template = write_template("711", SEPTEMBER_2023, tmp_path)
+    sub = read_submission(template, reference, dt.date(2023, 9, 10))
+    assert (sub.unit_code, sub.period_month, sub.errors) == ("711", SEPTEMBER_2023, [])
+    read_back = {(a.component_code, a.funding_source_code): a.plan_amount_vnd for a in sub.fund_amounts}
+    seed_plan = {(f.component_code, f.funding_source_code): f.amount_vnd for f in reference.plan_for("711", 2023)}
+    assert read_back == seed_plan
+
+
+def test_ingest_prints_a_line_per_file_and_exits_1_when_a_file_is_rejected(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
+    good = one_row_workbook(
+        tmp_path / "sample_043.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        plan_sn="12,5",
+        disbursed_sn="2",
+    )
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--received-at", "2024-03-11T08:00"])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith("REJECTED  broken.xlsx") and "Không đọc được tệp" in line for line in lines)
+    assert any(line.startswith(f"ACCEPTED  {good.name}") for line in lines)
+    assert "Traceback" not in result.output
+    assert lines[-1] == "2 file(s): 1 accepted, 1 rejected, 0 unchanged"
+
+
+def test_received_at_is_kept_in_vietnam_time(conn: psycopg.Connection, tmp_path: Path) -> None:
+    one_row_workbook(
+        tmp_path / "sample_043.xlsx",
+        unit_line="Huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        plan_sn="1",
+    )
+    CliRunner().invoke(main, ["ingest", str(tmp_path), "--received-at", "2024-03-12T23:30"])
+    (received,) = conn.execute("select received_at at time zone 'Asia/Ho_Chi_Minh' from raw.submissions").fetchone()
+    assert received == dt.datetime(2024, 3, 12, 23, 30)
+
+
+def test_every_command_explains_itself() -> None:
+    for command in ([], ["ingest"], ["template"], ["sample"], ["demo"], ["warehouse"], ["warehouse", "status"]):
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output
