@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from gnbv.reference import Reference, load_reference
-from ingest.checks import row_problems
 from ingest.errors import CellProblem, SubmissionRejected
-from ingest.load import LoadResult, load_submission
+from ingest.gate import GateRun, gate
+from ingest.load import load_submission, previous_month_figures
 from ingest.model import Submission
 from ingest.problems import problem
 
@@ -29,6 +29,9 @@ WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "od
 SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
 _PROVINCE_DIR = re.compile(r"^\d{2}$")
 _HASH_CHUNK = 1 << 20
+# Files read and gated together: one GX call per batch keeps the gate's fixed cost small, and the
+# batch bounds how many read files are held in memory at once.
+BATCH_SIZE = 100
 
 
 @dataclass
@@ -74,10 +77,8 @@ def province_hint_from_path(path: Path) -> str | None:
     return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
 
 
-def read_submission(
-    path: Path, reference: Reference, received_on: dt.date, province_hint: str | None = None
-) -> Submission:
-    """Read and check a file without touching the warehouse (a dry run of intake)."""
+def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
+    """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
 
@@ -100,35 +101,10 @@ def read_submission(
         return sub
     sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
     sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
+    sub.derived_checks = content.derived_checks
     sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
     sub.problems.extend(content.problems)
-    sub.problems.extend(row_problems(sub, reference, received_on))
     return sub
-
-
-def ingest_file(
-    conn: psycopg.Connection,
-    path: Path,
-    *,
-    received_at: dt.datetime | None = None,
-    province_hint: str | None = None,
-    reference: Reference | None = None,
-) -> IntakeResult:
-    reference = reference or load_reference()
-    received_at = (received_at or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
-    sub = read_submission(path, reference, received_at.date(), province_hint)
-    loaded: LoadResult = load_submission(conn, sub, received_at)
-    return IntakeResult(
-        path=path,
-        submission_id=loaded.submission_id,
-        status=loaded.status,
-        unit_code=sub.unit_code,
-        period_month=sub.period_month,
-        fund_rows=len(sub.fund_amounts) if loaded.status == "accepted" else 0,
-        outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
-        problems=sub.problems,
-        previous_status=loaded.previous_status,
-    )
 
 
 def submission_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -144,6 +120,42 @@ def submission_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+def _local(received_at: dt.datetime | None) -> dt.datetime:
+    return (received_at or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
+
+
+def _by_period(subs: list[Submission]) -> list[list[Submission]]:
+    """Earlier months first, so a backlog's March is gated against its own February."""
+    groups: dict[dt.date, list[Submission]] = {}
+    for sub in subs:
+        groups.setdefault(sub.period_month or dt.date.min, []).append(sub)
+    return [groups[period] for period in sorted(groups)]
+
+
+def _batches(files: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(files), size):
+        yield files[start : start + size]
+
+
+def validate_paths(
+    paths: Iterable[Path],
+    *,
+    conn: psycopg.Connection | None = None,
+    received_at: dt.datetime | None = None,
+    province_hint: str | None = None,
+) -> tuple[list[Submission], GateRun | None]:
+    """A dry run: read and gate files, load nothing. Without a connection, the check against
+    last month's accepted figures is skipped."""
+    reference = load_reference()
+    received = _local(received_at)
+    subs = [read_submission(p, reference, province_hint) for p in submission_files(paths)]
+    run = None
+    for group in _by_period(subs):
+        previous = previous_month_figures(conn, group) if conn is not None else {}
+        run = gate(group, reference, received_on={s.file_sha256: received.date() for s in group}, previous=previous)
+    return subs, run
+
+
 def ingest_paths(
     conn: psycopg.Connection,
     paths: Iterable[Path],
@@ -151,12 +163,43 @@ def ingest_paths(
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
     on_result: Callable[[IntakeResult], None] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> list[IntakeResult]:
+    """Read, gate and load files; each file lands on its own, wholly or not at all."""
     reference = load_reference()
+    received = _local(received_at)
     results = []
-    for path in submission_files(paths):
-        result = ingest_file(conn, path, received_at=received_at, province_hint=province_hint, reference=reference)
-        results.append(result)
-        if on_result:
-            on_result(result)
+    for batch in _batches(list(submission_files(paths)), batch_size):
+        subs = [read_submission(p, reference, province_hint) for p in batch]
+        paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
+        for group in _by_period(subs):
+            previous = previous_month_figures(conn, group)
+            gate(group, reference, received_on={s.file_sha256: received.date() for s in group}, previous=previous)
+            for sub in group:
+                loaded = load_submission(conn, sub, received)
+                result = IntakeResult(
+                    path=paths_by_sha[sub.file_sha256],
+                    submission_id=loaded.submission_id,
+                    status=loaded.status,
+                    unit_code=sub.unit_code,
+                    period_month=sub.period_month,
+                    fund_rows=len(sub.fund_amounts) if loaded.status == "accepted" else 0,
+                    outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
+                    problems=sub.problems,
+                    previous_status=loaded.previous_status,
+                )
+                results.append(result)
+                if on_result:
+                    on_result(result)
     return results
+
+
+def ingest_file(
+    conn: psycopg.Connection,
+    path: Path,
+    *,
+    received_at: dt.datetime | None = None,
+    province_hint: str | None = None,
+) -> IntakeResult:
+    (result,) = ingest_paths(conn, [path], received_at=received_at, province_hint=province_hint)
+    return result

@@ -1,8 +1,8 @@
 """Landing one read submission in raw: one transaction, COPY for the rows, all or nothing.
 
-Serialised per unit and period with an advisory lock, so two intake processes never interleave
-the check against last month's figures with another load of the same report. The same bytes
-loaded twice change nothing (the file's SHA-256 is unique).
+Serialised per unit and period with an advisory lock, so two intake processes loading versions
+of the same report queue rather than interleave. The same bytes loaded twice change nothing
+(the file's SHA-256 is unique).
 """
 
 from __future__ import annotations
@@ -13,28 +13,30 @@ from decimal import Decimal
 
 import psycopg
 
-from ingest.errors import CellProblem
+from ingest.gate import PreviousFigures
 from ingest.model import Submission
-from ingest.problems import problem
 
 READER_VERSION = "1"
-_CORRECTION_MARKERS = ("điều chỉnh", "đính chính", "dieu chinh", "dinh chinh", "correction")
 
+# The last accepted report of the previous month, per unit: the same "latest accepted version"
+# rule as dbt's int_submissions_ranked, needed here because the gate runs before dbt does.
 _PREVIOUS_MONTH_FIGURES = """
-    with previous as (
-        select submission_id
-        from raw.submissions
-        where unit_code = %(unit_code)s
-          and period_month = %(previous_month)s
-          and status = 'accepted'
-          and has_funds
-        order by received_at desc, ingest_seq desc
-        limit 1
+    with wanted as (
+        select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month)
+    ),
+    latest as (
+        select distinct on (s.unit_code, s.period_month) s.submission_id, s.unit_code, s.period_month
+        from raw.submissions as s
+        inner join wanted using (unit_code, period_month)
+        where s.status = 'accepted' and s.has_funds
+        order by s.unit_code, s.period_month, s.received_at desc, s.ingest_seq desc
     )
-    select capital_year, component_code, funding_source_code, disbursed_cumulative_vnd
-    from raw.fund_amounts
-    join previous using (submission_id)
-    where disbursed_cumulative_vnd is not null
+    select
+        l.unit_code, l.period_month, f.capital_year, f.component_code, f.funding_source_code,
+        f.disbursed_cumulative_vnd
+    from latest as l
+    inner join raw.fund_amounts as f using (submission_id)
+    where f.disbursed_cumulative_vnd is not null
 """
 
 
@@ -45,38 +47,29 @@ class LoadResult:
     previous_status: str | None = None
 
 
-def _previous_month(period: dt.date) -> dt.date:
+def previous_month(period: dt.date) -> dt.date:
     return dt.date(period.year - (period.month == 1), 12 if period.month == 1 else period.month - 1, 1)
 
 
-def _is_correction(note: str) -> bool:
-    lowered = note.lower()
-    return any(marker in lowered for marker in _CORRECTION_MARKERS)
+def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> PreviousFigures:
+    """Last month's accepted cumulative disbursement for each submission's unit, keyed by its period.
 
-
-def check_cumulative_not_decreasing(cur: psycopg.Cursor, sub: Submission) -> list[CellProblem]:
-    """Cumulative disbursement may not fall below last month's accepted figure for the same row."""
-    if not (sub.unit_code and sub.period_month and sub.fund_amounts):
-        return []
-    cur.execute(
-        _PREVIOUS_MONTH_FIGURES, {"unit_code": sub.unit_code, "previous_month": _previous_month(sub.period_month)}
-    )
-    previous = {(year, component, source): amount for year, component, source, amount in cur.fetchall()}
-    problems = []
-    for row in sub.fund_amounts:
-        before = previous.get(row.key)
-        now = row.disbursed_cumulative_vnd if row.disbursed_cumulative_vnd is not None else Decimal(0)
-        if before is not None and now < before and not _is_correction(row.note):
-            problems.append(
-                problem(
-                    "cumulative_decreased",
-                    sheet=row.sheet,
-                    cell=row.disbursed_cell,
-                    value=str(now),
-                    expected=str(before),
-                )
-            )
-    return problems
+    Cumulative figures count from the start of the reporting year, so January has no previous month.
+    """
+    wanted = {
+        (s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and s.period_month.month > 1
+    }
+    if not wanted:
+        return {}
+    units, months = zip(*((unit, previous_month(period)) for unit, period in wanted), strict=True)
+    figures: dict[tuple[str, dt.date], dict[tuple[int, str, str], Decimal]] = {}
+    with conn.cursor() as cur:
+        cur.execute(_PREVIOUS_MONTH_FIGURES, {"units": list(units), "months": list(months)})
+        for unit, month, year, component, source, amount in cur.fetchall():
+            period = dt.date(month.year + (month.month == 12), 1 if month.month == 12 else month.month + 1, 1)
+            figures.setdefault((unit, period), {})[(year, component, source)] = amount
+    conn.commit()
+    return figures
 
 
 def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:
@@ -88,8 +81,6 @@ def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.d
         existing = cur.fetchone()
         if existing:
             return LoadResult(sub.submission_id, "duplicate", previous_status=existing[0])
-        if not sub.errors:
-            sub.problems.extend(check_cumulative_not_decreasing(cur, sub))
         status = "rejected" if sub.errors else "accepted"
         cur.execute(
             """

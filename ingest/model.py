@@ -26,10 +26,28 @@ class FundAmount:
     disbursed_cell: str | None
     label: str
     note: str = ""
+    label_cell: str | None = None
 
     @property
     def key(self) -> tuple[int, str, str]:
         return (self.capital_year, self.component_code, self.funding_source_code)
+
+
+@dataclass(frozen=True)
+class DerivedCheck:
+    """A derived cell the sender filled in (a Tổng số column, a project or total row) and what
+    its parts add up to; the gate decides whether they agree."""
+
+    check: str  # total_column_not_sum | project_not_sum_of_subprojects | total_not_sum
+    sheet: str
+    cell: str
+    given_vnd: Decimal
+    computed_vnd: Decimal
+    tolerance_vnd: int  # 1 VND of float noise per part summed
+
+    @property
+    def excess_vnd(self) -> Decimal:
+        return max(abs(self.given_vnd - self.computed_vnd) - self.tolerance_vnd, Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,7 @@ class Submission:
     amount_unit: str | None = None
     fund_amounts: list[FundAmount] = field(default_factory=list)
     outcomes: list[OutcomeValue] = field(default_factory=list)
+    derived_checks: list[DerivedCheck] = field(default_factory=list)
     narrative: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
     title_sheet: str | None = None

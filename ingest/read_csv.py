@@ -94,7 +94,7 @@ def read_csv(path: Path, reference: Reference) -> WorkbookContent:
         if not _set_unit_and_period(row, line, content):
             continue
         if kind == "amounts":
-            _amount_row(row, line, reference, components, content, seen)
+            _amount_row(row, line, reference, components, content)
         else:
             _outcome_row(row, line, indicators, content, seen)
     if content.unit_code is None and not content.problems:
@@ -124,7 +124,7 @@ def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookConten
     return True
 
 
-def _amount_row(row, line, reference, components, content, seen) -> None:
+def _amount_row(row, line, reference, components, content) -> None:
     code = (
         row["component"]
         if row["component"] in reference.components
@@ -155,18 +155,6 @@ def _amount_row(row, line, reference, components, content, seen) -> None:
             )
         )
         return
-    key = (capital_year, code, source)
-    if key in seen:
-        content.problems.append(
-            problem(
-                "duplicate_row",
-                cell=f"component:{line}",
-                value=f"{code} {source} {capital_year}",
-                first_row=str(seen[key]),
-            )
-        )
-        return
-    seen[key] = line
     factor = AMOUNT_UNITS[unit]
     plan = _number(row["plan_amount"], "plan_amount", line, content.problems)
     disbursed = _number(row["disbursed_cumulative"], "disbursed_cumulative", line, content.problems)
@@ -185,6 +173,7 @@ def _amount_row(row, line, reference, components, content, seen) -> None:
             plan_cell=f"plan_amount:{line}",
             disbursed_cell=f"disbursed_cumulative:{line}",
             label=row["component"],
+            label_cell=f"component:{line}",
         )
     )
 

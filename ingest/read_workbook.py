@@ -19,7 +19,7 @@ from ingest.errors import CellProblem, SubmissionRejected
 from ingest.excel_errors import error_cells
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver, names_a_unit
-from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
+from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
 from ingest.numbers import parse_number
 from ingest.problems import problem
 from ingest.text import ascii_key
@@ -37,6 +37,7 @@ class WorkbookContent:
     amount_unit: str | None = None
     fund_amounts: list[FundAmount] = field(default_factory=list)
     outcomes: list[OutcomeValue] = field(default_factory=list)
+    derived_checks: list[DerivedCheck] = field(default_factory=list)
     narrative: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
     # where the title block named the unit and the period, for problems about them
@@ -293,32 +294,24 @@ def _leaf_sources(sources: set[str]) -> set[str]:
 
 
 def _check_sum(
-    given: Decimal | None,
-    parts: list[Decimal],
-    code: str,
-    sheet: str,
-    cell: str,
-    problems: list[CellProblem],
-    **detail: str,
+    given: Decimal | None, parts: list[Decimal], code: str, sheet: str, cell: str, derived: list[DerivedCheck]
 ) -> None:
-    """A derived cell, where filled in, must equal the sum of its parts (1 VND of float noise each)."""
+    """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
     if given is None or not parts:
         return
-    computed = sum(parts, Decimal(0))
-    if abs(given - computed) > len(parts):
-        problems.append(problem(code, sheet=sheet, cell=cell, value=str(given), expected=str(computed), **detail))
+    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts, Decimal(0)), tolerance_vnd=len(parts)))
 
 
-def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, problems: list[CellProblem]) -> None:
+def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck]) -> None:
     for measure in ("plan", "disbursed"):
         values = r.amounts[measure]
         if TOTAL in values:
             parts = [values[s] for s in leaf_sources if s in values]
-            _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], problems)
+            _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], derived)
         for parent, children in PARTS.items():
             if parent in values and parent not in leaf_sources:
                 parts = [values[s] for s in children if s in values]
-                _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], problems)
+                _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
 
 
 def read_disbursement(table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None) -> None:
@@ -338,7 +331,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
     resolver = ComponentResolver(reference)
     capital_year = year
     current_project: str | None = None
-    leaves: dict[tuple[int | None, str], _Row] = {}
+    leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
     projects: list[tuple[int | None, str, _Row]] = []
     totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
 
@@ -348,7 +341,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
         r = _read_amount_row(table, row, factor, problems)
         if not r.label and not r.stt and not r.has_amounts():
             continue
-        _check_row_columns(r, leaf_sources, sheet, problems)
+        _check_row_columns(r, leaf_sources, sheet, content.derived_checks)
         label_key = ascii_key(r.label)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
@@ -369,19 +362,10 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
         if not component.is_leaf:
             projects.append((capital_year, code, r))
             continue
-        key = (capital_year, code)
-        if key in leaves:
-            label_cell = cell_ref(row, label_index)
-            problems.append(
-                problem(
-                    "duplicate_row", sheet=sheet, cell=label_cell, value=r.label, first_row=str(leaves[key].row + 1)
-                )
-            )
-            continue
-        leaves[key] = r
+        leaves.append((capital_year, code, r))
 
-    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, problems)
-    for (cap_year, code), r in leaves.items():
+    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks)
+    for cap_year, code, r in leaves:
         for source in sorted(leaf_sources):
             plan = r.amounts["plan"].get(source)
             disbursed = r.amounts["disbursed"].get(source)
@@ -400,6 +384,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
                     disbursed_cell=r.cells["disbursed"].get(source),
                     label=r.label,
                     note=r.note,
+                    label_cell=cell_ref(r.row, label_index),
                 )
             )
 
@@ -421,13 +406,13 @@ def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
 
 
 def _check_derived_rows(
-    leaves: dict[tuple[int | None, str], _Row],
+    leaves: list[tuple[int | None, str, _Row]],
     projects: list[tuple[int | None, str, _Row]],
     totals: list[tuple[int | None, _Row, bool]],
     reference: Reference,
     leaf_sources: set[str],
     sheet: str,
-    problems: list[CellProblem],
+    derived: list[DerivedCheck],
 ) -> None:
     def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[Decimal]:
         return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
@@ -446,16 +431,14 @@ def _check_derived_rows(
                     computed_parts = [
                         v for r in parts for s, v in r.amounts[measure].items() if s in PARTS.get(source, ())
                     ]
-                _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], problems)
+                _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], derived)
 
     for cap_year, project_code, row in projects:
-        subs = [
-            r for (y, c), r in leaves.items() if y == cap_year and reference.components[c].project_code == project_code
-        ]
+        subs = [r for y, c, r in leaves if y == cap_year and reference.components[c].project_code == project_code]
         if subs:
             check(row, subs, "project_not_sum_of_subprojects")
     for cap_year, row, is_section in totals:
-        scope = [r for (y, _), r in leaves.items() if not is_section or y == cap_year]
+        scope = [r for y, _, r in leaves if not is_section or y == cap_year]
         if row.has_amounts():
             check(row, scope, "total_not_sum")
 

@@ -40,7 +40,7 @@ def test_ben_cau_local_numbering_maps_to_qd90_components(
         disbursed_sn="40",
         amount_unit_line="ĐVT: đồng",
     )
-    sub = read_submission(workbook, reference, dt.date(2023, 9, 10))
+    sub = read_submission(workbook, reference)
     assert sub.errors == []
     assert [(a.component_code, a.plan_amount_vnd) for a in sub.fund_amounts] == [(component, 100)]
 
@@ -53,13 +53,13 @@ def test_the_same_label_means_qd90_numbering_in_another_unit(tmp_path: Path, ref
         label="Tiểu dự án 1 thuộc Dự án 2",
         plan_sn="1",
     )
-    sub = read_submission(workbook, reference, dt.date(2024, 3, 10))
+    sub = read_submission(workbook, reference)
     assert [p.code for p in sub.errors] == ["unknown_component"]  # QĐ 90's Dự án 2 has no sub-projects
 
 
 def test_a_template_is_prefilled_with_the_plan_and_reads_back_to_it(tmp_path: Path, reference: Reference) -> None:
     template = write_template("711", SEPTEMBER_2023, tmp_path)
-    sub = read_submission(template, reference, dt.date(2023, 9, 10))
+    sub = read_submission(template, reference)
     assert (sub.unit_code, sub.period_month, sub.errors) == ("711", SEPTEMBER_2023, [])
     read_back = {(a.component_code, a.funding_source_code): a.plan_amount_vnd for a in sub.fund_amounts}
     seed_plan = {(f.component_code, f.funding_source_code): f.amount_vnd for f in reference.plan_for("711", 2023)}
@@ -102,3 +102,21 @@ def test_every_command_explains_itself() -> None:
     for command in ([], ["ingest"], ["template"], ["sample"], ["demo"], ["warehouse"], ["warehouse", "status"]):
         result = CliRunner().invoke(main, [*command, "--help"])
         assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_a_plan_that_differs_from_the_allocated_plan_is_a_warning_not_a_rejection(
+    conn: psycopg.Connection, tmp_path: Path, reference: Reference
+) -> None:
+    from openpyxl import load_workbook
+
+    template = write_template("711", SEPTEMBER_2023, tmp_path)
+    first_amount = read_submission(template, reference).fund_amounts[0]
+    workbook = load_workbook(template)
+    plan_cell = workbook[first_amount.sheet][first_amount.plan_cell]
+    plan_cell.value = plan_cell.value + 1  # one đồng more than Bến Cầu's 2023 plan allocates
+    workbook.save(template)
+    result = CliRunner().invoke(main, ["ingest", str(template), "--received-at", "2023-09-10T08:00"])
+    assert result.exit_code == 0, result.output
+    assert "ACCEPTED" in result.output and "1 warning(s)" in result.output
+    (check, cell) = conn.execute("select check_code, cell from raw.submission_problems").fetchone()
+    assert (check, cell) == ("plan_differs_from_reference", plan_cell.coordinate)

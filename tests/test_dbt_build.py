@@ -1,0 +1,701 @@
+"""Specification of the dbt project (dbt_project/): the marts contract and the business rules.
+
+One scenario per test module, on the session's throw-away database (tests/conftest.py):
+1. an empty warehouse builds green through the command line (``python -m gnbv.dbt``, the
+   ``gnbv build`` command), seeds included;
+2. small, hand-written, SYNTHETIC submissions for Cao Bằng (04) and one Thừa Thiên Huế district
+   are inserted straight into raw.* and built in-process (an incremental run: new months);
+3. the tests read the marts; two of them change the data and build again: a broken rule makes
+   the build fail (then is cleaned up), and a late correction rebuilds only its unit's rows.
+
+All of it runs with GNBV_HOME pointing at a temporary folder, so the project's own
+``.gnbv/dbt`` (profile, target, docs) is never touched. When run with pytest-xdist, keep the
+module on one worker (``--dist loadgroup``; the tests are marked) or it builds once per worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from gnbv import dbt
+
+pytestmark = pytest.mark.xdist_group(name="dbt")
+
+ROOT = Path(__file__).resolve().parent.parent
+RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+CAO_BANG = "04"
+CAO_BANG_DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
+M = 1_000_000  # one triệu đồng in VND
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+
+def at(day: str, time_of_day: str = "09:00") -> dt.datetime:
+    """A local (Asia/Ho_Chi_Minh) time: at("2024-02-10", "09:00")."""
+    return dt.datetime.fromisoformat(f"{day}T{time_of_day}").replace(tzinfo=VN)
+
+
+def add_submission(
+    conn: psycopg.Connection,
+    submission_id: str,
+    unit_code: str,
+    period: str,
+    received_at: dt.datetime,
+    *,
+    status: str = "accepted",
+    funds: list[tuple[str, str, int, int | None, int | None]] | None = None,
+    outcomes: list[tuple[str, float | None, float | None, float | None]] | None = None,
+    problems: list[tuple[str, str]] | None = None,
+    notes: dict[tuple[str, str, int], str] | None = None,
+) -> None:
+    """Insert one SYNTHETIC submission the way intake would land it.
+
+    funds: (component, funding source, capital year, plan VND, cumulative VND);
+    outcomes: (indicator, target, actual in month, cumulative); problems: (check code, severity).
+    """
+    funds = funds or []
+    outcomes = outcomes or []
+    conn.execute(
+        "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
+        " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
+        " values (%s, %s, %s, 'xlsx', 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
+        (
+            submission_id,
+            f"sha-{submission_id}",
+            f"SYNTHETIC_{submission_id}.xlsx",
+            unit_code,
+            dt.date.fromisoformat(period + "-01"),
+            status,
+            bool(funds),
+            bool(outcomes),
+            received_at,
+        ),
+    )
+    for row_no, (component, source, capital_year, plan, cumulative) in enumerate(funds, start=8):
+        note = (notes or {}).get((component, source, capital_year))
+        conn.execute(
+            "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
+            " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, label_as_written, note)"
+            " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s, %s)",
+            (submission_id, capital_year, component, source, plan, cumulative, row_no, f"SYNTHETIC {component}", note),
+        )
+    for row_no, (indicator, target, in_month, cumulative) in enumerate(outcomes, start=6):
+        conn.execute(
+            "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
+            " actual_cumulative, sheet_name, row_number, label_as_written)"
+            " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
+            (submission_id, indicator, target, in_month, cumulative, row_no, f"SYNTHETIC {indicator}"),
+        )
+    for problem_no, (check_code, severity) in enumerate(problems or [], start=1):
+        conn.execute(
+            "insert into raw.submission_problems (submission_id, problem_no, check_code, severity,"
+            " message_vi, message_en) values (%s, %s, %s, %s, 'SYNTHETIC', 'SYNTHETIC')",
+            (submission_id, problem_no, check_code, severity),
+        )
+
+
+def load_synthetic_months(conn: psycopg.Connection) -> None:
+    """Cao Bằng, January-March 2024 (due the 12th, Asia/Ho_Chi_Minh), plus one Huế district."""
+    # 043 Bảo Lạc: every month on time; February corrected after the deadline (v2 wins).
+    add_submission(
+        conn,
+        "s043_2024_01",
+        "043",
+        "2024-01",
+        at("2024-01-10"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 1000 * M, 100 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 0),
+            ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 50 * M),  # 2023 capital carried into 2024
+        ],
+    )
+    add_submission(
+        conn,
+        "s043_2024_02_v1",
+        "043",
+        "2024-02",
+        at("2024-02-10"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 1000 * M, 250 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 300 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 80 * M),
+        ],
+    )
+    add_submission(
+        conn,
+        "s043_2024_02_v2",
+        "043",
+        "2024-02",
+        at("2024-02-20"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 1000 * M, 260 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 300 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 80 * M),
+        ],
+        notes={("DA5", "NSTW_SN", 2024): "Điều chỉnh số liệu tháng 2"},
+    )
+    add_submission(
+        conn,
+        "s043_2024_03",
+        "043",
+        "2024-03",
+        at("2024-03-12", "23:30"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 1000 * M, 400 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 500 * M),
+            ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 100 * M),
+        ],
+    )
+    # 040 TP Cao Bằng: January on time, February one day late, March missing.
+    add_submission(
+        conn,
+        "s040_2024_01",
+        "040",
+        "2024-01",
+        at("2024-01-11"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 800 * M, 50 * M),
+        ],
+    )
+    add_submission(
+        conn,
+        "s040_2024_02",
+        "040",
+        "2024-02",
+        at("2024-02-13", "08:00"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 800 * M, 120 * M),
+        ],
+    )
+    # 042 Bảo Lâm: February rejected (its rows must never reach the facts), March on time.
+    add_submission(
+        conn,
+        "s042_2024_02_rejected",
+        "042",
+        "2024-02",
+        at("2024-02-09"),
+        status="rejected",
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 999_999 * M, 999_999 * M),
+        ],
+        problems=[("amount_negative", "error"), ("disbursed_above_plan", "error"), ("label_unknown", "warning")],
+    )
+    add_submission(
+        conn,
+        "s042_2024_03",
+        "042",
+        "2024-03",
+        at("2024-03-11"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 600 * M, 30 * M),
+            ("DA3.TDA1", "NSDP_HUYEN", 2024, 40 * M, 10 * M),
+        ],
+        outcomes=[
+            ("poor_households", 4200, None, 4350),
+            ("poverty_rate_pct", 38.5, None, 40.12),
+            ("houses_supported", 120, 7, 25),
+        ],
+    )
+    # 047 Trùng Khánh: two accepted files with the same received_at: the later load wins.
+    add_submission(
+        conn,
+        "s047_2024_03_first_load",
+        "047",
+        "2024-03",
+        at("2024-03-08"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 500 * M, 11 * M),
+        ],
+    )
+    add_submission(
+        conn,
+        "s047_2024_03_second_load",
+        "047",
+        "2024-03",
+        at("2024-03-08"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 500 * M, 12 * M),
+        ],
+    )
+    # 474 Thành phố Huế (province 46 has no monthly calendar): no deadline, not in compliance.
+    add_submission(
+        conn,
+        "s474_2024_03",
+        "474",
+        "2024-03",
+        at("2024-03-20"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 300 * M, 20 * M),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@dataclass
+class Scenario:
+    url: str
+    home: Path
+    target: Path
+    timings: dict[str, float] = field(default_factory=dict)
+    results: dict[str, dbt.DbtResult] = field(default_factory=dict)
+    cli_output: str = ""
+
+    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def execute(self, sql: str, params: Any = None) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(sql, params)
+
+
+@pytest.fixture(scope="module")
+def scenario(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scenario]:
+    from gnbv import db
+
+    home = tmp_path_factory.mktemp("gnbv_dbt_home")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("GNBV_HOME", str(home))
+    mp.setenv("GNBV_DATABASE_URL", database_url)
+    try:
+        with db.connect() as conn:  # migrated, raw emptied
+            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+            conn.commit()
+        state = Scenario(url=database_url, home=home, target=home / ".gnbv" / "dbt" / "target")
+
+        # 1. empty warehouse, through the command line (a new process, like `gnbv build`)
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-m", "gnbv.dbt", "--quiet", "--no-docs", "--full-refresh"],
+            cwd=ROOT,
+            env={**os.environ, "GNBV_HOME": str(home), "GNBV_DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        state.timings["cli full build, empty raw (incl. seeds, process start)"] = time.perf_counter() - started
+        state.cli_output = proc.stdout + proc.stderr
+        assert proc.returncode == 0, state.cli_output[-4000:]
+
+        # 2. the synthetic months, built in-process (incremental: new months) with the docs
+        with db.connect() as conn:
+            load_synthetic_months(conn)
+            conn.commit()
+        started = time.perf_counter()
+        state.results["months"] = dbt.build(quiet=True)
+        state.timings["incremental build, 3 new months (+docs)"] = time.perf_counter() - started
+        assert state.results["months"].success, "\n".join(state.results["months"].lines())
+        yield state
+    finally:
+        mp.undo()
+        print("\n" + "\n".join(f"dbt timing: {k}: {v:.1f}s" for k, v in state.timings.items()))
+
+
+def fund_rows(state: Scenario, where: str = "true") -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    rows = state.query(
+        "select unit_code, to_char(period_month, 'YYYY-MM'), component_code, funding_source_code, capital_year,"
+        " plan_amount_vnd, disbursed_cumulative_vnd, disbursed_in_month_vnd, submission_id, dbt_loaded_at"
+        f" from marts.fct_fund_disbursement where {where}"
+    )
+    return {r[:5]: r[5:] for r in rows}
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def test_empty_warehouse_builds_green_from_the_cli(scenario: Scenario) -> None:
+    assert "dbt OK" in scenario.cli_output
+    assert "seed" in scenario.cli_output  # the reference seeds were loaded (and tested)
+
+
+def test_build_runs_models_tests_and_unit_tests(scenario: Scenario) -> None:
+    result = scenario.results["months"]
+    kinds = {n.resource_type for n in result.nodes}
+    assert {"model", "test", "unit_test"} <= kinds
+    for name in (
+        "assert_cao_bang_2024_plan_reconciles",
+        "assert_thua_thien_hue_districts_sum_to_province",
+        "assert_consolidation_equals_sum_of_units",
+        "assert_cumulative_never_decreases_without_correction",
+        "latest_accepted_version_wins",
+        "increments_from_cumulative_figures",
+        "compliance_on_time_late_missing",
+    ):
+        node = result.node(name)
+        assert node is not None and node.status == "pass", (name, node)
+    # seeds unchanged since the CLI build: not reloaded
+    assert not [n for n in result.nodes if n.resource_type == "seed"]
+
+
+def test_docs_are_generated(scenario: Scenario) -> None:
+    assert (scenario.target / "index.html").is_file()
+    assert (scenario.target / "static_index.html").is_file()
+    catalog = (scenario.target / "catalog.json").read_text(encoding="utf-8")
+    assert "model.gnbv.mart_province_consolidation" in catalog
+
+
+CONTRACT = {
+    "dim_admin_unit": {
+        "unit_code": "text",
+        "unit_name": "text",
+        "unit_level": "text",
+        "parent_unit_code": "text",
+        "valid_from": "date",
+        "valid_to": "date",
+        "is_current": "boolean",
+    },
+    "dim_component": {"component_code": "text", "project_code": "text", "name_vi": "text", "lead_agency_code": "text"},
+    "dim_component_lead_agency": {
+        "province_code": "text",
+        "component_code": "text",
+        "lead_agency_code": "text",
+        "agency_name_vi": "text",
+    },
+    "dim_funding_source": {
+        "funding_source_code": "text",
+        "budget_level": "text",
+        "capital_type": "text",
+        "name_vi": "text",
+    },
+    "dim_indicator": {"indicator_code": "text", "name_vi": "text", "unit_vi": "text", "dimension": "text"},
+    "dim_period": {
+        "period_month": "date",
+        "year": "integer",
+        "quarter": "integer",
+        "half_year": "integer",
+        "district_due_date": "date",
+        "province_due_date": "date",
+    },
+    "fct_fund_disbursement": {
+        "period_month": "date",
+        "unit_code": "text",
+        "component_code": "text",
+        "funding_source_code": "text",
+        "capital_year": "integer",
+        "plan_amount_vnd": "numeric(20,0)",
+        "disbursed_cumulative_vnd": "numeric(20,0)",
+        "disbursed_in_month_vnd": "numeric(20,0)",
+        "submission_id": "text",
+    },
+    "fct_outcome": {
+        "period_month": "date",
+        "unit_code": "text",
+        "indicator_code": "text",
+        "target_value": "numeric(20,4)",
+        "actual_in_month": "numeric(20,4)",
+        "actual_cumulative": "numeric(20,4)",
+        "submission_id": "text",
+    },
+    "fct_submission": {
+        "submission_id": "text",
+        "unit_code": "text",
+        "period_month": "date",
+        "received_at": "timestamptz",
+        "due_at": "timestamptz",
+        "timeliness": "text",
+        "status": "text",
+        "file_name": "text",
+        "file_sha256": "text",
+        "failed_checks": "text[]",
+    },
+    "mart_reporting_compliance": {
+        "period_month": "date",
+        "province_code": "text",
+        "unit_code": "text",
+        "status": "text",
+        "received_at": "timestamptz",
+        "days_late": "integer",
+    },
+    "mart_province_consolidation": {
+        "period_month": "date",
+        "province_code": "text",
+        "component_code": "text",
+        "funding_source_code": "text",
+        "capital_year": "integer",
+        "plan_amount_vnd": "numeric(20,0)",
+        "disbursed_cumulative_vnd": "numeric(20,0)",
+        "disbursement_rate": "numeric(9,4)",
+        "units_expected": "integer",
+        "units_reported": "integer",
+    },
+    "fct_poverty": {
+        "year": "integer",
+        "unit_code": "text",
+        "poor_households": "integer",
+        "poverty_rate": "numeric(9,4)",
+        "target_reduction": "integer",
+        "target_poor_households": "integer",
+        "target_rate": "numeric(9,4)",
+        "source": "text",
+    },
+}
+
+
+def test_marts_keep_the_contract(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod)"
+        " from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'marts' and a.attnum > 0 and not a.attisdropped"
+    )
+    actual = {(t, c): typ.replace("timestamp with time zone", "timestamptz").replace(", ", ",") for t, c, typ in rows}
+    for table, columns in CONTRACT.items():
+        for column, expected in columns.items():
+            assert actual.get((table, column)) == expected, (table, column, actual.get((table, column)))
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def test_latest_accepted_version_wins_and_older_is_superseded(scenario: Scenario) -> None:
+    status = dict(scenario.query("select submission_id, status from marts.fct_submission"))
+    assert status["s043_2024_02_v1"] == "superseded"
+    assert status["s043_2024_02_v2"] == "accepted"
+    assert status["s047_2024_03_first_load"] == "superseded"  # same received_at: later load wins
+    assert status["s047_2024_03_second_load"] == "accepted"
+    feb = fund_rows(scenario, "unit_code = '043' and period_month = '2024-02-01'")
+    assert {v[3] for v in feb.values()} == {"s043_2024_02_v2"}
+    assert feb[("043", "2024-02", "DA5", "NSTW_SN", 2024)][1] == 260 * M
+    (superseded_by,) = scenario.query(
+        "select superseded_by from marts.fct_submission where submission_id = 's043_2024_02_v1'"
+    )[0]
+    assert superseded_by == "s043_2024_02_v2"
+
+
+def test_rejected_submission_never_reaches_the_facts(scenario: Scenario) -> None:
+    assert not fund_rows(scenario, "submission_id = 's042_2024_02_rejected'")
+    assert not fund_rows(scenario, "unit_code = '042' and period_month = '2024-02-01'")
+    ((status, checks, listed, timeliness),) = scenario.query(
+        "select status, failed_checks, failed_checks_list, timeliness from marts.fct_submission"
+        " where submission_id = 's042_2024_02_rejected'"
+    )
+    assert status == "rejected"
+    assert checks == ["amount_negative", "disbursed_above_plan"]  # errors only, sorted
+    assert listed == "amount_negative,disbursed_above_plan"
+    assert timeliness == "on_time"
+
+
+def test_monthly_increments_from_cumulative_figures(scenario: Scenario) -> None:
+    rows = fund_rows(scenario, "unit_code = '043'")
+
+    def in_month(period: str, component: str, source: str, capital_year: int) -> Decimal:
+        return rows[("043", period, component, source, capital_year)][2]
+
+    # January: the cumulative itself; then the difference from the previous month (Feb = v2)
+    assert [in_month(p, "DA5", "NSTW_SN", 2024) for p in ("2024-01", "2024-02", "2024-03")] == [
+        100 * M,
+        160 * M,
+        140 * M,
+    ]
+    assert [in_month(p, "DA1.TDA1", "NSTW_DTPT", 2024) for p in ("2024-01", "2024-02", "2024-03")] == [
+        0,
+        300 * M,
+        200 * M,
+    ]
+    # carried-over 2023 capital: cumulative since January of the reporting year
+    assert [in_month(p, "DA1.TDA1", "NSTW_DTPT", 2023) for p in ("2024-01", "2024-02", "2024-03")] == [
+        50 * M,
+        30 * M,
+        20 * M,
+    ]
+
+
+# --------------------------------------------------------------------------- compliance
+
+
+def test_reporting_compliance_on_time_late_missing(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select to_char(period_month, 'YYYY-MM'), unit_code, status, days_late from marts.mart_reporting_compliance"
+        " where province_code = %s and period_month between '2024-01-01' and '2024-04-01'",
+        (CAO_BANG,),
+    )
+    status = {(p, u): (s, d) for p, u, s, d in rows}
+    # every Cao Bằng district, every month of the calendar year so far
+    assert {u for _, u in status} == set(CAO_BANG_DISTRICTS)
+    assert len(status) == 4 * len(CAO_BANG_DISTRICTS)
+    assert status[("2024-02", "043")] == ("on_time", 0)  # first accepted version on the 10th
+    assert status[("2024-02", "040")] == ("late", 1)  # 13th, 08:00 local
+    assert status[("2024-02", "042")] == ("missing", None)  # only a rejected file
+    assert status[("2024-03", "040")] == ("missing", None)
+    assert status[("2024-03", "043")] == ("on_time", 0)  # 23:30 local on the 12th
+    assert status[("2024-02", "048")] == ("missing", None)
+    # an empty month: everyone missing, nothing invented in the facts
+    assert {s for (p, _), (s, _) in status.items() if p == "2024-04"} == {"missing"}
+    assert not fund_rows(scenario, "period_month = '2024-04-01'")
+    # Huế has no monthly calendar: no deadline, not judged
+    assert not scenario.query("select 1 from marts.mart_reporting_compliance where province_code = '46'")
+    assert scenario.query("select timeliness from marts.fct_submission where submission_id = 's474_2024_03'") == [
+        (None,)
+    ]
+
+
+def test_dim_period_has_the_cao_bang_deadlines(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select district_due_date, province_due_date, year, quarter, half_year from marts.dim_period"
+        " where province_code = '04' and period_month = '2024-03-01'"
+    )
+    assert rows == [(dt.date(2024, 3, 12), dt.date(2024, 3, 15), 2024, 1, 1)]
+    (months,) = scenario.query(
+        "select count(distinct period_month), min(period_month), max(period_month) from marts.dim_period"
+    )
+    assert months == (72, dt.date(2021, 1, 1), dt.date(2026, 12, 1))
+
+
+def test_dim_admin_unit_keeps_2024_units(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select unit_name, valid_to, is_current from marts.dim_admin_unit where unit_code = '474' order by valid_from"
+    )
+    assert rows[0] == ("Thành phố Huế", dt.date(2024, 12, 31), False)
+    assert rows[-1][2] is True
+
+
+# --------------------------------------------------------------------------- consolidation
+
+
+def test_consolidation_is_the_sum_of_its_units(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select to_char(period_month, 'YYYY-MM'), component_code, funding_source_code, capital_year,"
+        " disbursed_cumulative_vnd, plan_amount_vnd, disbursement_rate, units_expected, units_reported,"
+        " units_with_figures, lead_agency_code"
+        " from marts.mart_province_consolidation where province_code = '04'"
+    )
+    cons = {r[:4]: r[4:] for r in rows}
+    # March DA5 NSTW_SN: 043 400 + 042 30 + 047 12 (second load); 040 missing adds nothing
+    disbursed, plan, rate, expected, reported, with_figures, agency = cons[("2024-03", "DA5", "NSTW_SN", 2024)]
+    assert disbursed == (400 + 30 + 12) * M
+    assert plan == (1000 + 600 + 500) * M
+    assert rate == Decimal("21.05")  # percent, 2 decimals: 442 / 2100
+    assert (expected, reported, with_figures) == (10, 3, 3)
+    assert agency == "SXD"  # Cao Bằng: housing (DA5) is led by Sở Xây dựng
+    # February: 043 (v2) and 040; the rejected 042 file counts for nothing
+    disbursed, _, _, _, reported, _, _ = cons[("2024-02", "DA5", "NSTW_SN", 2024)]
+    assert (disbursed, reported) == ((260 + 120) * M, 2)
+    # Huế: one district reported out of its nine 2024 districts
+    assert scenario.query(
+        "select units_expected, units_reported from marts.mart_province_consolidation where province_code = '46'"
+    ) == [(9, 1)]
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def test_outcomes_and_poverty(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select indicator_code, target_value, actual_in_month, actual_cumulative from marts.fct_outcome"
+        " where unit_code = '042' and period_month = '2024-03-01' order by indicator_code"
+    )
+    assert [r[0] for r in rows] == ["houses_supported", "poor_households", "poverty_rate_pct"]
+    poverty = scenario.query(
+        "select source, poor_households, poverty_rate, target_poor_households, target_rate from marts.fct_poverty"
+        " where year = 2024 and unit_code in ('042', '46', '481') order by unit_code"
+    )
+    assert poverty == [
+        ("submission", 4350, Decimal("40.1200"), 4200, Decimal("38.5000")),
+        ("plan", 7540, Decimal("2.2700"), 5945, Decimal("1.7600")),
+        ("plan", 3485, Decimal("24.4000"), 2289, Decimal("15.8300")),
+    ]
+
+
+# --------------------------------------------------------------------------- BI role
+
+
+def test_bi_role_reads_the_marts_and_nothing_else(scenario: Scenario) -> None:
+    with psycopg.connect(scenario.url) as conn:
+        conn.execute("set role gnbv_bi")
+        assert conn.execute("select count(*) from marts.mart_province_consolidation").fetchone()[0] > 0
+        assert conn.execute("select count(*) from marts.fct_fund_disbursement").fetchone()[0] > 0
+        for relation in (
+            "staging.stg_raw__submissions",
+            "intermediate.int_submissions_ranked",
+            "raw.submissions",
+            "reference.ref_admin_units",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(f"select 1 from {relation} limit 1")
+            conn.rollback()
+            conn.execute("set role gnbv_bi")
+    (login,) = scenario.query("select rolcanlogin from pg_roles where rolname = 'gnbv_bi'")[0]
+    assert login is False
+
+
+# --------------------------------------------------------------------------- rules break the build
+
+
+def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
+    from gnbv import db
+
+    with db.connect() as conn:  # SYNTHETIC April report: DA5 cumulative 400 -> 350, no correction note
+        add_submission(
+            conn,
+            "s043_2024_04_decrease",
+            "043",
+            "2024-04",
+            at("2024-04-10"),
+            funds=[
+                ("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M),
+            ],
+        )
+        conn.commit()
+    try:
+        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+        assert not broken.success
+        failed = {n.name for n in broken.failed}
+        assert "assert_cumulative_never_decreases_without_correction" in failed
+    finally:
+        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_decrease'")
+        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+    assert cleaned.success, "\n".join(cleaned.lines())
+    assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
+
+
+def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> None:
+    from gnbv import db
+
+    before = fund_rows(scenario)
+    outcomes_before = scenario.query("select * from marts.fct_outcome order by 1, 2, 3")
+    with db.connect() as conn:  # SYNTHETIC correction of 040's January, sent in March
+        add_submission(
+            conn,
+            "s040_2024_01_v2",
+            "040",
+            "2024-01",
+            at("2024-03-05"),
+            funds=[
+                ("DA5", "NSTW_SN", 2024, 800 * M, 60 * M),
+            ],
+        )
+        conn.commit()
+    started = time.perf_counter()
+    result = dbt.build(docs=False, quiet=True)
+    scenario.timings["incremental build, one late correction"] = time.perf_counter() - started
+    assert result.success, "\n".join(result.lines())
+
+    after = fund_rows(scenario)
+    assert before.keys() == after.keys()
+    changed = {k for k in before if before[k] != after[k]}
+    assert {k[0] for k in changed} == {"040"}  # only that unit's rows were rewritten
+    assert {k[1] for k in changed} == {"2024-01", "2024-02"}  # its January and the later February
+    assert after[("040", "2024-01", "DA5", "NSTW_SN", 2024)][1:4] == (60 * M, 60 * M, "s040_2024_01_v2")
+    assert after[("040", "2024-02", "DA5", "NSTW_SN", 2024)][2] == 60 * M  # 120 - 60
+    for key in before.keys() - changed:  # untouched, down to the load timestamp
+        assert before[key][4] == after[key][4]
+    assert scenario.query("select * from marts.fct_outcome order by 1, 2, 3") == outcomes_before
+    assert scenario.query("select status from marts.fct_submission where submission_id = 's040_2024_01'") == [
+        ("superseded",)
+    ]
