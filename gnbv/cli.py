@@ -112,7 +112,13 @@ def warehouse_status(as_json: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--received-at", help="When the files were received (ISO-8601; default: now, Asia/Ho_Chi_Minh).")
 @click.option("--province", help="Province code (e.g. 04) to tell apart units with the same name.")
-def ingest(paths: tuple[Path, ...], received_at: str | None, province: str | None) -> None:
+@click.option(
+    "--reports",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each rejected (or warned) file's report for its sender into this folder.",
+)
+def ingest(paths: tuple[Path, ...], received_at: str | None, province: str | None, report_dir: Path | None) -> None:
     """Take in district submissions (.xlsx / .xls / .ods / .csv files or folders).
 
     Each file is read, checked and loaded on its own, in one transaction: wholly in or wholly
@@ -120,20 +126,75 @@ def ingest(paths: tuple[Path, ...], received_at: str | None, province: str | Non
     Exits 1 when any file was rejected.
     """
     from gnbv import db
-    from ingest.intake import ingest_paths
+    from ingest import rejection_report
+    from ingest.gate import data_docs_index
+    from ingest.intake import IntakeResult, ingest_paths
+
+    def show(result: IntakeResult) -> None:
+        click.echo(result.summary())
+        text = result.report_text()
+        if report_dir is not None and text is not None:
+            click.echo(f"          report: {rejection_report.write(report_dir, result.path.name, text)}")
 
     when = _received_at(received_at)
     with db.connect() as conn:
-        results = ingest_paths(
-            conn, paths, received_at=when, province_hint=province, on_result=lambda r: click.echo(r.summary())
-        )
+        results = ingest_paths(conn, paths, received_at=when, province_hint=province, on_result=show)
     if not results:
         click.echo("no submission files found (.xlsx, .xls, .ods, .csv)")
     accepted = sum(r.status == "accepted" for r in results)
     rejected = [r for r in results if not r.ok]
     unchanged = len(results) - accepted - len(rejected)
     click.echo(f"{len(results)} file(s): {accepted} accepted, {len(rejected)} rejected, {unchanged} unchanged")
+    if results:
+        click.echo(f"Data Docs: {data_docs_index()}")
     sys.exit(1 if rejected else 0)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--province", help="Province code (e.g. 04) to tell apart units with the same name.")
+@click.option("--received-at", help="Check as if received at this time (ISO-8601; default: now).")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not consult the warehouse (skips the check against last month's accepted figures).",
+)
+def validate(paths: tuple[Path, ...], province: str | None, received_at: str | None, offline: bool) -> None:
+    """Check submissions against the quality gate without loading anything (a dry run).
+
+    A district officer can run this on a file before sending it: it prints every problem with
+    its sheet and cell, in Vietnamese and English, and what would fix it. Exits 1 if any file
+    would be rejected.
+    """
+    import contextlib
+
+    from gnbv import db
+    from ingest import rejection_report
+    from ingest.intake import LOCAL_TZ, validate_paths
+
+    now = _received_at(received_at) or dt.datetime.now(LOCAL_TZ)
+    with contextlib.ExitStack() as stack:
+        conn = None if offline else stack.enter_context(db.connect())
+        subs, run = validate_paths(paths, conn=conn, received_at=now, province_hint=province)
+    failing = 0
+    for sub in subs:
+        status = "rejected" if sub.errors else "accepted"
+        failing += status == "rejected"
+        click.echo(f"{'WOULD BE ' + status.upper():20} {sub.file_name}")
+        if sub.problems:
+            text = rejection_report.render(
+                file_name=sub.file_name,
+                status=status,
+                problems=sub.problems,
+                unit=sub.unit_code,
+                period=sub.period_month,
+                received_at=now,
+                submission_id=sub.submission_id,
+            )
+            click.echo("\n".join("    " + line for line in text.splitlines()))
+    if run is not None:
+        click.echo(f"Data Docs: {run.data_docs}")
+    sys.exit(1 if failing else 0)
 
 
 @main.command()

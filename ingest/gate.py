@@ -85,7 +85,7 @@ def _submission_row(sub: Submission, reference: Reference, received_on: dt.date)
     if sub.period_month:
         opens, closes = filing_window(sub.period_month)
         in_window = opens <= received_on <= closes
-        window_text = f"nhận ngày {received_on:%d/%m/%Y}; kỳ này nhận từ {opens:%d/%m/%Y} đến {closes:%d/%m/%Y}"
+        window_text = f"{opens:%d/%m/%Y} – {closes:%d/%m/%Y}"
     return {
         "row_kind": "submission",
         "sheet": sub.title_sheet,

@@ -45,6 +45,23 @@ class IntakeResult:
     outcome_rows: int = 0
     problems: list[CellProblem] = field(default_factory=list)
     previous_status: str | None = None
+    received_at: dt.datetime | None = None
+
+    def report_text(self) -> str | None:
+        """The note for the sender: why the file was rejected, or its warnings; None if clean."""
+        from ingest import rejection_report
+
+        if self.status == "duplicate" or not self.problems or self.received_at is None:
+            return None
+        return rejection_report.render(
+            file_name=self.path.name,
+            status=self.status,
+            problems=self.problems,
+            unit=self.unit_code,
+            period=self.period_month,
+            received_at=self.received_at,
+            submission_id=self.submission_id,
+        )
 
     @property
     def ok(self) -> bool:
@@ -187,6 +204,7 @@ def ingest_paths(
                     outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
                     problems=sub.problems,
                     previous_status=loaded.previous_status,
+                    received_at=received,
                 )
                 results.append(result)
                 if on_result:

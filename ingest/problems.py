@@ -82,8 +82,8 @@ CATALOGUE: dict[str, ProblemText] = {
         "Send one file per unit.",
     ),
     "period_outside_window": ProblemText(
-        "Kỳ báo cáo {value} nằm ngoài thời hạn nhận báo cáo ({detail})",
-        "Period {value} is outside its filing window ({detail})",
+        "Kỳ báo cáo {value} nằm ngoài thời hạn nhận báo cáo của kỳ này ({expected})",
+        "Period {value} is outside its filing window ({expected})",
         "Kiểm tra lại tháng, năm của kỳ báo cáo.",
         "Check the month and year of the reporting period.",
     ),

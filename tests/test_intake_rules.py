@@ -83,7 +83,8 @@ def test_ingest_prints_a_line_per_file_and_exits_1_when_a_file_is_rejected(
     assert any(line.startswith("REJECTED  broken.xlsx") and "Không đọc được tệp" in line for line in lines)
     assert any(line.startswith(f"ACCEPTED  {good.name}") for line in lines)
     assert "Traceback" not in result.output
-    assert lines[-1] == "2 file(s): 1 accepted, 1 rejected, 0 unchanged"
+    assert "2 file(s): 1 accepted, 1 rejected, 0 unchanged" in lines
+    assert lines[-1].startswith("Data Docs: ") and lines[-1].endswith("index.html")
 
 
 def test_received_at_is_kept_in_vietnam_time(conn: psycopg.Connection, tmp_path: Path) -> None:
@@ -120,3 +121,42 @@ def test_a_plan_that_differs_from_the_allocated_plan_is_a_warning_not_a_rejectio
     assert "ACCEPTED" in result.output and "1 warning(s)" in result.output
     (check, cell) = conn.execute("select check_code, cell from raw.submission_problems").fetchone()
     assert (check, cell) == ("plan_differs_from_reference", plan_cell.coordinate)
+
+
+def test_validate_is_a_dry_run_that_explains_each_problem_and_loads_nothing(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    bad = one_row_workbook(
+        tmp_path / "sample_043.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        plan_sn="10",
+        disbursed_sn="12",
+    )
+    result = CliRunner().invoke(main, ["validate", str(bad), "--received-at", "2024-03-11T08:00"])
+    assert result.exit_code == 1
+    assert "WOULD BE REJECTED" in result.output
+    assert "[disbursed_above_plan] trang/ô (sheet/cell) Giải ngân!F7" in result.output
+    assert "Giải ngân lũy kế 12.000.000 vượt kế hoạch vốn 10.000.000" in result.output
+    assert "Cách sửa:" in result.output and "To fix:" in result.output
+    assert conn.execute("select count(*) from raw.submissions").fetchone() == (0,)
+
+
+def test_ingest_writes_a_report_for_the_sender_of_a_rejected_file(conn: psycopg.Connection, tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    one_row_workbook(
+        tmp_path / "inbox" / "sample_043.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        plan_sn="-1",
+    )
+    result = CliRunner().invoke(
+        main,
+        ["ingest", str(tmp_path / "inbox"), "--received-at", "2024-03-11T08:00", "--reports", str(tmp_path / "out")],
+    )
+    (report,) = (tmp_path / "out").iterdir()
+    text = report.read_text(encoding="utf-8")
+    assert result.exit_code == 1
+    assert text.startswith("BÁO CÁO BỊ TỪ CHỐI — SUBMISSION REJECTED")
+    assert "[negative_amount] trang/ô (sheet/cell) Giải ngân!D7 — giá trị (value): -1.000.000" in text
+    assert "Nothing from this file was loaded." in text
