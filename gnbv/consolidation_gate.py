@@ -1,0 +1,174 @@
+"""The consolidation gate: Great Expectations checks a province-month in the marts before its
+monthly report is published.
+
+The rules live in ``expectations/gx/expectations/consolidation_gate.json``. The figures to check
+are laid out by three queries that deliberately recompute from the facts and the register, not
+from the consolidation itself: each consolidation line beside the sum of its accepted units,
+each unit the register expects beside its compliance status, and the province plan beside the
+plan the seeds allocate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from ingest.gate import EXPECTATIONS_DIR, data_docs_index
+
+CHECKPOINT = "consolidation_gate"
+
+_LINES = """
+    with consolidation as (
+        select component_code, funding_source_code, capital_year, plan_amount_vnd, disbursed_cumulative_vnd
+        from marts.mart_province_consolidation
+        where province_code = %(province)s and period_month = %(period)s
+    ),
+
+    units as (
+        select
+            component_code,
+            funding_source_code,
+            capital_year,
+            sum(plan_amount_vnd) as units_plan_amount_vnd,
+            sum(disbursed_cumulative_vnd) as units_disbursed_cumulative_vnd
+        from marts.fct_fund_disbursement
+        where province_code = %(province)s and period_month = %(period)s
+        group by component_code, funding_source_code, capital_year
+    )
+
+    select
+        'line' as row_kind,
+        component_code,
+        funding_source_code,
+        capital_year,
+        consolidation.plan_amount_vnd,
+        consolidation.disbursed_cumulative_vnd,
+        coalesce(consolidation.plan_amount_vnd, 0) as plan_ceiling_vnd,
+        units.units_plan_amount_vnd,
+        units.units_disbursed_cumulative_vnd
+    from consolidation
+    full outer join units using (component_code, funding_source_code, capital_year)
+"""
+
+# Districts of the province valid at some point in the month, from the type-2 unit dimension.
+_UNITS = """
+    select 'unit' as row_kind, unit.unit_code, compliance.status as compliance_status
+    from marts.dim_admin_unit as unit
+    left join marts.mart_reporting_compliance as compliance
+        on compliance.unit_code = unit.unit_code
+        and compliance.period_month = %(period)s
+    where unit.parent_unit_code = %(province)s
+      and unit.unit_level = 'district'
+      and unit.valid_from <= (%(period)s::date + interval '1 month - 1 day')
+      and coalesce(unit.valid_to, 'infinity') >= %(period)s::date
+"""
+
+_PLAN = """
+    with province_plan as (
+        select component_code, funding_source_code, sum(plan_amount_vnd) as plan_amount_vnd
+        from marts.mart_province_consolidation
+        where province_code = %(province)s and period_month = %(period)s and capital_year = %(year)s
+        group by component_code, funding_source_code
+    ),
+
+    allocated as (
+        select component_code, funding_source_code, sum(amount_vnd) as reference_plan_vnd
+        from reference.ref_plan_figures
+        where unit_code = %(province)s and plan_year = %(year)s and figure_kind = 'plan' and is_leaf
+        group by component_code, funding_source_code
+    )
+
+    select 'plan' as row_kind, component_code, funding_source_code, plan_amount_vnd, reference_plan_vnd
+    from province_plan
+    inner join allocated using (component_code, funding_source_code)
+"""
+
+
+@dataclass
+class ConsolidationVerdict:
+    province_code: str
+    period_month: dt.date
+    success: bool
+    seconds: float
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    data_docs: str = ""
+
+    def summary(self) -> str:
+        head = f"consolidation {self.province_code} {self.period_month:%m/%Y}: " + (
+            "đạt / passed" if self.success else "KHÔNG ĐẠT / FAILED — the report is not published"
+        )
+        return "\n".join([head, *(f"  ✗ {f}" for f in self.failures), *(f"  ! {w}" for w in self.warnings)])
+
+
+@functools.cache
+def _checkpoint() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR)).checkpoints.get(CHECKPOINT)
+
+
+def _frame(conn: psycopg.Connection, province: str, period: dt.date) -> Any:
+    import pandas as pd
+
+    params = {"province": province, "period": period, "year": period.year}
+    rows: list[dict[str, object]] = []
+    with conn.cursor() as cur:
+        for query in (_LINES, _UNITS, _PLAN):
+            cur.execute(query, params)
+            names = [c.name for c in cur.description or []]
+            # money stays exact: numeric arrives as Decimal, kept as whole-VND Python ints
+            rows += [
+                {
+                    name: int(v) if name.endswith("_vnd") and v is not None else v
+                    for name, v in zip(names, r, strict=True)
+                }
+                for r in cur.fetchall()
+            ]
+    conn.commit()
+    frame = pd.DataFrame(rows, dtype=object)
+    frame.insert(0, "row_id", range(len(frame)))
+    frame["row_id"] = frame["row_id"].astype("int64")
+    return frame
+
+
+def _describe(row: Any) -> str:
+    if row["row_kind"] == "unit":
+        return f"đơn vị (unit) {row['unit_code']}"
+    vintage = f" vốn năm {int(row['capital_year'])}" if row.get("capital_year") == row.get("capital_year") else ""
+    return f"{row['component_code']} / {row['funding_source_code']}{vintage}"
+
+
+def validate_consolidation(conn: psycopg.Connection, province: str, period: dt.date) -> ConsolidationVerdict:
+    """Run the consolidation suite on one province-month of the marts."""
+    started = time.perf_counter()
+    frame = _frame(conn, province, period)
+    verdict = ConsolidationVerdict(province, period, True, 0.0, data_docs=str(data_docs_index()))
+    if frame.empty:
+        verdict.failures.append("không có dữ liệu tổng hợp / the marts hold nothing for this province-month")
+        verdict.success = False
+        return verdict
+    result = _checkpoint().run(batch_parameters={"dataframe": frame})
+    for validation in result.run_results.values():
+        for outcome in validation.results:
+            if outcome.success:
+                continue
+            config = outcome.expectation_config
+            meta = config.meta or {}
+            rows = [frame.iloc[int(u["row_id"])] for u in outcome.result.get("unexpected_index_list") or []]
+            where = ", ".join(_describe(r) for r in rows[:5]) + (f" … (+{len(rows) - 5})" if len(rows) > 5 else "")
+            line = f"[{meta.get('check', config.type)}] {meta.get('vi', '')} / {meta.get('en', '')}: {where}"
+            if str(config.severity).lower().endswith("warning"):
+                verdict.warnings.append(line)
+            else:
+                verdict.failures.append(line)
+                verdict.success = False
+    verdict.seconds = time.perf_counter() - started
+    return verdict
