@@ -246,6 +246,16 @@ def demo(province: str, period: str, out_dir: Path) -> None:
     sys.exit(run_demo(province, _period(period), out_dir, echo=click.echo))
 
 
+def _register_subcommands() -> None:
+    """Commands that live beside the library they drive."""
+    from gnbv.dbt import build_command
+
+    main.add_command(build_command)
+
+
+_register_subcommands()
+
+
 def run() -> None:
     """Entry point with user-facing errors instead of tracebacks."""
     from gnbv.errors import user_facing_error

@@ -22,6 +22,21 @@ import psycopg
 from ingest.gate import EXPECTATIONS_DIR, data_docs_index
 
 CHECKPOINT = "consolidation_gate"
+# Every column the suite names, present even when a query returns no rows (an all-missing month).
+COLUMNS = (
+    "row_kind",
+    "component_code",
+    "funding_source_code",
+    "capital_year",
+    "plan_amount_vnd",
+    "disbursed_cumulative_vnd",
+    "plan_ceiling_vnd",
+    "units_plan_amount_vnd",
+    "units_disbursed_cumulative_vnd",
+    "unit_code",
+    "compliance_status",
+    "reference_plan_vnd",
+)
 
 _LINES = """
     with consolidation as (
@@ -56,10 +71,15 @@ _LINES = """
     full outer join units using (component_code, funding_source_code, capital_year)
 """
 
-# Districts of the province valid at some point in the month, from the type-2 unit dimension.
+# Districts of the province valid at some point in the month, from the type-2 unit dimension,
+# in months where the province's calendar sets a monthly report (no calendar, no obligation).
 _UNITS = """
     select 'unit' as row_kind, unit.unit_code, compliance.status as compliance_status
     from marts.dim_admin_unit as unit
+    inner join marts.dim_period as period
+        on period.province_code = unit.parent_unit_code
+        and period.period_month = %(period)s
+        and period.has_monthly_calendar
     left join marts.mart_reporting_compliance as compliance
         on compliance.unit_code = unit.unit_code
         and compliance.period_month = %(period)s
@@ -133,7 +153,7 @@ def _frame(conn: psycopg.Connection, province: str, period: dt.date) -> Any:
                 for r in cur.fetchall()
             ]
     conn.commit()
-    frame = pd.DataFrame(rows, dtype=object)
+    frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     frame.insert(0, "row_id", range(len(frame)))
     frame["row_id"] = frame["row_id"].astype("int64")
     return frame
@@ -161,6 +181,11 @@ def validate_consolidation(conn: psycopg.Connection, province: str, period: dt.d
             if outcome.success:
                 continue
             config = outcome.expectation_config
+            if outcome.exception_info.get("raised_exception"):
+                raise RuntimeError(
+                    f"the consolidation gate could not evaluate {config.type}: "
+                    f"{outcome.exception_info.get('exception_message')}"
+                )
             meta = config.meta or {}
             rows = [frame.iloc[int(u["row_id"])] for u in outcome.result.get("unexpected_index_list") or []]
             where = ", ".join(_describe(r) for r in rows[:5]) + (f" … (+{len(rows) - 5})" if len(rows) > 5 else "")

@@ -94,12 +94,12 @@ def add_submission(
             " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s, %s)",
             (submission_id, capital_year, component, source, plan, cumulative, row_no, f"SYNTHETIC {component}", note),
         )
-    for row_no, (indicator, target, in_month, cumulative) in enumerate(outcomes, start=6):
+    for row_no, (indicator, target, in_month, outcome_cumulative) in enumerate(outcomes, start=6):
         conn.execute(
             "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
             " actual_cumulative, sheet_name, row_number, label_as_written)"
             " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
-            (submission_id, indicator, target, in_month, cumulative, row_no, f"SYNTHETIC {indicator}"),
+            (submission_id, indicator, target, in_month, outcome_cumulative, row_no, f"SYNTHETIC {indicator}"),
         )
     for problem_no, (check_code, severity) in enumerate(problems or [], start=1):
         conn.execute(
@@ -618,8 +618,8 @@ def test_outcomes_and_poverty(scenario: Scenario) -> None:
 def test_bi_role_reads_the_marts_and_nothing_else(scenario: Scenario) -> None:
     with psycopg.connect(scenario.url) as conn:
         conn.execute("set role gnbv_bi")
-        assert conn.execute("select count(*) from marts.mart_province_consolidation").fetchone()[0] > 0
-        assert conn.execute("select count(*) from marts.fct_fund_disbursement").fetchone()[0] > 0
+        for mart in ("mart_province_consolidation", "fct_fund_disbursement", "dim_period"):
+            assert conn.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] > 0
         for relation in (
             "staging.stg_raw__submissions",
             "intermediate.int_submissions_ranked",
@@ -635,6 +635,36 @@ def test_bi_role_reads_the_marts_and_nothing_else(scenario: Scenario) -> None:
 
 
 # --------------------------------------------------------------------------- rules break the build
+
+
+TAMPERING = [  # (table, column, where): one number nudged by 1 VND / household, then restored
+    (
+        "marts.mart_province_consolidation",
+        "disbursed_cumulative_vnd",
+        "province_code = '04' and period_month = '2024-03-01' and component_code = 'DA5'"
+        " and funding_source_code = 'NSTW_SN' and capital_year = 2024",
+    ),
+    ("marts.fct_poverty", "poor_households", "source = 'plan' and unit_code = '481'"),
+    ("reference.ref_plan_figures", "amount_vnd", "figure_id = 's002_2024_plan_da5_nstw_sn'"),
+]
+
+
+def test_reconciliations_catch_a_wrong_number(scenario: Scenario) -> None:
+    checks = [
+        "assert_consolidation_equals_sum_of_units",
+        "assert_thua_thien_hue_districts_sum_to_province",
+        "assert_cao_bang_2024_plan_reconciles",
+    ]
+    for table, column, where in TAMPERING:
+        scenario.execute(f"update {table} set {column} = {column} + 1 where {where}")
+    try:
+        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
+    finally:
+        for table, column, where in TAMPERING:
+            scenario.execute(f"update {table} set {column} = {column} - 1 where {where}")
+    assert not result.success
+    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
+    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
 
 
 def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:

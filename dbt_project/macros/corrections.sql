@@ -2,7 +2,7 @@
     any case, Unicode normalisation or without diacritics ("dieu chinh"). -#}
 {% macro is_correction_note(note) -%}
     coalesce(
-        normalize(lower({{ note }}), nfc) like '%điều chỉnh%'
+        normalize(lower({{ note }})) like '%điều chỉnh%'
         or lower({{ note }}) like '%dieu chinh%',
         false
     )

@@ -29,6 +29,6 @@
     {%- if var('as_of_date', none) -%}
         cast('{{ var("as_of_date") }}' as date)
     {%- else -%}
-        {{ local_date("cast('" ~ run_started_at.isoformat() ~ "' as timestamptz)") }}
+        {{ local_date("cast('" ~ run_started_at ~ "' as timestamptz)") }}
     {%- endif -%}
 {%- endmacro %}

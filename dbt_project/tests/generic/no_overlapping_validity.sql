@@ -1,12 +1,18 @@
 {#- A type-2 history never has two versions of the same key valid on the same day. -#}
 {% test no_overlapping_validity(model, column_name, valid_from='valid_from', valid_to='valid_to') %}
 
+with versions as (
+
+    select * from {{ model }}
+
+)
+
 select
     a.{{ column_name }},
     a.{{ valid_from }} as first_valid_from,
     b.{{ valid_from }} as second_valid_from
-from {{ model }} as a
-inner join {{ model }} as b
+from versions as a
+inner join versions as b
     on
         a.{{ column_name }} = b.{{ column_name }}
         and a.{{ valid_from }} < b.{{ valid_from }}

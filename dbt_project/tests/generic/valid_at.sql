@@ -6,7 +6,7 @@
 {% test valid_at(model, column_name, to, field, date_column, valid_from='valid_from', valid_to='valid_to') %}
 
 select child.*
-from {{ model }} as child
+from (select * from {{ model }}) as child
 where
     child.{{ column_name }} is not null
     and child.{{ date_column }} is not null

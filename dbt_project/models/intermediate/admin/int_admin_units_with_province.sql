@@ -43,8 +43,8 @@ with_province as (
         on
             units.unit_level = 'commune'
             and units.parent_unit_code = districts.unit_code
-            and districts.valid_from <= units.valid_from
-            and (districts.valid_to is null or districts.valid_to >= units.valid_from)
+            and units.valid_from >= districts.valid_from
+            and (districts.valid_to is null or units.valid_from <= districts.valid_to)
 
 )
 

@@ -48,9 +48,9 @@ labelled as (
         fund_amounts.*,
         submissions.unit_code,
         submissions.period_month,
-        -- label without a leading STT ("1.1 ", "2. ") and in one normal form
+        -- label without a leading STT ("1.1 ", "2. "), lower case, Unicode NFC
         regexp_replace(
-            lower(normalize(trim(fund_amounts.label_as_written), nfc)),
+            lower(normalize(trim(fund_amounts.label_as_written))),
             '^[0-9]+(\.[0-9]+)*\.?\s+',
             ''
         ) as label_key

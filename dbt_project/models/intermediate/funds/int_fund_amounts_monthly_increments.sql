@@ -21,7 +21,8 @@ latest as (
 with_previous as (
 
     select
-        submission_id,
+        unit_code,
+        period_month,
         capital_year,
         component_code,
         funding_source_code,
@@ -44,17 +45,36 @@ with_previous as (
 increments as (
 
     select
-        latest.*,
+        -- ids
+        latest.submission_id,
+        latest.unit_code,
+        latest.province_code,
+        latest.period_month,
+        latest.capital_year,
+        latest.component_code,
+        latest.funding_source_code,
+
+        -- amounts (whole VND)
+        latest.plan_amount_vnd,
+        latest.disbursed_cumulative_vnd,
+        latest.is_correction,
         with_previous.previous_period_month,
         with_previous.previous_cumulative_vnd,
         cast(
             latest.disbursed_cumulative_vnd - coalesce(with_previous.previous_cumulative_vnd, 0)
             as numeric(20, 0)
-        ) as disbursed_in_month_vnd
+        ) as disbursed_in_month_vnd,
+
+        -- version and lineage
+        latest.received_at,
+        latest.component_resolved_by,
+        latest.label_as_written,
+        latest.note
     from latest
     left join with_previous
         on
-            latest.submission_id = with_previous.submission_id
+            latest.unit_code = with_previous.unit_code
+            and latest.period_month = with_previous.period_month
             and latest.capital_year = with_previous.capital_year
             and latest.component_code = with_previous.component_code
             and latest.funding_source_code = with_previous.funding_source_code

@@ -7,11 +7,12 @@ with
 months as (
 
     select cast(month_start as date) as period_month
-    from generate_series(
-        cast('{{ var("period_start") }}' as date),
-        cast('{{ var("period_end") }}' as date),
-        interval '1 month'
-    ) as month_start
+    from
+        generate_series(
+            cast('{{ var("period_start") }}' as date),
+            cast('{{ var("period_end") }}' as date),
+            interval '1 month'
+        ) as month_start
 
 ),
 

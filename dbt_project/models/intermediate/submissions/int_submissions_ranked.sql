@@ -23,29 +23,30 @@ accepted as (
 
     select
         submission_id,
-        row_number() over (
-            partition by unit_code, period_month
-            order by received_at desc, ingest_seq desc
-        ) as version_rank,
-        case when has_funds then row_number() over (
-            partition by unit_code, period_month, has_funds
-            order by received_at desc, ingest_seq desc
-        ) end as funds_version_rank,
-        case when has_outcomes then row_number() over (
-            partition by unit_code, period_month, has_outcomes
-            order by received_at desc, ingest_seq desc
-        ) end as outcomes_version_rank,
+        row_number() over latest_first as version_rank,
+        case when has_funds then row_number() over latest_funds_first end as funds_version_rank,
+        case when has_outcomes then row_number() over latest_outcomes_first end as outcomes_version_rank,
         row_number() over (
             partition by unit_code, period_month
             order by received_at asc, ingest_seq asc
         ) as accepted_seq,
-        first_value(submission_id) over (
-            partition by unit_code, period_month
-            order by received_at desc, ingest_seq desc
-        ) as latest_submission_id
+        first_value(submission_id) over latest_first as latest_submission_id
 
     from submissions
     where gate_status = 'accepted'
+    window
+        latest_first as (
+            partition by unit_code, period_month
+            order by received_at desc, ingest_seq desc
+        ),
+        latest_funds_first as (
+            partition by unit_code, period_month, has_funds
+            order by received_at desc, ingest_seq desc
+        ),
+        latest_outcomes_first as (
+            partition by unit_code, period_month, has_outcomes
+            order by received_at desc, ingest_seq desc
+        )
 
 ),
 
@@ -98,8 +99,8 @@ ranked as (
     left join units
         on
             submissions.unit_code = units.unit_code
-            and units.valid_from <= submissions.period_month
-            and (units.valid_to is null or units.valid_to >= submissions.period_month)
+            and submissions.period_month >= units.valid_from
+            and (units.valid_to is null or submissions.period_month <= units.valid_to)
 
 ),
 

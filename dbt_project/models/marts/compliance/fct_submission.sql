@@ -57,9 +57,9 @@ final as (
         submissions.has_outcomes,
 
         -- checks
-        coalesce(problems.failed_checks, cast(array[] as text [])) as failed_checks,
+        coalesce(problems.failed_checks, cast(array[] as text[])) as failed_checks,
         array_to_string(problems.failed_checks, ',') as failed_checks_list,
-        coalesce(problems.warned_checks, cast(array[] as text [])) as warned_checks,
+        coalesce(problems.warned_checks, cast(array[] as text[])) as warned_checks,
         cast(coalesce(problems.error_count, 0) as integer) as error_count,
         cast(coalesce(problems.warning_count, 0) as integer) as warning_count,
 

@@ -32,7 +32,7 @@ first_accepted as (
         received_at
     from submissions
     where gate_status = 'accepted'
-    order by unit_code, period_month, received_at asc, ingest_seq asc
+    order by unit_code asc, period_month asc, received_at asc, ingest_seq asc
 
 ),
 

@@ -36,7 +36,7 @@ own_default as (
         lead_agency_code,
         agency_name_vi
     from agency_votes
-    order by component_code, n_provinces desc, lead_agency_code
+    order by component_code asc, n_provinces desc, lead_agency_code asc
 
 ),
 

@@ -5,7 +5,10 @@
 -- Incremental on (unit_code, period_month), delete+insert: a run rewrites only the unit-months
 -- whose current submission changed (a new month, or a late correction) and the later months of
 -- the same unit and year (their increments depend on the corrected cumulative). Other rows keep
--- their dbt_loaded_at. After deleting raw rows, run with --full-refresh.
+-- their dbt_loaded_at. Rows whose submission is no longer the version in force (raw rows
+-- deleted) are removed by the post-hook, and the later months of that unit and year rebuilt.
+
+-- depends_on: {{ ref('int_submissions_ranked') }}
 
 {{
     config(
@@ -13,6 +16,12 @@
         incremental_strategy='delete+insert',
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as loaded where not exists (
+                select 1 from {{ ref('int_submissions_ranked') }} as versions
+                where versions.submission_id = loaded.submission_id and versions.is_current_funds
+            )",
+        ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},
             {'columns': ['period_month', 'province_code']},
@@ -52,6 +61,7 @@ loaded_versions as (
 
 changed as (
 
+    -- a new month, or a new version of a month
     select
         current_versions.unit_code,
         current_versions.period_month
@@ -62,6 +72,19 @@ changed as (
             and current_versions.period_month = loaded_versions.period_month
             and current_versions.submission_id = loaded_versions.submission_id
     where loaded_versions.submission_id is null
+
+    union
+
+    -- a month whose version is gone (deleted from raw): the post-hook removes its rows
+    select
+        loaded_versions.unit_code,
+        loaded_versions.period_month
+    from loaded_versions
+    left join current_versions
+        on
+            loaded_versions.unit_code = current_versions.unit_code
+            and loaded_versions.period_month = current_versions.period_month
+    where current_versions.unit_code is null
 
 ),
 
@@ -103,14 +126,14 @@ final as (
         increments.submission_id,
         increments.received_at,
         increments.component_resolved_by,
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as dbt_loaded_at
+        cast('{{ run_started_at }}' as timestamptz) as dbt_loaded_at
 
     from increments
     {% if is_incremental() %}
-        inner join to_rebuild
-            on
-                increments.unit_code = to_rebuild.unit_code
-                and increments.period_month = to_rebuild.period_month
+    inner join to_rebuild
+        on
+            increments.unit_code = to_rebuild.unit_code
+            and increments.period_month = to_rebuild.period_month
     {% endif %}
 
 )

@@ -2,7 +2,10 @@
 -- submission with outcomes for that month.
 --
 -- Incremental on (unit_code, period_month), delete+insert: a run rewrites only the unit-months
--- whose current submission changed. After deleting raw rows, run with --full-refresh.
+-- whose current submission changed. Rows whose submission is no longer the version in force
+-- (raw rows deleted) are removed by the post-hook.
+
+-- depends_on: {{ ref('int_submissions_ranked') }}
 
 {{
     config(
@@ -10,6 +13,12 @@
         incremental_strategy='delete+insert',
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as loaded where not exists (
+                select 1 from {{ ref('int_submissions_ranked') }} as versions
+                where versions.submission_id = loaded.submission_id and versions.is_current_outcomes
+            )",
+        ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},
         ],
@@ -80,14 +89,14 @@ final as (
         -- lineage
         outcomes.submission_id,
         outcomes.received_at,
-        cast('{{ run_started_at.isoformat() }}' as timestamptz) as dbt_loaded_at
+        cast('{{ run_started_at }}' as timestamptz) as dbt_loaded_at
 
     from outcomes
     {% if is_incremental() %}
-        inner join to_rebuild
-            on
-                outcomes.unit_code = to_rebuild.unit_code
-                and outcomes.period_month = to_rebuild.period_month
+    inner join to_rebuild
+        on
+            outcomes.unit_code = to_rebuild.unit_code
+            and outcomes.period_month = to_rebuild.period_month
     {% endif %}
 
 )

@@ -47,7 +47,7 @@ latest_month as (
         period_month,
         submission_id
     from outcomes
-    order by unit_code, extract(year from period_month), period_month desc
+    order by unit_code asc, extract(year from period_month), period_month desc
 
 ),
 
@@ -59,15 +59,15 @@ from_submissions as (
         max(outcomes.province_code) as province_code,
         'submission' as source,
         max(coalesce(outcomes.actual_cumulative, outcomes.actual_in_month))
-            filter (where outcomes.indicator_code = 'poor_households') as poor_households,
+        filter (where outcomes.indicator_code = 'poor_households') as poor_households,
         max(coalesce(outcomes.actual_cumulative, outcomes.actual_in_month))
-            filter (where outcomes.indicator_code = 'poverty_rate_pct') as poverty_rate,
+        filter (where outcomes.indicator_code = 'poverty_rate_pct') as poverty_rate,
         max(outcomes.target_value)
-            filter (where outcomes.indicator_code = 'poor_households_reduction') as target_reduction,
+        filter (where outcomes.indicator_code = 'poor_households_reduction') as target_reduction,
         max(outcomes.target_value)
-            filter (where outcomes.indicator_code = 'poor_households') as target_poor_households,
+        filter (where outcomes.indicator_code = 'poor_households') as target_poor_households,
         max(outcomes.target_value)
-            filter (where outcomes.indicator_code = 'poverty_rate_pct') as target_rate,
+        filter (where outcomes.indicator_code = 'poverty_rate_pct') as target_rate,
         latest_month.period_month as as_of_date,
         latest_month.submission_id as source_detail
     from latest_month

@@ -14,8 +14,8 @@ renamed as (
         cast(unit_code as text) as unit_code,
 
         -- the label as people write it, and its normalised form for matching
-        cast(alias as text) as alias,
-        lower(normalize(trim(cast(alias as text)), nfc)) as alias_key,
+        cast(alias as text) as alias_as_written,
+        lower(normalize(trim(cast(alias as text)))) as alias_key,
 
         -- years the alias applies to (null = open)
         cast(valid_from_year as integer) as valid_from_year,

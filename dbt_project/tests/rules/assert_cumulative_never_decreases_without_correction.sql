@@ -1,0 +1,18 @@
+-- Cumulative disbursement never decreases within a reporting year unless the row is marked as a
+-- correction (its note, Ghi chú, says "điều chỉnh"). Returns each offending row with the earlier
+-- month it decreased from.
+
+select
+    period_month,
+    unit_code,
+    component_code,
+    funding_source_code,
+    capital_year,
+    previous_period_month,
+    disbursed_cumulative_vnd,
+    disbursed_in_month_vnd,
+    submission_id
+from {{ ref('fct_fund_disbursement') }}
+where
+    disbursed_in_month_vnd < 0
+    and not is_correction

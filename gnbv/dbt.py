@@ -1,0 +1,472 @@
+"""Running the warehouse's dbt project (``dbt_project/``) in-process.
+
+``build()`` is what ``gnbv build``, the Airflow DAG and the tests call: it (re)loads the
+reference seeds when they changed, runs ``dbt build`` (models, data tests, unit tests, the BI
+grants) and ``dbt docs generate``. ``run_dbt()`` runs any other dbt command the same way.
+
+Where things go (under the project's state folder, ``<root>/.gnbv/dbt/`` by default):
+
+    profiles.yml    written at each run from ``gnbv.settings.database_url()``; the password,
+                    if any, is not written: dbt reads it from $GNBV_DBT_PASSWORD
+    target/         manifest, run results, the docs site (index.html, static_index.html)
+    logs/           dbt.log
+
+The profile also works for the dbt command line:
+``GNBV_DBT_PASSWORD=... dbt build --project-dir dbt_project --profiles-dir .gnbv/dbt``.
+
+dbt's runner is not re-entrant: calls are serialised with a lock, and a process should not run
+two builds at once against one target folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
+ENV_PROJECT_DIR = "GNBV_DBT_PROJECT_DIR"
+ENV_PASSWORD = "GNBV_DBT_PASSWORD"
+PROFILE_NAME = "gnbv"
+TARGET_NAME = "warehouse"
+SEED_SCHEMA = "reference"
+_SEED_STAMP_PREFIX = "gnbv dbt seeds sha256:"
+
+_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node of a dbt invocation: a seed, model, test, unit test, hook or step."""
+
+    name: str
+    resource_type: str
+    status: str
+    message: str | None = None
+    execution_time: float = 0.0
+    failures: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in {"success", "pass", "skipped", "no-op", "warn"}
+
+    def line(self) -> str:
+        detail = f"  {self.message}" if self.message and not self.ok else ""
+        return f"{self.status.upper():8} {self.resource_type:10} {self.name} ({self.execution_time:.2f}s){detail}"
+
+
+@dataclass
+class DbtResult:
+    """The outcome of one or more dbt commands. Failures are reported here, never raised."""
+
+    success: bool
+    commands: list[list[str]] = field(default_factory=list)
+    nodes: list[NodeResult] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed(self) -> list[NodeResult]:
+        return [n for n in self.nodes if not n.ok]
+
+    def node(self, name: str) -> NodeResult | None:
+        """The (last) result of the node called ``name``."""
+        found = [n for n in self.nodes if n.name == name]
+        return found[-1] if found else None
+
+    def lines(self, *, only_failed: bool = False) -> list[str]:
+        """One line per node (or per failed node), then a summary line (for the CLI)."""
+        out = [n.line() for n in (self.failed if only_failed else self.nodes)]
+        if self.error:
+            out.append(f"ERROR    {self.error}")
+        counts: dict[str, int] = {}
+        for n in self.nodes:
+            counts[n.status] = counts.get(n.status, 0) + 1
+        summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "nothing run"
+        verdict = "dbt OK" if self.success else "dbt FAILED"
+        out.append(f"{verdict}: {summary} in {self.elapsed_s:.1f}s")
+        return out
+
+    def extend(self, other: DbtResult) -> None:
+        self.commands.extend(other.commands)
+        self.nodes.extend(other.nodes)
+        self.elapsed_s += other.elapsed_s
+        self.success = self.success and other.success
+        if other.error:
+            self.error = other.error if self.error is None else f"{self.error}; {other.error}"
+
+
+# --------------------------------------------------------------------------- paths and profile
+
+
+@dataclass(frozen=True)
+class DbtPaths:
+    project_dir: Path
+    profiles_dir: Path
+    target_path: Path
+    log_path: Path
+
+
+def project_dir() -> Path:
+    """The dbt project folder: $GNBV_DBT_PROJECT_DIR, else ``dbt_project/`` beside this package."""
+    override = os.environ.get(ENV_PROJECT_DIR, "").strip()
+    return Path(override).resolve() if override else PROJECT_DIR
+
+
+def default_paths() -> DbtPaths:
+    from gnbv import settings
+
+    base = settings.state_dir() / "dbt"
+    return DbtPaths(
+        project_dir=project_dir(),
+        profiles_dir=base,
+        target_path=base / "target",
+        log_path=base / "logs",
+    )
+
+
+def _paths(profiles_dir: Path | None, target_path: Path | None) -> DbtPaths:
+    if profiles_dir is not None and target_path is not None:
+        return DbtPaths(project_dir(), profiles_dir, target_path, target_path.parent / "logs")
+    paths = default_paths()
+    return DbtPaths(
+        project_dir=paths.project_dir,
+        profiles_dir=profiles_dir or paths.profiles_dir,
+        target_path=target_path or paths.target_path,
+        log_path=(target_path.parent / "logs") if target_path else paths.log_path,
+    )
+
+
+def _yaml_str(value: object) -> str:
+    return json.dumps(str(value), ensure_ascii=False)  # JSON strings are valid YAML scalars
+
+
+def profile_yaml(params: Mapping[str, Any], threads: int = 4) -> str:
+    """profiles.yml text for connection ``params`` (see gnbv.warehouse.connection_params);
+    the password is read from $GNBV_DBT_PASSWORD, never written."""
+    return (
+        "# Written by gnbv/dbt.py from gnbv.settings.database_url() at each run; edits are lost.\n"
+        f"# The password comes from ${ENV_PASSWORD}.\n"
+        f"{PROFILE_NAME}:\n"
+        f"  target: {TARGET_NAME}\n"
+        "  outputs:\n"
+        f"    {TARGET_NAME}:\n"
+        "      type: postgres\n"
+        f"      host: {_yaml_str(params['host'])}\n"
+        f"      port: {int(params['port'])}\n"
+        f"      user: {_yaml_str(params['user'])}\n"
+        f"      password: \"{{{{ env_var('{ENV_PASSWORD}', '') }}}}\"\n"
+        f"      dbname: {_yaml_str(params['dbname'])}\n"
+        "      schema: public\n"
+        f"      threads: {threads}\n"
+        "      connect_timeout: 10\n"
+    )
+
+
+def write_profile(profiles_dir: Path, params: Mapping[str, Any]) -> Path:
+    """Write ``profiles.yml`` (atomically, only when its text changes)."""
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    path = profiles_dir / "profiles.yml"
+    text = profile_yaml(params)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        tmp = path.with_name(f".profiles.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return path
+
+
+@contextmanager
+def _password_env(password: str) -> Iterator[None]:
+    previous = os.environ.get(ENV_PASSWORD)
+    if password:
+        os.environ[ENV_PASSWORD] = password
+    try:
+        yield
+    finally:
+        if password:
+            if previous is None:
+                os.environ.pop(ENV_PASSWORD, None)
+            else:
+                os.environ[ENV_PASSWORD] = previous
+
+
+def _connection() -> tuple[str, dict[str, Any]]:
+    from gnbv import settings, warehouse
+
+    url = settings.database_url()
+    return url, warehouse.connection_params(url)
+
+
+# --------------------------------------------------------------------------- running dbt
+
+
+def _status(value: object) -> str:
+    return str(getattr(value, "value", value))
+
+
+def _node_results(result: object) -> list[NodeResult]:
+    nodes: list[NodeResult] = []
+    for item in getattr(result, "results", None) or []:
+        node = getattr(item, "node", None)
+        nodes.append(
+            NodeResult(
+                name=getattr(node, "name", "?"),
+                resource_type=_status(getattr(node, "resource_type", "?")),
+                status=_status(getattr(item, "status", "?")),
+                message=getattr(item, "message", None),
+                execution_time=float(getattr(item, "execution_time", 0.0) or 0.0),
+                failures=getattr(item, "failures", None),
+            )
+        )
+    return nodes
+
+
+def run_dbt(
+    args: Sequence[str],
+    *,
+    quiet: bool = False,
+    profiles_dir: Path | None = None,
+    target_path: Path | None = None,
+) -> DbtResult:
+    """Run one dbt command in-process (``args`` as on the command line, e.g.
+    ``["build", "--select", "marts"]``) against the warehouse in force.
+
+    The project, profiles, target and log folders are added; partial parsing stays on.
+    ``profiles_dir`` / ``target_path`` override the defaults under ``.gnbv/dbt/``.
+    """
+    if not args:
+        raise ValueError("run_dbt needs a dbt command, e.g. ['build']")
+    from dbt.cli.main import dbtRunner
+
+    paths = _paths(profiles_dir, target_path)
+    _url, params = _connection()
+    write_profile(paths.profiles_dir, params)
+    command = [
+        *args,
+        "--project-dir",
+        str(paths.project_dir),
+        "--profiles-dir",
+        str(paths.profiles_dir),
+        "--target-path",
+        str(paths.target_path),
+        "--log-path",
+        str(paths.log_path),
+        "--partial-parse",
+        "--no-use-colors",
+        "--no-version-check",
+        "--no-send-anonymous-usage-stats",
+    ]
+    if quiet:
+        command.append("--quiet")
+    started = time.perf_counter()
+    with _lock, _password_env(str(params.get("password") or "")):
+        try:
+            outcome = dbtRunner().invoke(command)
+        except Exception as err:  # dbt raised instead of reporting: still report, not raise
+            return DbtResult(
+                success=False,
+                commands=[command],
+                elapsed_s=time.perf_counter() - started,
+                error=f"{type(err).__name__}: {err}",
+            )
+    nodes = _node_results(outcome.result)
+    if args[0] == "docs" and not nodes:
+        nodes = [
+            NodeResult(
+                name=" ".join(args[:2]),
+                resource_type="step",
+                status="success" if outcome.success else "error",
+                execution_time=time.perf_counter() - started,
+            )
+        ]
+    error = None
+    if outcome.exception is not None:
+        error = f"{type(outcome.exception).__name__}: {outcome.exception}"
+    return DbtResult(
+        success=bool(outcome.success),
+        commands=[command],
+        nodes=nodes,
+        elapsed_s=time.perf_counter() - started,
+        error=error,
+    )
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def seed_fingerprint(dbt_project: Path | None = None) -> str:
+    """sha256 over the seed files and dbt_project.yml (which holds the seeds' column types)."""
+    root = dbt_project or project_dir()
+    digest = hashlib.sha256()
+    files = sorted(p for p in (root / "seeds").rglob("*") if p.is_file())
+    for path in [*files, root / "dbt_project.yml"]:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _seed_count(dbt_project: Path | None = None) -> int:
+    root = dbt_project or project_dir()
+    return sum(1 for _ in (root / "seeds").rglob("*.csv"))
+
+
+def _loaded_seed_fingerprint(url: str) -> tuple[str | None, int]:
+    """The fingerprint stamped on schema ``reference`` by the last successful seed load, and
+    the number of tables in it."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            row = conn.execute(
+                "select obj_description(n.oid, 'pg_namespace'),"
+                " (select count(*) from pg_catalog.pg_tables t where t.schemaname = n.nspname)"
+                " from pg_catalog.pg_namespace n where n.nspname = %s",
+                (SEED_SCHEMA,),
+            ).fetchone()
+    except psycopg.Error:
+        return None, 0
+    if row is None:
+        return None, 0
+    comment, tables = row
+    if not comment or not str(comment).startswith(_SEED_STAMP_PREFIX):
+        return None, int(tables)
+    return str(comment)[len(_SEED_STAMP_PREFIX) :], int(tables)
+
+
+def _stamp_seed_fingerprint(url: str, fingerprint: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(
+            sql.SQL("comment on schema {} is {}").format(
+                sql.Identifier(SEED_SCHEMA), sql.Literal(_SEED_STAMP_PREFIX + fingerprint)
+            )
+        )
+
+
+def seeds_current() -> bool:
+    """True when the warehouse's reference tables were loaded from the seed files as they are."""
+    url, _params = _connection()
+    loaded, tables = _loaded_seed_fingerprint(url)
+    return loaded == seed_fingerprint() and tables >= _seed_count()
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build(
+    *,
+    full_refresh: bool = False,
+    select: str | Sequence[str] | None = None,
+    vars: Mapping[str, Any] | None = None,
+    docs: bool = True,
+    force_seed: bool = False,
+    quiet: bool = False,
+    profiles_dir: Path | None = None,
+    target_path: Path | None = None,
+) -> DbtResult:
+    """Build the warehouse: reload the seeds if they changed (with their tests), ``dbt build``
+    (models, data and unit tests, grants) and ``dbt docs generate``.
+
+    ``select``: dbt selection (e.g. ``"fct_fund_disbursement+"``); ``vars``: dbt vars (e.g.
+    ``{"as_of_date": "2024-03-31"}``); ``full_refresh`` rebuilds incremental models and seeds.
+    Stops at the first failing step; ``success`` says whether everything passed.
+    """
+    url, _params = _connection()
+
+    def step(args: list[str]) -> DbtResult:
+        return run_dbt(args, quiet=quiet, profiles_dir=profiles_dir, target_path=target_path)
+
+    vars_args = ["--vars", json.dumps(dict(vars), ensure_ascii=False, default=str)] if vars else []
+    common = [*vars_args, *(["--full-refresh"] if full_refresh else [])]
+
+    total = DbtResult(success=True)
+    selectors = [select] if isinstance(select, str) else list(select or [])
+    fingerprint = seed_fingerprint()
+    loaded, tables = _loaded_seed_fingerprint(url)
+    if force_seed or full_refresh or loaded != fingerprint or tables < _seed_count():
+        # Reloaded from scratch (drop + create: robust to changed columns). Dropping a seed
+        # table drops the views built on it, so a selective build also rebuilds its parents
+        # and every view.
+        seeded = step(
+            [
+                "build",
+                "--select",
+                "resource_type:seed",
+                "--indirect-selection",
+                "cautious",
+                "--full-refresh",
+                *vars_args,
+            ]
+        )
+        total.extend(seeded)
+        if not seeded.success:
+            return total
+        _stamp_seed_fingerprint(url, fingerprint)
+        if selectors:
+            selectors = [*(s if s.startswith("+") else f"+{s}" for s in selectors), "config.materialized:view"]
+
+    args = ["build", "--exclude", "resource_type:seed", *common]
+    if selectors:
+        args[1:1] = ["--select", *selectors]
+    built = step(args)
+    total.extend(built)
+    if not built.success or not docs:
+        return total
+    total.extend(step(["docs", "generate", "--static", *vars_args]))
+    return total
+
+
+# --------------------------------------------------------------------------- command line
+
+import click  # noqa: E402 - the command line sits below the library it wraps
+
+
+@click.command("build")
+@click.option("--full-refresh", is_flag=True, help="Rebuild incremental facts and reload the seeds.")
+@click.option("--select", "-s", "select", multiple=True, help="dbt selection, e.g. marts or fct_fund_disbursement+.")
+@click.option("--vars", "vars_json", help='dbt vars as JSON, e.g. \'{"as_of_date": "2024-03-31"}\'.')
+@click.option("--no-docs", is_flag=True, help="Skip `dbt docs generate`.")
+@click.option("--quiet", "-q", is_flag=True, help="No dbt log: one line per node and a summary.")
+def build_command(
+    full_refresh: bool, select: tuple[str, ...], vars_json: str | None, no_docs: bool, quiet: bool
+) -> None:
+    """Build the warehouse with dbt: seeds (when changed), staging, intermediate, marts, tests
+    and docs. One line per node; exits 1 when any model or test failed."""
+    try:
+        parsed_vars = json.loads(vars_json) if vars_json else None
+    except json.JSONDecodeError as err:
+        raise click.BadParameter(f"--vars is not JSON: {err}") from None
+    result = build(
+        full_refresh=full_refresh,
+        select=list(select) or None,
+        vars=parsed_vars,
+        docs=not no_docs,
+        quiet=quiet,
+    )
+    for line in result.lines(only_failed=not quiet):  # not quiet: dbt's own log listed every node
+        click.echo(line)
+    if not result.success:
+        raise SystemExit(1)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m gnbv.dbt [build options]`` (same as ``gnbv build``)."""
+    build_command.main(args=list(argv) if argv is not None else None, prog_name="gnbv build")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""The consolidation gate: a province-month in the marts is checked before its report goes out.
+
+One scenario for the module: two SYNTHETIC sample months of Cao Bằng taken in through the real
+intake and gate, then built with dbt; tests that break a rule change the marts and put them back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gnbv.consolidation_gate import validate_consolidation
+from ingest.intake import LOCAL_TZ, ingest_paths
+from ingest.samples import write_sample_inbox
+
+pytestmark = pytest.mark.xdist_group(name="dbt")
+
+CAO_BANG = "04"
+MARCH_2024 = dt.date(2024, 3, 1)
+RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
+
+
+@pytest.fixture(scope="module")
+def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from gnbv import db, dbt
+
+    home = tmp_path_factory.mktemp("gnbv_home")
+    inbox = tmp_path_factory.mktemp("inbox")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("GNBV_HOME", str(home))
+    try:
+        with db.connect() as conn:
+            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+            conn.commit()
+            for month in (dt.date(2024, 2, 1), MARCH_2024):
+                files = write_sample_inbox(CAO_BANG, month, Path(inbox))
+                arrival = dt.datetime.combine(month.replace(day=10), dt.time(9), LOCAL_TZ)
+                results = ingest_paths(conn, [f.path for f in files], received_at=arrival)
+                assert all(r.status == "accepted" for r in results)
+        result = dbt.build(full_refresh=True, docs=False, quiet=True)
+        assert result.success, "\n".join(result.lines())
+        yield database_url
+    finally:
+        patch.undo()
+
+
+def _gate(url: str, period: dt.date = MARCH_2024):
+    with psycopg.connect(url) as conn:
+        return validate_consolidation(conn, CAO_BANG, period)
+
+
+def _run(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def test_a_consistent_month_passes_and_lists_its_warnings(built: str) -> None:
+    verdict = _gate(built)
+    assert verdict.success, verdict.summary()
+    assert verdict.failures == []
+    # the SYNTHETIC sample plan is not Cao Bằng's allocated 2024 plan: a warning, never a block
+    assert any(w.startswith("[plan_differs_from_reference]") for w in verdict.warnings)
+
+
+def test_a_consolidation_line_that_is_not_the_sum_of_its_units_blocks_publication(built: str) -> None:
+    da5 = "province_code = '04' and period_month = '2024-03-01' and component_code = 'DA5' and capital_year = 2024"
+    nudge = (
+        "update marts.mart_province_consolidation set disbursed_cumulative_vnd = disbursed_cumulative_vnd {} 1 where "
+    )
+    _run(built, nudge.format("+") + da5)
+    try:
+        verdict = _gate(built)
+    finally:
+        _run(built, nudge.format("-") + da5)
+    assert not verdict.success
+    assert any(f.startswith("[consolidation_equals_sum_of_units]") and "DA5 /" in f for f in verdict.failures)
+    assert "KHÔNG ĐẠT" in verdict.summary()
+
+
+def test_a_province_line_disbursed_above_its_plan_blocks_publication(built: str) -> None:
+    da5 = "period_month = '2024-03-01' and component_code = 'DA5' and capital_year = 2024"
+    disbursing = (
+        f"select funding_source_code from marts.fct_fund_disbursement where {da5} and disbursed_cumulative_vnd > 0"
+    )
+    ((source,),) = _rows(built, disbursing + " limit 1")
+    line = f"{da5} and funding_source_code = '{source}'"
+    saved = _rows(built, f"select unit_code, plan_amount_vnd from marts.fct_fund_disbursement where {line}")
+    ((saved_total,),) = _rows(built, f"select plan_amount_vnd from marts.mart_province_consolidation where {line}")
+    _run(built, f"update marts.fct_fund_disbursement set plan_amount_vnd = 0 where {line}")
+    _run(built, f"update marts.mart_province_consolidation set plan_amount_vnd = 0 where {line}")
+    try:
+        verdict = _gate(built)
+    finally:
+        for unit, plan in saved:
+            restore = f"update marts.fct_fund_disbursement set plan_amount_vnd = {plan or 'null'} where {line}"
+            _run(built, restore + f" and unit_code = '{unit}'")
+        _run(built, f"update marts.mart_province_consolidation set plan_amount_vnd = {saved_total} where {line}")
+    assert [f.split("]")[0] + "]" for f in verdict.failures] == ["[province_plan_exceeded]"]
+
+
+def test_an_expected_unit_without_a_status_blocks_publication(built: str) -> None:
+    bao_lac = "from marts.mart_reporting_compliance where period_month = '2024-03-01' and unit_code = '043'"
+    saved = _rows(built, "select * " + bao_lac)
+    _run(built, "delete " + bao_lac)
+    try:
+        verdict = _gate(built)
+    finally:
+        with psycopg.connect(built, autocommit=True) as conn:
+            placeholders = ", ".join(["%s"] * len(saved[0]))
+            conn.execute(f"insert into marts.mart_reporting_compliance values ({placeholders})", saved[0])
+    assert not verdict.success
+    assert any(f.startswith("[unit_not_accounted_for]") and "043" in f for f in verdict.failures)
+
+
+def test_a_month_with_no_consolidation_at_all_is_not_published(built: str) -> None:
+    verdict = _gate(built, dt.date(2025, 5, 1))
+    assert not verdict.success
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
