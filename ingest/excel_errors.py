@@ -1,8 +1,11 @@
-"""Excel error values (``#REF!``, ``#DIV/0!``...) that python-calamine reads as empty cells.
+"""Cells python-calamine reads as empty although they are not: Excel errors and uncalculated
+formulas.
 
-An error cell must not pass for "no amount": it is a formula that went wrong, and the sender
-needs to hear which cell. In .xlsx, such cells carry ``t="e"`` in the sheet XML; this module
-finds them with one streaming pass over that XML, without loading the workbook a second time.
+An error cell (``#REF!``, ``#DIV/0!``...) must not pass for "no amount": it is a formula that
+went wrong, and the sender needs to hear which cell. Nor may a formula that was never calculated
+(written by a program, never opened in Excel): its amount is unknown, not zero. In .xlsx, error
+cells carry ``t="e"`` and uncalculated formulas an ``<f>`` without a ``<v>``; this module finds
+both with one streaming pass over the sheet XML, without loading the workbook a second time.
 """
 
 from __future__ import annotations
@@ -38,8 +41,12 @@ def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     return paths
 
 
+UNCALCULATED = "=?"  # the marker an uncalculated formula cell reads as
+
+
 def error_cells(path: Path, sheet_names: set[str]) -> dict[str, dict[tuple[int, int], str]]:
-    """For each named sheet: 0-based (row, column) → the error text, e.g. ``#REF!``."""
+    """For each named sheet: 0-based (row, column) → the error text (``#REF!``), or
+    ``UNCALCULATED`` for a formula without a cached value."""
     found: dict[str, dict[tuple[int, int], str]] = {name: {} for name in sheet_names}
     try:
         with zipfile.ZipFile(path) as archive:
@@ -48,14 +55,20 @@ def error_cells(path: Path, sheet_names: set[str]) -> dict[str, dict[tuple[int, 
                     continue
                 with archive.open(part) as xml:
                     for _, cell in ElementTree.iterparse(xml):
-                        if cell.tag == f"{_MAIN_NS}c" and cell.get("t") == "e":
-                            ref = _CELL_REF.match(cell.get("r", ""))
-                            value = cell.find(f"{_MAIN_NS}v")
-                            if ref:
-                                position = (int(ref[2]) - 1, _column_index(ref[1]))
-                                found[name][position] = value.text if value is not None and value.text else "#ERROR"
-                        elif cell.tag == f"{_MAIN_NS}row":
-                            cell.clear()  # keep memory flat on large sheets
+                        if cell.tag != f"{_MAIN_NS}c":
+                            if cell.tag == f"{_MAIN_NS}row":
+                                cell.clear()  # keep memory flat on large sheets
+                            continue
+                        value = cell.find(f"{_MAIN_NS}v")
+                        if cell.get("t") == "e":
+                            marker = value.text if value is not None and value.text else "#ERROR"
+                        elif cell.find(f"{_MAIN_NS}f") is not None and value is None:
+                            marker = UNCALCULATED  # (a formula that yields "" has an empty <v>)
+                        else:
+                            continue
+                        ref = _CELL_REF.match(cell.get("r", ""))
+                        if ref:
+                            found[name][(int(ref[2]) - 1, _column_index(ref[1]))] = marker
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
         return found  # not an OOXML package (.xls, .ods): calamine's reading stands
     return found

@@ -35,6 +35,7 @@ class Grid:
     rows: Sequence[Sequence[object]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #REF! and the like
+    uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formulas never calculated
 
     @property
     def height(self) -> int:

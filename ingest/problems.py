@@ -33,6 +33,30 @@ CATALOGUE: dict[str, ProblemText] = {
         "Gửi tệp .xlsx (Biểu 05) hoặc .csv theo mẫu.",
         "Send the Biểu 05 as .xlsx, or the long-format .csv.",
     ),
+    "file_too_large": ProblemText(
+        "Tệp quá lớn ({detail}); một Biểu 05 thường nhỏ hơn 1 MB",
+        "The file is too large ({detail}); a Biểu 05 is normally under 1 MB",
+        "Chỉ gửi biểu báo cáo, xóa ảnh và các trang tính không cần thiết.",
+        "Send only the report: remove pictures and sheets that are not needed.",
+    ),
+    "suspicious_archive": ProblemText(
+        "Tệp có cấu trúc bất thường, có thể gây hại ({detail}); không được mở",
+        "The file's structure is abnormal and possibly harmful ({detail}); it was not opened",
+        "Tạo lại tệp từ mẫu Biểu 05 rồi gửi lại.",
+        "Recreate the file from the Biểu 05 template and resend it.",
+    ),
+    "formula_not_computed": ProblemText(
+        "Ô chứa công thức chưa được tính giá trị",
+        "The cell holds a formula that has never been calculated",
+        "Mở tệp bằng Excel, để Excel tính lại công thức, lưu rồi gửi lại (hoặc nhập số trực tiếp).",
+        "Open the file in Excel so it calculates, save and resend it (or type the number in).",
+    ),
+    "empty_submission": ProblemText(
+        "Tệp không có số liệu nào (không có dòng giải ngân hay chỉ tiêu kết quả)",
+        "The file holds no figures (no disbursement or outcome rows)",
+        "Điền số liệu vào Biểu 05 rồi gửi lại.",
+        "Fill in the Biểu 05 and resend it.",
+    ),
     "password_protected": ProblemText(
         "Tệp được đặt mật khẩu",
         "The workbook is password-protected",

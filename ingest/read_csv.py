@@ -7,6 +7,7 @@ Machine-made means a plain decimal point and codes, but a component may still be
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -16,10 +17,11 @@ from pathlib import Path
 
 from gnbv.reference import Reference
 from ingest.errors import CellProblem, SubmissionRejected
+from ingest.file_guard import check_file
 from ingest.labels import ComponentResolver, IndicatorResolver
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
 from ingest.problems import problem
-from ingest.read_workbook import WorkbookContent
+from ingest.read_workbook import WorkbookContent, require_figures
 
 AMOUNT_COLUMNS = (
     "period",
@@ -44,10 +46,25 @@ _UNIT_ALIASES = {
 
 
 def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SubmissionRejected([problem("unreadable_file", detail="the CSV is not UTF-8")]) from None
+    """UTF-8 (with or without BOM), or UTF-16 with its BOM; anything else is refused, not guessed
+    (a Windows-1258 file decoded as something else would silently corrupt Vietnamese names)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    raise SubmissionRejected([problem("unreadable_file", detail="CSV must be UTF-8 (Excel: 'CSV UTF-8')")]) from None
+
+
+def _delimiter(text: str) -> str:
+    """Excel in a Vietnamese locale exports ';'-separated CSV; the header tells which it is."""
+    header = text.split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> Decimal | None:
@@ -72,8 +89,9 @@ def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> D
 
 
 def read_csv(path: Path, reference: Reference) -> WorkbookContent:
+    check_file(path)
     text = _decode(path.read_bytes())
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = tuple(h.strip() for h in (reader.fieldnames or ()))
     reader.fieldnames = list(header)
     content = WorkbookContent()
@@ -97,8 +115,7 @@ def read_csv(path: Path, reference: Reference) -> WorkbookContent:
             _amount_row(row, line, reference, components, content)
         else:
             _outcome_row(row, line, indicators, content, seen)
-    if content.unit_code is None and not content.problems:
-        content.problems.append(problem("unknown_unit", value="—"))
+    require_figures(content)
     return content
 
 

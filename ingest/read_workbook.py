@@ -16,7 +16,8 @@ from pathlib import Path
 from gnbv.reference import Reference
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
-from ingest.excel_errors import error_cells
+from ingest.excel_errors import UNCALCULATED, error_cells
+from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver, names_a_unit
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
@@ -50,6 +51,7 @@ def load_grids(path: Path) -> list[Grid]:
     """Every sheet of a workbook as cached values. Raises SubmissionRejected if unreadable."""
     import python_calamine
 
+    check_file(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -80,9 +82,11 @@ def load_grids(path: Path) -> list[Grid]:
     finally:
         workbook.close()
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        errors = error_cells(path, {g.name for g in grids})
+        marked = error_cells(path, {g.name for g in grids})
         for grid in grids:
-            grid.errors = errors.get(grid.name, {})
+            cells = marked.get(grid.name, {})
+            grid.errors = {pos: text for pos, text in cells.items() if text != UNCALCULATED}
+            grid.uncalculated = {pos for pos, text in cells.items() if text == UNCALCULATED}
     return grids
 
 
@@ -365,6 +369,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
         leaves.append((capital_year, code, r))
 
     _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks)
+    _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
     for cap_year, code, r in leaves:
         for source in sorted(leaf_sources):
             plan = r.amounts["plan"].get(source)
@@ -387,6 +392,24 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
                     label_cell=cell_ref(r.row, label_index),
                 )
             )
+
+
+def _refuse_uncalculated_leaf_cells(
+    table: Table, leaves: list[tuple[int | None, str, _Row]], leaf_sources: set[str], problems: list[CellProblem]
+) -> None:
+    """A data cell whose formula was never calculated holds an unknown amount, not zero.
+
+    (Derived cells may be uncalculated: the warehouse recomputes them anyway.)"""
+    grid = table.grid
+    for measure in ("plan", "disbursed"):
+        for source, column in table.amount_columns(measure).items():
+            if source not in leaf_sources:
+                continue
+            for _, _, r in leaves:
+                if (r.row, column.index) in grid.uncalculated:
+                    problems.append(
+                        problem("formula_not_computed", sheet=grid.name, cell=cell_ref(r.row, column.index))
+                    )
 
 
 def _is_section(r: _Row, label_key: str) -> bool:
@@ -528,7 +551,14 @@ def read_workbook(path: Path, reference: Reference, province_hint: str | None = 
         _check_same_unit(outcome, reference, content)
         read_outcomes(outcome, reference, content)
     content.narrative = _narrative(grids, used)
+    require_figures(content)
     return content
+
+
+def require_figures(content: WorkbookContent) -> None:
+    """A readable file that carries no figure at all is not a report."""
+    if not content.fund_amounts and not content.outcomes and not content.problems:
+        content.problems.append(problem("empty_submission", sheet=content.title_sheet))
 
 
 def _check_same_unit(outcome: Table, reference: Reference, content: WorkbookContent) -> None:
