@@ -62,8 +62,10 @@ def error_cells(path: Path, sheet_names: set[str]) -> dict[str, dict[tuple[int, 
                         value = cell.find(f"{_MAIN_NS}v")
                         if cell.get("t") == "e":
                             marker = value.text if value is not None and value.text else "#ERROR"
-                        elif cell.find(f"{_MAIN_NS}f") is not None and value is None:
-                            marker = UNCALCULATED  # (a formula that yields "" has an empty <v>)
+                        elif cell.find(f"{_MAIN_NS}f") is not None and not (value is not None and value.text):
+                            if cell.get("t") == "str":
+                                continue  # a calculated formula whose result is the empty text
+                            marker = UNCALCULATED
                         else:
                             continue
                         ref = _CELL_REF.match(cell.get("r", ""))

@@ -122,8 +122,11 @@ class ComponentResolver:
         numbers = parse_numbering(label, stt)
         if numbers.project_no is None and numbers.sub_no is not None and current_project:
             numbers = NumberedLabel(int(current_project.removeprefix("DA")), numbers.sub_no)
-        by_number = self._code_for_numbers(numbers, unit_code, year)
         by_name = self._codes_for_name(label)
+        if not by_name and parse_numbering(label) == NumberedLabel(None, None) and _strip_numbering(label):
+            # Words that name nothing we know: the row's STT alone must not decide what it is.
+            return None
+        by_number = self._code_for_numbers(numbers, unit_code, year)
         label_says_sub = bool(re.match(r"^(tieu du an|tda)", ascii_key(label)))
         if by_name and label_says_sub:
             by_name = {c for c in by_name if "." in c} or by_name

@@ -129,6 +129,12 @@ CATALOGUE: dict[str, ProblemText] = {
         "Ghi đúng tên hoặc số hiệu dự án theo QĐ 90/QĐ-TTg, ví dụ 'Tiểu dự án 1 - Dự án 3'.",
         "Name the project as QĐ 90/QĐ-TTg does, e.g. 'Tiểu dự án 1 - Dự án 3'.",
     ),
+    "project_without_subprojects": ProblemText(
+        "Dòng dự án '{value}' có số liệu nhưng không có dòng tiểu dự án nào",
+        "Project row '{value}' carries amounts but none of its sub-project rows",
+        "Ghi số liệu vào từng tiểu dự án (ví dụ 'Tiểu dự án 1 - Dự án 3'); dòng dự án là tổng của chúng.",
+        "Enter the amounts on each sub-project row; the project row is their sum.",
+    ),
     "unknown_indicator": ProblemText(
         "Không xác định được chỉ tiêu '{value}'",
         "Unknown indicator '{value}'",

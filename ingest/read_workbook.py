@@ -368,7 +368,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
             continue
         leaves.append((capital_year, code, r))
 
-    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks)
+    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
     for cap_year, code, r in leaves:
         for source in sorted(leaf_sources):
@@ -436,6 +436,7 @@ def _check_derived_rows(
     leaf_sources: set[str],
     sheet: str,
     derived: list[DerivedCheck],
+    problems: list[CellProblem],
 ) -> None:
     def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[Decimal]:
         return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
@@ -460,6 +461,9 @@ def _check_derived_rows(
         subs = [r for y, c, r in leaves if y == cap_year and reference.components[c].project_code == project_code]
         if subs:
             check(row, subs, "project_not_sum_of_subprojects")
+        elif row.has_amounts():
+            cell = next(iter(row.cells["plan"].values() or row.cells["disbursed"].values()), None)
+            problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
     for cap_year, row, is_section in totals:
         scope = [r for y, _, r in leaves if not is_section or y == cap_year]
         if row.has_amounts():

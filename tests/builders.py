@@ -47,5 +47,6 @@ def one_row_workbook(
         if text:
             sheet.cell(row=6, column=column, value=text)
     sheet["A7"], sheet["B7"], sheet["D7"], sheet["F7"], sheet["G7"] = "1", label, plan_sn, disbursed_sn, note or None
+    sheet["B7"].data_type = "s"  # a label is text even when it starts with "=" (as if typed after an apostrophe)
     workbook.save(path)
     return path

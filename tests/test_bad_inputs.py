@@ -1,0 +1,61 @@
+"""Reliability: every malformed submission of the corpus gets a clear verdict, nothing partial lands,
+and intake goes on with the next file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ingest.intake import LOCAL_TZ, IntakeResult, ingest_paths
+from tests.bad_inputs import CASES, build_all, markdown_table
+
+ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory):
+    return build_all(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture
+def verdicts(conn: psycopg.Connection, corpus) -> dict[Path, IntakeResult]:
+    results = ingest_paths(conn, list(corpus), received_at=ON_TIME)  # all in one run, as an inbox would be
+    return {r.path: r for r in results}
+
+
+def test_the_corpus_is_large_and_varied() -> None:
+    assert len(CASES) >= 40
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+def test_every_bad_input_gets_its_verdict_and_intake_keeps_going(verdicts, corpus) -> None:
+    assert set(verdicts) == set(corpus), "every file got a verdict, none stopped the run"
+    wrong = []
+    for path, case in corpus.items():
+        result = verdicts[path]
+        codes = {p.code for p in result.problems if p.severity == "error"}
+        if case.expected == "accepted":
+            if result.status != "accepted":
+                wrong.append(f"{case.name}: expected accepted, got {result.summary()}")
+        elif result.status != "rejected" or case.expected not in codes:
+            wrong.append(f"{case.name}: expected {case.expected}, got {result.status} {sorted(codes)}")
+        assert "Traceback" not in result.summary()
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_rejected_inputs_land_nothing_but_their_reasons(conn: psycopg.Connection, verdicts, corpus) -> None:
+    rejected = [r.submission_id for r in verdicts.values() if r.status == "rejected"]
+    leaked = conn.execute("select count(*) from raw.fund_amounts where submission_id = any(%s)", (rejected,)).fetchone()
+    reasons = conn.execute(
+        "select count(distinct submission_id) from raw.submission_problems where submission_id = any(%s)", (rejected,)
+    ).fetchone()
+    assert leaked == (0,)
+    assert reasons == (len(set(rejected)),)
+
+
+def test_reliability_doc_lists_the_same_corpus() -> None:
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert markdown_table() in doc, "regenerate the table: python -m tests.bad_inputs"
