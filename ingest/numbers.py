@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from ingest.errors import CellProblem
 from ingest.problems import problem
@@ -25,6 +25,10 @@ _VIETNAMESE_NUMBER = re.compile(
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"})
 _EMPTY_MARKERS = frozenset({"", "-", "–", "—"})
+# A quintillion đồng is ~2,000 times Vietnam's yearly state budget: anything larger is a typo,
+# and it would overflow the warehouse's numeric(20, 0) columns.
+MAX_VND = Decimal(10) ** 18
+_WHOLE_VND = Decimal(1)
 
 
 def parse_number(value: object) -> Decimal | None:
@@ -66,6 +70,17 @@ def parse_number(value: object) -> Decimal | None:
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
         raise _not_a_number(value, "không đọc được số", "unreadable number") from exc
     return -number if match["sign"] else number
+
+
+def to_whole_vnd(number: Decimal, factor: Decimal) -> Decimal:
+    """An amount in the file's unit (đồng, nghìn đồng, triệu đồng) as whole VND.
+
+    Sub-đồng fractions (float noise from Excel) round half-even. Raises CellProblem when the
+    amount is beyond any real budget.
+    """
+    if abs(number) * factor >= MAX_VND:
+        raise _not_a_number(number, "lớn bất thường (vượt 10^18 đồng)", "implausibly large (over 10^18 VND)")
+    return (number * factor).quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN)
 
 
 def _not_a_number(value: object, reason_vi: str, reason_en: str) -> CellProblem:

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from gnbv.reference import Reference
@@ -20,6 +20,7 @@ from ingest.errors import CellProblem, SubmissionRejected
 from ingest.file_guard import check_file
 from ingest.labels import ComponentResolver, IndicatorResolver
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
+from ingest.numbers import to_whole_vnd
 from ingest.problems import problem
 from ingest.read_workbook import WorkbookContent, require_figures
 
@@ -85,6 +86,17 @@ def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> D
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def _vnd(text: str, column: str, line: int, factor: Decimal, problems: list[CellProblem]) -> Decimal | None:
+    number = _number(text, column, line, problems)
+    if number is None:
+        return None
+    try:
+        return to_whole_vnd(number, factor)
+    except CellProblem as bad:
+        problems.append(bad.at(None, f"{column}:{line}"))
         return None
 
 
@@ -173,18 +185,15 @@ def _amount_row(row, line, reference, components, content) -> None:
         )
         return
     factor = AMOUNT_UNITS[unit]
-    plan = _number(row["plan_amount"], "plan_amount", line, content.problems)
-    disbursed = _number(row["disbursed_cumulative"], "disbursed_cumulative", line, content.problems)
-    whole = Decimal(1)
+    plan = _vnd(row["plan_amount"], "plan_amount", line, factor, content.problems)
+    disbursed = _vnd(row["disbursed_cumulative"], "disbursed_cumulative", line, factor, content.problems)
     content.fund_amounts.append(
         FundAmount(
             capital_year=capital_year,
             component_code=code,
             funding_source_code=source,
-            plan_amount_vnd=None if plan is None else (plan * factor).quantize(whole, ROUND_HALF_EVEN),
-            disbursed_cumulative_vnd=None
-            if disbursed is None
-            else (disbursed * factor).quantize(whole, ROUND_HALF_EVEN),
+            plan_amount_vnd=plan,
+            disbursed_cumulative_vnd=disbursed,
             sheet="",
             row=line,
             plan_cell=f"plan_amount:{line}",

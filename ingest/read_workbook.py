@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from gnbv.reference import Reference
@@ -21,7 +21,7 @@ from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver, names_a_unit
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
-from ingest.numbers import parse_number
+from ingest.numbers import parse_number, to_whole_vnd
 from ingest.problems import problem
 from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
@@ -258,10 +258,6 @@ class _Row:
         return any(self.amounts[m] for m in self.amounts)
 
 
-def _to_vnd(number: Decimal, factor: Decimal) -> Decimal:
-    return (number * factor).quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN)
-
-
 def _read_amount_row(table: Table, row: int, factor: Decimal, problems: list[CellProblem]) -> _Row:
     grid = table.grid
     label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
@@ -272,12 +268,11 @@ def _read_amount_row(table: Table, row: int, factor: Decimal, problems: list[Cel
             raw = grid.value(row, column.index)
             try:
                 number = parse_number(raw)
+                if number is not None:
+                    amounts[measure][source] = to_whole_vnd(number, factor)
+                    cells[measure][source] = cell_ref(row, column.index)
             except CellProblem as bad:
                 problems.append(bad.at(grid.name, cell_ref(row, column.index)))
-                continue
-            if number is not None:
-                amounts[measure][source] = _to_vnd(number, factor)
-                cells[measure][source] = cell_ref(row, column.index)
     return _Row(
         row=row,
         label=grid.text(row, label_col.index) if label_col else "",
