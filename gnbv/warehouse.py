@@ -643,7 +643,7 @@ def _explain_start_failure(p: WarehousePaths, socket_dir: Path, output: str, log
 
 def _ensure_database(socket_dir: Path, port: int) -> None:
     import psycopg
-    from psycopg import errors
+    from psycopg import errors, sql
 
     try:
         with psycopg.connect(
@@ -658,7 +658,7 @@ def _ensure_database(socket_dir: Path, port: int) -> None:
             exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
             if exists is None:
                 with contextlib.suppress(errors.DuplicateDatabase):  # another process won the race
-                    conn.execute(f'create database "{DB_NAME}"')
+                    conn.execute(sql.SQL("create database {}").format(sql.Identifier(DB_NAME)))
     except psycopg.Error as err:
         raise WarehouseError(
             f"The embedded PostgreSQL started but creating database '{DB_NAME}' failed: {err}"
