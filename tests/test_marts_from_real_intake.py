@@ -1,4 +1,4 @@
-"""The consolidation gate: a province-month in the marts is checked before its report goes out.
+"""Marts built from real intake: the consolidation gate, and the audit trail to the cell.
 
 One scenario for the module: two SYNTHETIC sample months of Cao Bằng taken in through the real
 intake and gate, then built with dbt; tests that break a rule change the marts and put them back.
@@ -6,15 +6,20 @@ intake and gate, then built with dbt; tests that break a rule change the marts a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from gnbv.consolidation_gate import validate_consolidation
-from ingest.intake import LOCAL_TZ, ingest_paths
+from ingest.intake import LOCAL_TZ, ingest_paths, sha256_of
+from ingest.model import AMOUNT_UNITS
+from ingest.numbers import parse_number, to_whole_vnd
+from ingest.read_workbook import load_grids
 from ingest.samples import write_sample_inbox
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
@@ -24,12 +29,16 @@ MARCH_2024 = dt.date(2024, 3, 1)
 RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
 
 
+INBOX: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from gnbv import db, dbt
 
     home = tmp_path_factory.mktemp("gnbv_home")
     inbox = tmp_path_factory.mktemp("inbox")
+    INBOX["root"] = Path(inbox)
     patch = pytest.MonkeyPatch()
     patch.setenv("GNBV_HOME", str(home))
     try:
@@ -121,6 +130,45 @@ def test_a_month_with_no_consolidation_at_all_is_not_published(built: str) -> No
     assert not verdict.success
 
 
-def _rows(url: str, sql: str) -> list[tuple]:
+def _rows(url: str, sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def test_a_mart_figure_walks_back_to_the_cell_it_was_typed_in(built: str) -> None:
+    ((submission_id, component, source, capital_year, disbursed),) = _rows(
+        built,
+        "select submission_id, component_code, funding_source_code, capital_year, disbursed_cumulative_vnd"
+        " from marts.fct_fund_disbursement where unit_code = '043' and period_month = '2024-03-01'"
+        " and disbursed_cumulative_vnd > 0 order by component_code, funding_source_code limit 1",
+    )
+    ((file_name, sha256, amount_unit, sheet, cell),) = _rows(
+        built,
+        "select s.file_name, s.file_sha256, s.amount_unit, f.sheet_name, f.disbursed_cell"
+        " from raw.submissions as s join raw.fund_amounts as f using (submission_id)"
+        " where submission_id = %s and f.component_code = %s and f.funding_source_code = %s and f.capital_year = %s",
+        (submission_id, component, source, capital_year),
+    )
+    (original,) = INBOX["root"].rglob(file_name)
+    assert sha256_of(original) == sha256, "the file on disk is the very file that was loaded"
+    if original.suffix == ".csv":
+        column, line = cell.split(":")
+        with original.open(encoding="utf-8-sig") as handle:
+            typed = Decimal(list(csv.DictReader(handle))[int(line) - 2][column])
+    else:
+        grid = next(g for g in load_grids(original) if g.name == sheet)
+        letters = "".join(ch for ch in cell if ch.isalpha())
+        column_index = sum((ord(ch) - 64) * 26**i for i, ch in enumerate(reversed(letters))) - 1
+        typed = parse_number(grid.value(int(cell[len(letters) :]) - 1, column_index))
+    assert typed is not None
+    assert to_whole_vnd(typed, AMOUNT_UNITS[amount_unit]) == disbursed
+
+
+def test_every_version_and_rejection_is_kept_with_who_and_when(built: str) -> None:
+    rows = _rows(built, "select status, ingested_by, ingested_at, received_at from raw.submissions")
+    assert rows and all(who and when and received for _, who, when, received in rows)
+    statuses = dict(_rows(built, "select status, count(*) from marts.fct_submission group by status"))
+    assert statuses.get("accepted", 0) > 0
