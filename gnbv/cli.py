@@ -249,8 +249,10 @@ def demo(province: str, period: str, out_dir: Path) -> None:
 def _register_subcommands() -> None:
     """Commands that live beside the library they drive."""
     from gnbv.dbt import build_command
+    from gnbv.report.cli import report_command
 
     main.add_command(build_command)
+    main.add_command(report_command)
 
 
 _register_subcommands()

@@ -1,0 +1,71 @@
+"""``gnbv report``: build (and optionally email) a province-month's consolidation report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+
+def _period(value: str) -> dt.date:
+    try:
+        year, month = value.split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2024-03") from None
+
+
+@click.command("report")
+@click.option("--province", required=True, help="Province code, e.g. 04 (Cao Bằng).")
+@click.option("--period", required=True, help="Reporting month as YYYY-MM.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="out/reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Archive folder: versions go to OUT/<province>/<YYYY-MM>/v<N>_<kind>_<datahash8>/.",
+)
+@click.option("--send", is_flag=True, help="Email the version (workbook + PDF) once built (refused if blocked).")
+@click.option(
+    "--to",
+    "recipients",
+    multiple=True,
+    help="Recipient (repeatable); default: GNBV_REPORT_RECIPIENTS. SMTP: AIRFLOW_CONN_SMTP_DEFAULT or GNBV_SMTP_URL.",
+)
+def report_command(province: str, period: str, out_dir: Path, send: bool, recipients: tuple[str, ...]) -> None:
+    """Build the monthly consolidation report of a province from the marts.
+
+    Writes the official workbook (.xlsx), the document (.html, .pdf) with its charts, and a
+    manifest stamped with the data it was built from. Provisional before the 15th, final on
+    it, a revision when a late correction changes the figures; unchanged data makes no new
+    version. Prints the version folder; exits 1 when the consolidation failed its gate (the
+    version is kept but blocked: it is not sent).
+    """
+    from gnbv.report.build import ReportBlocked, build_monthly_report, publish
+    from gnbv.report.data import NoSuchProvince
+    from gnbv.report.email import SmtpNotConfigured
+
+    try:
+        version = build_monthly_report(province, _period(period), out_dir)
+    except NoSuchProvince as err:
+        raise click.ClickException(str(err)) from None
+    verb = "BUILT" if version.created else "UNCHANGED"
+    click.echo(f"{verb:9} {version.label}  {version.directory}")
+    for path in (version.workbook, version.html, version.pdf):
+        click.echo(f"          {path.name}")
+    if version.blocked:
+        click.echo("BLOCKED   consolidation gate failed: not published / kiểm tra tổng hợp không đạt, không phát hành")
+        for failure in version.gate_failures:
+            click.echo(f"  ✗ {failure}")
+        sys.exit(1)
+    for warning in version.gate_warnings:
+        click.echo(f"  ! {warning}")
+    if send:
+        try:
+            delivery = publish(version, list(recipients) or None)
+        except (ReportBlocked, SmtpNotConfigured, ValueError, OSError) as err:
+            raise click.ClickException(str(err)) from None
+        click.echo(f"SENT      {', '.join(delivery.recipients)}  ({delivery.message_id})")

@@ -1,0 +1,86 @@
+"""Money, rates and Vietnamese number text: exact Decimal arithmetic, formatting at the edge.
+
+Amounts travel as whole VND (``Decimal``, as ``numeric(20,0)`` in the marts) and become triệu
+đồng only here, at presentation, by moving the decimal point (``scaleb``): never through a float.
+Rates are percents (24.71 = 24,71 %), rounded half-up like PostgreSQL's ``round(numeric)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+MILLION = Decimal(1_000_000)
+TRIEU_DECIMALS = 3  # amounts in triệu đồng are shown to the thousand đồng
+
+
+def to_trieu(vnd: Decimal | None) -> Decimal | None:
+    """Whole VND → triệu đồng, exactly (1.234.567.000 đồng → 1234.567)."""
+    return None if vnd is None else Decimal(vnd).scaleb(-6)
+
+
+def vnd_sum(values: object) -> Decimal:
+    """Sum of amounts, empty cells (None) counting as nothing."""
+    return sum((Decimal(v) for v in values if v is not None), ZERO)  # type: ignore[attr-defined]
+
+
+def rate(disbursed: Decimal | None, plan: Decimal | None, places: int = 2) -> Decimal | None:
+    """Disbursement rate in percent, rounded half-up to ``places`` (None when there is no plan)."""
+    if plan is None or plan == 0:
+        return None
+    exact = Decimal(100) * (disbursed or ZERO) / plan
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def vn_number(value: Decimal | int | None, decimals: int = 0, *, trim: bool = False, empty: str = "") -> str:
+    """Vietnamese number text: ``.`` groups thousands, ``,`` is the decimal mark.
+
+    ``vn_number(Decimal("1234567.5"), 1)`` → ``"1.234.567,5"``; ``trim`` drops trailing zeros of
+    the decimals (``855786.000`` → ``"855.786"``).
+    """
+    if value is None:
+        return empty
+    quantum = Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
+    number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    text = f"{abs(number):,.{decimals}f}"  # 1,234,567.50
+    whole, _, frac = text.partition(".")
+    if trim:
+        frac = frac.rstrip("0")
+    out = whole.replace(",", ".") + ("," + frac if frac else "")
+    return ("-" if number < 0 else "") + out
+
+
+def vn_trieu(vnd: Decimal | None, *, trim: bool = False, empty: str = "") -> str:
+    """Whole VND shown as triệu đồng (3 decimals, or as few as needed with ``trim``)."""
+    return vn_number(to_trieu(vnd), TRIEU_DECIMALS, trim=trim, empty=empty)
+
+
+def vn_percent(value: Decimal | None, decimals: int = 2, *, empty: str = "") -> str:
+    """``Decimal("74.52")`` → ``"74,52%"``; ``decimals=0`` rounds half-up like the plans (``"75%"``)."""
+    if value is None:
+        return empty
+    return vn_number(value, decimals) + "%"
+
+
+def month_label(period: dt.date) -> str:
+    """``tháng 3/2024`` (as the plans write it in running text)."""
+    return f"tháng {period.month}/{period.year}"
+
+
+def period_label(period: dt.date) -> str:
+    """``03/2024`` (as the form's title block writes it)."""
+    return f"{period:%m/%Y}"
+
+
+def vn_datetime(value: dt.datetime | None, tz: dt.tzinfo | None = None) -> str:
+    """``10/03/2024 09:00`` in ``tz`` (default: the value's own zone)."""
+    if value is None:
+        return ""
+    if tz is not None:
+        value = value.astimezone(tz)
+    return f"{value:%d/%m/%Y %H:%M}"
+
+
+def vn_date(value: dt.date | None) -> str:
+    return "" if value is None else f"{value:%d/%m/%Y}"
