@@ -15,4 +15,4 @@ lint: setup
 	.venv/bin/mypy gnbv ingest
 
 test: setup lint
-	.venv/bin/python -m pytest -n 2 --dist loadgroup -q
+	.venv/bin/python -m pytest -n 2 --dist loadfile -q

@@ -139,6 +139,18 @@ def pending_migrations(conn: Any, directory: Path | Traversable | None = None) -
     return [m.id for m in migrations if m.version not in applied]
 
 
+def _applied_if_readable(conn: Any) -> dict[int, tuple[str, str]] | None:
+    """The applied migrations, or None when the table is not there (or not readable) yet."""
+    import psycopg
+
+    try:
+        with conn.transaction():
+            exists = conn.execute("select to_regclass('meta.schema_migrations') is not null").fetchone()
+            return _applied(conn) if exists and exists[0] else None
+    except psycopg.Error:
+        return None
+
+
 def apply_migrations(conn: Any, directory: Path | Traversable | None = None) -> list[str]:
     """Apply every migration not yet applied; return the ids applied now, in order
     (empty when the database is up to date).
@@ -150,6 +162,12 @@ def apply_migrations(conn: Any, directory: Path | Traversable | None = None) -> 
 
     _check_idle(conn)
     migrations = discover(directory)
+    up_to_date = _applied_if_readable(conn)
+    if up_to_date is not None and {m.version for m in migrations} <= set(up_to_date):
+        # Nothing to do: verify without the bootstrap, which needs CREATE on the database and
+        # so would lock out the least-privilege logins (loader, transformer).
+        _verify(up_to_date, migrations)
+        return []
     try:
         with conn.transaction():
             _lock(conn)

@@ -12,13 +12,14 @@
     begin
         if not exists (select from pg_catalog.pg_roles where rolname = '{{ role }}') then
             create role {{ adapter.quote(role) }} nologin;
+            -- only a role that may create roles may comment on one: do it when creating
+            comment on role {{ adapter.quote(role) }} is
+                'gnbv BI tools: read-only, SELECT on schema marts only (granted by dbt on-run-end)';
         end if;
     exception when duplicate_object or unique_violation then
         null;
     end
     $gnbv$;
-    comment on role {{ adapter.quote(role) }} is
-        'gnbv BI tools: read-only, SELECT on schema marts only (granted by dbt on-run-end)';
 {%- endmacro %}
 
 

@@ -1,0 +1,135 @@
+"""Prepare the warehouse database of a deployment: apply the migrations, then create (or update)
+the log-in users and make them members of the group roles of V003__roles.sql.
+
+Run by the ``airflow-init`` service of docker-compose.yml at every ``docker compose up`` (it is
+idempotent: passwords are set again, so rotating one is: change it in .env, ``up`` again).
+
+Environment
+-----------
+``GNBV_ADMIN_DATABASE_URL``   the warehouse as its owner (a superuser, or the database owner with
+                              CREATEROLE on managed PostgreSQL): runs migrations and creates roles
+``GNBV_AIRFLOW_DB_USER``      log-in of the Airflow tasks (default ``gnbv_airflow``): member of
+``GNBV_AIRFLOW_DB_PASSWORD``  gnbv_loader (intake) and gnbv_transformer (dbt); skipped when unset
+``GNBV_BI_DB_USER``           log-in of the BI tools (default ``gnbv_bi_reader``): member of
+``GNBV_BI_DB_PASSWORD``       gnbv_bi only; skipped when unset
+
+Passwords are hashed on this side (SCRAM-SHA-256, libpq's PQencryptPasswordConn) so the clear
+text never reaches the server or its statement log.
+
+Usage: ``python deploy/scripts/init_warehouse.py`` (exit 0 when done, 2 on a configuration error).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+import psycopg
+from psycopg import sql
+
+GROUPS = ("gnbv_loader", "gnbv_transformer", "gnbv_bi")
+# Which groups each deployment log-in belongs to (and nothing else of the gnbv groups).
+AIRFLOW_GROUPS = ("gnbv_loader", "gnbv_transformer")
+BI_GROUPS = ("gnbv_bi",)
+DEFAULT_AIRFLOW_USER = "gnbv_airflow"
+DEFAULT_BI_USER = "gnbv_bi_reader"
+
+
+class ConfigError(Exception):
+    """A missing or wrong setting; the message says which."""
+
+
+def ensure_login(
+    conn: psycopg.Connection,
+    name: str,
+    password: str,
+    groups: Iterable[str],
+    *,
+    runs_dbt: bool = False,
+) -> None:
+    """Create log-in role ``name`` (or update it) with ``password``, member of exactly ``groups``
+    among the gnbv group roles. ``runs_dbt``: tables this log-in creates in ``marts`` are readable
+    by gnbv_bi (default privileges FOR ROLE the log-in, in the current database), for a dbt that
+    does not SET ROLE gnbv_transformer."""
+    wanted = tuple(groups)
+    unknown = set(wanted) - set(GROUPS)
+    if unknown:
+        raise ConfigError(f"unknown group role(s) {sorted(unknown)}: expected some of {GROUPS}")
+    if name in GROUPS:
+        raise ConfigError(f"{name!r} is a group role (NOLOGIN); choose another log-in name")
+    if not password:
+        raise ConfigError(f"no password for log-in {name!r}")
+    verifier = conn.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+    role = sql.Identifier(name)
+    with conn.transaction():
+        exists = conn.execute("select rolsuper from pg_catalog.pg_roles where rolname = %s", (name,)).fetchone()
+        if exists and exists[0]:
+            raise ConfigError(f"{name!r} is a superuser: a gnbv log-in must not be; choose another name")
+        verb = sql.SQL("alter role") if exists else sql.SQL("create role")
+        conn.execute(sql.SQL("{} {} login password {}").format(verb, role, sql.Literal(verifier)))
+        member_of = {
+            r[0]
+            for r in conn.execute(
+                "select g.rolname from pg_catalog.pg_auth_members m"
+                " join pg_catalog.pg_roles g on g.oid = m.roleid"
+                " join pg_catalog.pg_roles u on u.oid = m.member where u.rolname = %s",
+                (name,),
+            ).fetchall()
+        }
+        for group in GROUPS:
+            if group in wanted and group not in member_of:
+                conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(group), role))
+            elif group not in wanted and group in member_of:
+                conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(group), role))
+        if runs_dbt:
+            conn.execute(
+                sql.SQL(
+                    "alter default privileges for role {} in schema marts grant select on tables to gnbv_bi"
+                ).format(role)
+            )
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def init_warehouse(admin_url: str, *, echo=print) -> list[str]:  # type: ignore[no-untyped-def]
+    """Migrations, log-ins, ownership of dbt's objects; returns the migrations applied now."""
+    from gnbv.migrate import apply_migrations
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10, application_name="gnbv-init") as conn:
+        applied = apply_migrations(conn)
+        echo(f"migrations applied now: {', '.join(applied) or 'none (up to date)'}")
+        logins = [
+            ("GNBV_AIRFLOW_DB", DEFAULT_AIRFLOW_USER, AIRFLOW_GROUPS, True),
+            ("GNBV_BI_DB", DEFAULT_BI_USER, BI_GROUPS, False),
+        ]
+        for prefix, default_user, groups, runs_dbt in logins:
+            user, password = _env(f"{prefix}_USER", default_user), _env(f"{prefix}_PASSWORD")
+            if not password:
+                echo(f"{prefix}_PASSWORD not set: log-in {user} left as it is")
+                continue
+            ensure_login(conn, user, password, groups, runs_dbt=runs_dbt)
+            echo(f"log-in {user}: member of {', '.join(groups)}")
+        moved = conn.execute("select meta.hand_dbt_objects_to_transformer()").fetchone()
+        echo(f"objects handed to gnbv_transformer: {moved[0] if moved else 0}")
+    return applied
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    del argv
+    admin_url = _env("GNBV_ADMIN_DATABASE_URL")
+    if not admin_url:
+        print("GNBV_ADMIN_DATABASE_URL is not set (the warehouse URL of its owner)", file=sys.stderr)
+        return 2
+    try:
+        init_warehouse(admin_url)
+    except ConfigError as err:
+        print(f"init_warehouse: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
