@@ -248,11 +248,15 @@ def demo(province: str, period: str, out_dir: Path) -> None:
 
 def _register_subcommands() -> None:
     """Commands that live beside the library they drive."""
+    from gnbv.airflow_cli import airflow_group, inbox_group, notify_command
     from gnbv.dbt import build_command
     from gnbv.report.cli import report_command
 
     main.add_command(build_command)
     main.add_command(report_command)
+    main.add_command(airflow_group)
+    main.add_command(inbox_group)
+    main.add_command(notify_command)
 
 
 _register_subcommands()

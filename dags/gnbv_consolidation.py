@@ -1,0 +1,189 @@
+"""Province consolidation: dbt build (one task per model), the consolidation gate, the report."""
+
+from __future__ import annotations
+
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task, task_group
+
+from gnbv.orchestration import CONSOLIDATION_DAG_ID
+from gnbv.orchestration.airflow_support import (
+    CONSOLIDATION,
+    RAW_SUBMISSIONS,
+    START_DATE,
+    TIMEZONE,
+    default_args,
+    label_map_index,
+    params_of,
+    run_moment,
+    triggering_pairs,
+)
+from gnbv.orchestration.consolidate import manifest_path
+
+DOC = """
+### Province consolidation (tổng hợp báo cáo cấp tỉnh)
+
+Runs every morning at 06:00 Vietnam time and consolidates the province-months whose district
+deadline was the day before — Cao Bằng's month *M* on the 13th, ready before the province
+deadline of the 15th. Deadlines come from the reference calendars (`ref_reporting_calendars.csv`),
+so a province joins the cycle by a data change. It also runs when the intake DAG announces
+accepted files (asset `gnbv://warehouse/raw_submissions`): a late file re-consolidates its month,
+whose deadline has passed, and a new report version is written. Trigger it by hand with
+`province` and `period` to consolidate one month again.
+
+1. **plan** — which province-months (skips everything when none is due);
+2. **prepare_dbt** — reference seeds reloaded if they changed; dbt manifest refreshed;
+3. **dbt** — one task per model, grouped by layer (`dbt build --select <model>` through
+   `gnbv.dbt`: the model, its data tests and unit tests), then **tests_across_models**
+   (relationships and reconciliations over several models); the dbt var `as_of_date` is the
+   run's date, so re-runs and backfills give the same marts;
+4. **validate** — the Great Expectations consolidation suite per province-month; a failure stops
+   the report (`gnbv.consolidation_gate`);
+5. **announce_consolidated** — asset `gnbv://warehouse/marts/consolidation`: the deadline DAG
+   mails the reporting status of these months;
+6. **monthly_report** — `gnbv.report.build_monthly_report`: workbook, HTML and PDF into
+   `reports/<province>/<YYYY-MM>/<version>/` (`$GNBV_REPORTS`); the same data gives the same
+   version, a late file a new one; **email_report** mails a *new* version to
+   `$GNBV_REPORT_RECIPIENTS` through `smtp_default` (nothing is sent twice).
+
+**Triage.** A red model task: open its log for the failing model or test (the same as
+`gnbv build --select <model>`); fix the data or the model, then clear the task. A red
+`validate`: the consolidation disagrees with its units or the plan — its log names the lines, and
+the Data Docs show the whole validation. Nothing is published until it passes.
+"""
+
+
+@dag(
+    dag_id=CONSOLIDATION_DAG_ID,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), assets=RAW_SUBMISSIONS
+    ),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params={
+        "province": Param("", type="string", description="Province code, e.g. 04 (manual runs)"),
+        "period": Param("", type="string", description="Reporting month YYYY-MM (manual runs)"),
+    },
+    tags=["gnbv", "consolidation"],
+    doc_md=DOC,
+)
+def gnbv_consolidation() -> None:
+    @task
+    def plan(**context) -> list[list[str]]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from gnbv.orchestration.consolidate import plan
+
+        chosen = plan(run_moment=run_moment(context), params=params_of(context), landed=triggering_pairs(context))
+        if not chosen.pairs:
+            raise AirflowSkipException(f"nothing to consolidate on {chosen.as_of} ({chosen.reason})")
+        out = chosen.to_xcom()
+        print(f"consolidating {out['pairs']} as of {out['as_of']} ({out['reason']})")
+        context["ti"].xcom_push(key="as_of", value=out["as_of"])
+        context["ti"].xcom_push(key="reason", value=out["reason"])
+        return out["pairs"]
+
+    @task
+    def prepare_dbt() -> dict:
+        from gnbv.orchestration.consolidate import prepare_dbt
+
+        return prepare_dbt()
+
+    @task(map_index_template="{{ gnbv_label }}")
+    def validate(pair: list[str], **context) -> dict | None:
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from gnbv.orchestration.calendar import parse_period
+        from gnbv.orchestration.consolidate import ConsolidationRejected, validate
+
+        label_map_index(" ".join(pair))
+        try:
+            verdict = validate(pair[0], parse_period(pair[1]))
+        except ConsolidationRejected as rejected:
+            raise AirflowFailException(f"consolidation gate failed:\n{rejected}") from None
+        if verdict is None:
+            raise AirflowSkipException("the consolidation gate is not installed yet")
+        return verdict
+
+    @task(map_index_template="{{ gnbv_label }}")
+    def monthly_report(pair: list[str], **context) -> dict | None:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from gnbv.orchestration.calendar import parse_period
+        from gnbv.orchestration.consolidate import build_report
+
+        label_map_index(" ".join(pair))
+        built = build_report(pair[0], parse_period(pair[1]), now=run_moment(context))
+        if built is None:
+            raise AirflowSkipException("the report module is not installed yet (gnbv.report.build_monthly_report)")
+        return built
+
+    @task(map_index_template="{{ gnbv_label }}")
+    def email_report(report: dict, **context) -> bool:
+        from gnbv.orchestration.consolidate import publish_report
+
+        label_map_index(f"{report['province']} {report['period']}")
+        return publish_report(report, now=run_moment(context))
+
+    @task_group(group_id="month")
+    def month(pair: list[str]):
+        verdict = validate(pair)
+        report = monthly_report(pair)
+        verdict >> report
+        email_report(report)
+        return verdict
+
+    @task(outlets=[CONSOLIDATION], trigger_rule="all_done")
+    def announce_consolidated(verdicts, **context) -> list[list[str]]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        if isinstance(verdicts, dict):  # a single mapped instance comes back as its value
+            verdicts = [verdicts]
+        passed = sorted({(v["province"], v["period"]) for v in verdicts or [] if v})
+        if not passed:
+            raise AirflowSkipException("no province-month passed the consolidation gate")
+        pairs = [list(p) for p in passed]
+        reason = context["ti"].xcom_pull(task_ids="plan", key="reason")
+        context["outlet_events"][CONSOLIDATION].extra = {"pairs": pairs, "reason": reason}
+        return pairs
+
+    @task
+    def tests_across_models(**context) -> None:
+        import datetime as dt
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from gnbv.orchestration.consolidate import run_cross_model_tests
+
+        as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
+        if not run_cross_model_tests(as_of=dt.date.fromisoformat(as_of)):
+            raise AirflowFailException("a test across models failed (see the lines above)")
+
+    @task
+    def dbt_build(**context) -> None:
+        import datetime as dt
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from gnbv.orchestration.consolidate import build_all, manifest_path
+
+        print(f"no dbt manifest at {manifest_path()}: the whole build in one task (`gnbv airflow init` writes one)")
+        as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
+        if not build_all(as_of=dt.date.fromisoformat(as_of)):
+            raise AirflowFailException("dbt build failed (see the lines above)")
+
+    chosen = plan()
+    ready = chosen >> prepare_dbt()
+    manifest = manifest_path()
+    if manifest.exists():  # one task per model, then the tests across models
+        from gnbv.orchestration.dbt_tasks import model_tasks
+
+        built = ready >> model_tasks(manifest) >> tests_across_models()
+    else:
+        built = ready >> dbt_build()
+    months = month.expand(pair=chosen)
+    built >> months
+    announce_consolidated(months)
+
+
+gnbv_consolidation()

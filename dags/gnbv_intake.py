@@ -1,0 +1,93 @@
+"""District intake: the inbox → intake and the Great Expectations gate → archive or quarantine."""
+
+from __future__ import annotations
+
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+from gnbv.orchestration import INTAKE_DAG_ID
+from gnbv.orchestration.airflow_support import (
+    RAW_SUBMISSIONS,
+    START_DATE,
+    TIMEZONE,
+    default_args,
+    label_map_index,
+    run_moment,
+)
+
+DOC = """
+### District intake (tiếp nhận báo cáo của các huyện)
+
+Every 30 minutes (Vietnam time) this takes whatever districts dropped in the inbox —
+`inbox/<province>/<YYYY-MM>/` (`$GNBV_INBOX`: a local folder by default, S3 by configuration) —
+for the reporting months still open:
+
+1. **claim_new_files** moves each file that had arrived by the run's time into
+   `inbox/.claimed/` (so no other run takes it), one reporting month per province at a time;
+2. **take_in** (one mapped task per file, named after it) reads it, runs the Great Expectations
+   submission gate and loads it in one transaction, then moves it to `archive/` (accepted) or
+   `quarantine/` (rejected) with the note for the sender beside it
+   (`<file>.bao-cao-kiem-tra.txt`, Vietnamese and English). Files after the 12th are taken and
+   flagged late;
+3. **announce_landed** marks the asset `gnbv://warehouse/raw_submissions` updated when a file
+   was accepted — the consolidation DAG re-consolidates a month whose deadline has passed;
+4. **intake_summary** prints one line per file, and fails the run if a file could not be taken.
+
+`received_at` is the file's modification time in the inbox (S3: its upload time): copy files
+in plainly, never with `cp -p` / `rsync -t`.
+
+**Triage.** A *rejected* file is not a failure: read its note in `quarantine/`. A failed
+`take_in` means the warehouse or the storage was unreachable: check `gnbv warehouse status`,
+then clear the task — the file waits in `inbox/.claimed/` and is offered again by the next run
+after 30 minutes. `gnbv ingest <file>` takes the same steps by hand.
+"""
+
+
+@dag(
+    dag_id=INTAKE_DAG_ID,
+    schedule=CronTriggerTimetable("*/30 * * * *", timezone=TIMEZONE),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["gnbv", "intake"],
+    doc_md=DOC,
+)
+def gnbv_intake() -> None:
+    @task
+    def claim_new_files(**context) -> list[dict[str, str]]:
+        from gnbv.orchestration.intake import claim_new_files
+
+        return claim_new_files(run_moment(context))
+
+    @task(map_index_template="{{ gnbv_label }}", max_active_tis_per_dagrun=2)
+    def take_in(claim: dict[str, str], **context) -> dict:
+        from gnbv.orchestration.intake import take_in
+
+        label_map_index(f"{claim['province']}/{claim['period']}/{claim['name']}")
+        return take_in(claim)
+
+    @task(outlets=[RAW_SUBMISSIONS], trigger_rule="all_done")
+    def announce_landed(outcomes, **context) -> list[list[str]]:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from gnbv.orchestration.intake import landed
+
+        pairs = landed(list(outcomes or []))
+        if not pairs:
+            raise AirflowSkipException("no file accepted: nothing to announce")
+        context["outlet_events"][RAW_SUBMISSIONS].extra = {"pairs": pairs}
+        return pairs
+
+    @task
+    def intake_summary(outcomes) -> None:
+        from gnbv.orchestration.intake import summary_lines
+
+        for line in summary_lines(list(outcomes)):
+            print(line)
+
+    outcomes = take_in.expand(claim=claim_new_files())
+    announce_landed(outcomes)
+    intake_summary(outcomes)
+
+
+gnbv_intake()

@@ -1,0 +1,331 @@
+"""The province consolidation steps: which province-months to consolidate, the dbt preparation
+around the per-model tasks, the consolidation gate and the monthly report.
+
+When a run consolidates what (``plan``):
+- on the schedule (every morning), the province-months whose district deadline was *yesterday*
+  — Cao Bằng's month M on the 13th of M, two days before the province deadline of the 15th;
+- when accepted submissions landed (the intake DAG's asset event), the province-months they
+  belong to, if their district deadline has passed: a late report re-consolidates its month
+  and gives a new report version; before the deadline the scheduled run will take it in;
+- when triggered by hand with ``province`` and ``period``, that province-month.
+
+Every step is keyed by the run's date (the dbt var ``as_of_date``) and rebuilds from the raw
+layer, so running a month again, or a backfill over a past year, gives the same warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gnbv.orchestration.calendar import (
+    consolidation_due,
+    format_period,
+    monthly_deadline,
+    parse_period,
+    to_local,
+)
+from gnbv.orchestration.inbox import Log
+
+ENV_REPORTS = "GNBV_REPORTS"
+ENV_DBT_DIR = "GNBV_AIRFLOW_DBT_DIR"
+
+
+@dataclass(frozen=True)
+class Plan:
+    as_of: dt.date
+    pairs: list[tuple[str, dt.date]]
+    reason: str  # deadline | late_submission | manual
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "pairs": [[p, format_period(m)] for p, m in self.pairs],
+            "reason": self.reason,
+            "dbt_vars": {"as_of_date": self.as_of.isoformat()},
+        }
+
+
+def plan(
+    *,
+    run_moment: dt.datetime,
+    params: Mapping[str, Any] | None = None,
+    landed: Iterable[tuple[str, dt.date]] = (),
+    log: Log = print,
+) -> Plan:
+    """What this run consolidates; an empty ``pairs`` means nothing is due."""
+    moment = to_local(run_moment)
+    day = moment.date()
+    params = params or {}
+    province, period = (params.get("province") or "").strip(), (params.get("period") or "").strip()
+    if province or period:
+        if not (province and period):
+            raise ValueError("a manual consolidation needs both 'province' (e.g. 04) and 'period' (YYYY-MM)")
+        return Plan(day, [(province, parse_period(period))], "manual")
+    landed = sorted(set(landed))
+    if landed:
+        pairs = []
+        for prov, month in landed:
+            deadline = monthly_deadline(prov, month)
+            if deadline is None:
+                log(f"{prov} {format_period(month)}: no monthly reporting calendar, nothing to consolidate")
+            elif moment <= deadline.due_at:
+                log(
+                    f"{prov} {format_period(month)}: district deadline {deadline.district_due:%d/%m/%Y} not passed; "
+                    "the scheduled consolidation after it will take this file in"
+                )
+            else:
+                pairs.append((prov, month))
+        return Plan(day, pairs, "late_submission")
+    return Plan(day, [(d.province_code, d.period) for d in consolidation_due(day)], "deadline")
+
+
+# --------------------------------------------------------------------------- dbt
+
+
+def dbt_dir() -> Path:
+    """Where the Airflow DAGs keep dbt's profile, target and manifest (``$GNBV_AIRFLOW_DBT_DIR``,
+    default ``.gnbv/airflow/dbt``): apart from ``gnbv build``'s ``.gnbv/dbt``."""
+    override = os.environ.get(ENV_DBT_DIR, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    from gnbv import settings
+
+    return settings.state_dir() / "airflow" / "dbt"
+
+
+def manifest_path() -> Path:
+    """The manifest the consolidation DAG renders its per-model tasks from."""
+    return dbt_dir() / "manifest.json"
+
+
+def manifest_is_stale(path: Path | None = None) -> bool:
+    """True when the manifest is missing or older than a file of the dbt project."""
+    from gnbv.dbt import project_dir
+
+    path = path or manifest_path()
+    if not path.exists():
+        return True
+    built = path.stat().st_mtime
+    root = project_dir()
+    for folder in ("models", "macros", "seeds", "tests", "snapshots", "analyses"):
+        for file in (root / folder).rglob("*"):
+            if file.is_file() and file.stat().st_mtime > built:
+                return True
+    return (root / "dbt_project.yml").stat().st_mtime > built
+
+
+def refresh_manifest(*, force: bool = False, log: Log = print) -> Path:
+    """``dbt parse`` into the Airflow dbt folder and publish ``manifest.json`` atomically (the
+    DAG processor may be reading the old one). Needs the warehouse URL for the profile only;
+    parsing does not connect."""
+    from gnbv import dbt
+
+    path = manifest_path()
+    if not force and not manifest_is_stale(path):
+        return path
+    base = dbt_dir()
+    started = time.perf_counter()
+    result = dbt.run_dbt(["parse"], quiet=True, profiles_dir=base, target_path=base / "target")
+    built = base / "target" / "manifest.json"
+    if not result.success or not built.exists():
+        raise RuntimeError(f"dbt parse failed: {result.error or 'see ' + str(base / 'logs' / 'dbt.log')}")
+    tmp = path.with_name(f".manifest.{os.getpid()}.tmp")
+    shutil.copyfile(built, tmp)
+    os.replace(tmp, path)
+    log(f"dbt manifest refreshed in {time.perf_counter() - started:.1f}s: {path}")
+    return path
+
+
+def prepare_dbt(*, log: Log = print) -> dict[str, Any]:
+    """Before the per-model tasks: load the reference seeds if they changed (with their tests),
+    and refresh the manifest if the project changed (the next DAG parse shows new models)."""
+    from gnbv import dbt
+
+    base = dbt_dir()
+    seeded = False
+    if not dbt.seeds_current():
+        result = dbt.build(
+            select="resource_type:seed", docs=False, quiet=True, profiles_dir=base, target_path=base / "target"
+        )
+        for line in result.lines():
+            log(line)
+        if not result.success:
+            raise RuntimeError("loading the reference seeds failed (see the lines above)")
+        seeded = True
+    else:
+        log("reference seeds are current")
+    refresh_manifest(log=log)
+    return {"seeded": seeded}
+
+
+def cross_model_tests(manifest: Path | None = None) -> list[str]:
+    """Data tests that depend on more than one model, seed or snapshot (the per-model tasks
+    select tests cautiously, so these run after all models, in one dbt call)."""
+    import json
+
+    data = json.loads((manifest or manifest_path()).read_text(encoding="utf-8"))
+    names = []
+    for node in data.get("nodes", {}).values():
+        if node.get("resource_type") != "test":
+            continue
+        parents = {
+            p for p in node.get("depends_on", {}).get("nodes", []) if p.split(".")[0] in {"model", "seed", "snapshot"}
+        }
+        if len(parents) > 1:
+            names.append(node["name"])
+    return sorted(names)
+
+
+def _dbt(args: list[str], *, as_of: dt.date, log: Log) -> bool:
+    """One dbt command through ``gnbv.dbt`` (the profile and flags of ``gnbv build``), in the
+    Airflow dbt folder, with the run's ``as_of_date``; True when every node passed."""
+    from gnbv import dbt
+
+    base = dbt_dir()
+    result = dbt.run_dbt(
+        [*args, "--vars", json_vars(as_of), "--no-write-json"],
+        quiet=True,
+        profiles_dir=base,
+        target_path=base / "target",
+    )
+    for line in result.lines():
+        log(line)
+    if result.error and not result.nodes:
+        raise RuntimeError(f"dbt could not run: {result.error}")  # e.g. the warehouse is down: retry
+    return result.success
+
+
+def build_model(name: str, *, as_of: dt.date, log: Log = print) -> bool:
+    """One model with its own data tests and unit tests (``dbt build --select <model>``; tests
+    that also need another model are left to ``run_cross_model_tests``)."""
+    return _dbt(
+        ["build", "--select", name, "--exclude", "resource_type:seed", "--indirect-selection", "cautious"],
+        as_of=as_of,
+        log=log,
+    )
+
+
+def run_cross_model_tests(*, as_of: dt.date, log: Log = print) -> bool:
+    names = cross_model_tests()
+    if not names:
+        log("no tests across models")
+        return True
+    return _dbt(["test", "--select", *names], as_of=as_of, log=log)
+
+
+def json_vars(as_of: dt.date) -> str:
+    import json
+
+    return json.dumps({"as_of_date": as_of.isoformat()})
+
+
+def build_all(*, as_of: dt.date, log: Log = print) -> bool:
+    """The whole dbt build in one task (used when no manifest exists to render per-model tasks)."""
+    from gnbv import dbt
+
+    base = dbt_dir()
+    result = dbt.build(
+        vars={"as_of_date": as_of.isoformat()}, docs=False, quiet=True, profiles_dir=base, target_path=base / "target"
+    )
+    for line in result.lines():
+        log(line)
+    return result.success
+
+
+# --------------------------------------------------------------------------- gate and report
+
+
+class ConsolidationRejected(Exception):
+    """The consolidation gate failed: the report must not be published."""
+
+
+def validate(province: str, period: dt.date, *, log: Log = print) -> dict[str, Any] | None:
+    """The consolidation suite (``gnbv.consolidation_gate.validate_consolidation``) on one
+    province-month; raises ConsolidationRejected when it fails, None if the gate is not there."""
+    try:
+        from gnbv.consolidation_gate import validate_consolidation
+    except ImportError:
+        log("the consolidation gate (gnbv.consolidation_gate.validate_consolidation) is not installed yet")
+        return None
+    from gnbv import db
+
+    with db.connect() as conn:
+        verdict = validate_consolidation(conn, province, period)
+    summary = verdict.summary() if hasattr(verdict, "summary") else str(verdict)
+    for line in summary.splitlines():
+        log(line)
+    docs = getattr(verdict, "data_docs", "")
+    if docs:
+        log(f"Data Docs: {docs}")
+    success = bool(getattr(verdict, "success", verdict))
+    if not success:
+        raise ConsolidationRejected(summary)
+    return {
+        "province": province,
+        "period": format_period(period),
+        "warnings": list(getattr(verdict, "warnings", []) or []),
+        "data_docs": str(docs),
+    }
+
+
+def reports_root() -> Path:
+    """``$GNBV_REPORTS``, default ``<project>/reports`` (the report module files each version
+    under ``<root>/<province>/<YYYY-MM>/``)."""
+    override = os.environ.get(ENV_REPORTS, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    from gnbv import settings
+
+    return settings.project_root() / "reports"
+
+
+def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any] | None:
+    """The monthly report (``gnbv.report.build_monthly_report``) as of the run's time ``now``
+    (provisional / final / revision is decided by that date, not the wall clock); the same data
+    gives the same version, new data a new one. None when the report module is not installed."""
+    try:
+        from gnbv.report import build_monthly_report
+    except ImportError:
+        log("the report module is not installed yet (gnbv.report.build_monthly_report): no report built")
+        return None
+    root = reports_root()
+    root.mkdir(parents=True, exist_ok=True)
+    version = build_monthly_report(province, period, root, now=to_local(now))
+    state = "new version" if version.created else "unchanged, same data as"
+    log(f"report {province} {format_period(period)}: {state} {version.label} in {version.directory}")
+    for kind, name in sorted(version.files.items()):
+        log(f"  {kind:10} {version.directory / name}")
+    return {
+        "province": province,
+        "period": format_period(period),
+        "label": version.label,
+        "kind": version.kind,
+        "created": bool(version.created),
+        "directory": str(version.directory),
+        "files": {k: str(version.directory / v) for k, v in version.files.items()},
+    }
+
+
+def publish_report(report: dict[str, Any], *, now: dt.datetime, log: Log = print) -> bool:
+    """Email a *new* report version (``gnbv.report.publish``) to ``$GNBV_REPORT_RECIPIENTS``;
+    an unchanged version is not sent again. False when there was nothing to send or nobody to
+    send it to."""
+    from gnbv.report import publish
+    from gnbv.report.email import recipients_from_env
+
+    if not report.get("created"):
+        log(f"{report['label']}: not a new version, not emailed again")
+        return False
+    if not recipients_from_env():
+        log("no report recipients (GNBV_REPORT_RECIPIENTS): the report is filed, not emailed")
+        return False
+    delivery = publish(Path(report["directory"]), now=to_local(now))
+    log(f"{report['label']} emailed to {', '.join(delivery.recipients)}")
+    return True

@@ -1,0 +1,183 @@
+"""The intake steps of the district intake DAG (and of ``gnbv inbox``): claim what is new in the
+inbox, take each file through ``ingest.intake`` (reader + Great Expectations gate + COPY load,
+one transaction per file), and settle it in ``archive/`` or ``quarantine/`` with its note.
+
+A rejected file is a result, not a failure: its step succeeds and the note beside it in
+quarantine tells the sender why, in Vietnamese and English. A step fails only when something a
+person must fix is wrong (the warehouse is unreachable, the storage refuses a move); Airflow
+retries it, and the claimed file waits in ``inbox/.claimed/`` until a run takes it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from gnbv.orchestration import inbox
+from gnbv.orchestration.calendar import LOCAL_TZ, format_period, monthly_deadline, open_periods, parse_period, to_local
+
+Log = inbox.Log
+
+
+def claim_new_files(
+    as_of: dt.datetime,
+    *,
+    lay: inbox.InboxLayout | None = None,
+    now: dt.datetime | None = None,
+    log: Log = print,
+) -> list[dict[str, str]]:
+    """Claim the files that had arrived by ``as_of`` in the open period folders.
+
+    Within one run, a province's files are taken one reporting month at a time (the oldest
+    first): each month is gated against the accepted figures of the month before, so a backlog
+    of February and March is taken as February in this run and March in the next. Claims left
+    behind by a run that died are offered again.
+    """
+    lay = lay or inbox.layout()
+    now = now or dt.datetime.now(dt.UTC)
+    periods = {format_period(p) for p in open_periods(as_of)}
+    claims = inbox.stale_claims(lay, now=now)
+    for c in claims:
+        log(f"offered again (left by an earlier run): {c.province}/{c.period}/{c.name}")
+    waiting = inbox.list_new(lay, periods=periods, as_of=as_of, now=now, log=log)
+    first_period: dict[str, str] = {}
+    for item in waiting:
+        first = first_period.setdefault(item.province, item.period)
+        if item.period != first:
+            log(f"next run: {item.province}/{item.period}/{item.name} (after {item.province}/{first} is taken in)")
+            continue
+        taken = inbox.claim(lay, item, now=now)
+        if taken is None:
+            log(f"taken by another run: {item.province}/{item.period}/{item.name}")
+            continue
+        claims.append(taken)
+    log(f"{len(claims)} file(s) to take in (as of {to_local(as_of):%Y-%m-%d %H:%M} Vietnam time)")
+    return [c.to_xcom() for c in claims]
+
+
+@dataclass
+class FileOutcome:
+    """What became of one file (a dict in XCom)."""
+
+    name: str
+    province: str
+    folder_period: str
+    status: str  # accepted | rejected | duplicate | gone
+    ok: bool
+    unit_code: str | None = None
+    period: str | None = None
+    submission_id: str | None = None
+    received_at: str | None = None
+    late: bool = False
+    days_late: int = 0
+    summary: str = ""
+    settled_uri: str | None = None
+    report_uri: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def to_xcom(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_xcom(cls, data: dict[str, Any]) -> FileOutcome:
+        return cls(**data)
+
+    def line(self) -> str:
+        where = f"  → {inbox.local_path(self.settled_uri)}" if self.settled_uri else ""
+        late = f"  LATE by {self.days_late} day(s) / nộp muộn {self.days_late} ngày" if self.late else ""
+        return f"{self.summary}{late}{where}"
+
+
+def _duplicate_note(result: Any) -> str | None:
+    if result.status != "duplicate":
+        return None
+    verdict = "đã được tiếp nhận / accepted" if result.previous_status == "accepted" else "đã bị từ chối / rejected"
+    lines = [
+        "TỆP GỬI LẠI KHÔNG THAY ĐỔI — UNCHANGED RESEND",
+        "",
+        f"Tệp (file):                {result.path.name}",
+        f"Mã báo cáo (submission):   {result.submission_id}",
+        "",
+        f"Tệp này giống hệt một tệp đã nhận trước đây, khi đó {verdict.split(' / ')[0]}. Không có gì thay đổi.",
+        f"This file is byte for byte one received before, which was {verdict.split(' / ')[1]}. Nothing changed.",
+    ]
+    if result.previous_status != "accepted":
+        lines += [
+            "Hãy sửa các lỗi trong báo cáo kiểm tra lần trước rồi gửi lại.",
+            "Fix the errors listed in the earlier report, then send the file again.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None, log: Log = print) -> dict[str, Any]:
+    """One claimed file through intake and the gate, then to archive/ or quarantine/."""
+    from gnbv import db
+    from gnbv.reference import load_reference
+    from ingest.intake import ingest_file
+
+    lay = lay or inbox.layout()
+    item = inbox.Claim.from_xcom(claim_data)
+    if not lay.path(item.uri).exists():
+        log(f"{item.name}: no longer in {inbox.local_path(item.uri)} (settled by an earlier try or another run)")
+        return FileOutcome(
+            item.name, item.province, item.period, "gone", True, summary=f"GONE      {item.name}"
+        ).to_xcom()
+    with inbox.local_file(lay, item) as path, db.connect() as conn:
+        result = ingest_file(conn, path, received_at=item.received_at, province_hint=item.province)
+    outcome = FileOutcome(
+        name=item.name,
+        province=item.province,
+        folder_period=item.period,
+        status=result.status,
+        ok=result.ok,
+        unit_code=result.unit_code,
+        period=format_period(result.period_month) if result.period_month else None,
+        submission_id=result.submission_id,
+        received_at=to_local(item.received_at).isoformat(),
+        summary=result.summary(),
+        problems=[str(p) for p in result.problems if p.severity == "error"][:20],
+    )
+    if result.status == "accepted" and result.period_month and result.unit_code:
+        reference = load_reference()
+        province = reference.province_of(result.unit_code, result.period_month) or item.province
+        outcome.province = province
+        deadline = monthly_deadline(province, result.period_month, reference)
+        if deadline is not None and deadline.is_late(item.received_at):
+            outcome.late, outcome.days_late = True, deadline.days_late(item.received_at)
+    settled = inbox.settle(lay, item, accepted=result.ok, note=result.report_text() or _duplicate_note(result))
+    outcome.settled_uri, outcome.report_uri = settled.uri, settled.report_uri
+    log(outcome.line())
+    if outcome.report_uri:
+        log(f"          note for the sender: {inbox.local_path(outcome.report_uri)}")
+    return outcome.to_xcom()
+
+
+def landed(outcomes: Iterable[dict[str, Any]]) -> list[list[str]]:
+    """``[[province, period], ...]`` of the files accepted in this run (what changed)."""
+    pairs = {(o["province"], o["period"]) for o in outcomes if o and o.get("status") == "accepted" and o.get("period")}
+    return [list(p) for p in sorted(pairs)]
+
+
+def summary_lines(outcomes: Iterable[dict[str, Any]]) -> list[str]:
+    items = [FileOutcome.from_xcom(o) for o in outcomes if o]
+    counts: dict[str, int] = {}
+    for o in items:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    late = sum(o.late for o in items)
+    tail = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing new"
+    return [*(o.line() for o in items), f"{len(items)} file(s): {tail}" + (f"; {late} late" if late else "")]
+
+
+def parse_pairs(value: Any) -> list[tuple[str, dt.date]]:
+    """``[["04", "2024-03"], ...]`` (from XCom or an asset event) as (province, period)."""
+    out = []
+    for item in value or []:
+        province, period = item
+        out.append((str(province), parse_period(str(period))))
+    return out
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(LOCAL_TZ)
