@@ -289,12 +289,9 @@ def reports_root() -> Path:
 def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any] | None:
     """The monthly report (``gnbv.report.build_monthly_report``) as of the run's time ``now``
     (provisional / final / revision is decided by that date, not the wall clock); the same data
-    gives the same version, new data a new one. None when the report module is not installed."""
-    try:
-        from gnbv.report import build_monthly_report
-    except ImportError:
-        log("the report module is not installed yet (gnbv.report.build_monthly_report): no report built")
-        return None
+    gives the same version, new data a new one."""
+    from gnbv.report import build_monthly_report
+
     root = reports_root()
     root.mkdir(parents=True, exist_ok=True)
     version = build_monthly_report(province, period, root, now=to_local(now))
