@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gnbv.reference import AdminUnit, Reference
@@ -206,6 +207,15 @@ class UnitMatch:
     candidates: tuple[AdminUnit, ...] = ()
 
 
+def _longest(units: list[AdminUnit], name_key: Callable[[AdminUnit], str]) -> list[AdminUnit]:
+    """The units whose name is the longest match: "Điện Biên Đông" contains "Điện Biên", and
+    "Châu Thành A" contains "Châu Thành", but the text names the longer one."""
+    if not units:
+        return units
+    longest = max(len(name_key(u)) for u in units)
+    return [u for u in units if len(name_key(u)) == longest]
+
+
 def _bare_name(unit: AdminUnit) -> str:
     key = match_key(unit.unit_name)
     for unit_type in _UNIT_TYPES:
@@ -237,7 +247,7 @@ class UnitResolver:
         if code_match:
             by_code = [u for u in districts if u.unit_code == code_match[1]]
             return UnitMatch(by_code[0] if by_code else None)
-        typed = [u for u in districts if contains_phrase(key, match_key(u.unit_name))]
+        typed = _longest([u for u in districts if contains_phrase(key, match_key(u.unit_name))], match_key)
         if len(typed) == 1:
             return UnitMatch(typed[0])
         aliased = {c for alias, codes in self._aliases.items() if contains_phrase(key, alias) for c in codes}
@@ -249,7 +259,7 @@ class UnitResolver:
         )
         if mentions_province:
             return UnitMatch(None)
-        bare = [u for u in districts if contains_phrase(key, _bare_name(u))]
+        bare = _longest([u for u in districts if contains_phrase(key, _bare_name(u))], _bare_name)
         if typed:
             bare = typed
         if len(bare) == 1:

@@ -80,3 +80,21 @@ def test_the_period_is_read_from_the_title_block(title: str, period: dt.date) ->
 )
 def test_the_amount_unit_is_read_from_the_title_block(title: str, unit: str | None) -> None:
     assert find_amount_unit(title) == unit
+
+
+@pytest.mark.parametrize(
+    ("title", "unit_code"),
+    [
+        ("Đơn vị báo cáo: UBND huyện Điện Biên Đông", "101"),  # contains "Điện Biên" (100): the longer name wins
+        ("UBND huyện Châu Thành A", "932"),  # contains "Châu Thành", a name ten provinces use
+        ("Huyện Điện Biên", "100"),
+        ("Đơn vị báo cáo: UBND huyện Hoà An", "051"),
+        ("Đơn vị báo cáo: 043", "043"),
+    ],
+)
+def test_a_unit_is_named_by_its_longest_matching_name(title: str, unit_code: str) -> None:
+    from gnbv.reference import load_reference
+    from ingest.labels import UnitResolver
+
+    match = UnitResolver(load_reference()).resolve(title, dt.date(2024, 3, 1))
+    assert match.unit is not None and match.unit.unit_code == unit_code
