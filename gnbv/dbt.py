@@ -383,6 +383,8 @@ def build(
 
     ``select``: dbt selection (e.g. ``"fct_fund_disbursement+"``); ``vars``: dbt vars (e.g.
     ``{"as_of_date": "2024-03-31"}``); ``full_refresh`` rebuilds incremental models and seeds.
+    When the seeds had to be reloaded, the models are built with ``--full-refresh`` as well
+    (changed reference data may change any old row of an incremental model).
     Stops at the first failing step; ``success`` says whether everything passed.
     """
     url, _params = _connection()
@@ -416,6 +418,10 @@ def build(
         if not seeded.success:
             return total
         _stamp_seed_fingerprint(url, fingerprint)
+        # Reference data feed every old row (provinces of units, expected units, lead
+        # agencies): the incremental models cannot tell which, so they are rebuilt whole.
+        if not full_refresh:
+            common.append("--full-refresh")
         if selectors:
             selectors = [*(s if s.startswith("+") else f"+{s}" for s in selectors), "config.materialized:view"]
 

@@ -1,17 +1,20 @@
 -- The province consolidation is exactly the sum of its units' rows in fct_fund_disbursement (no
 -- row invented, none lost), and units_reported is the number of units whose figures it sums.
+-- On an incremental build, the months it touched (macro test_scope_filter).
 
 with
 
 facts as (
 
     select * from {{ ref('fct_fund_disbursement') }}
+    where {{ test_scope_filter('period_month') }}
 
 ),
 
 consolidation as (
 
     select * from {{ ref('mart_province_consolidation') }}
+    where {{ test_scope_filter('period_month') }}
 
 ),
 

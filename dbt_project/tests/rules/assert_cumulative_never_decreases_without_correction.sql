@@ -1,6 +1,6 @@
 -- Cumulative disbursement never decreases within a reporting year unless the row is marked as a
 -- correction (its note, Ghi chú, says "điều chỉnh"). Returns each offending row with the earlier
--- month it decreased from.
+-- month it decreased from. On an incremental build, the months it touched (macro test_scope_filter).
 
 select
     period_month,
@@ -16,3 +16,4 @@ from {{ ref('fct_fund_disbursement') }}
 where
     disbursed_in_month_vnd < 0
     and not is_correction
+    and {{ test_scope_filter('period_month') }}

@@ -1,5 +1,5 @@
 -- Only the version in force reaches the facts: no fund or outcome row comes from a rejected or
--- superseded submission.
+-- superseded submission. On an incremental build, the months it touched (macro test_scope_filter).
 
 select
     'fct_fund_disbursement' as fact,
@@ -8,7 +8,9 @@ select
 from {{ ref('fct_fund_disbursement') }} as facts
 left join {{ ref('fct_submission') }} as submissions
     on facts.submission_id = submissions.submission_id
-where submissions.status is distinct from 'accepted'
+where
+    submissions.status is distinct from 'accepted'
+    and {{ test_scope_filter('facts.period_month') }}
 
 union all
 
@@ -19,4 +21,6 @@ select
 from {{ ref('fct_outcome') }} as facts
 left join {{ ref('fct_submission') }} as submissions
     on facts.submission_id = submissions.submission_id
-where submissions.status is distinct from 'accepted'
+where
+    submissions.status is distinct from 'accepted'
+    and {{ test_scope_filter('facts.period_month') }}

@@ -4,15 +4,19 @@
 -- starts with such an alias (longest alias first, and never followed by another digit: "Dự án 1"
 -- does not match "Dự án 10"). Only leaf components can be the result.
 
+-- Only rows of units with a local numbering are labelled and matched (the text work is per row):
+-- every other row passes through with intake's code, so a filter on submission_id or
+-- period_month reaches raw.fund_amounts and raw.submissions (the CTEs are not materialized).
+
 with
 
-fund_amounts as (
+fund_amounts as not materialized (
 
     select * from {{ ref('stg_raw__fund_amounts') }}
 
 ),
 
-submissions as (
+submissions as not materialized (
 
     select * from {{ ref('stg_raw__submissions') }}
     where gate_status = 'accepted'
@@ -44,8 +48,12 @@ local_aliases as (
 
 labelled as (
 
+    -- rows of units with a local numbering only
     select
-        fund_amounts.*,
+        fund_amounts.submission_id,
+        fund_amounts.capital_year,
+        fund_amounts.component_code,
+        fund_amounts.funding_source_code,
         submissions.unit_code,
         submissions.period_month,
         -- label without a leading STT ("1.1 ", "2. "), lower case, Unicode NFC
@@ -54,9 +62,10 @@ labelled as (
             '^[0-9]+(\.[0-9]+)*\.?\s+',
             ''
         ) as label_key
-    from fund_amounts
-    inner join submissions
-        on fund_amounts.submission_id = submissions.submission_id
+    from submissions
+    inner join fund_amounts
+        on submissions.submission_id = fund_amounts.submission_id
+    where submissions.unit_code in (select local_aliases.unit_code from local_aliases)
 
 ),
 
@@ -94,40 +103,42 @@ resolved as (
 
     select
         -- ids
-        labelled.submission_id,
-        labelled.unit_code,
-        labelled.period_month,
-        labelled.capital_year,
-        coalesce(local_matches.local_component_code, labelled.component_code) as component_code,
-        labelled.funding_source_code,
+        fund_amounts.submission_id,
+        submissions.unit_code,
+        submissions.period_month,
+        fund_amounts.capital_year,
+        coalesce(local_matches.local_component_code, fund_amounts.component_code) as component_code,
+        fund_amounts.funding_source_code,
 
         -- amounts (whole VND)
-        labelled.plan_amount_vnd,
-        labelled.disbursed_cumulative_vnd,
-        labelled.is_correction,
+        fund_amounts.plan_amount_vnd,
+        fund_amounts.disbursed_cumulative_vnd,
+        fund_amounts.is_correction,
 
         -- how the component was resolved
-        labelled.component_code as intake_component_code,
+        fund_amounts.component_code as intake_component_code,
         case
             when local_matches.local_component_code is not null then 'unit_numbering'
             else 'intake'
         end as component_resolved_by,
 
         -- lineage
-        labelled.sheet_name,
-        labelled.source_row_number,
-        labelled.plan_cell,
-        labelled.disbursed_cell,
-        labelled.label_as_written,
-        labelled.note
+        fund_amounts.sheet_name,
+        fund_amounts.source_row_number,
+        fund_amounts.plan_cell,
+        fund_amounts.disbursed_cell,
+        fund_amounts.label_as_written,
+        fund_amounts.note
 
-    from labelled
+    from fund_amounts
+    inner join submissions
+        on fund_amounts.submission_id = submissions.submission_id
     left join local_matches
         on
-            labelled.submission_id = local_matches.submission_id
-            and labelled.capital_year = local_matches.capital_year
-            and labelled.component_code = local_matches.component_code
-            and labelled.funding_source_code = local_matches.funding_source_code
+            fund_amounts.submission_id = local_matches.submission_id
+            and fund_amounts.capital_year = local_matches.capital_year
+            and fund_amounts.component_code = local_matches.component_code
+            and fund_amounts.funding_source_code = local_matches.funding_source_code
 
 )
 

@@ -3,12 +3,19 @@
 -- then max ingest_seq). disbursed_in_month_vnd: see int_fund_amounts_monthly_increments.
 --
 -- Incremental on (unit_code, period_month), delete+insert: a run rewrites only the unit-months
--- whose current submission changed (a new month, or a late correction) and the later months of
--- the same unit and year (their increments depend on the corrected cumulative). Other rows keep
--- their dbt_loaded_at. Rows whose submission is no longer the version in force (raw rows
--- deleted) are removed by the post-hook, and the later months of that unit and year rebuilt.
+-- whose version in force changed (a new month, a late correction, a version gone from raw) and
+-- the later months of the same unit and year (their increments depend on it); other rows keep
+-- their dbt_loaded_at. Its cost follows the change, not the history:
+--   * versions are compared per unit-month (raw.submissions against a loose index scan of this
+--     table), never row by row;
+--   * only the rebuilt versions' rows are read from raw (submission_id = any(...) reaches the
+--     primary key of raw.fund_amounts through the views);
+--   * the previous month of a rebuilt month's increment comes from this table's own rows of
+--     the same unit and year, before the first rebuilt month.
+-- The post-hook removes the unit-months whose version is gone from raw.
 
 -- depends_on: {{ ref('int_submissions_ranked') }}
+-- depends_on: {{ ref('int_fund_amounts_latest') }}
 
 {{
     config(
@@ -17,88 +24,120 @@
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded where not exists (
-                select 1 from {{ ref('int_submissions_ranked') }} as versions
-                where versions.submission_id = loaded.submission_id and versions.is_current_funds
-            )",
+            "delete from {{ this }} as loaded
+            using {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as months
+            where
+                loaded.unit_code = months.unit_code
+                and loaded.period_month = months.period_month
+                and not exists (
+                    select 1 from {{ ref('int_submissions_ranked') }} as versions
+                    where versions.submission_id = months.submission_id and versions.is_current_funds
+                )",
         ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},
             {'columns': ['period_month', 'province_code']},
+            {'columns': ['dbt_loaded_at']},
         ],
     )
 }}
 
 with
 
-increments as (
-
-    select * from {{ ref('int_fund_amounts_monthly_increments') }}
-
-),
-
 {% if is_incremental() %}
 
+-- one row per unit-month: the version in force, and the version loaded
 current_versions as (
 
-    select distinct
+    select
         unit_code,
         period_month,
         submission_id
-    from increments
+    from {{ ref('int_submissions_ranked') }}
+    where is_current_funds
 
 ),
 
 loaded_versions as (
 
-    select distinct
-        unit_code,
-        period_month,
-        submission_id
-    from {{ this }}
+    select * from {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as loaded
 
 ),
 
 changed as (
 
-    -- a new month, or a new version of a month
+    -- a new month, a new version of a month, or a version gone from raw
     select
-        current_versions.unit_code,
-        current_versions.period_month
+        coalesce(current_versions.unit_code, loaded_versions.unit_code) as unit_code,
+        coalesce(current_versions.period_month, loaded_versions.period_month) as period_month
     from current_versions
-    left join loaded_versions
+    full outer join loaded_versions
         on
             current_versions.unit_code = loaded_versions.unit_code
             and current_versions.period_month = loaded_versions.period_month
-            and current_versions.submission_id = loaded_versions.submission_id
-    where loaded_versions.submission_id is null
+    where current_versions.submission_id is distinct from loaded_versions.submission_id
 
-    union
+),
 
-    -- a month whose version is gone (deleted from raw): the post-hook removes its rows
+first_changed as (
+
     select
-        loaded_versions.unit_code,
-        loaded_versions.period_month
-    from loaded_versions
-    left join current_versions
-        on
-            loaded_versions.unit_code = current_versions.unit_code
-            and loaded_versions.period_month = current_versions.period_month
-    where current_versions.unit_code is null
+        unit_code,
+        min(period_month) as period_month
+    from changed
+    group by unit_code, date_trunc('year', period_month)
 
 ),
 
 to_rebuild as (
 
-    select distinct
+    -- the changed months and the later months of the same unit and year
+    select
         current_versions.unit_code,
-        current_versions.period_month
+        current_versions.period_month,
+        current_versions.submission_id
     from current_versions
-    inner join changed
+    inner join first_changed
         on
-            current_versions.unit_code = changed.unit_code
-            and date_trunc('year', current_versions.period_month) = date_trunc('year', changed.period_month)
-            and current_versions.period_month >= changed.period_month
+            current_versions.unit_code = first_changed.unit_code
+            and date_trunc('year', current_versions.period_month) = date_trunc('year', first_changed.period_month)
+            and current_versions.period_month >= first_changed.period_month
+
+),
+
+latest as (
+
+    select * from {{ ref('int_fund_amounts_latest') }}
+    where submission_id = any(array(select to_rebuild.submission_id from to_rebuild))
+
+),
+
+earlier as (
+
+    -- loaded rows of the same unit and year before its first rebuilt month: previous months
+    select
+        loaded.period_month,
+        loaded.unit_code,
+        loaded.component_code,
+        loaded.funding_source_code,
+        loaded.capital_year,
+        loaded.disbursed_cumulative_vnd
+    from {{ this }} as loaded
+    inner join first_changed
+        on
+            loaded.unit_code = first_changed.unit_code
+            and loaded.period_month >= date_trunc('year', first_changed.period_month)
+            and loaded.period_month < first_changed.period_month
+
+),
+
+{{ monthly_increments_ctes('latest', 'earlier') }},
+
+{% else %}
+
+increments as (
+
+    select * from {{ ref('int_fund_amounts_monthly_increments') }}
 
 ),
 
@@ -108,33 +147,27 @@ final as (
 
     select
         -- ids
-        increments.period_month,
-        increments.unit_code,
-        increments.component_code,
-        increments.funding_source_code,
-        increments.capital_year,
-        increments.province_code,
+        period_month,
+        unit_code,
+        component_code,
+        funding_source_code,
+        capital_year,
+        province_code,
 
         -- amounts (whole VND)
-        increments.plan_amount_vnd,
-        increments.disbursed_cumulative_vnd,
-        increments.disbursed_in_month_vnd,
-        increments.previous_period_month,
-        increments.is_correction,
+        plan_amount_vnd,
+        disbursed_cumulative_vnd,
+        disbursed_in_month_vnd,
+        previous_period_month,
+        is_correction,
 
         -- lineage
-        increments.submission_id,
-        increments.received_at,
-        increments.component_resolved_by,
+        submission_id,
+        received_at,
+        component_resolved_by,
         cast('{{ run_started_at }}' as timestamptz) as dbt_loaded_at
 
     from increments
-    {% if is_incremental() %}
-    inner join to_rebuild
-        on
-            increments.unit_code = to_rebuild.unit_code
-            and increments.period_month = to_rebuild.period_month
-    {% endif %}
 
 )
 

@@ -3,13 +3,39 @@
 -- reported (their latest accepted submission); a missing unit adds nothing and is counted in
 -- units_expected - units_reported, never estimated. disbursement_rate is a percent (2 decimals).
 
+--
+-- Incremental on (period_month, province_code), delete+insert: a run re-sums only the
+-- province-months whose facts changed since its last load: fact rows loaded after this table's
+-- latest dbt_loaded_at (index on fct_fund_disbursement.dbt_loaded_at), and province-months whose
+-- count of reporting units or of expected units no longer matches (a unit-month gone from the
+-- facts, a changed register); both compared per province-month by loose index scans. The
+-- post-hook removes the province-months left without any fact. (A table built before it had
+-- dbt_loaded_at is re-summed whole once.)
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['period_month', 'province_code'],
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} as consolidated
+            using {{ distinct_keys(this, ['period_month', 'province_code']) }} as months
+            where
+                consolidated.period_month = months.period_month
+                and consolidated.province_code = months.province_code
+                and not exists (
+                    select 1 from {{ ref('fct_fund_disbursement') }} as facts
+                    where facts.period_month = months.period_month and facts.province_code = months.province_code
+                )",
+        ],
+        indexes=[
+            {'columns': ['dbt_loaded_at']},
+        ],
+    )
+}}
+
 with
-
-facts as (
-
-    select * from {{ ref('fct_fund_disbursement') }}
-
-),
 
 expected as (
 
@@ -23,6 +49,87 @@ expected as (
 
 ),
 
+{% if is_incremental() %}
+
+fact_units as (
+
+    select
+        period_month,
+        province_code,
+        count(*) as units_reported
+    from {{ distinct_keys(ref('fct_fund_disbursement'), ['unit_code', 'period_month'], ['province_code']) }} as months
+    group by period_month, province_code
+
+),
+
+consolidated as (
+
+    select * from {{ distinct_keys(this, ['period_month', 'province_code'], ['units_reported', 'units_expected']) }}
+        as months
+
+),
+
+affected as (
+
+    select
+        period_month,
+        province_code
+    from {{ ref('fct_fund_disbursement') }}
+    {%- if has_column(this, 'dbt_loaded_at') %}
+    where
+        dbt_loaded_at > (
+            select coalesce(max(loaded.dbt_loaded_at), '-infinity') as watermark
+            from {{ this }} as loaded
+        )
+    {%- endif %}
+
+    union
+
+    select
+        fact_units.period_month,
+        fact_units.province_code
+    from fact_units
+    left join consolidated
+        on
+            fact_units.period_month = consolidated.period_month
+            and fact_units.province_code = consolidated.province_code
+    left join expected
+        on
+            fact_units.period_month = expected.period_month
+            and fact_units.province_code = expected.province_code
+    where
+        consolidated.units_reported is distinct from fact_units.units_reported
+        or consolidated.units_expected is distinct from coalesce(expected.units_expected, 0)
+
+),
+
+facts as (
+
+    select facts.*
+    from {{ ref('fct_fund_disbursement') }} as facts
+    inner join affected
+        on
+            facts.period_month = affected.period_month
+            and facts.province_code = affected.province_code
+
+),
+
+{% else %}
+
+facts as (
+
+    select * from {{ ref('fct_fund_disbursement') }}
+
+),
+
+{% endif %}
+
+lead_agencies as (
+
+    select * from {{ ref('dim_component_lead_agency') }}
+
+),
+
 reported as (
 
     select
@@ -31,12 +138,6 @@ reported as (
         count(distinct unit_code) as units_reported
     from facts
     group by period_month, province_code
-
-),
-
-lead_agencies as (
-
-    select * from {{ ref('dim_component_lead_agency') }}
 
 ),
 
@@ -82,7 +183,10 @@ final as (
         cast(reported.units_reported as integer) as units_reported,
         cast(summed.units_with_figures as integer) as units_with_figures,
         reported.units_reported >= coalesce(expected.units_expected, 0) as is_complete,
-        expected.province_due_date
+        expected.province_due_date,
+
+        -- lineage
+        cast('{{ run_started_at }}' as timestamptz) as dbt_loaded_at
 
     from summed
     inner join reported

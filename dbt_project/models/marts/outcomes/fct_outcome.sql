@@ -2,8 +2,9 @@
 -- submission with outcomes for that month.
 --
 -- Incremental on (unit_code, period_month), delete+insert: a run rewrites only the unit-months
--- whose current submission changed. Rows whose submission is no longer the version in force
--- (raw rows deleted) are removed by the post-hook.
+-- whose version in force changed, compared per unit-month (raw.submissions against a loose
+-- index scan of this table), and reads from raw only the rows of those versions. The
+-- post-hook removes the unit-months whose version is gone from raw.
 
 -- depends_on: {{ ref('int_submissions_ranked') }}
 
@@ -14,52 +15,48 @@
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded where not exists (
-                select 1 from {{ ref('int_submissions_ranked') }} as versions
-                where versions.submission_id = loaded.submission_id and versions.is_current_outcomes
-            )",
+            "delete from {{ this }} as loaded
+            using {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as months
+            where
+                loaded.unit_code = months.unit_code
+                and loaded.period_month = months.period_month
+                and not exists (
+                    select 1 from {{ ref('int_submissions_ranked') }} as versions
+                    where versions.submission_id = months.submission_id and versions.is_current_outcomes
+                )",
         ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},
+            {'columns': ['dbt_loaded_at']},
         ],
     )
 }}
 
 with
 
-outcomes as (
-
-    select * from {{ ref('int_outcome_values_latest') }}
-
-),
-
 {% if is_incremental() %}
 
 current_versions as (
 
-    select distinct
+    select
         unit_code,
         period_month,
         submission_id
-    from outcomes
+    from {{ ref('int_submissions_ranked') }}
+    where is_current_outcomes
 
 ),
 
 loaded_versions as (
 
-    select distinct
-        unit_code,
-        period_month,
-        submission_id
-    from {{ this }}
+    select * from {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as loaded
 
 ),
 
 to_rebuild as (
 
-    select
-        current_versions.unit_code,
-        current_versions.period_month
+    -- a new month or a new version of a month (a version gone is the post-hook's)
+    select current_versions.submission_id
     from current_versions
     left join loaded_versions
         on
@@ -70,34 +67,43 @@ to_rebuild as (
 
 ),
 
+outcomes as (
+
+    select * from {{ ref('int_outcome_values_latest') }}
+    where submission_id = any(array(select to_rebuild.submission_id from to_rebuild))
+
+),
+
+{% else %}
+
+outcomes as (
+
+    select * from {{ ref('int_outcome_values_latest') }}
+
+),
+
 {% endif %}
 
 final as (
 
     select
         -- ids
-        outcomes.period_month,
-        outcomes.unit_code,
-        outcomes.indicator_code,
-        outcomes.province_code,
+        period_month,
+        unit_code,
+        indicator_code,
+        province_code,
 
         -- values
-        outcomes.target_value,
-        outcomes.actual_in_month,
-        outcomes.actual_cumulative,
+        target_value,
+        actual_in_month,
+        actual_cumulative,
 
         -- lineage
-        outcomes.submission_id,
-        outcomes.received_at,
+        submission_id,
+        received_at,
         cast('{{ run_started_at }}' as timestamptz) as dbt_loaded_at
 
     from outcomes
-    {% if is_incremental() %}
-    inner join to_rebuild
-        on
-            outcomes.unit_code = to_rebuild.unit_code
-            and outcomes.period_month = to_rebuild.period_month
-    {% endif %}
 
 )
 
