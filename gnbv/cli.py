@@ -249,6 +249,7 @@ def demo(province: str, period: str, out_dir: Path) -> None:
 def _register_subcommands() -> None:
     """Commands that live beside the library they drive."""
     from gnbv.airflow_cli import airflow_group, inbox_group, notify_command
+    from gnbv.bench.cli import bench_command
     from gnbv.dbt import build_command
     from gnbv.report.cli import report_command
 
@@ -257,6 +258,7 @@ def _register_subcommands() -> None:
     main.add_command(airflow_group)
     main.add_command(inbox_group)
     main.add_command(notify_command)
+    main.add_command(bench_command)
 
 
 _register_subcommands()

@@ -7,9 +7,12 @@ rejected with its reasons and the next file goes on; nothing of a rejected file 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +157,116 @@ def _batches(files: list[Path], size: int) -> Iterator[list[Path]]:
         yield files[start : start + size]
 
 
+# --- where intake spends its time (for benchmarks and logs) ------------------------------
+
+
+@dataclass
+class StageTimes:
+    """Seconds spent in each stage of the ``ingest_paths`` / ``validate_paths`` calls made inside
+    ``measure_stages()``. ``read_s`` is reading in this process plus waiting for the reader
+    processes (their work overlaps the gate and the load of the previous batch)."""
+
+    files: int = 0
+    read_s: float = 0.0
+    gate_s: float = 0.0
+    gate_calls: int = 0
+    previous_s: float = 0.0  # last month's accepted figures, for the cumulative check
+    load_s: float = 0.0
+    workers: int = 1  # reader processes of the last call (1: read in this process)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+_stage_times: contextvars.ContextVar[StageTimes | None] = contextvars.ContextVar("gnbv_intake_stages", default=None)
+
+
+@contextlib.contextmanager
+def measure_stages() -> Iterator[StageTimes]:
+    """Collect the stage times of the intake calls made inside the block."""
+    times = StageTimes()
+    token = _stage_times.set(times)
+    try:
+        yield times
+    finally:
+        _stage_times.reset(token)
+
+
+class _Clock:
+    """Adds the time of a ``with`` block to one stage of the current ``measure_stages``."""
+
+    def __init__(self, stage: str):
+        self.stage, self.times = stage, _stage_times.get()
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.times is not None:
+            setattr(self.times, self.stage, getattr(self.times, self.stage) + time.perf_counter() - self.started)
+
+
+# --- reading batches, in this process or in reader processes -----------------------------
+
+
+class _BatchReader:
+    """Reads batches of files in order; with several files, in reader processes, one batch
+    ahead of the caller (``ingest.parallel``), so reading overlaps gating and loading."""
+
+    def __init__(self, files: list[Path], batch_size: int, reference: Reference, province_hint: str | None):
+        from ingest import parallel
+
+        self.batches = list(_batches(files, batch_size))
+        self.reference, self.province_hint = reference, province_hint
+        workers = parallel.default_workers()
+        self.pool = (
+            parallel.ParallelReader(workers, province_hint)
+            if workers > 1 and len(files) >= parallel.MIN_PARALLEL_FILES
+            else None
+        )
+        times = _stage_times.get()
+        if times is not None:
+            times.files += len(files)
+            times.workers = workers if self.pool else 1
+
+    def __enter__(self) -> _BatchReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def __iter__(self) -> Iterator[tuple[list[Path], list[Submission]]]:
+        if self.pool is None:
+            for batch in self.batches:
+                with _Clock("read_s"):
+                    subs = [read_submission(p, self.reference, self.province_hint) for p in batch]
+                yield batch, subs
+                del subs  # the caller is done with it: not alive while the next batch is read
+            return
+        pending = self.pool.submit(self.batches[0]) if self.batches else []
+        for number, batch in enumerate(self.batches):
+            with _Clock("read_s"):
+                subs = self.pool.collect(pending)
+            if number + 1 < len(self.batches):
+                pending = self.pool.submit(self.batches[number + 1])
+            yield batch, subs
+            del subs
+
+
+def _gate(
+    group: list[Submission], reference: Reference, received_on: dt.date, conn: psycopg.Connection | None
+) -> GateRun:
+    with _Clock("previous_s"):
+        previous = previous_month_figures(conn, group) if conn is not None else {}
+    with _Clock("gate_s"):
+        run = gate(group, reference, received_on={s.file_sha256: received_on for s in group}, previous=previous)
+    times = _stage_times.get()
+    if times is not None:
+        times.gate_calls += 1
+    return run
+
+
 def validate_paths(
     paths: Iterable[Path],
     *,
@@ -165,11 +278,12 @@ def validate_paths(
     last month's accepted figures is skipped."""
     reference = load_reference()
     received = _local(received_at)
-    subs = [read_submission(p, reference, province_hint) for p in submission_files(paths)]
+    files = list(submission_files(paths))
+    with _BatchReader(files, max(len(files), 1), reference, province_hint) as reader:
+        subs = [sub for _, batch in reader for sub in batch]
     run = None
     for group in _by_period(subs):
-        previous = previous_month_figures(conn, group) if conn is not None else {}
-        run = gate(group, reference, received_on={s.file_sha256: received.date() for s in group}, previous=previous)
+        run = _gate(group, reference, received.date(), conn)
     return subs, run
 
 
@@ -182,34 +296,53 @@ def ingest_paths(
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[IntakeResult]:
-    """Read, gate and load files; each file lands on its own, wholly or not at all."""
+    """Read, gate and load files; each file lands on its own, wholly or not at all.
+
+    Files go in batches of ``batch_size``: one gate call per batch and period. From
+    ``ingest.parallel.MIN_PARALLEL_FILES`` files on, batches are read in reader processes
+    (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
+    and loads the previous one; results and their order are the same as reading here.
+    """
     reference = load_reference()
     received = _local(received_at)
-    results = []
-    for batch in _batches(list(submission_files(paths)), batch_size):
-        subs = [read_submission(p, reference, province_hint) for p in batch]
-        paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
-        for group in _by_period(subs):
-            previous = previous_month_figures(conn, group)
-            gate(group, reference, received_on={s.file_sha256: received.date() for s in group}, previous=previous)
-            for sub in group:
-                loaded = load_submission(conn, sub, received)
-                result = IntakeResult(
-                    path=paths_by_sha[sub.file_sha256],
-                    submission_id=loaded.submission_id,
-                    status=loaded.status,
-                    unit_code=sub.unit_code,
-                    period_month=sub.period_month,
-                    fund_rows=len(sub.fund_amounts) if loaded.status == "accepted" else 0,
-                    outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
-                    problems=sub.problems,
-                    previous_status=loaded.previous_status,
-                    received_at=received,
-                )
-                results.append(result)
-                if on_result:
-                    on_result(result)
+    results: list[IntakeResult] = []
+    with _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint) as reader:
+        for batch, subs in reader:
+            _gate_and_load(conn, batch, subs, reference, received, results, on_result)
+            del batch, subs  # one batch in memory at a time: released before the next is collected
     return results
+
+
+def _gate_and_load(
+    conn: psycopg.Connection,
+    batch: list[Path],
+    subs: list[Submission],
+    reference: Reference,
+    received: dt.datetime,
+    results: list[IntakeResult],
+    on_result: Callable[[IntakeResult], None] | None,
+) -> None:
+    paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
+    for group in _by_period(subs):
+        _gate(group, reference, received.date(), conn)
+        for sub in group:
+            with _Clock("load_s"):
+                loaded = load_submission(conn, sub, received)
+            result = IntakeResult(
+                path=paths_by_sha[sub.file_sha256],
+                submission_id=loaded.submission_id,
+                status=loaded.status,
+                unit_code=sub.unit_code,
+                period_month=sub.period_month,
+                fund_rows=len(sub.fund_amounts) if loaded.status == "accepted" else 0,
+                outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
+                problems=sub.problems,
+                previous_status=loaded.previous_status,
+                received_at=received,
+            )
+            results.append(result)
+            if on_result:
+                on_result(result)
 
 
 def ingest_file(

@@ -164,8 +164,8 @@ VARIATIONS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class _Profile:
-    """One file's presentation: the knobs behind its variation names."""
+class SampleProfile:
+    """One file's presentation: the knobs behind its variation names (``profile_for`` picks one)."""
 
     variations: tuple[str, ...]
     fmt: str = "xlsx"
@@ -197,13 +197,13 @@ class _Profile:
     csv_bom: bool = False
 
 
-_OFFICIAL = _Profile(variations=("official", "derived_formulas_uncached"))
+_OFFICIAL = SampleProfile(variations=("official", "derived_formulas_uncached"))
 
 # District i of the province gets profile i (cycling); chosen so that a 10-district province
 # (Cao Bằng) covers every name in VARIATIONS, and the city (first code) gets the
 # "UBND thành phố Cao Bằng" form.
-_PROFILES: tuple[_Profile, ...] = (
-    _Profile(
+_PROFILES: tuple[SampleProfile, ...] = (
+    SampleProfile(
         ("unit_ubnd_without_label", "derived_formulas_cached", "leaf_formulas_cached", "outcome_alias_names"),
         unit_form="ubnd",
         derived="formula_cached",
@@ -211,7 +211,7 @@ _PROFILES: tuple[_Profile, ...] = (
         outcome_aliases=True,
     ),
     _OFFICIAL,
-    _Profile(
+    SampleProfile(
         (
             "sheet_name_GiaiNgan",
             "header_at_row_15",
@@ -233,7 +233,7 @@ _PROFILES: tuple[_Profile, ...] = (
         labels="codes",
         total_first=True,
     ),
-    _Profile(
+    SampleProfile(
         (
             "sheet_name_Bieu05",
             "disbursement_sheet_not_first",
@@ -258,7 +258,7 @@ _PROFILES: tuple[_Profile, ...] = (
         sections="roman",
         total_label="Tổng số",
     ),
-    _Profile(
+    SampleProfile(
         (
             "sheet_name_Sheet1",
             "header_at_row_5",
@@ -287,7 +287,7 @@ _PROFILES: tuple[_Profile, ...] = (
         title_order="reordered",
         outcome_sheet_name="KetQua",
     ),
-    _Profile(
+    SampleProfile(
         (
             "nsdp_split_dtpt_sn",
             "amount_unit_tr_dong",
@@ -310,13 +310,15 @@ _PROFILES: tuple[_Profile, ...] = (
         outcome_sheet_name="Chi tieu",
         total_label="Cộng",
     ),
-    _Profile(("csv_long_format",), fmt="csv"),
-    _Profile(
+    SampleProfile(("csv_long_format",), fmt="csv"),
+    SampleProfile(
         ("alt_tone_mark_placement", "stray_spaces", "derived_formulas_uncached"),
         transforms=("alt_tones", "spaces"),
     ),
-    _Profile(("csv_long_format", "csv_amount_unit_vnd", "csv_utf8_bom"), fmt="csv", amount_unit="vnd", csv_bom=True),
-    _Profile(
+    SampleProfile(
+        ("csv_long_format", "csv_amount_unit_vnd", "csv_utf8_bom"), fmt="csv", amount_unit="vnd", csv_bom=True
+    ),
+    SampleProfile(
         ("numbers_as_vietnamese_text", "one_row_header", "section_roman", "derived_empty", "stray_spaces"),
         numbers="text",
         two_row_header=False,
@@ -327,17 +329,19 @@ _PROFILES: tuple[_Profile, ...] = (
 )
 
 
-def _profile_for(index: int, variations: bool, fmt: str) -> _Profile:
+def profile_for(index: int, variations: bool, fmt: str) -> SampleProfile:
+    """The presentation of a province's ``index``-th district file: its variations (cycling through
+    them) or the official form, in ``fmt`` (xlsx | csv | mixed)."""
     profile = _PROFILES[index % len(_PROFILES)]
     if not variations:
         csv_slot = fmt == "csv" or (fmt == "mixed" and profile.fmt == "csv")
-        return _Profile(("csv_long_format",), fmt="csv") if csv_slot else _OFFICIAL
+        return SampleProfile(("csv_long_format",), fmt="csv") if csv_slot else _OFFICIAL
     if fmt == "xlsx" and profile.fmt == "csv":
         return _OFFICIAL
     if fmt == "csv" and profile.fmt != "csv":
         unit = ("vnd", "million_vnd")[index % 2]
         names = ("csv_long_format",) + (("csv_amount_unit_vnd",) if unit == "vnd" else ())
-        return _Profile(names, fmt="csv", amount_unit=unit)
+        return SampleProfile(names, fmt="csv", amount_unit=unit)
     return profile
 
 
@@ -369,7 +373,7 @@ def generate_sample_month(
     numbers = _Numbers(ref, province_code, month, seed, districts)
     files: list[SampleFile] = []
     for index, unit in enumerate(districts):
-        profile = _profile_for(index, variations, fmt)
+        profile = profile_for(index, variations, fmt)
         plan, disbursed = numbers.amounts(unit.unit_code, profile)
         outcomes = numbers.outcomes(unit.unit_code)
         if profile.fmt == "csv":
@@ -419,7 +423,7 @@ _MADE_UP_PLAN = {
 }
 
 
-def _rng(*parts: object) -> random.Random:
+def seeded_rng(*parts: object) -> random.Random:
     """A generator seeded from its key alone, so one figure never depends on another's draw."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
@@ -431,7 +435,9 @@ class _Numbers:
     def __init__(self, ref: Reference, province: str, month: date, seed: int, districts: list[AdminUnit]) -> None:
         self.ref, self.province, self.month, self.seed = ref, province, month, seed
         self.year = month.year
-        weights = {u.unit_code: _rng(seed, province, self.year, u.unit_code, "w").randint(60, 140) for u in districts}
+        weights = {
+            u.unit_code: seeded_rng(seed, province, self.year, u.unit_code, "w").randint(60, 140) for u in districts
+        }
         self.weights, self.weight_sum = weights, sum(weights.values())
         self.base = self._province_plan_thousands()
 
@@ -453,43 +459,43 @@ class _Numbers:
         share = Fraction(85 * self.weights[unit_code], 100 * self.weight_sum)
         plan: dict[_Key, int] = {}
         for (comp, src), amount in sorted(self.base.items()):
-            r = _rng(self.seed, unit_code, self.year, comp)
+            r = seeded_rng(self.seed, unit_code, self.year, comp)
             if r.random() < 0.15:  # this district has no allocation for the component
                 continue
-            jitter = Fraction(_rng(self.seed, unit_code, self.year, comp, src).randint(80, 120), 100)
+            jitter = Fraction(seeded_rng(self.seed, unit_code, self.year, comp, src).randint(80, 120), 100)
             value = int(amount * share * jitter)
             if value > 0:
                 plan[(self.year, comp, src)] = value
         # district counterpart funds on some rows (đối ứng)
         for (year, comp, src), value in list(plan.items()):
-            r = _rng(self.seed, unit_code, self.year, comp, "counterpart")
+            r = seeded_rng(self.seed, unit_code, self.year, comp, "counterpart")
             if src.startswith("NSTW") and (year, comp, "NSDP") not in plan and r.random() < 0.3:
                 plan[(year, comp, "NSDP")] = value * r.randint(2, 5) // 100 + r.randint(1, 999)
         # a few rows of last year's capital carried over (section B)
         carried = [k for k in plan if k[2].startswith("NSTW")]
         for _, comp, src in carried:
-            r = _rng(self.seed, unit_code, self.year, comp, src, "carry")
+            r = seeded_rng(self.seed, unit_code, self.year, comp, src, "carry")
             if r.random() < 0.2:
                 plan[(self.year - 1, comp, src)] = plan[(self.year, comp, src)] * r.randint(5, 30) // 100 + 1
         return plan
 
-    def amounts(self, unit_code: str, profile: _Profile) -> tuple[dict[_Key, int], dict[_Key, int]]:
+    def amounts(self, unit_code: str, profile: SampleProfile) -> tuple[dict[_Key, int], dict[_Key, int]]:
         """Plan and cumulative disbursement in thousand VND, in the profile's source columns."""
         district = self._district_plan(unit_code)
         plan: dict[_Key, int] = {}
         for (year, comp, src), value in district.items():
-            for code, part in _split_source(src, value, profile, has_dtpt=(year, comp, "NSTW_DTPT") in district):
+            for code, part in split_source(src, value, profile, has_dtpt=(year, comp, "NSTW_DTPT") in district):
                 plan[(year, comp, code)] = plan.get((year, comp, code), 0) + part
         disbursed = {}
         for key, value in plan.items():
-            done = _disbursed(value, self._pace(unit_code, key), self.month.month)
+            done = cumulative_disbursed(value, self._pace(unit_code, key), self.month.month)
             if done:
                 disbursed[key] = done
         return plan, disbursed
 
     def _pace(self, unit_code: str, key: _Key) -> tuple[int, int, int]:
         """(idle months, months to reach the ceiling, ceiling %) of one row."""
-        r = _rng(self.seed, unit_code, self.year, *key, "pace")
+        r = seeded_rng(self.seed, unit_code, self.year, *key, "pace")
         if key[0] < self.year:  # carried-over capital is spent early in the year
             return (0, r.randint(3, 8), r.randint(85, 100))
         idle = r.randint(0, 3)
@@ -498,13 +504,13 @@ class _Numbers:
     def outcomes(self, unit_code: str) -> list[ExpectedOutcome]:
         out = []
         for ind in sorted(self.ref.indicators.values(), key=lambda i: i.sort_order):
-            value = _outcome(ind, _rng(self.seed, unit_code, self.year, ind.indicator_code), self, unit_code)
+            value = synthetic_outcome(ind, self.seed, unit_code, self.month)
             if value is not None:
                 out.append(value)
         return out
 
 
-def _split_source(src: str, value: int, profile: _Profile, has_dtpt: bool) -> list[tuple[str, int]]:
+def split_source(src: str, value: int, profile: SampleProfile, has_dtpt: bool) -> list[tuple[str, int]]:
     """A canonical source amount in the columns a profile's workbook has."""
     if src == "KHAC" and not profile.other_column:
         return []
@@ -519,8 +525,9 @@ def _split_source(src: str, value: int, profile: _Profile, has_dtpt: bool) -> li
     return [("NSDP", value)]
 
 
-def _disbursed(plan: int, pace: tuple[int, int, int], month: int) -> int:
-    """Non-decreasing in ``month`` and never above ``plan`` (floor of a capped fraction)."""
+def cumulative_disbursed(plan: int, pace: tuple[int, int, int], month: int) -> int:
+    """Disbursed so far at ``month`` of a row of ``plan``, at ``pace`` = (idle months, months to
+    reach the ceiling, ceiling %). Non-decreasing in ``month`` and never above ``plan`` (floor of a capped fraction)."""
     idle, ramp, ceiling = pace
     progress = min(Fraction(max(0, month - idle), max(1, ramp)), Fraction(1))
     return int(plan * progress * Fraction(ceiling, 100))
@@ -537,7 +544,11 @@ _COUNT_SCALE = {
 _STOCK_INDICATORS = {"poor_households", "near_poor_households"}
 
 
-def _outcome(ind: Indicator, r: random.Random, numbers: _Numbers, unit_code: str) -> ExpectedOutcome | None:
+def synthetic_outcome(ind: Indicator, seed: int, unit_code: str, month: date) -> ExpectedOutcome | None:
+    """The unit's figures of one indicator for ``month`` (None: not reported this month, ~30 %).
+
+    Counts come in month by month, so the cumulative is the sum of the monthly figures."""
+    r = seeded_rng(seed, unit_code, month.year, ind.indicator_code)
     if r.random() < 0.3:  # not every indicator is reported every month
         return None
     if ind.value_kind == "percent":
@@ -549,8 +560,8 @@ def _outcome(ind: Indicator, r: random.Random, numbers: _Numbers, unit_code: str
     if ind.indicator_code in _STOCK_INDICATORS:
         return ExpectedOutcome(ind.indicator_code, Decimal(target), None, Decimal(r.randint(low, high)))
     monthly = [
-        _rng(numbers.seed, unit_code, numbers.year, ind.indicator_code, m).randint(0, max(1, target // 8))
-        for m in range(1, numbers.month.month + 1)
+        seeded_rng(seed, unit_code, month.year, ind.indicator_code, m).randint(0, max(1, target // 8))
+        for m in range(1, month.month + 1)
     ]
     return ExpectedOutcome(ind.indicator_code, Decimal(target), Decimal(monthly[-1]), Decimal(sum(monthly)))
 
@@ -571,14 +582,15 @@ def _expected_amounts(ref: Reference, plan: dict[_Key, int], disbursed: dict[_Ke
     ]
 
 
-def _in_unit(thousands: int, amount_unit: str) -> Decimal:
+def in_amount_unit(thousands: int, amount_unit: str) -> Decimal:
     """Thousand VND → the sheet's unit, exactly (triệu đồng: at most 3 decimals)."""
     return Decimal(thousands * 1000) / AMOUNT_UNITS[amount_unit]
 
 
 # --------------------------------------------------------------------------- workbooks
 
-_NARRATIVE = (
+# The narrative sheet of every sample workbook: it says, in both languages, that nothing is real.
+SYNTHETIC_NARRATIVE = (
     "TỆP MẪU - SỐ LIỆU GIẢ LẬP (SAMPLE FILE - SYNTHETIC FIGURES).",
     "Mọi số liệu trong tệp này do phần mềm sinh ra để kiểm thử, KHÔNG phải số liệu thật của đơn vị.",
     "Every figure in this file was generated for testing; none is real data of the unit.",
@@ -599,7 +611,7 @@ def _write_workbook_sample(
     out_dir: Path,
     unit: AdminUnit,
     month: date,
-    profile: _Profile,
+    profile: SampleProfile,
     plan: dict[_Key, int],
     disbursed: dict[_Key, int],
     outcomes: list[ExpectedOutcome],
@@ -621,16 +633,16 @@ def build_sample_workbook(
     ref: Reference,
     unit: AdminUnit,
     month: date,
-    profile: _Profile,
+    profile: SampleProfile,
     plan: dict[_Key, int],
     disbursed: dict[_Key, int],
     outcomes: list[ExpectedOutcome],
     extra_rows: Callable[[list[Section]], list[Section]] | None = None,
 ) -> WrittenBieu05:
     """The in-memory workbook of a sample (bad samples edit it before saving)."""
-    unit_amounts = {k: _in_unit(v, profile.amount_unit) for k, v in plan.items()}
-    unit_disbursed = {k: _in_unit(v, profile.amount_unit) for k, v in disbursed.items()}
-    label = _LABELS[profile.labels]
+    unit_amounts = {k: in_amount_unit(v, profile.amount_unit) for k, v in plan.items()}
+    unit_disbursed = {k: in_amount_unit(v, profile.amount_unit) for k, v in disbursed.items()}
+    label = LABEL_STYLES[profile.labels]
     components = list(ref.components.values())
     vintages = sorted({month.year, *(k[0] for k in plan)}, reverse=True)
     stts = ("I", "II", "III") if profile.sections == "roman" else ("A", "B", "C")
@@ -649,20 +661,20 @@ def build_sample_workbook(
     ]
     if extra_rows is not None:
         sections = extra_rows(sections)
-    lines, unit_index, period_index = _title_lines(unit, month, profile)
+    lines, unit_index, period_index = title_lines(unit, month, profile)
     content = Bieu05Content(
         plan_year=month.year,
         title_lines=lines,
         sections=tuple(sections),
-        outcomes=_outcome_rows(ref, outcomes, profile),
-        narrative=(*_NARRATIVE, f"Biến thể / variation: {'+'.join(profile.variations)}"),
+        outcomes=outcome_table_rows(ref, outcomes, profile),
+        narrative=(*SYNTHETIC_NARRATIVE, f"Biến thể / variation: {'+'.join(profile.variations)}"),
         total_label=profile.total_label,
         unit_line_index=unit_index,
         period_line_index=period_index,
     )
     header_row = profile.header_row or len(lines) + 2
     layout = Layout(
-        sources=_source_columns(profile),
+        sources=source_columns(profile),
         sheet_name=profile.sheet_name,
         outcome_sheet_name=profile.outcome_sheet_name,
         narrative_first=profile.narrative_first,
@@ -678,11 +690,12 @@ def build_sample_workbook(
         amount_unit=profile.amount_unit,
     )
     written = write_bieu05(content, layout)
-    _apply_transforms(written.workbook, (profile.sheet_name, profile.outcome_sheet_name), profile.transforms)
+    retype_text_cells(written.workbook, (profile.sheet_name, profile.outcome_sheet_name), profile.transforms)
     return written
 
 
-def _source_columns(profile: _Profile) -> tuple[SourceColumn, ...]:
+def source_columns(profile: SampleProfile) -> tuple[SourceColumn, ...]:
+    """The funding-source columns of a profile's disbursement table, in order, as it words them."""
     dtpt, sn = {
         "official": ("NSTW - ĐTPT", "NSTW - SN"),
         "von": ("Vốn ĐTPT", "Vốn SN"),  # central budget implied when NSĐP has its own column
@@ -697,7 +710,7 @@ def _source_columns(profile: _Profile) -> tuple[SourceColumn, ...]:
     return (SourceColumn("NSTW_DTPT", dtpt), SourceColumn("NSTW_SN", sn), *local, *other)
 
 
-def _title_lines(unit: AdminUnit, month: date, profile: _Profile) -> tuple[tuple[str, ...], int, int]:
+def title_lines(unit: AdminUnit, month: date, profile: SampleProfile) -> tuple[tuple[str, ...], int, int]:
     """Title block lines, and which of them name the unit and the period."""
     kind, name = unit_type_and_name(unit)
     unit_text = {
@@ -733,7 +746,10 @@ def _title_lines(unit: AdminUnit, month: date, profile: _Profile) -> tuple[tuple
     return (TITLE, unit_text, period_text, unit_of_amount), 1, 2
 
 
-def _outcome_rows(ref: Reference, outcomes: list[ExpectedOutcome], profile: _Profile) -> tuple[OutcomeRow, ...]:
+def outcome_table_rows(
+    ref: Reference, outcomes: list[ExpectedOutcome], profile: SampleProfile
+) -> tuple[OutcomeRow, ...]:
+    """Every indicator's row of the outcome sheet, filled where ``outcomes`` has figures."""
     values = {o.indicator_code: o for o in outcomes}
     aliases: dict[str, str] = {}
     for code, alias in ref.indicator_aliases:
@@ -781,7 +797,8 @@ def _label_name(c: Component) -> tuple[str, str]:
     return official_label(c)[0], c.name_vi
 
 
-_LABELS: dict[str, Callable[[Component], tuple[str, str]]] = {
+# How districts word a component's row, by ``SampleProfile.labels``: (STT, Nội dung).
+LABEL_STYLES: dict[str, Callable[[Component], tuple[str, str]]] = {
     "official": official_label,
     "codes": _label_codes,
     "dash": _label_dash,
@@ -816,8 +833,9 @@ _TRANSFORMS: dict[str, Callable[[str, int], str]] = {
 }
 
 
-def _apply_transforms(wb: Workbook, sheets: Iterable[str], transforms: tuple[str, ...]) -> None:
-    """Retype every text cell (not formulas, not numbers typed as text) of the given sheets."""
+def retype_text_cells(wb: Workbook, sheets: Iterable[str], transforms: tuple[str, ...]) -> None:
+    """Retype as people do (``transforms``: nfd | alt_tones | upper | spaces) every text cell of
+    the given sheets, but not formulas nor numbers typed as text."""
     if not transforms:
         return
     n = 0
@@ -860,7 +878,7 @@ def _write_csv(
     out_dir: Path,
     unit: AdminUnit,
     month: date,
-    profile: _Profile,
+    profile: SampleProfile,
     plan: dict[_Key, int],
     disbursed: dict[_Key, int],
     outcomes: list[ExpectedOutcome],
@@ -880,8 +898,8 @@ def _write_csv(
                     e.component_code,
                     e.funding_source_code,
                     e.capital_year,
-                    _csv_number(_in_unit(plan[e.key], profile.amount_unit)) if e.key in plan else "",
-                    _csv_number(_in_unit(disbursed[e.key], profile.amount_unit)) if e.key in disbursed else "",
+                    _csv_number(in_amount_unit(plan[e.key], profile.amount_unit)) if e.key in plan else "",
+                    _csv_number(in_amount_unit(disbursed[e.key], profile.amount_unit)) if e.key in disbursed else "",
                     profile.amount_unit,
                 )
             )
@@ -950,7 +968,7 @@ class _BadMonth:
         return written.cells.amounts[(key[0], key[1], group, key[2])]
 
     def in_unit(self, thousands: int) -> Decimal:
-        return _in_unit(thousands, self.profile.amount_unit)
+        return in_amount_unit(thousands, self.profile.amount_unit)
 
 
 def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "04", seed: int = 0) -> list[BadSample]:
