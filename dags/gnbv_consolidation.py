@@ -90,8 +90,8 @@ def gnbv_consolidation() -> None:
         return prepare_dbt()
 
     @task(map_index_template="{{ gnbv_label }}")
-    def validate(pair: list[str], **context) -> dict | None:
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+    def validate(pair: list[str], **context) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
 
         from gnbv.orchestration.calendar import parse_period
         from gnbv.orchestration.consolidate import ConsolidationRejected, validate
@@ -101,22 +101,15 @@ def gnbv_consolidation() -> None:
             verdict = validate(pair[0], parse_period(pair[1]))
         except ConsolidationRejected as rejected:
             raise AirflowFailException(f"consolidation gate failed:\n{rejected}") from None
-        if verdict is None:
-            raise AirflowSkipException("the consolidation gate is not installed yet")
         return verdict
 
     @task(map_index_template="{{ gnbv_label }}")
-    def monthly_report(pair: list[str], **context) -> dict | None:
-        from airflow.sdk.exceptions import AirflowSkipException
-
+    def monthly_report(pair: list[str], **context) -> dict:
         from gnbv.orchestration.calendar import parse_period
         from gnbv.orchestration.consolidate import build_report
 
         label_map_index(" ".join(pair))
-        built = build_report(pair[0], parse_period(pair[1]), now=run_moment(context))
-        if built is None:
-            raise AirflowSkipException("the report module is not installed yet (gnbv.report.build_monthly_report)")
-        return built
+        return build_report(pair[0], parse_period(pair[1]), now=run_moment(context))
 
     @task(map_index_template="{{ gnbv_label }}")
     def email_report(report: dict, **context) -> bool:

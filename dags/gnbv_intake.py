@@ -11,6 +11,7 @@ from gnbv.orchestration.airflow_support import (
     TIMEZONE,
     default_args,
     label_map_index,
+    mapped_results,
     run_moment,
 )
 
@@ -72,7 +73,7 @@ def gnbv_intake() -> None:
 
         from gnbv.orchestration.intake import landed
 
-        pairs = landed(list(outcomes or []))
+        pairs = landed(mapped_results(outcomes))
         if not pairs:
             raise AirflowSkipException("no file accepted: nothing to announce")
         context["outlet_events"][RAW_SUBMISSIONS].extra = {"pairs": pairs}
@@ -82,7 +83,7 @@ def gnbv_intake() -> None:
     def intake_summary(outcomes) -> None:
         from gnbv.orchestration.intake import summary_lines
 
-        for line in summary_lines(list(outcomes)):
+        for line in summary_lines(mapped_results(outcomes)):
             print(line)
 
     outcomes = take_in.expand(claim=claim_new_files())

@@ -136,17 +136,6 @@ def airflow_test(dag_id: str, at: str | None, conf_json: str | None) -> None:
     sys.exit(0 if result.ok else 1)
 
 
-@airflow_group.command("demo")
-@click.option("--province", default="04", show_default=True, help="Province code of the sample month.")
-@click.option("--period", default="2024-03", show_default=True, help=PERIOD_HELP)
-def airflow_demo(province: str, period: str) -> None:
-    """The monthly cycle through Airflow on SYNTHETIC sample data: inbox, intake and gate, dbt,
-    consolidation gate, report, a late file and its re-consolidation."""
-    from gnbv.orchestration.demo import run_airflow_demo
-
-    sys.exit(run_airflow_demo(province, _period(period), echo=click.echo))
-
-
 # --------------------------------------------------------------------------- gnbv inbox
 
 

@@ -7,7 +7,7 @@ other modules of this package and do not need Airflow.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pendulum
@@ -82,3 +82,9 @@ def label_map_index(label: str) -> None:
     from airflow.sdk import get_current_context
 
     get_current_context()["gnbv_label"] = label  # type: ignore[typeddict-unknown-key]
+
+
+def mapped_results(results: Sequence[Any] | None) -> list[Any]:
+    """Every result of a mapped task, fetched in one request: iterating Airflow's lazy XCom
+    sequence asks for item after item and logs a "not found" error for the one past the end."""
+    return list(results[:]) if results else []

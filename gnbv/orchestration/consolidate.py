@@ -246,32 +246,25 @@ class ConsolidationRejected(Exception):
     """The consolidation gate failed: the report must not be published."""
 
 
-def validate(province: str, period: dt.date, *, log: Log = print) -> dict[str, Any] | None:
-    """The consolidation suite (``gnbv.consolidation_gate.validate_consolidation``) on one
-    province-month; raises ConsolidationRejected when it fails, None if the gate is not there."""
-    try:
-        from gnbv.consolidation_gate import validate_consolidation
-    except ImportError:
-        log("the consolidation gate (gnbv.consolidation_gate.validate_consolidation) is not installed yet")
-        return None
+def validate(province: str, period: dt.date, *, log: Log = print) -> dict[str, Any]:
+    """The consolidation suite (``gnbv.consolidation_gate``) on one province-month; raises
+    ConsolidationRejected when it fails, so no report is built from a month that does not add up."""
     from gnbv import db
+    from gnbv.consolidation_gate import validate_consolidation
 
     with db.connect() as conn:
         verdict = validate_consolidation(conn, province, period)
-    summary = verdict.summary() if hasattr(verdict, "summary") else str(verdict)
+    summary = verdict.summary()
     for line in summary.splitlines():
         log(line)
-    docs = getattr(verdict, "data_docs", "")
-    if docs:
-        log(f"Data Docs: {docs}")
-    success = bool(getattr(verdict, "success", verdict))
-    if not success:
+    log(f"Data Docs: {verdict.data_docs}")
+    if not verdict.success:
         raise ConsolidationRejected(summary)
     return {
         "province": province,
         "period": format_period(period),
-        "warnings": list(getattr(verdict, "warnings", []) or []),
-        "data_docs": str(docs),
+        "warnings": list(verdict.warnings),
+        "data_docs": verdict.data_docs,
     }
 
 
@@ -286,7 +279,7 @@ def reports_root() -> Path:
     return settings.project_root() / "reports"
 
 
-def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any] | None:
+def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any]:
     """The monthly report (``gnbv.report.build_monthly_report``) as of the run's time ``now``
     (provisional / final / revision is decided by that date, not the wall clock); the same data
     gives the same version, new data a new one."""
