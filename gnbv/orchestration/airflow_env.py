@@ -4,7 +4,9 @@
 the tests run Airflow with — nothing is written to a global ``airflow.cfg`` by hand:
 
 ``AIRFLOW_HOME``            ``.gnbv/airflow`` (``$GNBV_AIRFLOW_HOME`` to move it)
-metadata                    SQLite ``<home>/airflow.db``, migrated once (``ensure_metadata_db``)
+metadata                    SQLite ``<home>/airflow.db``, migrated once (``ensure_metadata_db``);
+                            ``$GNBV_AIRFLOW_METADATA_URL`` (a PostgreSQL URL, e.g. a database on
+                            the embedded server) where several processes write at once
 DAGs                        the repository's ``dags/``, examples off, Vietnam time zone
 executor                    LocalExecutor (``airflow standalone`` / ``dags test``)
 UI                          ``http://127.0.0.1:8080`` (``$GNBV_AIRFLOW_PORT``); the simple auth
@@ -37,6 +39,7 @@ from gnbv.orchestration.calendar import LOCAL_TZ
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DAGS_FOLDER = REPO_ROOT / "dags"
 ENV_HOME = "GNBV_AIRFLOW_HOME"
+ENV_METADATA_URL = "GNBV_AIRFLOW_METADATA_URL"
 ENV_PORT = "GNBV_AIRFLOW_PORT"
 ENV_SMTP_URL = "GNBV_SMTP_URL"
 DEFAULT_PORT = 8080
@@ -160,7 +163,7 @@ def airflow_env(
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": str(LOCAL_TZ),
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url(home, base),
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__PORT": str(port),
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
@@ -179,6 +182,18 @@ def airflow_env(
     if smtp_url:
         env[f"AIRFLOW_CONN_{SMTP_CONN_ID.upper()}"] = smtp_connection(smtp_url)
     return env
+
+
+def metadata_url(home: Path, base: Mapping[str, str]) -> str:
+    """SQLAlchemy URL of Airflow's metadata: ``$GNBV_AIRFLOW_METADATA_URL`` (PostgreSQL, through
+    psycopg2 as Airflow expects), else SQLite in the home."""
+    override = base.get(ENV_METADATA_URL, "").strip()
+    if not override:
+        return f"sqlite:///{home / 'airflow.db'}"
+    scheme, rest = override.split("://", 1)
+    if scheme not in {"postgresql", "postgres"}:
+        raise ValueError(f"{ENV_METADATA_URL} must be a postgresql:// URL, not {scheme}://")
+    return "postgresql+psycopg2://" + rest
 
 
 @contextlib.contextmanager
@@ -220,14 +235,18 @@ def ensure_metadata_db(env: Mapping[str, str], *, template: Path | None = None) 
     kept there per Airflow version seeds new homes in milliseconds (the tests use this)."""
     home = Path(env["AIRFLOW_HOME"])
     write_local_settings(home)
+    metadata = env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    on_sqlite = metadata.startswith("sqlite:")
     db_path = home / "airflow.db"
     stamp = home / "airflow.db.version"
-    version = airflow_version()
+    # the stamp names the database too: a home moved to PostgreSQL migrates that database once
+    version = airflow_version() if on_sqlite else f"{airflow_version()} {metadata}"
     with _locked(home / ".migrate.lock"):
-        if db_path.exists() and stamp.exists() and stamp.read_text().strip() == version:
+        current = stamp.exists() and stamp.read_text().strip() == version
+        if current and (db_path.exists() or not on_sqlite):
             return 0.0
         started = time.perf_counter()
-        if template is not None:
+        if template is not None and on_sqlite:
             cached = template / version / "airflow.db"
             with _locked(template / ".lock"):
                 if not cached.exists():

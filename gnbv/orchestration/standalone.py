@@ -45,6 +45,15 @@ class Standalone:
     def post(self, path: str, body: Mapping[str, Any], timeout: float = 30) -> tuple[int, Any]:
         return self._call("POST", path, body, timeout)
 
+    def patch(self, path: str, body: Mapping[str, Any], timeout: float = 30) -> tuple[int, Any]:
+        return self._call("PATCH", path, body, timeout)
+
+    def unpause(self, dag_id: str) -> None:
+        """The scheduler starts no run of a paused DAG — backfill runs included."""
+        status, body = self.patch(f"/api/v2/dags/{dag_id}", {"is_paused": False})
+        if status != 200:
+            raise RuntimeError(f"could not unpause {dag_id}: HTTP {status} {body}")
+
     def _call(self, method: str, path: str, body: Mapping[str, Any] | None, timeout: float) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, method=method, data=data)
