@@ -76,11 +76,14 @@ def at(day: dt.date, hour: int) -> dt.datetime:
 class Side:
     """One warehouse with its own inbox, reports, Airflow home and dbt folder."""
 
-    def __init__(self, name: str, root: Path, server_url: str) -> None:
+    def __init__(self, name: str, root: Path, server_url: str, *, metadata_on_server: bool = False) -> None:
         self.name = name
         self.root = root / name
         self.database = f"gnbv_backfill_check_{name}"
         self.url = _with_database(server_url, self.database)
+        # a scheduler, its task processes and the backfill command write at once: SQLite's
+        # single writer says "database is locked", so Airflow's metadata goes to PostgreSQL
+        self.metadata = f"{self.database}_airflow" if metadata_on_server else None
 
     @property
     def env(self) -> dict[str, str]:
@@ -94,23 +97,30 @@ class Side:
             "GNBV_REPORT_RECIPIENTS": "",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             f"AIRFLOW_CONN_{airflow_env.WAREHOUSE_CONN_ID.upper()}": airflow_env.warehouse_connection(self.url),
+            **({airflow_env.ENV_METADATA_URL: _with_database(self.url, self.metadata)} if self.metadata else {}),
         }
+
+    @property
+    def databases(self) -> list[str]:
+        return [self.database, *([self.metadata] if self.metadata else [])]
 
     def create(self, server_url: str) -> None:
         import psycopg
         from psycopg import sql
 
         with psycopg.connect(server_url, autocommit=True) as admin:
-            name = sql.Identifier(self.database)
-            admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
-            admin.execute(sql.SQL("create database {}").format(name))
+            for database in self.databases:
+                name = sql.Identifier(database)
+                admin.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+                admin.execute(sql.SQL("create database {}").format(name))
 
     def drop(self, server_url: str) -> None:
         import psycopg
         from psycopg import sql
 
         with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(self.database)))
+            for database in self.databases:
+                admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(database)))
 
     def dag_tests(self, steps: list[dict[str, Any]], samples: dict[str, list[str]]) -> None:
         """Run ``steps`` (``dag.test()``) in a process of its own, with this side's settings."""
@@ -248,6 +258,10 @@ def backfill(side: Side, months: list[dt.date], samples: dict[str, list[str]], t
         )
         if created.returncode != 0:
             raise RuntimeError(f"airflow backfill create failed:\n{created.stdout}\n{created.stderr}")
+        # Unpaused only now: had it been unpaused during the intakes, their asset events would
+        # have queued re-consolidations of their own. The one scheduled run this starts (today's)
+        # finds nothing due and skips.
+        af.unpause(CONSOLIDATION_DAG_ID)
         path = f"/api/v2/dags/{CONSOLIDATION_DAG_ID}/dagRuns?run_type=backfill&limit=400"
 
         def runs() -> list[dict[str, Any]]:
@@ -297,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     months = months_between(parse_period(args.first), parse_period(args.last))
     server = settings.database_url()
     root = Path(tempfile.mkdtemp(prefix="gnbv-backfill-check-"))
-    sides = [Side("monthly", root, server), Side("backfill", root, server)]
+    sides = [Side("monthly", root, server), Side("backfill", root, server, metadata_on_server=True)]
     print(f"{len(months)} month(s) of province {args.province}; work folder {root}", flush=True)
     try:
         samples = sample_files(args.province, months, root / "samples")
