@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every amount cell of every file names its reference
 def cell_ref(row: int, column: int) -> str:
     """0-based coordinates to an A1 reference."""
     return f"{column_letter(column)}{row + 1}"

@@ -10,11 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from gnbv.reference import AdminUnit, Reference
 from ingest.text import ascii_key, contains_phrase, match_key
+
+_T = TypeVar("_T")
+_REMEMBERED = 1 << 14  # answers kept per resolver: a month's labels, many times over
+
+
+class _Answers:
+    """What a resolver already answered: a month repeats the same labels in every file, and
+    resolving one takes hundreds of key comparisons. Bounded, for long-running workers."""
+
+    def __init__(self) -> None:
+        self._known: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        if key in self._known:
+            return self._known[key]  # type: ignore[return-value]
+        if len(self._known) >= _REMEMBERED:
+            self._known.clear()
+        answer = self._known[key] = compute()
+        return answer
+
 
 # --- components --------------------------------------------------------------------------
 
@@ -80,6 +101,8 @@ class ComponentResolver:
             (c.component_code, match_key(c.name_vi)) for c in self._components.values()
         ]
         self._names += [(a.component_code, match_key(a.alias)) for a in reference.component_aliases if not a.unit_code]
+        self._answers = _Answers()
+        self._numberings = _Answers()
 
     def _code_for_numbers(self, numbers: NumberedLabel, unit_code: str | None, year: int | None) -> str | None:
         local = self._local_numbering(unit_code, year)
@@ -91,6 +114,11 @@ class ComponentResolver:
         return code if code in self._components else None
 
     def _local_numbering(self, unit_code: str | None, year: int | None) -> dict[tuple[int | None, int | None], str]:
+        return self._numberings.get((unit_code, year), lambda: self._build_local_numbering(unit_code, year))
+
+    def _build_local_numbering(
+        self, unit_code: str | None, year: int | None
+    ) -> dict[tuple[int | None, int | None], str]:
         table: dict[tuple[int | None, int | None], str] = {}
         for alias in self._reference.component_aliases:
             if alias.unit_code and alias.applies_to(unit_code, year):
@@ -119,6 +147,14 @@ class ComponentResolver:
         current_project: str | None = None,
         unit_code: str | None = None,
         year: int | None = None,
+    ) -> str | None:
+        return self._answers.get(
+            (label, stt, current_project, unit_code, year),
+            lambda: self._resolve(label, stt, current_project, unit_code, year),
+        )
+
+    def _resolve(
+        self, label: str, stt: str, current_project: str | None, unit_code: str | None, year: int | None
     ) -> str | None:
         numbers = parse_numbering(label, stt)
         if numbers.project_no is None and numbers.sub_no is not None and current_project:
@@ -155,8 +191,12 @@ class IndicatorResolver:
         self._names = [(code, match_key(i.name_vi)) for code, i in reference.indicators.items()]
         self._names += [(code, match_key(alias)) for code, alias in reference.indicator_aliases]
         self._names += [(code, match_key(code.replace("_", " "))) for code in reference.indicators]
+        self._answers = _Answers()
 
     def resolve(self, label: str) -> str | None:
+        return self._answers.get(label, lambda: self._resolve(label))
+
+    def _resolve(self, label: str) -> str | None:
         name = re.sub(r"^\d+(\.\d+)*\s*", "", match_key(label))
         if not name:
             return None
@@ -231,18 +271,30 @@ class UnitResolver:
         self._aliases: dict[str, set[str]] = {}
         for code, alias in reference.unit_aliases:
             self._aliases.setdefault(match_key(alias), set()).add(code)
+        self._answers = _Answers()
+        self._districts = _Answers()
+        self._provinces = _Answers()
+
+    def _districts_on(self, on: dt.date, province_code: str | None) -> list[AdminUnit]:
+        return self._districts.get(
+            (on, province_code),
+            lambda: [
+                u
+                for u in self._reference.units_on(on, "district")
+                if province_code is None or u.parent_unit_code == province_code
+            ],
+        )
 
     def resolve(self, text: str, on: dt.date, province_code: str | None = None) -> UnitMatch:
+        return self._answers.get(("unit", text, on, province_code), lambda: self._resolve(text, on, province_code))
+
+    def _resolve(self, text: str, on: dt.date, province_code: str | None) -> UnitMatch:
         key = match_key(text)
         for _ in range(2):  # "Đơn vị báo cáo: UBND huyện ..." carries two prefixes
             key = _REPORTING_PREFIXES.sub("", key).strip()
         if not key:
             return UnitMatch(None)
-        districts = [
-            u
-            for u in self._reference.units_on(on, "district")
-            if province_code is None or u.parent_unit_code == province_code
-        ]
+        districts = self._districts_on(on, province_code)
         code_match = _UNIT_CODE.match(key)
         if code_match:
             by_code = [u for u in districts if u.unit_code == code_match[1]]
@@ -267,8 +319,37 @@ class UnitResolver:
         return UnitMatch(None, tuple(bare))
 
     def province_mentioned(self, text: str, on: dt.date) -> str | None:
+        return self._answers.get(("province", text, on), lambda: self._province_mentioned(text, on))
+
+    def _province_mentioned(self, text: str, on: dt.date) -> str | None:
         key = match_key(text)
-        for unit in self._reference.units_on(on, "province"):
+        provinces = self._provinces.get(on, lambda: self._reference.units_on(on, "province"))
+        for unit in provinces:
             if contains_phrase(key, match_key(unit.unit_name)):
                 return unit.unit_code
         return None
+
+
+# --- one set per reference ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Resolvers:
+    components: ComponentResolver
+    indicators: IndicatorResolver
+    units: UnitResolver
+
+
+_BUILT: dict[int, tuple[Reference, Resolvers]] = {}
+
+
+def resolvers_for(reference: Reference) -> Resolvers:
+    """The resolvers of ``reference``, built once per process and reused by every file read: they
+    pre-compute the keys of every name, and remember their answers."""
+    built = _BUILT.get(id(reference))
+    if built is None or built[0] is not reference:
+        if len(_BUILT) >= 8:  # references other than the seeds' (tests) come and go
+            _BUILT.clear()
+        resolvers = Resolvers(ComponentResolver(reference), IndicatorResolver(reference), UnitResolver(reference))
+        built = _BUILT[id(reference)] = (reference, resolvers)  # holding it: its id stays its own
+    return built[1]

@@ -18,7 +18,7 @@ from pathlib import Path
 from gnbv.reference import Reference
 from ingest.errors import CellProblem, SubmissionRejected
 from ingest.file_guard import check_file
-from ingest.labels import ComponentResolver, IndicatorResolver
+from ingest.labels import resolvers_for
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
 from ingest.numbers import to_whole_vnd
 from ingest.problems import problem
@@ -115,7 +115,8 @@ def read_csv(path: Path, reference: Reference) -> WorkbookContent:
         raise SubmissionRejected(
             [problem("no_disbursement_sheet", detail="CSV header must be: " + ",".join(AMOUNT_COLUMNS))]
         )
-    components, indicators = ComponentResolver(reference), IndicatorResolver(reference)
+    resolvers = resolvers_for(reference)
+    components, indicators = resolvers.components, resolvers.indicators
     seen: dict[tuple, int] = {}
     for line, row in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in row.items() if k}

@@ -19,7 +19,7 @@ from ingest.errors import CellProblem, SubmissionRejected
 from ingest.excel_errors import UNCALCULATED, error_cells
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
-from ingest.labels import ComponentResolver, IndicatorResolver, UnitResolver, names_a_unit
+from ingest.labels import names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
 from ingest.numbers import parse_number, to_whole_vnd
 from ingest.problems import problem
@@ -209,7 +209,7 @@ def read_title_block(
         if content.amount_unit is None:
             content.amount_unit = find_amount_unit(column.header, labelled_only=False)
 
-    resolver = UnitResolver(reference)
+    resolver = resolvers_for(reference).units
     on = content.period_month or dt.date.today()
     province = province_hint
     for _, _, text in texts:
@@ -327,7 +327,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
     label_column = table.column("label")
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
-    resolver = ComponentResolver(reference)
+    resolver = resolvers_for(reference).components
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
@@ -470,7 +470,7 @@ def _check_derived_rows(
 
 def read_outcomes(table: Table, reference: Reference, content: WorkbookContent) -> None:
     grid, sheet = table.grid, table.grid.name
-    resolver = IndicatorResolver(reference)
+    resolver = resolvers_for(reference).indicators
     by_measure = {c.measure: c for c in table.columns}
     seen: dict[str, int] = {}
     for row in range(table.header_bottom + 1, grid.height):
@@ -564,7 +564,7 @@ def _check_same_unit(outcome: Table, reference: Reference, content: WorkbookCont
     """An outcome sheet that names another unit means two units' reports in one file."""
     if content.unit_code is None:
         return
-    resolver = UnitResolver(reference)
+    resolver = resolvers_for(reference).units
     on = content.period_month or dt.date.today()
     for _, _, text in _title_texts(outcome):
         if names_a_unit(text):

@@ -8,6 +8,7 @@ placement no longer matters; ``ascii_key`` drops diacritics altogether, for a la
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -38,14 +39,28 @@ def match_key(value: object) -> str:
     >>> match_key("Huyện  Hoà An") == match_key("huyện Hòa An")
     True
     """
-    text = clean(value).lower()
-    words = _NON_WORD.sub(" ", text).split()
-    return " ".join(_move_tone_marks_to_word_end(w) for w in words)
+    return _match_key("" if value is None else str(value))
 
 
 def ascii_key(value: object) -> str:
     """``match_key`` without any diacritics (đ becomes d)."""
-    decomposed = unicodedata.normalize("NFD", match_key(value).replace("đ", "d"))
+    return _ascii_key("" if value is None else str(value))
+
+
+# A national month repeats the same few hundred labels and headers in every file: the keys are
+# computed once per process (a bounded cache, as a long-running worker reads many months).
+_KEYS_CACHED = 1 << 16
+
+
+@functools.lru_cache(maxsize=_KEYS_CACHED)
+def _match_key(text: str) -> str:
+    words = _NON_WORD.sub(" ", clean(text).lower()).split()
+    return " ".join(_move_tone_marks_to_word_end(w) for w in words)
+
+
+@functools.lru_cache(maxsize=_KEYS_CACHED)
+def _ascii_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", _match_key(text).replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
