@@ -22,7 +22,7 @@ import psycopg
 
 from gnbv.reference import Reference, load_reference
 from ingest.errors import CellProblem, SubmissionRejected
-from ingest.gate import GateRun, gate
+from ingest.gate import GateRun, data_docs_once, gate
 from ingest.load import load_submission, previous_month_figures
 from ingest.model import Submission
 from ingest.problems import problem
@@ -282,8 +282,9 @@ def validate_paths(
     with _BatchReader(files, max(len(files), 1), reference, province_hint) as reader:
         subs = [sub for _, batch in reader for sub in batch]
     run = None
-    for group in _by_period(subs):
-        run = _gate(group, reference, received.date(), conn)
+    with data_docs_once():
+        for group in _by_period(subs):
+            run = _gate(group, reference, received.date(), conn)
     return subs, run
 
 
@@ -306,7 +307,8 @@ def ingest_paths(
     reference = load_reference()
     received = _local(received_at)
     results: list[IntakeResult] = []
-    with _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint) as reader:
+    reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint)
+    with reading as reader, data_docs_once():  # the Data Docs are rebuilt once, for every batch
         for batch, subs in reader:
             _gate_and_load(conn, batch, subs, reference, received, results, on_result)
             del batch, subs  # one batch in memory at a time: released before the next is collected
