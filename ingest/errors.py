@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,19 @@ class CellProblem(Exception):
             extra=self.extra,
         )
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # An exception pickles as its args, which a dataclass exception does not set: rebuild it
+        # from its fields instead (problems travel from reader processes with their submission).
+        return (_rebuild_problem, ({f.name: getattr(self, f.name) for f in fields(self)},))
+
     def __str__(self) -> str:
         where = "!".join(part for part in (self.sheet, self.cell) if part)
         prefix = f"{where}: " if where else ""
         return f"{prefix}{self.message_vi} / {self.message_en}"
+
+
+def _rebuild_problem(values: dict[str, Any]) -> CellProblem:
+    return CellProblem(**values)
 
 
 class SubmissionRejected(Exception):

@@ -7,11 +7,9 @@ processes — two by default, the cores of the machines this runs on — and gat
 batch while the pool reads the next. Files are read exactly as ``read_submission`` reads them
 in the parent; only the results travel back.
 
-Results cross the process boundary as plain tuples, not pickled objects: a ``CellProblem`` is
-an exception that pickle cannot rebuild, and pickling ~300 frozen dataclasses with Decimals
-costs ~10 ms per file (a sixth of reading it). ``pack`` / ``unpack`` turn every dataclass of a Submission
-into a tuple of its fields (Decimals as exact strings) and back; they follow the dataclasses'
-fields, so a field added to the model travels without a change here.
+Results cross the process boundary pickled as they are: rows are named tuples and problems
+rebuild themselves from their fields (``ingest.model``, ``ingest.errors``), so a file's
+Submission costs ~1 ms to send and to rebuild.
 
 Memory stays bounded: a batch is read, gated and loaded before the one after the next is
 submitted, so at most two batches of read files are alive at once.
@@ -20,7 +18,6 @@ submitted, so at most two batches of read files are alive at once.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import pickle
 import queue
@@ -31,12 +28,10 @@ import threading
 import traceback
 from collections.abc import Sequence
 from concurrent.futures import Future
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from ingest.errors import CellProblem
-from ingest.model import DerivedCheck, FundAmount, OutcomeValue, Submission
+from ingest.model import Submission
 
 ENV_WORKERS = "GNBV_INTAKE_WORKERS"
 # Below this many files a batch is read in the calling process: starting workers (~0.5 s) would
@@ -44,8 +39,6 @@ ENV_WORKERS = "GNBV_INTAKE_WORKERS"
 MIN_PARALLEL_FILES = 24
 MAX_DEFAULT_WORKERS = 4
 _CHUNKS_PER_WORKER = 4  # tasks per worker and batch: small enough to balance, large enough to amortise
-
-_CLASSES: dict[str, type] = {cls.__name__: cls for cls in (FundAmount, OutcomeValue, DerivedCheck, CellProblem)}
 
 
 def default_workers() -> int:
@@ -59,63 +52,12 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS))
 
 
-# --------------------------------------------------------------------------- packing
-
-
-def _pack_object(obj: Any) -> tuple[str, tuple[Any, ...], int]:
-    """(class name, field values, bit mask of the fields that were Decimals)."""
-    values = []
-    decimals = 0
-    for i, f in enumerate(dataclasses.fields(obj)):
-        value = getattr(obj, f.name)
-        if isinstance(value, Decimal):
-            decimals |= 1 << i
-            value = str(value)  # exact, exponent included: Decimal(str(d)) is d
-        values.append(value)
-    return type(obj).__name__, tuple(values), decimals
-
-
-def _unpack_object(packed: tuple[str, tuple[Any, ...], int]) -> Any:
-    name, values, decimals = packed
-    cls = _CLASSES[name]
-    kwargs = {
-        f.name: (Decimal(v) if decimals >> i & 1 else v)
-        for i, (f, v) in enumerate(zip(dataclasses.fields(cls), values, strict=True))
-        if f.init
-    }
-    return cls(**kwargs)
-
-
-def pack(sub: Submission) -> tuple[Any, ...]:
-    """A Submission as tuples of plain values (cheap to send between processes)."""
-    out = []
-    for f in dataclasses.fields(sub):
-        value = getattr(sub, f.name)
-        if isinstance(value, list) and value and all(_CLASSES.get(type(v).__name__) is type(v) for v in value):
-            value = ("__objects__", [_pack_object(v) for v in value])
-        elif isinstance(value, Decimal):
-            value = ("__decimal__", str(value))
-        out.append(value)
-    return tuple(out)
-
-
-def unpack(packed: tuple[Any, ...]) -> Submission:
-    kwargs = {}
-    for f, value in zip(dataclasses.fields(Submission), packed, strict=True):
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == "__objects__":
-            value = [_unpack_object(v) for v in value[1]]
-        elif isinstance(value, tuple) and len(value) == 2 and value[0] == "__decimal__":
-            value = Decimal(value[1])
-        kwargs[f.name] = value
-    return Submission(**kwargs)
-
-
 # --------------------------------------------------------------------------- the workers
 #
 # Workers are plain child interpreters (``python -m ingest.parallel``) fed through pipes, not a
 # multiprocessing pool: spawn and forkserver re-import the caller's ``__main__`` in every
 # worker (a script without a main guard would ingest again), and fork copies a process that may
-# hold threads and a database connection. A task is a list of paths; the answer is the packed
+# hold threads and a database connection. A task is a list of paths; the answer is the
 # Submissions, or the exception reading raised.
 
 
@@ -153,7 +95,7 @@ def _worker_main() -> None:
         try:
             answer: tuple[str, Any] = (
                 "ok",
-                [pack(read_submission(Path(p), reference, province_hint)) for p in paths],
+                [read_submission(Path(p), reference, province_hint) for p in paths],
             )
         except Exception as exc:  # reading bugs travel back to the caller, as in the serial path
             detail = traceback.format_exc()
@@ -174,7 +116,7 @@ class _Worker:
             env=env,
         )
 
-    def run(self, paths: list[str], province_hint: str | None) -> list[tuple[Any, ...]]:
+    def run(self, paths: list[str], province_hint: str | None) -> list[Submission]:
         assert self.process.stdin is not None and self.process.stdout is not None
         _send(self.process.stdin, (paths, province_hint))
         status, payload = _receive(self.process.stdout)
@@ -214,7 +156,7 @@ class ParallelReader:
     def __init__(self, workers: int, province_hint: str | None = None) -> None:
         self.workers = workers
         self.province_hint = province_hint
-        self._tasks: queue.Queue[tuple[list[str], Future[list[tuple[Any, ...]]]] | None] = queue.Queue()
+        self._tasks: queue.Queue[tuple[list[str], Future[list[Submission]]] | None] = queue.Queue()
         env = _worker_env()
         self._procs = [_Worker(env) for _ in range(workers)]
         self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True) for w in self._procs]
@@ -251,28 +193,23 @@ class ParallelReader:
             if future.set_running_or_notify_cancel():
                 future.set_exception(RuntimeError("a reader process ended unexpectedly"))
 
-    def submit(self, paths: Sequence[Path]) -> list[Future[list[tuple[Any, ...]]]]:
+    def submit(self, paths: Sequence[Path]) -> list[Future[list[Submission]]]:
         size = max(1, -(-len(paths) // (self.workers * _CHUNKS_PER_WORKER)))
-        futures: list[Future[list[tuple[Any, ...]]]] = []
+        futures: list[Future[list[Submission]]] = []
         for i in range(0, len(paths), size):
-            future: Future[list[tuple[Any, ...]]] = Future()
+            future: Future[list[Submission]] = Future()
             self._tasks.put(([str(p) for p in paths[i : i + size]], future))
             futures.append(future)
         return futures
 
-    def collect(self, futures: list[Future[list[tuple[Any, ...]]]]) -> list[Submission]:
+    def collect(self, futures: list[Future[list[Submission]]]) -> list[Submission]:
         """The batch's Submissions, in the order of its paths (a reading bug raises here).
 
-        Each chunk's packed answer is dropped as soon as it is unpacked (``futures`` is emptied),
-        so a batch is not held twice, packed and unpacked."""
+        The futures are released as their answers are taken (``futures`` is emptied)."""
         subs: list[Submission] = []
         futures.reverse()
         while futures:
-            future = futures.pop()
-            packed = future.result()
-            del future
-            subs.extend(unpack(p) for p in packed)
-            del packed
+            subs.extend(futures.pop().result())
         return subs
 
     def close(self) -> None:
