@@ -10,8 +10,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import hashlib
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,20 +19,23 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from gnbv.reference import Reference, load_reference
-from ingest.errors import CellProblem, SubmissionRejected
+from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, gate
 from ingest.load import load_submission, previous_month_figures
 from ingest.model import Submission
-from ingest.problems import problem
+from ingest.read_file import SUBMISSION_SUFFIXES, read_submission
+
+# Reading one file lives in ingest.read_file; these stay importable from intake, where callers look.
+from ingest.read_file import WORKBOOK_FORMATS as WORKBOOK_FORMATS
+from ingest.read_file import province_hint_from_path as province_hint_from_path
+from ingest.read_file import sha256_of as sha256_of
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
-SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
-_PROVINCE_DIR = re.compile(r"^\d{2}$")
-_HASH_CHUNK = 1 << 20
-# Files read and gated together: one GX call per batch keeps the gate's fixed cost small, and the
-# batch bounds how many read files are held in memory at once.
-BATCH_SIZE = 100
+# Files read and gated together: one GX call per batch keeps the gate's fixed cost small (~0.2 s
+# a call), and the batch bounds how many read files are held in memory at once (two batches:
+# one gated and loaded, the next arriving from the readers). 50 national workbooks are ~25k rows
+# to check; at 100 the gating process peaked ~50 MB higher for no measurable gain in time.
+BATCH_SIZE = 50
 
 
 @dataclass
@@ -82,49 +83,6 @@ class IntakeResult:
         errors = [p for p in self.problems if p.severity == "error"]
         shown = "; ".join(str(p) for p in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
         return head + f"  {shown}"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def province_hint_from_path(path: Path) -> str | None:
-    """``inbox/<province>/<YYYY-MM>/file.xlsx`` names the province; disambiguates unit names."""
-    return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
-
-
-def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
-    """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
-    from ingest.read_csv import read_csv
-    from ingest.read_workbook import read_workbook
-
-    suffix = path.suffix.lower()
-    sub = Submission(
-        file_name=path.name,
-        file_sha256=sha256_of(path),
-        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
-        file_size=path.stat().st_size,
-    )
-    try:
-        if suffix in WORKBOOK_FORMATS:
-            content = read_workbook(path, reference, province_hint or province_hint_from_path(path))
-        elif suffix == ".csv":
-            content = read_csv(path, reference)
-        else:
-            raise SubmissionRejected([problem("unsupported_format", detail=suffix or path.name)])
-    except SubmissionRejected as rejected:
-        sub.problems.extend(rejected.problems)
-        return sub
-    sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
-    sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
-    sub.derived_checks = content.derived_checks
-    sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
-    sub.problems.extend(content.problems)
-    return sub
 
 
 def submission_files(paths: Iterable[Path]) -> Iterator[Path]:

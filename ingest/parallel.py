@@ -82,7 +82,7 @@ def _receive(stream: IO[bytes]) -> Any:
 def _worker_main() -> None:
     """Read tasks from stdin until it closes; answer each on stdout."""
     from gnbv.reference import load_reference
-    from ingest.intake import read_submission
+    from ingest.read_file import read_submission  # not ingest.intake: no database driver here
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers

@@ -391,7 +391,9 @@ def _gate_section(
     env: dict[str, str],
     echo: Callable[[str], None],
 ) -> None:
-    batch = min(100, result.files)
+    from ingest.intake import BATCH_SIZE
+
+    batch = min(BATCH_SIZE, result.files)  # what intake gates per call
     args = {"root": root, "received_at": RECEIVED_AT, "batch_files": batch, "samples": 2 if config.quick else 5}
     cost = run_child("gate_cost", {**args, "gx_project": gx_project}, env=env).result
     result.gate_fixed_s, result.gate_batch_s = cost["fixed_s"], cost["batch_s"]

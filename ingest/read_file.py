@@ -1,0 +1,64 @@
+"""Reading one submission file (a workbook or a CSV) into a Submission, not yet gated.
+
+Apart from ``ingest.intake`` so that intake's reader processes (``ingest.parallel``) import only
+what reading needs — not the database driver, the loader or the gate — and stay small.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from gnbv.reference import Reference
+from ingest.errors import SubmissionRejected
+from ingest.model import Submission
+from ingest.problems import problem
+
+WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
+_PROVINCE_DIR = re.compile(r"^\d{2}$")
+_HASH_CHUNK = 1 << 20
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def province_hint_from_path(path: Path) -> str | None:
+    """``inbox/<province>/<YYYY-MM>/file.xlsx`` names the province; disambiguates unit names."""
+    return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
+
+
+def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
+    """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
+    from ingest.read_csv import read_csv
+    from ingest.read_workbook import read_workbook
+
+    suffix = path.suffix.lower()
+    sub = Submission(
+        file_name=path.name,
+        file_sha256=sha256_of(path),
+        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
+        file_size=path.stat().st_size,
+    )
+    try:
+        if suffix in WORKBOOK_FORMATS:
+            content = read_workbook(path, reference, province_hint or province_hint_from_path(path))
+        elif suffix == ".csv":
+            content = read_csv(path, reference)
+        else:
+            raise SubmissionRejected([problem("unsupported_format", detail=suffix or path.name)])
+    except SubmissionRejected as rejected:
+        sub.problems.extend(rejected.problems)
+        return sub
+    sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
+    sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
+    sub.derived_checks = content.derived_checks
+    sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
+    sub.problems.extend(content.problems)
+    return sub
