@@ -101,10 +101,11 @@
             {%- for p in periods %}cast('{{ p[:10] }}' as date){{ ", " if not loop.last }}{% endfor -%}
         {%- endset -%}
         {%- if by == 'submission_id' -%}
-            {{ column }} in (
+            {#- = any(array(...)): an index condition on raw's primary keys, not a join -#}
+            {{ column }} = any(array(
                 select submission_id from {{ graph.sources['source.gnbv.raw.submissions'].relation_name }}
                 where period_month in ({{ months }})
-            )
+            ))
         {%- else -%}
             {{ column }} in ({{ months }})
         {%- endif -%}

@@ -13,6 +13,8 @@
 --   * the previous month of a rebuilt month's increment comes from this table's own rows of
 --     the same unit and year, before the first rebuilt month.
 -- The post-hook removes the unit-months whose version is gone from raw.
+-- Then `analyze`: a new month is outside the column statistics, and the tests and models
+-- after it would plan for one row of it (nested loops over thousands of rows).
 
 -- depends_on: {{ ref('int_submissions_ranked') }}
 -- depends_on: {{ ref('int_fund_amounts_latest') }}
@@ -33,6 +35,7 @@
                     select 1 from {{ ref('int_submissions_ranked') }} as versions
                     where versions.submission_id = months.submission_id and versions.is_current_funds
                 )",
+            "analyze {{ this }}",
         ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},

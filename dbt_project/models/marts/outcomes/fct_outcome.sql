@@ -5,6 +5,8 @@
 -- whose version in force changed, compared per unit-month (raw.submissions against a loose
 -- index scan of this table), and reads from raw only the rows of those versions. The
 -- post-hook removes the unit-months whose version is gone from raw.
+-- Then `analyze`: a new month is outside the column statistics, and the tests and models
+-- after it would plan for one row of it (nested loops over thousands of rows).
 
 -- depends_on: {{ ref('int_submissions_ranked') }}
 
@@ -24,6 +26,7 @@
                     select 1 from {{ ref('int_submissions_ranked') }} as versions
                     where versions.submission_id = months.submission_id and versions.is_current_outcomes
                 )",
+            "analyze {{ this }}",
         ],
         indexes=[
             {'columns': ['unit_code', 'period_month']},

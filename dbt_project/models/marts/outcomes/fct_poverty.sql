@@ -17,7 +17,8 @@ targets as (
 
 outcomes as (
 
-    select * from {{ ref('int_outcome_values_latest') }}
+    -- the facts hold the version in force already (int_outcome_values_latest, incrementally)
+    select * from {{ ref('fct_outcome') }}
     where indicator_code in ('poor_households', 'poverty_rate_pct', 'poor_households_reduction')
 
 ),
