@@ -196,16 +196,19 @@ def _add_outcomes(columns: _Columns, sub: Submission, reference: Reference) -> N
     )
 
 
-def _typed(name: str, values: list[object]) -> Any:
+def _typed(name: str, values: list[Any]) -> Any:
     import numpy as np
     import pandas as pd
 
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
     if name in _FLAGS:
-        return pd.array(values, dtype="boolean")
+        flags = np.fromiter((v is True for v in values), dtype=bool, count=len(values))
+        return pd.arrays.BooleanArray(flags, missing)
     if name in _WHOLE_NUMBERS:
-        try:
-            return pd.array(values, dtype="Int64")
-        except (OverflowError, TypeError, ValueError):  # beyond int64: exact Python ints instead
+        try:  # numpy refuses (OverflowError) any value beyond int64 rather than round it
+            whole = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=len(values))
+            return pd.arrays.IntegerArray(whole, missing)
+        except OverflowError:  # beyond int64: exact Python ints instead
             pass
     column = np.empty(len(values), dtype=object)
     column[:] = values
