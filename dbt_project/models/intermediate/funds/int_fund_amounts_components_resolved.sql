@@ -65,7 +65,12 @@ labelled as (
     from submissions
     inner join fund_amounts
         on submissions.submission_id = fund_amounts.submission_id
-    where submissions.unit_code in (select local_aliases.unit_code from local_aliases)
+    -- = any(array(...)): probes raw.fund_amounts' primary key, never a scan of every unit's rows
+    where fund_amounts.submission_id = any(array(
+            select with_aliases.submission_id
+            from submissions as with_aliases
+            where with_aliases.unit_code in (select local_aliases.unit_code from local_aliases)
+        ))
 
 ),
 
