@@ -59,6 +59,9 @@ the Data Docs show the whole validation. Nothing is published until it passes.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
+    # dbt tasks of one layer could all start at once: each is a dbt process of ~300 MB on the
+    # one warehouse, and a small server is better served by a few at a time
+    max_active_tasks=4,
     default_args=default_args(),
     params={
         "province": Param("", type="string", description="Province code, e.g. 04 (manual runs)"),
@@ -84,10 +87,12 @@ def gnbv_consolidation() -> None:
         return out["pairs"]
 
     @task
-    def prepare_dbt() -> dict:
+    def prepare_dbt(**context) -> dict:
+        import datetime as dt
+
         from gnbv.orchestration.consolidate import prepare_dbt
 
-        return prepare_dbt()
+        return prepare_dbt(as_of=dt.date.fromisoformat(context["ti"].xcom_pull(task_ids="plan", key="as_of")))
 
     @task(map_index_template="{{ gnbv_label }}")
     def validate(pair: list[str], **context) -> dict:

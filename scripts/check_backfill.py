@@ -95,7 +95,6 @@ class Side:
             "GNBV_REPORTS": str(self.root / "reports"),
             "GNBV_NOTIFY_TO": "",
             "GNBV_REPORT_RECIPIENTS": "",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
             f"AIRFLOW_CONN_{airflow_env.WAREHOUSE_CONN_ID.upper()}": airflow_env.warehouse_connection(self.url),
             **({airflow_env.ENV_METADATA_URL: _with_database(self.url, self.metadata)} if self.metadata else {}),
         }

@@ -27,6 +27,9 @@
     {%- set role = role or var('bi_role') -%}
     do $gnbv$
     begin
+        -- dbt runs of parallel Airflow tasks end here at once; concurrent grants on one schema
+        -- fail with "tuple concurrently updated", so they take turns
+        perform pg_advisory_xact_lock(hashtext('gnbv_grant_bi_read_access'));
         if exists (select from pg_catalog.pg_namespace where nspname = '{{ schema }}') then
             execute 'grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';
             execute 'grant select on all tables in schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';

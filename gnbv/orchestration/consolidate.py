@@ -15,11 +15,13 @@ layer, so running a month again, or a backfill over a past year, gives the same 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,9 +145,11 @@ def refresh_manifest(*, force: bool = False, log: Log = print) -> Path:
     return path
 
 
-def prepare_dbt(*, log: Log = print) -> dict[str, Any]:
+def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
     """Before the per-model tasks: load the reference seeds if they changed (with their tests),
-    and refresh the manifest if the project changed (the next DAG parse shows new models)."""
+    refresh the manifest if the project changed (the next DAG parse shows new models), and parse
+    with the run's vars, so that every model task starts from a partial parse that fits them
+    (dbt parses the whole project again when the vars differ)."""
     from gnbv import dbt
 
     base = dbt_dir()
@@ -162,6 +166,11 @@ def prepare_dbt(*, log: Log = print) -> dict[str, Any]:
     else:
         log("reference seeds are current")
     refresh_manifest(log=log)
+    parsed = dbt.run_dbt(
+        ["parse", "--vars", json_vars(as_of)], quiet=True, profiles_dir=base, target_path=base / "target"
+    )
+    if not parsed.success:
+        raise RuntimeError(f"dbt parse failed: {parsed.error or 'see ' + str(base / 'logs' / 'dbt.log')}")
     return {"seeded": seeded}
 
 
@@ -189,17 +198,37 @@ def _dbt(args: list[str], *, as_of: dt.date, log: Log) -> bool:
     from gnbv import dbt
 
     base = dbt_dir()
-    result = dbt.run_dbt(
-        [*args, "--vars", json_vars(as_of), "--no-write-json"],
-        quiet=True,
-        profiles_dir=base,
-        target_path=base / "target",
-    )
+    with _private_target(base) as target:
+        result = dbt.run_dbt(
+            [*args, "--vars", json_vars(as_of), "--no-write-json"],
+            quiet=True,
+            profiles_dir=base,
+            target_path=target,
+        )
     for line in result.lines():
         log(line)
     if result.error and not result.nodes:
         raise RuntimeError(f"dbt could not run: {result.error}")  # e.g. the warehouse is down: retry
     return result.success
+
+
+@contextlib.contextmanager
+def _private_target(base: Path) -> Iterator[Path]:
+    """A target folder of this task's own, seeded with the shared partial-parse file: model
+    tasks run in parallel, and dbt rewrites its target files (compiled SQL, partial parse,
+    logs) as it goes — shared, they would overwrite each other mid-run."""
+    tasks = base / "tasks"
+    tasks.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="task-", dir=tasks))
+    target = folder / "target"
+    target.mkdir()
+    shared = base / "target" / "partial_parse.msgpack"
+    if shared.exists():
+        shutil.copyfile(shared, target / shared.name)
+    try:
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def build_model(name: str, *, as_of: dt.date, log: Log = print) -> bool:

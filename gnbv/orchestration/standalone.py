@@ -139,8 +139,13 @@ def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | Non
         **(env or {}),
         "GNBV_AIRFLOW_HOME": str(home),
         "GNBV_AIRFLOW_PORT": str(port),
+        # the log servers of workers and triggerer default to 8793/8794: two instances would clash
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
     }
     log_path = home / "standalone.log"
+    # a SIGTERM to this process must stop Airflow too: its components run in their own session
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gnbv.airflow_cli", "ui", "--port", str(port)],
@@ -154,6 +159,11 @@ def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | Non
         yield Standalone(process, f"http://127.0.0.1:{port}", log_path)
     finally:
         stop(process)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
