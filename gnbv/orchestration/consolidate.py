@@ -231,11 +231,21 @@ def _private_target(base: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def build_model(name: str, *, as_of: dt.date, log: Log = print) -> bool:
+def build_model(name: str, *, as_of: dt.date, full_refresh: bool = False, log: Log = print) -> bool:
     """One model with its own data tests and unit tests (``dbt build --select <model>``; tests
-    that also need another model are left to ``run_cross_model_tests``)."""
+    that also need another model are left to ``run_cross_model_tests``); ``full_refresh`` after
+    the reference seeds were reloaded."""
     return _dbt(
-        ["build", "--select", name, "--exclude", "resource_type:seed", "--indirect-selection", "cautious"],
+        [
+            "build",
+            "--select",
+            name,
+            "--exclude",
+            "resource_type:seed",
+            "--indirect-selection",
+            "cautious",
+            *(["--full-refresh"] if full_refresh else []),
+        ],
         as_of=as_of,
         log=log,
     )
@@ -250,9 +260,11 @@ def run_cross_model_tests(*, as_of: dt.date, log: Log = print) -> bool:
 
 
 def json_vars(as_of: dt.date) -> str:
+    """The dbt vars of every dbt call of a run: its date, and tests scoped to the facts' latest
+    load (each task is a dbt call of its own, so "this call's load" would be empty and test all)."""
     import json
 
-    return json.dumps({"as_of_date": as_of.isoformat()})
+    return json.dumps({"as_of_date": as_of.isoformat(), "test_scope": "last_load"})
 
 
 def build_all(*, as_of: dt.date, log: Log = print) -> bool:
