@@ -4,7 +4,7 @@
     once (roles are cluster-wide, hence the duplicate_object guard).
 
     on-run-start: ensure_bi_role()       -- the role must exist before models apply `grants`
-    on-run-end:   grant_bi_read_access() -- schema usage, existing tables, default privileges
+    on-run-end:   grant_bi_read_access() -- schema usage and default privileges (tables: `grants`)
 -#}
 {% macro ensure_bi_role(role=none) -%}
     {%- set role = role or var('bi_role') -%}
@@ -24,15 +24,17 @@
 
 
 {% macro grant_bi_read_access(role=none, schema='marts') -%}
+    {#- Each mart table is granted by its model's `grants` config as it is built. A blanket
+        "grant select on all tables" here would rewrite the ACL of every mart table while the
+        parallel Airflow tasks rebuild and grant some of them ("tuple concurrently updated",
+        seen in a real backfill), so only the schema and the default privileges are set here. -#}
     {%- set role = role or var('bi_role') -%}
     do $gnbv$
     begin
-        -- dbt runs of parallel Airflow tasks end here at once; concurrent grants on one schema
-        -- fail with "tuple concurrently updated", so they take turns
+        -- parallel dbt runs end here at once: they take turns on the schema's own rows
         perform pg_advisory_xact_lock(hashtext('gnbv_grant_bi_read_access'));
         if exists (select from pg_catalog.pg_namespace where nspname = '{{ schema }}') then
             execute 'grant usage on schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';
-            execute 'grant select on all tables in schema {{ adapter.quote(schema) }} to {{ adapter.quote(role) }}';
             execute 'alter default privileges in schema {{ adapter.quote(schema) }} '
                 || 'grant select on tables to {{ adapter.quote(role) }}';
         end if;
