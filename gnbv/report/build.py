@@ -276,7 +276,8 @@ def _manifest(
         "gate": {"passed": gate_passed, "failures": list(failures), "warnings": list(warnings)},
         "data": {
             "fingerprint_sha256": stamp.data_hash,
-            "fingerprint_of": "every figure, status and label the report shows, as read from the marts",
+            "fingerprint_of": "every figure, status and label the report shows, as read from the marts, "
+            "except the load order numbers (ingest_seq)",
             "marts_read": [f"marts.{m}" for m in MARTS_READ],
             "submissions_in_force": data.submission_ids_in_force(),
             "submissions_in_force_by_unit": data.in_force,

@@ -270,7 +270,13 @@ class ReportData:
     # -- fingerprint ------------------------------------------------------------------
 
     def canonical(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Everything read, but the load order numbers (``ingest_seq``): parallel intake tasks
+        load a month's files in whatever order they run, so the same data loaded again — a
+        backfill, a rebuilt warehouse — would otherwise count as new data and a new version."""
+        data = dataclasses.asdict(self)
+        for submission in data["submissions"]:
+            submission.pop("ingest_seq", None)
+        return data
 
     def fingerprint(self) -> str:
         """sha256 of every figure, status and label read (stable across runs and machines)."""
