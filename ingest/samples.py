@@ -672,13 +672,17 @@ def build_sample_workbook(
         unit_line_index=unit_index,
         period_line_index=period_index,
     )
-    header_row = profile.header_row or len(lines) + 2
+    return write_profiled_bieu05(content, profile)
+
+
+def write_profiled_bieu05(content: Bieu05Content, profile: SampleProfile) -> WrittenBieu05:
+    """``content`` laid out as ``profile`` says (sheets, header rows, columns, numbers as text…)."""
     layout = Layout(
         sources=source_columns(profile),
         sheet_name=profile.sheet_name,
         outcome_sheet_name=profile.outcome_sheet_name,
         narrative_first=profile.narrative_first,
-        header_row=header_row,
+        header_row=profile.header_row or len(content.title_lines) + 2,
         two_row_header=profile.two_row_header,
         title_merged=profile.title_merged,
         empty_column_after_label=profile.empty_column,

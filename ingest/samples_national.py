@@ -62,22 +62,19 @@ from ingest.samples import (
     in_amount_unit,
     outcome_table_rows,
     profile_for,
-    retype_text_cells,
     sample_file_name,
     seeded_rng,
-    source_columns,
     split_source,
     synthetic_outcome,
     title_lines,
+    write_profiled_bieu05,
 )
 from ingest.workbook_layout import (
     Bieu05Content,
-    Layout,
     Section,
     component_rows,
     save_workbook,
     section_label,
-    write_bieu05,
 )
 
 GENERATOR_VERSION = "1"
@@ -302,24 +299,7 @@ def write_national_workbook(
         unit_line_index=unit_index,
         period_line_index=period_index,
     )
-    layout = Layout(
-        sources=source_columns(profile),
-        sheet_name=profile.sheet_name,
-        outcome_sheet_name=profile.outcome_sheet_name,
-        narrative_first=profile.narrative_first,
-        header_row=profile.header_row or len(lines) + 2,
-        two_row_header=profile.two_row_header,
-        title_merged=profile.title_merged,
-        empty_column_after_label=profile.empty_column,
-        hidden_column_between_groups=profile.hidden_column,
-        total_first=profile.total_first,
-        numbers=profile.numbers,
-        leaf_formulas=profile.leaf_formulas,
-        derived=profile.derived,
-        amount_unit=profile.amount_unit,
-    )
-    written = write_bieu05(content, layout)
-    retype_text_cells(written.workbook, (profile.sheet_name, profile.outcome_sheet_name), profile.transforms)
+    written = write_profiled_bieu05(content, profile)
     province = unit.parent_unit_code or "00"
     relative = Path(province) / f"{month:%Y-%m}" / sample_file_name(unit.unit_code, month)
     path = save_workbook(written, root / relative)
