@@ -123,21 +123,15 @@ def manifest_is_stale(path: Path | None = None) -> bool:
     return (root / "dbt_project.yml").stat().st_mtime > built
 
 
-def refresh_manifest(*, force: bool = False, log: Log = print) -> Path:
+def refresh_manifest(*, force: bool = False, vars_json: str | None = None, log: Log = print) -> Path:
     """``dbt parse`` into the Airflow dbt folder and publish ``manifest.json`` atomically (the
     DAG processor may be reading the old one). Needs the warehouse URL for the profile only;
     parsing does not connect."""
-    from gnbv import dbt
-
     path = manifest_path()
     if not force and not manifest_is_stale(path):
         return path
-    base = dbt_dir()
     started = time.perf_counter()
-    result = dbt.run_dbt(["parse"], quiet=True, profiles_dir=base, target_path=base / "target")
-    built = base / "target" / "manifest.json"
-    if not result.success or not built.exists():
-        raise RuntimeError(f"dbt parse failed: {result.error or 'see ' + str(base / 'logs' / 'dbt.log')}")
+    built = _parse(dbt_dir(), vars_json)
     tmp = path.with_name(f".manifest.{os.getpid()}.tmp")
     shutil.copyfile(built, tmp)
     os.replace(tmp, path)
@@ -145,11 +139,27 @@ def refresh_manifest(*, force: bool = False, log: Log = print) -> Path:
     return path
 
 
+def _parse(base: Path, vars_json: str | None = None) -> Path:
+    """``dbt parse`` (with ``vars_json`` if given) into ``base/target``; the manifest it wrote."""
+    from gnbv import dbt
+
+    result = dbt.run_dbt(
+        ["parse", *(["--vars", vars_json] if vars_json else [])],
+        quiet=True,
+        profiles_dir=base,
+        target_path=base / "target",
+    )
+    built = base / "target" / "manifest.json"
+    if not result.success or not built.exists():
+        raise RuntimeError(f"dbt parse failed: {result.error or 'see ' + str(base / 'logs' / 'dbt.log')}")
+    return built
+
+
 def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
     """Before the per-model tasks: load the reference seeds if they changed (with their tests),
-    refresh the manifest if the project changed (the next DAG parse shows new models), and parse
-    with the run's vars, so that every model task starts from a partial parse that fits them
-    (dbt parses the whole project again when the vars differ)."""
+    and parse with the run's vars, so that every model task starts from a partial parse that
+    fits them (dbt parses the whole project again when the vars differ); that parse also
+    refreshes the manifest if the project changed (the next DAG parse shows new models)."""
     from gnbv import dbt
 
     base = dbt_dir()
@@ -165,12 +175,10 @@ def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
         seeded = True
     else:
         log("reference seeds are current")
-    refresh_manifest(log=log)
-    parsed = dbt.run_dbt(
-        ["parse", "--vars", json_vars(as_of)], quiet=True, profiles_dir=base, target_path=base / "target"
-    )
-    if not parsed.success:
-        raise RuntimeError(f"dbt parse failed: {parsed.error or 'see ' + str(base / 'logs' / 'dbt.log')}")
+    if manifest_is_stale():
+        refresh_manifest(force=True, vars_json=json_vars(as_of), log=log)
+    else:
+        _parse(base, json_vars(as_of))
     return {"seeded": seeded}
 
 
