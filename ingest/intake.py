@@ -1,4 +1,4 @@
-"""Intake: take files (or folders of them), read, check, and land each one on its own.
+"""Intake: take files (or folders of them), read, check, and land each one wholly or not at all.
 
 This is the one implementation of the step: the CLI (``gnbv ingest``), the Airflow intake DAG
 and the tests all call ``ingest_file`` / ``ingest_paths``. A file that fails is recorded as
@@ -21,7 +21,7 @@ import psycopg
 from gnbv.reference import Reference, load_reference
 from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, gate
-from ingest.load import load_submission, previous_month_figures
+from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission
 from ingest.read_file import SUBMISSION_SUFFIXES, read_submission
 
@@ -255,9 +255,10 @@ def ingest_paths(
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[IntakeResult]:
-    """Read, gate and load files; each file lands on its own, wholly or not at all.
+    """Read, gate and load files; each file lands wholly or not at all.
 
-    Files go in batches of ``batch_size``: one gate call per batch and period. From
+    Files go in batches of ``batch_size``: one gate call and one load transaction per batch and
+    period (``ingest.load.load_batch``; a batch that fails to land lands file by file). From
     ``ingest.parallel.MIN_PARALLEL_FILES`` files on, batches are read in reader processes
     (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
     and loads the previous one; results and their order are the same as reading here.
@@ -285,9 +286,9 @@ def _gate_and_load(
     paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
     for group in _by_period(subs):
         _gate(group, reference, received.date(), conn)
-        for sub in group:
-            with _Clock("load_s"):
-                loaded = load_submission(conn, sub, received)
+        with _Clock("load_s"):
+            landed = load_batch(conn, group, received)
+        for sub, loaded in zip(group, landed, strict=True):
             result = IntakeResult(
                 path=paths_by_sha[sub.file_sha256],
                 submission_id=loaded.submission_id,

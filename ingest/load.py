@@ -1,13 +1,19 @@
-"""Landing one read submission in raw: one transaction, COPY for the rows, all or nothing.
+"""Landing gated submissions in raw: one transaction, COPY for the rows, all or nothing.
 
-Serialised per unit and period with an advisory lock, so two intake processes loading versions
-of the same report queue rather than interleave. The same bytes loaded twice change nothing
-(the file's SHA-256 is unique).
+A batch of files lands in one transaction — four COPYs, whatever the number of files, instead
+of a transaction of six statements per file (~5 ms each, mostly the server's round trips). If
+the batch fails, it is rolled back and its files land one at a time, each in a transaction of
+its own, so the file at fault fails alone. Either way a file lands wholly or not at all.
+
+Serialised per unit and period with advisory locks (taken in key order, so two batches cannot
+deadlock), so two intake processes loading versions of the same report queue rather than
+interleave. The same bytes loaded twice change nothing (the file's SHA-256 is unique).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,6 +23,7 @@ from ingest.gate import PreviousFigures
 from ingest.model import Submission
 
 READER_VERSION = "1"
+log = logging.getLogger(__name__)
 
 # The last accepted report of the previous month, per unit: the same "latest accepted version"
 # rule as dbt's int_submissions_ranked, needed here because the gate runs before dbt does.
@@ -73,111 +80,154 @@ def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> 
 
 
 def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:
-    """Insert the submission (accepted or rejected) with its rows and problems, atomically."""
+    """Insert one submission (accepted or rejected) with its rows and problems, atomically."""
+    (result,) = _land(conn, [sub], received_at)
+    return result
+
+
+def load_batch(conn: psycopg.Connection, subs: list[Submission], received_at: dt.datetime) -> list[LoadResult]:
+    """Insert gated submissions, each wholly or not at all; results in the order of ``subs``.
+
+    One transaction for the batch; if it fails (a constraint the gate did not foresee, a
+    deadlock), it is rolled back and each file lands on its own, where the one at fault raises.
+    """
+    if len(subs) <= 1:
+        return [load_submission(conn, sub, received_at) for sub in subs]
+    try:
+        return _land(conn, subs, received_at)
+    except psycopg.Error as exc:
+        log.warning("loading %d files together failed (%s); loading them one by one", len(subs), exc)
+        return [load_submission(conn, sub, received_at) for sub in subs]
+
+
+def _lock_key(sub: Submission) -> str:
+    return f"gnbv:{sub.unit_code}:{sub.period_month}" if sub.unit_code else f"gnbv:{sub.file_sha256}"
+
+
+def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.datetime) -> list[LoadResult]:
     with conn.transaction(), conn.cursor() as cur:
-        lock_key = f"gnbv:{sub.unit_code}:{sub.period_month}" if sub.unit_code else f"gnbv:{sub.file_sha256}"
-        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (lock_key,))
-        cur.execute("select status from raw.submissions where file_sha256 = %s", (sub.file_sha256,))
-        existing = cur.fetchone()
-        if existing:
-            return LoadResult(sub.submission_id, "duplicate", previous_status=existing[0])
-        status = "rejected" if sub.errors else "accepted"
+        for key in sorted({_lock_key(sub) for sub in subs}):
+            cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (key,))
         cur.execute(
-            """
-            insert into raw.submissions (
-                submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,
-                period_month, amount_unit, status, has_funds, has_outcomes, narrative,
-                received_at, reader_version
-            ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-            """,
-            (
-                sub.submission_id,
-                sub.file_sha256,
-                sub.file_name,
-                sub.file_format,
-                sub.file_size,
-                sub.unit_code,
-                sub.period_month,
-                sub.amount_unit,
-                status,
-                status == "accepted" and bool(sub.fund_amounts),
-                status == "accepted" and bool(sub.outcomes),
-                sub.narrative,
-                received_at,
-                READER_VERSION,
-            ),
+            "select file_sha256, status from raw.submissions where file_sha256 = any(%s)",
+            ([sub.file_sha256 for sub in subs],),
         )
-        if status == "accepted":
-            _copy_rows(cur, sub)
-        _copy_problems(cur, sub)
-    return LoadResult(sub.submission_id, status)
+        known: dict[str, str] = dict(cur.fetchall())
+        results, new = [], []
+        for sub in subs:
+            if sub.file_sha256 in known:  # loaded before, or earlier in this batch
+                results.append(LoadResult(sub.submission_id, "duplicate", previous_status=known[sub.file_sha256]))
+                continue
+            status = "rejected" if sub.errors else "accepted"
+            known[sub.file_sha256] = status
+            results.append(LoadResult(sub.submission_id, status))
+            new.append((sub, status))
+        if new:
+            _copy_submissions(cur, new, received_at)
+            accepted = [sub for sub, status in new if status == "accepted"]
+            if accepted:
+                _copy_rows(cur, accepted)
+            _copy_problems(cur, [sub for sub, _ in new])
+    return results
 
 
-def _copy_rows(cur: psycopg.Cursor, sub: Submission) -> None:
+def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, str]], received_at: dt.datetime) -> None:
+    with cur.copy(
+        "copy raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,"
+        " period_month, amount_unit, status, has_funds, has_outcomes, narrative, received_at, reader_version)"
+        " from stdin"
+    ) as copy:
+        for sub, status in subs:
+            copy.write_row(
+                (
+                    sub.submission_id,
+                    sub.file_sha256,
+                    sub.file_name,
+                    sub.file_format,
+                    sub.file_size,
+                    sub.unit_code,
+                    sub.period_month,
+                    sub.amount_unit,
+                    status,
+                    status == "accepted" and bool(sub.fund_amounts),
+                    status == "accepted" and bool(sub.outcomes),
+                    sub.narrative,
+                    received_at,
+                    READER_VERSION,
+                )
+            )
+
+
+def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
     with cur.copy(
         "copy raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
         " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, plan_cell, disbursed_cell,"
         " label_as_written, note) from stdin"
     ) as copy:
-        for r in sub.fund_amounts:
-            copy.write_row(
-                (
-                    sub.submission_id,
-                    r.capital_year,
-                    r.component_code,
-                    r.funding_source_code,
-                    r.plan_amount_vnd,
-                    r.disbursed_cumulative_vnd,
-                    r.sheet or None,
-                    r.row,
-                    r.plan_cell,
-                    r.disbursed_cell,
-                    r.label,
-                    r.note or None,
+        for sub in subs:
+            submission_id = sub.submission_id
+            for r in sub.fund_amounts:
+                copy.write_row(
+                    (
+                        submission_id,
+                        r.capital_year,
+                        r.component_code,
+                        r.funding_source_code,
+                        r.plan_amount_vnd,
+                        r.disbursed_cumulative_vnd,
+                        r.sheet or None,
+                        r.row,
+                        r.plan_cell,
+                        r.disbursed_cell,
+                        r.label,
+                        r.note or None,
+                    )
                 )
-            )
     with cur.copy(
         "copy raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
         " actual_cumulative, sheet_name, row_number, target_cell, actual_in_month_cell,"
         " actual_cumulative_cell, label_as_written, note) from stdin"
     ) as copy:
-        for o in sub.outcomes:
-            copy.write_row(
-                (
-                    sub.submission_id,
-                    o.indicator_code,
-                    o.target_value,
-                    o.actual_in_month,
-                    o.actual_cumulative,
-                    o.sheet or None,
-                    o.row,
-                    o.target_cell,
-                    o.actual_in_month_cell,
-                    o.actual_cumulative_cell,
-                    o.label,
-                    o.note or None,
+        for sub in subs:
+            submission_id = sub.submission_id
+            for o in sub.outcomes:
+                copy.write_row(
+                    (
+                        submission_id,
+                        o.indicator_code,
+                        o.target_value,
+                        o.actual_in_month,
+                        o.actual_cumulative,
+                        o.sheet or None,
+                        o.row,
+                        o.target_cell,
+                        o.actual_in_month_cell,
+                        o.actual_cumulative_cell,
+                        o.label,
+                        o.note or None,
+                    )
                 )
-            )
 
 
-def _copy_problems(cur: psycopg.Cursor, sub: Submission) -> None:
+def _copy_problems(cur: psycopg.Cursor, subs: list[Submission]) -> None:
     with cur.copy(
         "copy raw.submission_problems (submission_id, problem_no, check_code, severity, sheet_name, cell,"
         " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin"
     ) as copy:
-        for number, p in enumerate(sub.problems, start=1):
-            copy.write_row(
-                (
-                    sub.submission_id,
-                    number,
-                    p.code,
-                    p.severity,
-                    p.sheet,
-                    p.cell,
-                    p.value,
-                    p.message_vi,
-                    p.message_en,
-                    p.hint_vi,
-                    p.hint_en,
+        for sub in subs:
+            for number, p in enumerate(sub.problems, start=1):
+                copy.write_row(
+                    (
+                        sub.submission_id,
+                        number,
+                        p.code,
+                        p.severity,
+                        p.sheet,
+                        p.cell,
+                        p.value,
+                        p.message_vi,
+                        p.message_en,
+                        p.hint_vi,
+                        p.hint_en,
+                    )
                 )
-            )

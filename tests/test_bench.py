@@ -36,6 +36,7 @@ TARGETS = (
     "gate's share of intake time",
     "dbt incremental month ÷ full refresh",
     "peak memory of intake",
+    "peak memory of a 2-month backlog in one run",
     "slowest DAG file parse",
 )
 
@@ -79,6 +80,8 @@ def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(
             "4",
             "--history-years",
             "0.25",
+            "--backlog",
+            "2",
             "--state-dir",
             str(tmp_path / "state"),
             "--database",
@@ -109,6 +112,9 @@ def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(
 
     figures = json.loads((tmp_path / "bench.json").read_text())
     assert figures["files"] == 4 and figures["landed_fund_rows"] > 0
+    backlog = figures["backlog"]  # February and March, in one intake run
+    assert backlog["months"] == 2 and backlog["files"] == 8 and backlog["statuses"] == {"accepted": 8}
+    assert backlog["peak_pss_mb"] > 0
     assert figures["dbt"]["incremental"] and figures["dbt"]["full_refresh"] and figures["dbt"]["fund_rows"] > 0
     assert dbt_builds_stood_in == [True, False, True]  # first build; then incremental, full refresh
     assert set(figures["dags"]) == {p.name for p in (Path(__file__).parent.parent / "dags").glob("gnbv_*.py")}

@@ -32,7 +32,7 @@ KILLED_MID_LOAD = textwrap.dedent(
 
     marker = Path(sys.argv[2])
 
-    def stall(cur, sub):
+    def stall(cur, subs):
         marker.write_text("rows copied, transaction open")
         time.sleep(600)
 

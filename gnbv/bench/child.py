@@ -4,7 +4,8 @@
 ``GNBV_BENCH_RESULT {json}``. Each task times only its own work, after its imports and set-up
 (which are reported beside it where they matter), so the figures compare the work itself:
 
-``intake``      ``ingest_paths`` on the month's folder (read, gate, load), raw emptied first
+``intake``      ``ingest_paths`` on the month's folder (read, gate, load), raw emptied first;
+                with ``roots``, on several months' folders in one run (a backlog)
 ``naive``       what a data engineer would script: ``pandas.read_excel(engine="openpyxl",
                 header=None)`` of every sheet, then ``DataFrame.to_sql`` (default method) of
                 each sheet into one table, file by file
@@ -74,10 +75,11 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
     from ingest.intake import BATCH_SIZE, ingest_paths, measure_stages, read_submission
 
     received = dt.datetime.fromisoformat(args.get("received_at") or RECEIVED_AT)
+    roots = [Path(root) for root in args.get("roots") or [args["root"]]]
     # Once per process, reported apart: GX's import and context, and its first validation (lazy
     # imports), on the month's first file (read, gated, not loaded).
     reference = load_reference()
-    first = read_submission(_workbooks(Path(args["root"]))[0], reference)
+    first = read_submission(_workbooks(roots[0])[0], reference)
     gate.gate([first], reference, received_on={first.file_sha256: received.date()}, previous={})
     gx_setup_s = time.perf_counter() - started
     batch_size = int(args.get("batch_size") or BATCH_SIZE)
@@ -85,7 +87,7 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
         truncate_raw(conn)
         started = time.perf_counter()
         with measure_stages() as stages:
-            results = ingest_paths(conn, [Path(args["root"])], received_at=received, batch_size=batch_size)
+            results = ingest_paths(conn, roots, received_at=received, batch_size=batch_size)
         seconds = time.perf_counter() - started
         counted = conn.execute(
             "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"

@@ -45,6 +45,12 @@ def _jsonable(value: Any) -> Any:
 @click.option(
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write every figure as JSON."
 )
+@click.option(
+    "--backlog",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also ingest a backlog of this many national months in one run (e.g. 12) and report its peak memory.",
+)
 @click.option("--dbt-repeats", type=click.IntRange(min=1), help="Incremental/full-refresh pairs (default 1).")
 @click.option("--database", help="Name of the benchmark database (default gnbv_bench, or $GNBV_BENCH_DATABASE).")
 @click.option(
@@ -71,6 +77,7 @@ def bench_command(
     write_docs: bool,
     docs_path: Path | None,
     json_path: Path | None,
+    backlog: int,
     dbt_repeats: int | None,
     database: str | None,
     state_dir: Path | None,
@@ -110,13 +117,17 @@ def bench_command(
         state_dir=state_dir,
         database=database,
         dbt_repeats=dbt_repeats,
+        backlog=backlog,
     )
 
     def echo(line: str) -> None:
         click.echo(line, err=True)
 
     if from_json is not None:
-        result = result_from_json(json.loads(from_json.read_text(encoding="utf-8")))
+        try:
+            result = result_from_json(json.loads(from_json.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not a --json file of gnbv bench
+            raise click.ClickException(f"{from_json} is not the --json file of a gnbv bench run ({exc})") from None
     else:
         result = run_bench(options, echo)
     click.echo(render_text(result))

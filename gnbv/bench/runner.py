@@ -11,7 +11,9 @@ rotation so that a noisy neighbour slows all of them alike, and reports medians:
 3. the gate's cost per call (GX on 1 file and on a batch), on the benchmark's own copy of the
    GX project — and, when the project has stored validation results, on a copy of those too;
 4. dbt on years of national history: incremental month against full refresh;
-5. DAG files: each one's parse time.
+5. DAG files: each one's parse time;
+6. with ``backlog``, a backlog of that many national months ingested in one run (once): its
+   time and, above all, its peak memory, which must stay that of one month (intake streams).
 
 Peak memory is sampled during every intake run (PSS of the intake process and its readers).
 """
@@ -55,6 +57,7 @@ class BenchOptions:
     state_dir: Path | None = None
     database: str | None = None  # default gnbv_bench
     dbt_repeats: int | None = None  # default 1: each build at national scale takes minutes
+    backlog: int = 0  # months of a backlog ingested in one run (0: not measured)
 
 
 @dataclass
@@ -73,6 +76,7 @@ class BenchConfig:
     state_dir: Path
     database: str
     dbt_repeats: int
+    backlog: int = 0
 
     @property
     def label(self) -> str:
@@ -106,6 +110,7 @@ def resolve(options: BenchOptions) -> BenchConfig:
         state_dir=options.state_dir or settings.state_dir() / "bench",
         database=options.database or os.environ.get("GNBV_BENCH_DATABASE") or BENCH_DATABASE,
         dbt_repeats=max(1, options.dbt_repeats or 1),
+        backlog=max(0, options.backlog),
     )
 
 
@@ -174,6 +179,7 @@ class BenchResult:
     gate_fixed_stored_s: float | None = None
     gate_stored_results: int = 0
     dbt: Any = None  # gnbv.bench.dbt_bench.DbtBench
+    backlog: dict[str, Any] | None = None  # the backlog run's figures (``_backlog_section``)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     elapsed_s: float = 0.0
     load_average: tuple[str, str] = ("?", "?")
@@ -300,6 +306,8 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         root = str(month.root)
         _intake_section(result, config, root, url, str(gx_project), env, echo)
         _gate_section(result, config, root, Path(tmp), str(gx_project), env, echo)
+        if config.backlog:
+            _backlog_section(result, config, url, str(gx_project), env, echo)
         if not config.skip_dbt:
             from gnbv.bench.dbt_bench import run_dbt_bench
 
@@ -412,6 +420,54 @@ def _gate_section(
         result.gate_stored_results = cost["stored_results"]
         echo(f"gate with the project's {cost['stored_results']} stored results: {cost['fixed_s']:.2f}s per call")
         shutil.rmtree(stored, ignore_errors=True)
+
+
+def _backlog_section(
+    result: BenchResult,
+    config: BenchConfig,
+    url: str,
+    gx_project: str,
+    env: dict[str, str],
+    echo: Callable[[str], None],
+) -> None:
+    """A backlog: ``config.backlog`` national months ending with the benchmark's month, ingested
+    by one intake run (as when a province's inbox has a year of reports waiting), once."""
+    from ingest.samples_national import NATIONAL_PERIOD, generate_national_month, history_months
+
+    periods = history_months(NATIONAL_PERIOD, config.backlog / 12)
+    echo(f"backlog: {len(periods)} national months ({periods[0]:%Y-%m} … {periods[-1]:%Y-%m}) in one intake run")
+    months = [
+        generate_national_month(
+            config.state_dir / "months",
+            period=period,
+            districts=config.districts,
+            seed=config.seed,
+            workers=config.workers,
+            progress=echo,
+        )
+        for period in periods
+    ]
+    # received on 10/04/2025, within every month's filing window (the earlier months late)
+    args = {"roots": [str(m.root) for m in months], "gx_project": gx_project, "received_at": RECEIVED_AT}
+    intake = run_child("intake", args, env=env)
+    r = intake.result
+    result.backlog = {
+        "months": len(months),
+        "files": r["files"],
+        "fund_rows": r["fund_rows"],
+        "outcome_rows": r["outcome_rows"],
+        "seconds": r["seconds"],
+        "statuses": r["statuses"],
+        "rejected": r["rejected"],
+        "gate_calls": r["stages"]["gate_calls"],
+        "peak_pss_mb": intake.peak_pss_mb,
+        "peak_rss_mb": intake.peak_rss_mb,
+        "peak_single_rss_mb": intake.peak_single_rss_mb,
+    }
+    echo(
+        f"backlog: {r['files']} files in {r['seconds']:.1f}s, {r['statuses']}, {r['fund_rows']:,} amount rows, "
+        f"peak PSS {intake.peak_pss_mb} MB"
+    )
 
 
 def dag_files() -> list[Path]:
