@@ -28,11 +28,20 @@ from pathlib import Path
 from typing import Any
 
 from gnbv.reference import Reference
-from ingest.gate_frame import PreviousFigures, check_frame, filing_window, is_correction
+from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window, is_correction
 from ingest.model import Submission
 from ingest.problems import problem
 
-__all__ = ["GateRun", "PreviousFigures", "check_frame", "data_docs_once", "filing_window", "gate", "is_correction"]
+__all__ = [
+    "CheckFrame",
+    "GateRun",
+    "PreviousFigures",
+    "check_frame",
+    "data_docs_once",
+    "filing_window",
+    "gate",
+    "is_correction",
+]
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 CHECKPOINT = "submission_gate"
@@ -157,10 +166,8 @@ def gate(
     enclosing ``data_docs_once()`` block.
     """
     started = time.perf_counter()
-    frame, owners = check_frame(subs, reference, received_on, previous)
-    # GX sees only the columns its rules read (it copies its frame for every rule); the rest of
-    # the frame tells a problem's sheet, cell and values.
-    result = _validate(frame[["row_id", *_rule_columns()]])
+    checked = check_frame(subs, reference, received_on, previous)
+    result = _validate(checked.frame[["row_id", *_rule_columns()]])
     success = True
     for outcome in result.results:
         if outcome.success:
@@ -171,24 +178,17 @@ def gate(
                 f"{outcome.exception_info.get('exception_message')}"
             )
         success = False
-        _attach_problems(outcome, frame, owners)
-    return GateRun(success, time.perf_counter() - started, len(frame), data_docs_index())
+        _attach_problems(outcome, checked)
+    return GateRun(success, time.perf_counter() - started, len(checked), data_docs_index())
 
 
-def _plain(value: object) -> object:
-    """A frame value as Python sees it: missing (None, NA, NaN) is None."""
-    import pandas as pd
-
-    return None if value is None or (not isinstance(value, str) and bool(pd.isna(value))) else value
-
-
-def _attach_problems(outcome: Any, frame: Any, owners: list[Submission]) -> None:
+def _attach_problems(outcome: Any, checked: CheckFrame) -> None:
     config = outcome.expectation_config
     meta = config.meta or {}
     severity = "warning" if str(config.severity).lower().endswith("warning") else "error"
     for unexpected in outcome.result.get("unexpected_index_list") or []:
         index = int(unexpected["row_id"])
-        row: dict[str, Any] = {name: _plain(value) for name, value in frame.iloc[index].items()}
+        row = checked.details(index)
         check = row[meta["check_column"]] if "check_column" in meta else meta["check"]  # a rule for several checks
         if check == "duplicate_row" and row.get("first_row") == row.get("row_number"):
             continue  # the first of the duplicated rows is where the second one points
@@ -205,6 +205,6 @@ def _attach_problems(outcome: Any, frame: Any, owners: list[Submission]) -> None
         )
         if found.severity != severity:
             found = replace(found, severity=severity)
-        owner = owners[index]
+        owner = checked.owner(index)
         if found not in owner.problems:
             owner.problems.append(found)

@@ -1,28 +1,33 @@
 """The submission gate's frame: a batch of read submissions as one table of things to check.
 
-One row per submission, amount row, filled-in derived cell and outcome value (``row_kind``);
-``row_id`` indexes both the frame and the list of the submissions the rows belong to. Each rule
-of the suite reads a column filled only on the rows it concerns and empty elsewhere (GX does
-not check empty values), so no rule needs a row condition.
+One row per submission, amount row, filled-in derived cell and outcome value; ``row_id``
+indexes the frame. Each rule of the suite reads a column filled only on the rows it concerns
+and empty elsewhere (GX does not check empty values), so no rule needs a row condition.
+
+The frame holds only what the rules read. Where a row was written — sheet, cell, label, the
+value as typed — matters only for the few rows that fail, so ``CheckFrame.details`` rebuilds it
+for those rows from the submission the row came from, instead of a column of it for every row.
 
 The frame is built a column at a time, kind by kind (a list per column, never a dict per row),
-and typed: whole VND and row numbers as nullable 64-bit integers, flags as nullable booleans,
-text as objects. That keeps what GX does on every call — hashing the whole frame, comparing
-columns — vectorised; Python ints in object columns are hashed and compared one at a time.
-Money stays exact: a whole-VND column is int64 only when every value fits (the reader refuses
-amounts of 10^18 VND or more), and Python ints otherwise — never float.
+and typed: whole VND as nullable 64-bit integers, flags as nullable booleans, text as objects.
+That keeps what GX does on every call — hashing the whole frame, comparing columns —
+vectorised; Python ints in object columns are hashed and compared one at a time. Money stays
+exact: a whole-VND column is int64 only when every value fits (the reader refuses amounts of
+10^18 VND or more), and Python ints otherwise — never float.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from gnbv.reference import Reference
-from ingest.model import FundAmount, Submission
+from ingest.model import DerivedCheck, FundAmount, Submission
 
 PreviousFigures = Mapping[tuple[str, dt.date], Mapping[tuple[int, str, str], Decimal]]
 
@@ -32,17 +37,12 @@ FILING_WINDOW_YEARS_AFTER = 1
 _CORRECTION_MARKERS = ("điều chỉnh", "đính chính", "dieu chinh", "dinh chinh", "correction")
 
 _WHOLE_NUMBERS = {
-    "first_row",
-    "row_number",
-    "capital_year",
     "plan_vnd",
     "plan_ceiling_vnd",
     "disbursed_vnd",
     "disbursed_or_zero_vnd",
     "previous_cumulative_vnd",
     "reference_plan_vnd",
-    "given_vnd",
-    "computed_vnd",
     "excess_vnd",
 }
 _FLAGS = {"unit_is_known", "period_in_window", "count_is_valid"}
@@ -80,28 +80,111 @@ class _Columns:
                 values.extend([None] * (self.length - len(values)))
 
 
+# An outcome value to check: (sheet, cell, value, the indicator's value kind).
+_OutcomeItem = tuple[str, str | None, Decimal, str]
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """The frame rows ``start``, ``start + 1``, … of one kind, from one submission's ``items``."""
+
+    start: int
+    sub: Submission
+    kind: str  # submission | amount | derived | outcome
+    items: Sequence[Any]
+
+
+@dataclass
+class CheckFrame:
+    """The batch as a frame of the rules' columns, and where each of its rows came from."""
+
+    frame: Any  # pandas.DataFrame: row_id and the columns the rules read
+    segments: list[_Segment]
+    _starts: list[int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._starts = [segment.start for segment in self.segments]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def _segment(self, index: int) -> _Segment:
+        return self.segments[bisect.bisect_right(self._starts, index) - 1]
+
+    def owner(self, index: int) -> Submission:
+        """The submission row ``index`` belongs to."""
+        return self._segment(index).sub
+
+    def details(self, index: int) -> dict[str, Any]:
+        """Row ``index`` as a problem tells it: the rules' values and where it was written."""
+        import pandas as pd
+
+        segment = self._segment(index)
+        row: dict[str, Any] = {
+            name: None if value is pd.NA or value is None else value for name, value in self.frame.iloc[index].items()
+        }
+        sub, position = segment.sub, index - segment.start
+        if segment.kind == "submission":
+            row |= _submission_details(sub)
+            if sub.period_month:
+                opens, closes = filing_window(sub.period_month)
+                row["window_text"] = f"{opens:%d/%m/%Y} – {closes:%d/%m/%Y}"
+        elif segment.kind == "amount":
+            row |= _amount_details(segment.items[position], segment.items)
+        elif segment.kind == "derived":
+            row |= _derived_details(segment.items[position])
+        else:
+            sheet, cell, value, _ = segment.items[position]
+            row |= {"sheet": sheet, "cell": cell, "value_text": str(value)}
+        return row
+
+
+def _submission_details(sub: Submission) -> dict[str, object]:
+    return {
+        "sheet": sub.title_sheet,
+        "unit_code": sub.unit_code,
+        "unit_cell": sub.unit_cell,
+        "period_cell": sub.period_cell,
+        "period_text": sub.period_month.strftime("%m/%Y") if sub.period_month else None,
+    }
+
+
+def _amount_details(amount: FundAmount, amounts: Sequence[FundAmount]) -> dict[str, object]:
+    first_row = next(a.row for a in amounts if a.key == amount.key)  # where a duplicate points
+    return {
+        "sheet": amount.sheet,
+        "label": amount.label,
+        "label_cell": amount.label_cell,
+        "first_row": first_row,
+        "row_number": amount.row,
+        "capital_year": amount.capital_year,
+        "component_code": amount.component_code,
+        "funding_source_code": amount.funding_source_code,
+        "plan_cell": amount.plan_cell,
+        "disbursed_cell": amount.disbursed_cell,
+    }
+
+
+def _derived_details(check: DerivedCheck) -> dict[str, object]:
+    return {
+        "sheet": check.sheet,
+        "cell": check.cell,
+        "derived_check": check.check,
+        "given_vnd": _exact(check.given_vnd),
+        "computed_vnd": _exact(check.computed_vnd),
+    }
+
+
 def _add_submission(columns: _Columns, sub: Submission, reference: Reference, received_on: dt.date) -> None:
     unit_known = None
     if sub.unit_code and sub.period_month:
         unit = reference.unit(sub.unit_code, sub.period_month)
         unit_known = unit is not None and unit.unit_level == "district"
-    in_window, window_text = None, None
+    in_window = None
     if sub.period_month:
         opens, closes = filing_window(sub.period_month)
         in_window = opens <= received_on <= closes
-        window_text = f"{opens:%d/%m/%Y} – {closes:%d/%m/%Y}"
-    row = {
-        "row_kind": "submission",
-        "sheet": sub.title_sheet,
-        "unit_code": sub.unit_code,
-        "unit_cell": sub.unit_cell,
-        "unit_is_known": unit_known,
-        "period_cell": sub.period_cell,
-        "period_text": sub.period_month.strftime("%m/%Y") if sub.period_month else None,
-        "period_in_window": in_window,
-        "window_text": window_text,
-    }
-    columns.add(1, {name: [value] for name, value in row.items()})
+    columns.add(1, {"unit_is_known": [unit_known], "period_in_window": [in_window]})
 
 
 def _reference_plan(sub: Submission, reference: Reference) -> dict[tuple[int, str | None, str | None], Decimal]:
@@ -118,61 +201,38 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
     amounts: list[FundAmount] = sub.fund_amounts
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
     planned = _reference_plan(sub, reference)
-    first_row: dict[tuple[int, str, str], int] = {}
-    for amount in amounts:
-        first_row.setdefault(amount.key, amount.row)
     plan = [_exact(a.plan_amount_vnd) for a in amounts]
     disbursed = [_exact(a.disbursed_cumulative_vnd) for a in amounts]
     key = sub.file_sha256
     columns.add(
         len(amounts),
         {
-            "row_kind": ["amount"] * len(amounts),
-            "sheet": [a.sheet for a in amounts],
-            "label": [a.label for a in amounts],
-            "label_cell": [a.label_cell for a in amounts],
-            "first_row": [first_row[a.key] for a in amounts],
-            "row_number": [a.row for a in amounts],
-            "capital_year": [a.capital_year for a in amounts],
-            "component_code": [a.component_code for a in amounts],
-            "funding_source_code": [a.funding_source_code for a in amounts],
             # one row per vintage, component and source in a file
             "amount_key": [f"{key}|{a.capital_year}|{a.component_code}|{a.funding_source_code}" for a in amounts],
             "plan_vnd": plan,
-            "plan_cell": [a.plan_cell for a in amounts],
             "plan_ceiling_vnd": [0 if p is None else p for p in plan],
             "disbursed_vnd": disbursed,
             "disbursed_or_zero_vnd": [0 if d is None else d for d in disbursed],
-            "disbursed_cell": [a.disbursed_cell for a in amounts],
             # a row marked as a correction may go below last month's figure: nothing to compare
-            "previous_cumulative_vnd": [None if is_correction(a.note) else _exact(before.get(a.key)) for a in amounts],
-            "reference_plan_vnd": [_exact(planned.get(a.key)) for a in amounts],
+            "previous_cumulative_vnd": [
+                None if not before or is_correction(a.note) else _exact(before.get(a.key)) for a in amounts
+            ],
+            "reference_plan_vnd": [_exact(planned.get(a.key)) for a in amounts] if planned else [None] * len(amounts),
         },
     )
 
 
 def _add_derived(columns: _Columns, sub: Submission) -> None:
     checks = sub.derived_checks
-    columns.add(
-        len(checks),
-        {
-            "row_kind": ["derived"] * len(checks),
-            "sheet": [c.sheet for c in checks],
-            "cell": [c.cell for c in checks],
-            "derived_check": [c.check for c in checks],
-            "given_vnd": [_exact(c.given_vnd) for c in checks],
-            "computed_vnd": [_exact(c.computed_vnd) for c in checks],
-            "excess_vnd": [_exact(c.excess_vnd) for c in checks],
-        },
-    )
+    columns.add(len(checks), {"excess_vnd": [_exact(c.excess_vnd) for c in checks]})
 
 
 def _whole_and_not_negative(value: Decimal) -> bool:
     return value >= 0 and value == value.to_integral_value()
 
 
-def _add_outcomes(columns: _Columns, sub: Submission, reference: Reference) -> None:
-    values: list[tuple[str, str | None, Decimal, str]] = []  # sheet, cell, value, value kind
+def _outcome_items(sub: Submission, reference: Reference) -> list[_OutcomeItem]:
+    values: list[_OutcomeItem] = []
     for outcome in sub.outcomes:
         kind = reference.indicators[outcome.indicator_code].value_kind
         for value, cell in (
@@ -182,13 +242,13 @@ def _add_outcomes(columns: _Columns, sub: Submission, reference: Reference) -> N
         ):
             if value is not None:
                 values.append((outcome.sheet, cell, value, kind))
+    return values
+
+
+def _add_outcomes(columns: _Columns, values: list[_OutcomeItem]) -> None:
     columns.add(
         len(values),
         {
-            "row_kind": ["outcome"] * len(values),
-            "sheet": [sheet for sheet, _, _, _ in values],
-            "cell": [cell for _, cell, _, _ in values],
-            "value_text": [str(value) for _, _, value, _ in values],
             # Decimals, compared exactly
             "percent_value": [value if kind == "percent" else None for _, _, value, kind in values],
             "count_is_valid": [_whole_and_not_negative(v) if kind == "count" else None for _, _, v, kind in values],
@@ -217,23 +277,30 @@ def _typed(name: str, values: list[Any]) -> Any:
 
 def check_frame(
     subs: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], previous: PreviousFigures
-) -> tuple[Any, list[Submission]]:
-    """The batch as one frame; ``row_id`` indexes both the frame and the owner list."""
+) -> CheckFrame:
+    """The batch as one frame of the rules' columns; ``row_id`` numbers its rows."""
     import numpy as np
     import pandas as pd
 
     columns = _Columns()
-    owners: list[Submission] = []
+    segments: list[_Segment] = []
+    def starts_here(sub: Submission, kind: str, items: Sequence[Any]) -> None:
+        if items:
+            segments.append(_Segment(columns.length, sub, kind, items))
+
     for sub in subs:
-        start = columns.length
+        # every kind adds its columns, even without rows: the rules need every column there
+        starts_here(sub, "submission", [sub])
         _add_submission(columns, sub, reference, received_on[sub.file_sha256])
+        starts_here(sub, "amount", sub.fund_amounts)
         _add_amounts(columns, sub, reference, previous)
+        starts_here(sub, "derived", sub.derived_checks)
         _add_derived(columns, sub)
-        _add_outcomes(columns, sub, reference)
-        owners.extend([sub] * (columns.length - start))
+        outcome_items = _outcome_items(sub, reference)
+        starts_here(sub, "outcome", outcome_items)
+        _add_outcomes(columns, outcome_items)
     frame = pd.DataFrame(
         {"row_id": np.arange(columns.length, dtype="int64")}
         | {name: _typed(name, values) for name, values in columns.lists.items()}
-        | {"submission_key": _typed("submission_key", [sub.file_sha256 for sub in owners])}
     )
-    return frame, owners
+    return CheckFrame(frame, segments)

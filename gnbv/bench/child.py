@@ -272,7 +272,7 @@ def task_gate_cost(args: dict[str, Any]) -> dict[str, Any]:
     singles = [run(batch[:1])[0] for _ in range(samples)]
     batch_s, batch_rows = run(batch)
     # the same validation without the checkpoint's action (rebuilding the Data Docs site)
-    frame, _ = gate.check_frame(batch[:1], reference, {batch[0].file_sha256: received}, {})
+    frame = gate.check_frame(batch[:1], reference, {batch[0].file_sha256: received}, {}).frame
     _, checkpoint = gate._checkpoint()
     definition = checkpoint.validation_definitions[0]
     bare = []
