@@ -257,22 +257,23 @@ def _add_outcomes(columns: _Columns, values: list[_OutcomeItem]) -> None:
 
 
 def _typed(name: str, values: list[Any]) -> Any:
+    """A column as a typed array; each step is one pass in C (no Python loop over the rows)."""
     import numpy as np
     import pandas as pd
 
-    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    if name in _FLAGS:
-        flags = np.fromiter((v is True for v in values), dtype=bool, count=len(values))
-        return pd.arrays.BooleanArray(flags, missing)
-    if name in _WHOLE_NUMBERS:
-        try:  # numpy refuses (OverflowError) any value beyond int64 rather than round it
-            whole = np.fromiter((0 if v is None else v for v in values), dtype=np.int64, count=len(values))
-            return pd.arrays.IntegerArray(whole, missing)
-        except OverflowError:  # beyond int64: exact Python ints instead
-            pass
     column = np.empty(len(values), dtype=object)
     column[:] = values
-    return column
+    if name not in _FLAGS and name not in _WHOLE_NUMBERS:
+        return column
+    missing = pd.isna(column)
+    filled = column.copy()
+    filled[missing] = 0
+    if name in _FLAGS:
+        return pd.arrays.BooleanArray(filled.astype(bool), missing)
+    try:  # numpy refuses (OverflowError) any value beyond int64 rather than round it
+        return pd.arrays.IntegerArray(filled.astype(np.int64), missing)
+    except OverflowError:  # beyond int64: exact Python ints instead
+        return column
 
 
 def check_frame(
