@@ -15,6 +15,7 @@ ones, are parsed as XML, one streaming pass.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ def _marker(cell_type: str | None, has_formula: bool, value: str | None) -> str 
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every file of a month marks the same few hundred cells
 def _position(ref: str | None) -> tuple[int, int] | None:
     found = _CELL_REF.match(ref or "")
     return (int(found[2]) - 1, _column_index(found[1])) if found else None
@@ -94,16 +96,22 @@ def _search_bytes(xml: bytes) -> dict[tuple[int, int], str]:
         if not start < candidate < end:
             continue  # not inside a cell
         looked_at.add(start)
-        attributes = dict(_ATTRIBUTE.findall(xml, start, head_end))
-        body = xml[head_end + 1 : end]
-        value = _VALUE.search(body)
-        cell_type = attributes.get(b"t", b"").decode() or None
-        text = unescape(value[1].decode("utf-8")) if value else None
-        marker = _marker(cell_type, _FORMULA.search(body) is not None, text)
-        position = _position(attributes.get(b"r", b"").decode())
-        if marker and position:
-            found[position] = marker
+        if marked := _marked_cell(xml[start:head_end], xml[head_end + 1 : end]):
+            found[marked[0]] = marked[1]
     return found
+
+
+def _marked_cell(head: bytes, body: bytes) -> tuple[tuple[int, int], str] | None:
+    """The position and marker of one cell, given its start tag and its content."""
+    value = _VALUE.search(body)
+    if value and value[1] and b'"e"' not in head:
+        return None  # a cached value and no error type: most formula cells of a calculated file
+    attributes = dict(_ATTRIBUTE.findall(head))
+    cell_type = attributes.get(b"t", b"").decode() or None
+    text = unescape(value[1].decode("utf-8")) if value else None
+    marker = _marker(cell_type, _FORMULA.search(body) is not None, text)
+    position = _position(attributes.get(b"r", b"").decode())
+    return (position, marker) if marker and position else None
 
 
 def _parse_stream(xml: IO[bytes]) -> dict[tuple[int, int], str]:

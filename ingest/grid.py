@@ -38,6 +38,7 @@ class Grid:
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #REF! and the like
     uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formulas never calculated
+    _header_texts: dict[tuple[int, int], str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def height(self) -> int:
@@ -48,18 +49,32 @@ class Grid:
         return max((len(r) for r in self.rows), default=0)
 
     def value(self, row: int, column: int) -> object:
-        if (row, column) in self.errors:
+        if self.errors and (row, column) in self.errors:
             return self.errors[(row, column)]
         if row < len(self.rows) and column < len(self.rows[row]):
             value = self.rows[row][column]
             return None if value == "" else value
         return None
 
+    def values(self, row: int, columns: Sequence[int]) -> list[object]:
+        """``value`` of several cells of one row: a data row's amount columns, read in one go."""
+        if self.errors or row >= len(self.rows):
+            return [self.value(row, column) for column in columns]
+        cells = self.rows[row]
+        width = len(cells)
+        return [None if column >= width or cells[column] == "" else cells[column] for column in columns]
+
     def text(self, row: int, column: int) -> str:
         return clean(self.value(row, column))
 
     def header_text(self, row: int, column: int) -> str:
         """Text of a header cell, taking a merged range's value from its top-left cell."""
+        # Finding the table asks for the same header cells many times over; each asks every range.
+        if (row, column) not in self._header_texts:
+            self._header_texts[(row, column)] = self._merged_text(row, column)
+        return self._header_texts[(row, column)]
+
+    def _merged_text(self, row: int, column: int) -> str:
         for (top, left), (bottom, right) in self.merged:
             if top <= row <= bottom and left <= column <= right:
                 return self.text(top, left)
@@ -69,4 +84,7 @@ class Grid:
         return [self.text(row, c) for c in range(len(self.rows[row]))] if row < self.height else []
 
     def is_empty_row(self, row: int) -> bool:
-        return all(v in ("", None) for v in self.rows[row]) if row < self.height else True
+        if row >= self.height:
+            return True
+        cells = self.rows[row]
+        return cells.count("") + cells.count(None) == len(cells)  # counted in C: rows are many

@@ -9,6 +9,8 @@ from their parts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +23,7 @@ from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
-from ingest.numbers import parse_number, to_whole_vnd
+from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
@@ -101,10 +103,35 @@ class Table:
     columns: list[Column]
 
     def column(self, measure: str) -> Column | None:
-        return next((c for c in self.columns if c.measure == measure), None)
+        return self._first_by_measure.get(measure)
 
-    def amount_columns(self, measure: str) -> dict[str, Column]:
-        return {c.source: c for c in self.columns if c.measure == measure and c.source}
+    def amount_columns(self, measure: str) -> Mapping[str, Column]:
+        return self._by_source.get(measure, {})
+
+    @functools.cached_property
+    def amount_cells(self) -> list[tuple[str, str, int]]:
+        """(measure, source, column index) of each plan then disbursed amount column."""
+        return [(m, source, c.index) for m in ("plan", "disbursed") for source, c in self.amount_columns(m).items()]
+
+    @functools.cached_property
+    def amount_indexes(self) -> list[int]:
+        return [index for _, _, index in self.amount_cells]
+
+    # Every data row asks for its columns: they are looked up once per table.
+    @functools.cached_property
+    def _first_by_measure(self) -> dict[str, Column]:
+        first: dict[str, Column] = {}
+        for c in self.columns:
+            first.setdefault(c.measure, c)
+        return first
+
+    @functools.cached_property
+    def _by_source(self) -> dict[str, dict[str, Column]]:
+        by_source: dict[str, dict[str, Column]] = {}
+        for c in self.columns:
+            if c.source:
+                by_source.setdefault(c.measure, {})[c.source] = c  # the last column of a source wins
+        return by_source
 
 
 def _header_stack(grid: Grid, top: int, bottom: int, column: int) -> list[str]:
@@ -122,6 +149,12 @@ def _forward_filled(grid: Grid, row: int, width: int) -> list[str]:
     return texts
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _classified(index: int, header_stack: tuple[str, ...]) -> Column | None:
+    """``classify_column``, remembered: the files of a month share a few header layouts."""
+    return classify_column(index, list(header_stack))
+
+
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
@@ -135,8 +168,7 @@ def find_disbursement_table(grid: Grid) -> Table | None:
             group_row = _forward_filled(grid, top, width)
             columns = []
             for c in range(width):
-                stack = [group_row[c], *_header_stack(grid, top + 1, bottom, c)]
-                column = classify_column(c, stack)
+                column = _classified(c, (group_row[c], *_header_stack(grid, top + 1, bottom, c)))
                 if column:
                     columns.append(column)
             plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
@@ -263,16 +295,18 @@ def _read_amount_row(table: Table, row: int, factor: Decimal, problems: list[Cel
     label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
     amounts: dict[str, dict[str, Decimal]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
-    for measure in ("plan", "disbursed"):
-        for source, column in table.amount_columns(measure).items():
-            raw = grid.value(row, column.index)
-            try:
-                number = parse_number(raw)
-                if number is not None:
-                    amounts[measure][source] = to_whole_vnd(number, factor)
-                    cells[measure][source] = cell_ref(row, column.index)
-            except CellProblem as bad:
-                problems.append(bad.at(grid.name, cell_ref(row, column.index)))
+    raws = grid.values(row, table.amount_indexes)
+    for (measure, source, index), raw in zip(table.amount_cells, raws, strict=True):
+        if raw is None:
+            continue  # most cells of a form are empty
+        try:
+            vnd = cell_to_whole_vnd(raw, factor)
+        except CellProblem as bad:
+            problems.append(bad.at(grid.name, cell_ref(row, index)))
+            continue
+        if vnd is not None:
+            amounts[measure][source] = vnd
+            cells[measure][source] = cell_ref(row, index)
     return _Row(
         row=row,
         label=grid.text(row, label_col.index) if label_col else "",

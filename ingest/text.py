@@ -16,13 +16,21 @@ import unicodedata
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _WHITESPACE = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w%]+")
+# A national month repeats the same few hundred labels and headers in every file: they are
+# cleaned and keyed once per process (a bounded cache, as a long-running worker reads many months).
+_KEYS_CACHED = 1 << 16
 
 
 def clean(value: object) -> str:
     """NFC text with whitespace (including non-breaking spaces) collapsed and trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\u00a0", " ")
+    return _clean(str(value))
+
+
+@functools.lru_cache(maxsize=_KEYS_CACHED)
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -45,11 +53,6 @@ def match_key(value: object) -> str:
 def ascii_key(value: object) -> str:
     """``match_key`` without any diacritics (đ becomes d)."""
     return _ascii_key("" if value is None else str(value))
-
-
-# A national month repeats the same few hundred labels and headers in every file: the keys are
-# computed once per process (a bounded cache, as a long-running worker reads many months).
-_KEYS_CACHED = 1 << 16
 
 
 @functools.lru_cache(maxsize=_KEYS_CACHED)
