@@ -9,6 +9,7 @@ wins over a number, and a unit's local numbering wins over QĐ 90's numbering fo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ _PROJECT_ONLY = re.compile(r"^(?:du an|da)\s*(\d+)\b")
 _LEADING_STT = re.compile(r"^(\d+(?: \d+)?)\s+(?=\D)")
 _STT_NUMBER = re.compile(r"^(\d+)(?:\.(\d+))?\.?$")
 _NUMBER_PREFIX = re.compile(r"^(?:(?:tiểu dự án|dự án|tda|da)\s*\d+\s*(?:thuộc|của|dự án|da|\s)*\s*\d*\s*)+")
+
+
+# A unit's own numbering of components, (project no, sub-project no) → component code; hashable,
+# as answers are remembered by it.
+_LocalNumbering = tuple[tuple[tuple[int | None, int | None], str], ...]
 
 
 @dataclass(frozen=True)
@@ -104,28 +110,26 @@ class ComponentResolver:
         self._answers = _Answers()
         self._numberings = _Answers()
 
-    def _code_for_numbers(self, numbers: NumberedLabel, unit_code: str | None, year: int | None) -> str | None:
-        local = self._local_numbering(unit_code, year)
-        if (numbers.project_no, numbers.sub_no) in local:
-            return local[(numbers.project_no, numbers.sub_no)]
+    def _code_for_numbers(self, numbers: NumberedLabel, local: _LocalNumbering) -> str | None:
+        by_local = dict(local)
+        if (numbers.project_no, numbers.sub_no) in by_local:
+            return by_local[(numbers.project_no, numbers.sub_no)]
         if numbers.project_no is None:
             return None
         code = f"DA{numbers.project_no}" + (f".TDA{numbers.sub_no}" if numbers.sub_no else "")
         return code if code in self._components else None
 
-    def _local_numbering(self, unit_code: str | None, year: int | None) -> dict[tuple[int | None, int | None], str]:
+    def _local_numbering(self, unit_code: str | None, year: int | None) -> _LocalNumbering:
         return self._numberings.get((unit_code, year), lambda: self._build_local_numbering(unit_code, year))
 
-    def _build_local_numbering(
-        self, unit_code: str | None, year: int | None
-    ) -> dict[tuple[int | None, int | None], str]:
+    def _build_local_numbering(self, unit_code: str | None, year: int | None) -> _LocalNumbering:
         table: dict[tuple[int | None, int | None], str] = {}
         for alias in self._reference.component_aliases:
             if alias.unit_code and alias.applies_to(unit_code, year):
                 numbers = parse_numbering(alias.alias)
                 if numbers.project_no is not None:
                     table[(numbers.project_no, numbers.sub_no)] = alias.component_code
-        return table
+        return tuple(table.items())
 
     def _codes_for_name(self, label: str) -> set[str]:
         name = _strip_numbering(label)
@@ -148,14 +152,14 @@ class ComponentResolver:
         unit_code: str | None = None,
         year: int | None = None,
     ) -> str | None:
+        # The unit and the year matter only through the unit's own numbering, which most units
+        # lack: keyed by that numbering, one answer serves every such unit of the month.
+        local = self._local_numbering(unit_code, year)
         return self._answers.get(
-            (label, stt, current_project, unit_code, year),
-            lambda: self._resolve(label, stt, current_project, unit_code, year),
+            (label, stt, current_project, local), lambda: self._resolve(label, stt, current_project, local)
         )
 
-    def _resolve(
-        self, label: str, stt: str, current_project: str | None, unit_code: str | None, year: int | None
-    ) -> str | None:
+    def _resolve(self, label: str, stt: str, current_project: str | None, local: _LocalNumbering) -> str | None:
         numbers = parse_numbering(label, stt)
         if numbers.project_no is None and numbers.sub_no is not None and current_project:
             numbers = NumberedLabel(int(current_project.removeprefix("DA")), numbers.sub_no)
@@ -163,7 +167,7 @@ class ComponentResolver:
         if not by_name and parse_numbering(label) == NumberedLabel(None, None) and _strip_numbering(label):
             # Words that name nothing we know: the row's STT alone must not decide what it is.
             return None
-        by_number = self._code_for_numbers(numbers, unit_code, year)
+        by_number = self._code_for_numbers(numbers, local)
         label_says_sub = bool(re.match(r"^(tieu du an|tda)", ascii_key(label)))
         if by_name and label_says_sub:
             by_name = {c for c in by_name if "." in c} or by_name
@@ -257,7 +261,12 @@ def _longest(units: list[AdminUnit], name_key: Callable[[AdminUnit], str]) -> li
 
 
 def _bare_name(unit: AdminUnit) -> str:
-    key = match_key(unit.unit_name)
+    return _bare_key(unit.unit_name)
+
+
+@functools.lru_cache(maxsize=1 << 12)  # a unit's name without its type, asked for every title block
+def _bare_key(unit_name: str) -> str:
+    key = match_key(unit_name)
     for unit_type in _UNIT_TYPES:
         key = key.removeprefix(match_key(unit_type) + " ")
     return key
@@ -272,6 +281,7 @@ class UnitResolver:
         for code, alias in reference.unit_aliases:
             self._aliases.setdefault(match_key(alias), set()).add(code)
         self._answers = _Answers()
+        self._all_districts = _Answers()  # the country's, once per day: 60-odd provinces ask
         self._districts = _Answers()
         self._provinces = _Answers()
 
@@ -280,7 +290,7 @@ class UnitResolver:
             (on, province_code),
             lambda: [
                 u
-                for u in self._reference.units_on(on, "district")
+                for u in self._all_districts.get(on, lambda: self._reference.units_on(on, "district"))
                 if province_code is None or u.parent_unit_code == province_code
             ],
         )
@@ -311,9 +321,7 @@ class UnitResolver:
         )
         if mentions_province:
             return UnitMatch(None)
-        bare = _longest([u for u in districts if contains_phrase(key, _bare_name(u))], _bare_name)
-        if typed:
-            bare = typed
+        bare = typed or _longest([u for u in districts if contains_phrase(key, _bare_name(u))], _bare_name)
         if len(bare) == 1:
             return UnitMatch(bare[0])
         return UnitMatch(None, tuple(bare))

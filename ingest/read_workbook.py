@@ -213,12 +213,9 @@ def find_outcome_table(grid: Grid) -> Table | None:
 
 def _title_texts(table: Table) -> list[tuple[int, int, str]]:
     grid = table.grid
-    return [
-        (r, c, grid.text(r, c))
-        for r in range(table.header_top)
-        for c in range(min(grid.width, MAX_COLUMNS))
-        if grid.text(r, c)
-    ]
+    width = min(grid.width, MAX_COLUMNS)  # measured over every row: once, not once per title row
+    texts = ((r, c, grid.text(r, c)) for r in range(table.header_top) for c in range(width))
+    return [(r, c, text) for r, c, text in texts if text]
 
 
 def read_title_block(
