@@ -118,3 +118,30 @@ def test_two_intakes_of_the_same_inbox_at_once_load_each_file_once(
     assert (accepted, duplicates) == (len(samples), len(samples)), (
         "each file accepted by one run, seen as duplicate by the other"
     )
+
+
+def test_a_batch_that_cannot_land_whole_lands_file_by_file_up_to_the_file_at_fault(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    from gnbv.reference import load_reference
+    from ingest.load import load_batch
+    from ingest.read_file import read_submission
+
+    samples = write_sample_inbox("04", dt.date(2024, 3, 1), tmp_path / "inbox", seed=9)[:3]
+    first, at_fault, last = (read_submission(s.path, load_reference()) for s in samples)
+    # a row twice, as if the gate had let it through: the primary key of raw.fund_amounts refuses it
+    at_fault.fund_amounts.append(at_fault.fund_amounts[0])
+    before = _counts(conn)
+
+    try:
+        load_batch(conn, [first, at_fault, last], dt.datetime.fromisoformat(RECEIVED))
+    except psycopg.errors.UniqueViolation as error:
+        assert at_fault.submission_id in str(error.diag.message_detail), "the error names the file at fault"
+    else:
+        raise AssertionError("the duplicated row must not land")
+    conn.rollback()
+
+    submissions, amounts, _ = _counts(conn)
+    assert (submissions, amounts) == (before[0] + 1, before[1] + len(first.fund_amounts)), (
+        "the file before the one at fault landed whole; nothing of the others"
+    )
