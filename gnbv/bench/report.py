@@ -139,7 +139,7 @@ def _measure_rows(r: BenchResult) -> list[tuple[str, str, str]]:
             _runs(r.intake_read),
         ),
         (f"  gate (Great Expectations, {r.gate_calls} calls)", _s(r.intake_gate.median), _runs(r.intake_gate)),
-        ("  load (COPY, one transaction per file)", _s(r.intake_load.median), _runs(r.intake_load)),
+        ("  load (COPY, one transaction per batch)", _s(r.intake_load.median), _runs(r.intake_load)),
         ("  once per process: GX import, context, first validation", _s(r.gx_setup.median), _runs(r.gx_setup)),
     ]
     if r.naive.runs:

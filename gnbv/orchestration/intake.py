@@ -1,6 +1,6 @@
 """The intake steps of the district intake DAG (and of ``gnbv inbox``): claim what is new in the
 inbox, take each file through ``ingest.intake`` (reader + Great Expectations gate + COPY load,
-one transaction per file), and settle it in ``archive/`` or ``quarantine/`` with its note.
+each file wholly or not at all), and settle it in ``archive/`` or ``quarantine/`` with its note.
 
 A rejected file is a result, not a failure: its step succeeds and the note beside it in
 quarantine tells the sender why, in Vietnamese and English. A step fails only when something a
