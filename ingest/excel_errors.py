@@ -68,7 +68,6 @@ def _marker(cell_type: str | None, has_formula: bool, value: str | None) -> str 
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)  # every file of a month marks the same few hundred cells
 def _position(ref: str | None) -> tuple[int, int] | None:
     found = _CELL_REF.match(ref or "")
     return (int(found[2]) - 1, _column_index(found[1])) if found else None
@@ -101,6 +100,9 @@ def _search_bytes(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
+# The files of a month repeat most formula cells byte for byte (``<c r="C9" s="6"><f>SUM(D9:G9)</f>``):
+# a small cache decides each of those once.
+@functools.lru_cache(maxsize=1 << 12)
 def _marked_cell(head: bytes, body: bytes) -> tuple[tuple[int, int], str] | None:
     """The position and marker of one cell, given its start tag and its content."""
     value = _VALUE.search(body)

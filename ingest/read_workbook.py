@@ -396,8 +396,10 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
 
     _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
+    ordered_sources = sorted(leaf_sources)
     for cap_year, code, r in leaves:
-        for source in sorted(leaf_sources):
+        label_cell = cell_ref(r.row, label_index)
+        for source in ordered_sources:
             plan = r.amounts["plan"].get(source)
             disbursed = r.amounts["disbursed"].get(source)
             if plan is None and disbursed is None:
@@ -415,7 +417,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
                     disbursed_cell=r.cells["disbursed"].get(source),
                     label=r.label,
                     note=r.note,
-                    label_cell=cell_ref(r.row, label_index),
+                    label_cell=label_cell,
                 )
             )
 
@@ -483,8 +485,11 @@ def _check_derived_rows(
                     ]
                 _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], derived)
 
+    subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
+    for y, c, r in leaves:
+        subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
     for cap_year, project_code, row in projects:
-        subs = [r for y, c, r in leaves if y == cap_year and reference.components[c].project_code == project_code]
+        subs = subprojects.get((cap_year, project_code), [])
         if subs:
             check(row, subs, "project_not_sum_of_subprojects")
         elif row.has_amounts():
