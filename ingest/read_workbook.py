@@ -272,7 +272,7 @@ def read_title_block(
 # --- the rows -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """One row's amounts in VND, by measure then source, with the cells they came from."""
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
 from ingest.errors import CellProblem
-from ingest.numbers import parse_number
+from ingest.model import AMOUNT_UNITS
+from ingest.numbers import cell_to_whole_vnd, parse_number, to_whole_vnd
 from ingest.text import ascii_key, match_key
 from ingest.title_block import find_amount_unit, find_period
 
@@ -44,6 +46,54 @@ def test_anything_not_unambiguously_a_number_is_refused_with_a_reason(typed: obj
         parse_number(typed)
     assert refused.value.code == "not_a_number"
     assert refused.value.message_vi and refused.value.message_en
+
+
+def _reading(read: Callable[[], Decimal | None]) -> object:
+    """What reading a cell gives: its whole VND, or the refusal's value and reasons."""
+    try:
+        return read()
+    except CellProblem as refused:
+        return refused.value, str(refused)
+
+
+def _the_long_way(cell: object, factor: Decimal) -> Decimal | None:
+    number = parse_number(cell)
+    return None if number is None else to_whole_vnd(number, factor)
+
+
+@pytest.mark.parametrize("factor", AMOUNT_UNITS.values())
+@pytest.mark.parametrize(
+    "cell",
+    [
+        1873.08,
+        15136.0,
+        0.1,
+        2.5,
+        0.5,
+        -0.0,
+        0.0,
+        -3.5,
+        1e16,
+        2.0**53 + 2,
+        999_999_999_999.5,
+        1e18,
+        -1e18,
+        9.999999999999999e17,
+        1e300,
+        5e-324,
+        float("inf"),
+        float("nan"),
+        7,
+        True,
+        "1.234.567",
+        "12a",
+        None,
+    ],
+)
+def test_the_float_fast_path_gives_the_same_whole_vnd(cell: object, factor: Decimal) -> None:
+    fast = _reading(lambda: cell_to_whole_vnd(cell, factor))
+    slow = _reading(lambda: _the_long_way(cell, factor))
+    assert fast == slow and repr(fast) == repr(slow)  # the same value, sign and exponent
 
 
 def test_tone_mark_placement_normalisation_and_case_do_not_matter() -> None:
