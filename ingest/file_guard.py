@@ -28,7 +28,8 @@ def check_file(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    # NotImplementedError: zip features Python's zipfile refuses (format versions, multi-disk archives)
+    except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError):
         raise SubmissionRejected([problem("unreadable_file", detail="broken zip")]) from None
     unpacked = sum(m.file_size for m in members)
     worst = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)

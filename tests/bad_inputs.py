@@ -82,6 +82,17 @@ def _truncated(path: Path) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def _unsupported_zip_version(path: Path) -> None:
+    """Every "version needed to extract" field says 9.9: Python's zipfile refuses such archives."""
+    data = bytearray(_valid_xlsx_bytes())
+    for signature, offset in ((b"PK\x03\x04", 4), (b"PK\x01\x02", 6)):
+        position = data.find(signature)
+        while position >= 0:
+            data[position + offset : position + offset + 2] = (99).to_bytes(2, "little")
+            position = data.find(signature, position + 1)
+    path.write_bytes(bytes(data))
+
+
 def _password_protected(path: Path) -> None:
     from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -264,6 +275,13 @@ CASES: list[BadInput] = [
     # broken or wrong files
     BadInput("corrupt_bytes", "corrupt.xlsx", _bytes(os.urandom(4096)), "unreadable_file", "random bytes named .xlsx"),
     BadInput("truncated_xlsx", "truncated.xlsx", _truncated, "unreadable_file", "a workbook cut in half in transit"),
+    BadInput(
+        "zip_version_xlsx",
+        "zip_version.xlsx",
+        _unsupported_zip_version,
+        "unreadable_file",
+        "a workbook whose zip claims a format version no reader supports (found by fuzzing)",
+    ),
     BadInput(
         "pdf_named_xlsx",
         "actually_a_pdf.xlsx",
