@@ -126,9 +126,6 @@ class CheckFrame:
         sub, position = segment.sub, index - segment.start
         if segment.kind == "submission":
             row |= _submission_details(sub)
-            if sub.period_month:
-                opens, closes = filing_window(sub.period_month)
-                row["window_text"] = f"{opens:%d/%m/%Y} – {closes:%d/%m/%Y}"
         elif segment.kind == "amount":
             row |= _amount_details(segment.items[position], segment.items)
         elif segment.kind == "derived":
@@ -140,12 +137,14 @@ class CheckFrame:
 
 
 def _submission_details(sub: Submission) -> dict[str, object]:
+    window = filing_window(sub.period_month) if sub.period_month else None
     return {
         "sheet": sub.title_sheet,
         "unit_code": sub.unit_code,
         "unit_cell": sub.unit_cell,
         "period_cell": sub.period_cell,
         "period_text": sub.period_month.strftime("%m/%Y") if sub.period_month else None,
+        "window_text": f"{window[0]:%d/%m/%Y} – {window[1]:%d/%m/%Y}" if window else None,
     }
 
 
@@ -285,6 +284,7 @@ def check_frame(
 
     columns = _Columns()
     segments: list[_Segment] = []
+
     def starts_here(sub: Submission, kind: str, items: Sequence[Any]) -> None:
         if items:
             segments.append(_Segment(columns.length, sub, kind, items))

@@ -3,7 +3,8 @@
 A batch of files lands in one transaction — four COPYs, whatever the number of files, instead
 of a transaction of six statements per file (~5 ms each, mostly the server's round trips). If
 the batch fails, it is rolled back and its files land one at a time, each in a transaction of
-its own, so the file at fault fails alone. Either way a file lands wholly or not at all.
+its own: those before the file at fault land, and the error names that file. Either way a file
+lands wholly or not at all.
 
 Serialised per unit and period with advisory locks (taken in key order, so two batches cannot
 deadlock), so two intake processes loading versions of the same report queue rather than
