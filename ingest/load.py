@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -132,103 +133,111 @@ def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.date
     return results
 
 
+def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
+    with cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, str]], received_at: dt.datetime) -> None:
-    with cur.copy(
+    _copy(
+        cur,
         "copy raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,"
         " period_month, amount_unit, status, has_funds, has_outcomes, narrative, received_at, reader_version)"
-        " from stdin"
-    ) as copy:
-        for sub, status in subs:
-            copy.write_row(
-                (
-                    sub.submission_id,
-                    sub.file_sha256,
-                    sub.file_name,
-                    sub.file_format,
-                    sub.file_size,
-                    sub.unit_code,
-                    sub.period_month,
-                    sub.amount_unit,
-                    status,
-                    status == "accepted" and bool(sub.fund_amounts),
-                    status == "accepted" and bool(sub.outcomes),
-                    sub.narrative,
-                    received_at,
-                    READER_VERSION,
-                )
+        " from stdin",
+        (
+            (
+                sub.submission_id,
+                sub.file_sha256,
+                sub.file_name,
+                sub.file_format,
+                sub.file_size,
+                sub.unit_code,
+                sub.period_month,
+                sub.amount_unit,
+                status,
+                status == "accepted" and bool(sub.fund_amounts),
+                status == "accepted" and bool(sub.outcomes),
+                sub.narrative,
+                received_at,
+                READER_VERSION,
             )
+            for sub, status in subs
+        ),
+    )
 
 
 def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
-    with cur.copy(
+    _copy(
+        cur,
         "copy raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
         " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, plan_cell, disbursed_cell,"
-        " label_as_written, note) from stdin"
-    ) as copy:
-        for sub in subs:
-            submission_id = sub.submission_id
-            for r in sub.fund_amounts:
-                copy.write_row(
-                    (
-                        submission_id,
-                        r.capital_year,
-                        r.component_code,
-                        r.funding_source_code,
-                        r.plan_amount_vnd,
-                        r.disbursed_cumulative_vnd,
-                        r.sheet or None,
-                        r.row,
-                        r.plan_cell,
-                        r.disbursed_cell,
-                        r.label,
-                        r.note or None,
-                    )
-                )
-    with cur.copy(
+        " label_as_written, note) from stdin",
+        (
+            (
+                sub.submission_id,
+                r.capital_year,
+                r.component_code,
+                r.funding_source_code,
+                r.plan_amount_vnd,
+                r.disbursed_cumulative_vnd,
+                r.sheet or None,
+                r.row,
+                r.plan_cell,
+                r.disbursed_cell,
+                r.label,
+                r.note or None,
+            )
+            for sub in subs
+            for r in sub.fund_amounts
+        ),
+    )
+    _copy(
+        cur,
         "copy raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
         " actual_cumulative, sheet_name, row_number, target_cell, actual_in_month_cell,"
-        " actual_cumulative_cell, label_as_written, note) from stdin"
-    ) as copy:
-        for sub in subs:
-            submission_id = sub.submission_id
-            for o in sub.outcomes:
-                copy.write_row(
-                    (
-                        submission_id,
-                        o.indicator_code,
-                        o.target_value,
-                        o.actual_in_month,
-                        o.actual_cumulative,
-                        o.sheet or None,
-                        o.row,
-                        o.target_cell,
-                        o.actual_in_month_cell,
-                        o.actual_cumulative_cell,
-                        o.label,
-                        o.note or None,
-                    )
-                )
+        " actual_cumulative_cell, label_as_written, note) from stdin",
+        (
+            (
+                sub.submission_id,
+                o.indicator_code,
+                o.target_value,
+                o.actual_in_month,
+                o.actual_cumulative,
+                o.sheet or None,
+                o.row,
+                o.target_cell,
+                o.actual_in_month_cell,
+                o.actual_cumulative_cell,
+                o.label,
+                o.note or None,
+            )
+            for sub in subs
+            for o in sub.outcomes
+        ),
+    )
 
 
 def _copy_problems(cur: psycopg.Cursor, subs: list[Submission]) -> None:
-    with cur.copy(
+    _copy(
+        cur,
         "copy raw.submission_problems (submission_id, problem_no, check_code, severity, sheet_name, cell,"
-        " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin"
-    ) as copy:
-        for sub in subs:
-            for number, p in enumerate(sub.problems, start=1):
-                copy.write_row(
-                    (
-                        sub.submission_id,
-                        number,
-                        p.code,
-                        p.severity,
-                        p.sheet,
-                        p.cell,
-                        p.value,
-                        p.message_vi,
-                        p.message_en,
-                        p.hint_vi,
-                        p.hint_en,
-                    )
-                )
+        " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin",
+        (
+            (
+                sub.submission_id,
+                number,
+                p.code,
+                p.severity,
+                p.sheet,
+                p.cell,
+                p.value,
+                p.message_vi,
+                p.message_en,
+                p.hint_vi,
+                p.hint_en,
+            )
+            for sub in subs
+            for number, p in enumerate(sub.problems, start=1)
+        ),
+    )

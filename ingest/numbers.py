@@ -88,12 +88,10 @@ def cell_to_whole_vnd(value: object, factor: Decimal) -> Decimal | None:
     """``to_whole_vnd(parse_number(value), factor)``, or None for an empty cell.
 
     Most amount cells hold a finite float, read as ``parse_number`` reads it (through ``repr``);
-    going straight to the sum saves the type checks on every cell of every file.
+    going straight to ``to_whole_vnd`` saves the type checks on every cell of every file.
     """
     if type(value) is float and math.isfinite(value):
-        vnd = Decimal(repr(value)) * factor
-        if abs(vnd) < MAX_VND:
-            return vnd.quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN)
+        return to_whole_vnd(Decimal(repr(value)), factor)
     number = parse_number(value)
     return None if number is None else to_whole_vnd(number, factor)
 

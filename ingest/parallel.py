@@ -123,7 +123,8 @@ class _Worker:
         if status == "error":
             exc, _detail = payload
             raise exc
-        return bytes(payload)
+        assert isinstance(payload, bytes)
+        return payload
 
     def close(self) -> None:
         if self.process.stdin is not None and not self.process.stdin.closed:

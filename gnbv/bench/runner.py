@@ -30,9 +30,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gnbv.bench.proc import run_child
+
+if TYPE_CHECKING:
+    from ingest.samples_national import NationalMonth
 
 QUICK_DISTRICTS = 70  # one district in ten
 QUICK_HISTORY_YEARS = 1.0
@@ -262,23 +265,30 @@ def isolated_gx_project(folder: Path, *, with_stored_results: bool = False) -> P
 # --------------------------------------------------------------------------- running it
 
 
+def _national_month(config: BenchConfig, period: dt.date, echo: Callable[[str], None]) -> NationalMonth:
+    """The SYNTHETIC national month of ``period`` at the benchmark's scale (cached once generated)."""
+    from ingest.samples_national import generate_national_month
+
+    return generate_national_month(
+        config.state_dir / "months",
+        period=period,
+        districts=config.districts,
+        seed=config.seed,
+        workers=config.workers,
+        progress=echo,
+    )
+
+
 def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult:
     from gnbv.bench.database import bench_database
-    from ingest.samples_national import NATIONAL_PERIOD, generate_national_month
+    from ingest.samples_national import NATIONAL_PERIOD
 
     config = resolve(options)
     started = time.perf_counter()
     config.state_dir.mkdir(parents=True, exist_ok=True)
     load_before = _load_average()
     echo(f"gnbv bench: {config.label}; state in {config.state_dir}")
-    month = generate_national_month(
-        config.state_dir / "months",
-        period=NATIONAL_PERIOD,
-        districts=config.districts,
-        seed=config.seed,
-        workers=config.workers,
-        progress=echo,
-    )
+    month = _national_month(config, NATIONAL_PERIOD, echo)
     origin = "cached" if month.cached else f"generated in {month.generated_s:.0f}s"
     echo(
         f"national month: {len(month.files)} SYNTHETIC workbooks, {month.fund_rows:,} amount rows, "
@@ -307,7 +317,7 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         _intake_section(result, config, root, url, str(gx_project), env, echo)
         _gate_section(result, config, root, Path(tmp), str(gx_project), env, echo)
         if config.backlog:
-            _backlog_section(result, config, url, str(gx_project), env, echo)
+            _backlog_section(result, config, str(gx_project), env, echo)
         if not config.skip_dbt:
             from gnbv.bench.dbt_bench import run_dbt_bench
 
@@ -425,28 +435,17 @@ def _gate_section(
 def _backlog_section(
     result: BenchResult,
     config: BenchConfig,
-    url: str,
     gx_project: str,
     env: dict[str, str],
     echo: Callable[[str], None],
 ) -> None:
     """A backlog: ``config.backlog`` national months ending with the benchmark's month, ingested
     by one intake run (as when a province's inbox has a year of reports waiting), once."""
-    from ingest.samples_national import NATIONAL_PERIOD, generate_national_month, history_months
+    from ingest.samples_national import NATIONAL_PERIOD, history_months
 
     periods = history_months(NATIONAL_PERIOD, config.backlog / 12)
     echo(f"backlog: {len(periods)} national months ({periods[0]:%Y-%m} … {periods[-1]:%Y-%m}) in one intake run")
-    months = [
-        generate_national_month(
-            config.state_dir / "months",
-            period=period,
-            districts=config.districts,
-            seed=config.seed,
-            workers=config.workers,
-            progress=echo,
-        )
-        for period in periods
-    ]
+    months = [_national_month(config, period, echo) for period in periods]
     # received on 10/04/2025, within every month's filing window (the earlier months late)
     args = {"roots": [str(m.root) for m in months], "gx_project": gx_project, "received_at": RECEIVED_AT}
     intake = run_child("intake", args, env=env)
