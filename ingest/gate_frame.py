@@ -169,8 +169,8 @@ def _derived_details(check: DerivedCheck) -> dict[str, object]:
         "sheet": check.sheet,
         "cell": check.cell,
         "derived_check": check.check,
-        "given_vnd": _exact(check.given_vnd),
-        "computed_vnd": _exact(check.computed_vnd),
+        "given_vnd": check.given_vnd,
+        "computed_vnd": check.computed_vnd,
     }
 
 
@@ -200,8 +200,8 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
     amounts: list[FundAmount] = sub.fund_amounts
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
     planned = _reference_plan(sub, reference)
-    plan = [_exact(a.plan_amount_vnd) for a in amounts]
-    disbursed = [_exact(a.disbursed_cumulative_vnd) for a in amounts]
+    plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
+    disbursed = [a.disbursed_cumulative_vnd for a in amounts]
     key = sub.file_sha256
     columns.add(
         len(amounts),
@@ -223,7 +223,7 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
 
 def _add_derived(columns: _Columns, sub: Submission) -> None:
     checks = sub.derived_checks
-    columns.add(len(checks), {"excess_vnd": [_exact(c.excess_vnd) for c in checks]})
+    columns.add(len(checks), {"excess_vnd": [c.excess_vnd for c in checks]})
 
 
 def _whole_and_not_negative(value: Decimal) -> bool:

@@ -1,4 +1,6 @@
-"""Amounts and counts as typed in Vietnamese workbooks, parsed to exact decimals.
+"""Amounts and counts as typed in Vietnamese workbooks, parsed to exact decimals; amounts end
+as whole VND in Python ints (exact, like the Decimals they come from, and ~10× cheaper to build,
+compare, send between processes and write to COPY).
 
 Vietnamese format groups thousands with ``.`` and marks decimals with ``,``
 (``1.234.567`` is 1234567; ``12.671,5`` is 12671.5). A cell may also hold a real number
@@ -28,8 +30,11 @@ _EXCEL_ERRORS = frozenset({"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NU
 _EMPTY_MARKERS = frozenset({"", "-", "–", "—"})
 # A quintillion đồng is ~2,000 times Vietnam's yearly state budget: anything larger is a typo,
 # and it would overflow the warehouse's numeric(20, 0) columns.
-MAX_VND = Decimal(10) ** 18
+MAX_VND = 10**18
 _WHOLE_VND = Decimal(1)
+# Below 2^53 a float holding a whole number is that number exactly, and ``repr`` writes all its
+# digits: ``int(value)`` is what ``Decimal(repr(value))`` would give, without the Decimal.
+_EXACT_FLOAT_INT = 2.0**53
 
 
 def parse_number(value: object) -> Decimal | None:
@@ -73,24 +78,29 @@ def parse_number(value: object) -> Decimal | None:
     return -number if match["sign"] else number
 
 
-def to_whole_vnd(number: Decimal, factor: Decimal) -> Decimal:
-    """An amount in the file's unit (đồng, nghìn đồng, triệu đồng) as whole VND.
+def to_whole_vnd(number: Decimal | int, factor: int) -> int:
+    """An amount in the file's unit (đồng, nghìn đồng, triệu đồng: ``factor`` 1, 1000, 10^6) as
+    whole VND.
 
     Sub-đồng fractions (float noise from Excel) round half-even. Raises CellProblem when the
     amount is beyond any real budget.
     """
-    if abs(number) * factor >= MAX_VND:
+    vnd = number * factor
+    if not -MAX_VND < vnd < MAX_VND:
         raise _not_a_number(number, "lớn bất thường (vượt 10^18 đồng)", "implausibly large (over 10^18 VND)")
-    return (number * factor).quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN)
+    return vnd if isinstance(vnd, int) else int(vnd.quantize(_WHOLE_VND, rounding=ROUND_HALF_EVEN))
 
 
-def cell_to_whole_vnd(value: object, factor: Decimal) -> Decimal | None:
+def cell_to_whole_vnd(value: object, factor: int) -> int | None:
     """``to_whole_vnd(parse_number(value), factor)``, or None for an empty cell.
 
     Most amount cells hold a finite float, read as ``parse_number`` reads it (through ``repr``);
-    going straight to ``to_whole_vnd`` saves the type checks on every cell of every file.
+    going straight to ``to_whole_vnd`` saves the type checks on every cell of every file, and a
+    whole float (most amounts) needs no Decimal at all.
     """
     if type(value) is float and math.isfinite(value):
+        if value.is_integer() and -_EXACT_FLOAT_INT < value < _EXACT_FLOAT_INT:
+            return to_whole_vnd(int(value), factor)
         return to_whole_vnd(Decimal(repr(value)), factor)
     number = parse_number(value)
     return None if number is None else to_whole_vnd(number, factor)

@@ -89,7 +89,7 @@ def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> D
         return None
 
 
-def _vnd(text: str, column: str, line: int, factor: Decimal, problems: list[CellProblem]) -> Decimal | None:
+def _vnd(text: str, column: str, line: int, factor: int, problems: list[CellProblem]) -> int | None:
     number = _number(text, column, line, problems)
     if number is None:
         return None

@@ -29,7 +29,6 @@ from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
 
 HEADER_SEARCH_ROWS = 15
-_WHOLE_VND = Decimal(1)
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
 
 
@@ -279,7 +278,7 @@ class _Row:
     row: int
     label: str
     stt: str
-    amounts: dict[str, dict[str, Decimal]]
+    amounts: dict[str, dict[str, int]]
     cells: dict[str, dict[str, str]]
     note: str
 
@@ -287,10 +286,10 @@ class _Row:
         return any(self.amounts[m] for m in self.amounts)
 
 
-def _read_amount_row(table: Table, row: int, factor: Decimal, problems: list[CellProblem]) -> _Row:
+def _read_amount_row(table: Table, row: int, factor: int, problems: list[CellProblem]) -> _Row:
     grid = table.grid
     label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
-    amounts: dict[str, dict[str, Decimal]] = {"plan": {}, "disbursed": {}}
+    amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
     raws = grid.values(row, table.amount_indexes)
     for (measure, source, index), raw in zip(table.amount_cells, raws, strict=True):
@@ -324,12 +323,12 @@ def _leaf_sources(sources: set[str]) -> set[str]:
 
 
 def _check_sum(
-    given: Decimal | None, parts: list[Decimal], code: str, sheet: str, cell: str, derived: list[DerivedCheck]
+    given: int | None, parts: list[int], code: str, sheet: str, cell: str, derived: list[DerivedCheck]
 ) -> None:
     """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
     if given is None or not parts:
         return
-    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts, Decimal(0)), tolerance_vnd=len(parts)))
+    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), tolerance_vnd=len(parts)))
 
 
 def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck]) -> None:
@@ -347,7 +346,7 @@ def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: lis
 def read_disbursement(table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None) -> None:
     grid, sheet = table.grid, table.grid.name
     problems = content.problems
-    factor = AMOUNT_UNITS.get(content.amount_unit or "", Decimal(1))
+    factor = AMOUNT_UNITS.get(content.amount_unit or "", 1)
     year = plan_year or (content.period_month.year if content.period_month else None)
     sources = set(table.amount_columns("plan")) | set(table.amount_columns("disbursed"))
     leaf_sources = _leaf_sources(sources)
@@ -466,10 +465,10 @@ def _check_derived_rows(
     derived: list[DerivedCheck],
     problems: list[CellProblem],
 ) -> None:
-    def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[Decimal]:
+    def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[int]:
         return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
 
-    def all_sources_sum(rows: list[_Row], measure: str) -> list[Decimal]:
+    def all_sources_sum(rows: list[_Row], measure: str) -> list[int]:
         return [v for r in rows for s, v in r.amounts[measure].items() if s in leaf_sources]
 
     def check(row: _Row, parts: list[_Row], code: str) -> None:
@@ -483,7 +482,7 @@ def _check_derived_rows(
                     computed_parts = [
                         v for r in parts for s, v in r.amounts[measure].items() if s in PARTS.get(source, ())
                     ]
-                _check_sum(given, computed_parts or [Decimal(0)], code, sheet, row.cells[measure][source], derived)
+                _check_sum(given, computed_parts or [0], code, sheet, row.cells[measure][source], derived)
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:

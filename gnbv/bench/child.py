@@ -44,6 +44,14 @@ def _maxrss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _MB, 1)
 
 
+def _cpu_s() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process, and of its ended child processes."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def _isolate_gx(args: dict[str, Any]) -> None:
     """Point the submission gate at the benchmark's own copy of the GX project (its Data Docs and
     validation results then never mix with the user's)."""
@@ -85,10 +93,14 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
     batch_size = int(args.get("batch_size") or BATCH_SIZE)
     with db.connect() as conn:
         truncate_raw(conn)
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), _cpu_s()
         with measure_stages() as stages:
             results = ingest_paths(conn, roots, received_at=received, batch_size=batch_size)
         seconds = time.perf_counter() - started
+        cpu = {
+            name: round(after - before, 2)
+            for name, after, before in zip(("own", "readers"), _cpu_s(), cpu_before, strict=True)
+        }
         counted = conn.execute(
             "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
         ).fetchone()
@@ -107,6 +119,7 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
         "outcome_rows": outcome_rows,
         "rejected": rejected[:20],
         "gx_setup_s": gx_setup_s,
+        "cpu": cpu,
         "maxrss_mb": _maxrss_mb(),
     }
 
