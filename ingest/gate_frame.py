@@ -46,6 +46,7 @@ _WHOLE_NUMBERS = {
     "excess_vnd",
 }
 _FLAGS = {"unit_is_known", "period_in_window", "count_is_valid"}
+_INTEGERS = _WHOLE_NUMBERS | {"amount_key"}
 
 
 def filing_window(period: dt.date) -> tuple[dt.date, dt.date]:
@@ -202,12 +203,15 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
     planned = _reference_plan(sub, reference)
     plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
     disbursed = [a.disbursed_cumulative_vnd for a in amounts]
-    key = sub.file_sha256
+    # One row per vintage, component and source in a file: a row's key is the frame row where its
+    # file first names the same vintage, component and source — unique unless named twice, and
+    # an int64 column (GX finds duplicates in C; text keys were half the frame's memory).
+    first_row: dict[tuple[int, str, str], int] = {}
+    start = columns.length
     columns.add(
         len(amounts),
         {
-            # one row per vintage, component and source in a file
-            "amount_key": [f"{key}|{a.capital_year}|{a.component_code}|{a.funding_source_code}" for a in amounts],
+            "amount_key": [first_row.setdefault(a.key, start + i) for i, a in enumerate(amounts)],
             "plan_vnd": plan,
             "plan_ceiling_vnd": [0 if p is None else p for p in plan],
             "disbursed_vnd": disbursed,
@@ -262,7 +266,7 @@ def _typed(name: str, values: list[Any]) -> Any:
 
     column = np.empty(len(values), dtype=object)
     column[:] = values
-    if name not in _FLAGS and name not in _WHOLE_NUMBERS:
+    if name not in _FLAGS and name not in _INTEGERS:
         return column
     missing = pd.isna(column)
     filled = column.copy()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ingest.errors import CellProblem
 
@@ -105,3 +105,26 @@ class Submission:
     @property
     def warnings(self) -> list[CellProblem]:
         return [p for p in self.problems if p.severity == "warning"]
+
+    # Pickled (reader process → gating process), rows travel as plain tuples: a named tuple
+    # unpickles through its Python-level ``__new__``, ~2 µs a row; a plain tuple is rebuilt in
+    # C, then retyped with ``tuple.__new__`` (~0.5 ms → ~0.15 ms a national file).
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        for name in _ROW_TYPES:
+            state[name] = [tuple(row) for row in state[name]]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, row_type in _ROW_TYPES.items():
+            state[name] = [_retype(row_type, row) for row in state[name]]
+        self.__dict__.update(state)
+
+
+_ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
+    "fund_amounts": FundAmount,
+    "outcomes": OutcomeValue,
+    "derived_checks": DerivedCheck,
+}
+_retype = tuple.__new__
