@@ -32,9 +32,6 @@ _EMPTY_MARKERS = frozenset({"", "-", "–", "—"})
 # and it would overflow the warehouse's numeric(20, 0) columns.
 MAX_VND = 10**18
 _WHOLE_VND = Decimal(1)
-# Below 2^53 a float holding a whole number is that number exactly, and ``repr`` writes all its
-# digits: ``int(value)`` is what ``Decimal(repr(value))`` would give, without the Decimal.
-_EXACT_FLOAT_INT = 2.0**53
 
 
 def parse_number(value: object) -> Decimal | None:
@@ -95,15 +92,42 @@ def cell_to_whole_vnd(value: object, factor: int) -> int | None:
     """``to_whole_vnd(parse_number(value), factor)``, or None for an empty cell.
 
     Most amount cells hold a finite float, read as ``parse_number`` reads it (through ``repr``);
-    going straight to ``to_whole_vnd`` saves the type checks on every cell of every file, and a
-    whole float (most amounts) needs no Decimal at all.
+    going straight to whole VND saves the type checks on every cell of every file.
     """
     if type(value) is float and math.isfinite(value):
-        if value.is_integer() and -_EXACT_FLOAT_INT < value < _EXACT_FLOAT_INT:
-            return to_whole_vnd(int(value), factor)
-        return to_whole_vnd(Decimal(repr(value)), factor)
+        return _float_to_whole_vnd(value, factor)
     number = parse_number(value)
     return None if number is None else to_whole_vnd(number, factor)
+
+
+# Below 2^53 a float holding a whole number is that number exactly, and ``repr`` writes all its
+# digits: ``int(value)`` is what ``Decimal(repr(value))`` would give.
+_EXACT_FLOAT_INT = 2.0**53
+_FAR_BELOW_MAX_VND = 1e17  # no bound to check below this, whatever the float's rounding
+_DECIMAL_PLACES = {1: 0, 1_000: 3, 1_000_000: 6}  # of each amount unit's factor
+
+
+def _float_to_whole_vnd(value: float, factor: int) -> int:
+    """A float cell as whole VND. Most are far below any bound and whole in VND — a whole float,
+    or a few decimals of nghìn / triệu đồng (``1873.08``) — and their digits are the answer with
+    no Decimal to build, multiply and round; the rest go the Decimal way."""
+    if abs(value) * factor < _FAR_BELOW_MAX_VND:
+        if value.is_integer() and abs(value) < _EXACT_FLOAT_INT:
+            return int(value) * factor
+        whole = _whole_from_digits(repr(value), factor)
+        if whole is not None:
+            return whole
+    return to_whole_vnd(Decimal(repr(value)), factor)
+
+
+def _whole_from_digits(text: str, factor: int) -> int | None:
+    """``text`` (a float's repr) times ``factor`` when that is whole VND; None when it would
+    need rounding or is in exponent form (``to_whole_vnd`` decides those)."""
+    whole, _, fraction = text.partition(".")
+    places = _DECIMAL_PLACES.get(factor)
+    if places is None or len(fraction) > places or "e" in fraction or "e" in whole:
+        return None
+    return int(whole + fraction) * 10 ** (places - len(fraction))
 
 
 def _not_a_number(value: object, reason_vi: str, reason_en: str) -> CellProblem:

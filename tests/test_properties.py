@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from gnbv.reference import load_reference
 from ingest.errors import CellProblem, SubmissionRejected
 from ingest.labels import ComponentResolver
-from ingest.numbers import parse_number
+from ingest.model import AMOUNT_UNITS
+from ingest.numbers import cell_to_whole_vnd, parse_number, to_whole_vnd
 from ingest.read_workbook import read_workbook
 from ingest.text import match_key
 from tests.builders import one_row_workbook
@@ -37,6 +39,24 @@ def vietnamese(amount: Decimal) -> str:
 @given(amounts)
 def test_any_amount_typed_the_vietnamese_way_reads_back_exactly(amount: Decimal) -> None:
     assert parse_number(vietnamese(amount)) == amount
+
+
+@given(
+    st.floats(allow_nan=False, allow_infinity=False) | st.floats(min_value=-1e7, max_value=1e7),
+    st.sampled_from(sorted(AMOUNT_UNITS.values())),
+)
+def test_a_float_cell_becomes_the_whole_vnd_its_decimal_digits_say(cell: float, factor: int) -> None:
+    """The reader's fast paths for float cells agree with Decimal(repr(cell)) × factor, rounded
+    half-even, for every float — and refuse the same ones."""
+
+    def answer(read: Callable[[], int | None]) -> object:
+        try:
+            return read()
+        except CellProblem as refused:
+            return ("refused", refused.value)
+
+    fast = answer(lambda: cell_to_whole_vnd(cell, factor))
+    assert fast == answer(lambda: to_whole_vnd(Decimal(repr(cell)), factor))
 
 
 @given(amounts, st.sampled_from([" ", "\u00a0", "  "]))
