@@ -33,11 +33,11 @@ from ingest.read_file import sha256_of as sha256_of
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
-# their fixed costs small (~0.3 s a GX call), and the batch bounds how many read files are held
-# in memory at once (two batches: one gated and loaded, the next arriving from the readers).
-# 100 national workbooks are ~52k rows to check; the gating process then peaks at ~320 MB RSS
-# and intake with its readers under 400 MB PSS (measured by ``gnbv bench``).
-BATCH_SIZE = 100
+# their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
+# held in memory at once (two batches: one gated and loaded, the next arriving from the readers).
+# 150 national workbooks are ~78k rows to check; the gating process then peaks at ~315 MB RSS
+# and intake with its readers at ~365 MB PSS (measured by ``gnbv bench``; 100: ~345 MB).
+BATCH_SIZE = 150
 
 
 @dataclass
