@@ -373,8 +373,8 @@ def _intake_section(
                 target.append(value)
         echo(
             f"{tag} intake {r['seconds']:.1f}s (read wait {stages['read_s']:.1f}s, gate {stages['gate_s']:.1f}s "
-            f"in {stages['gate_calls']} calls, load {stages['load_s']:.1f}s), {r['statuses']}, "
-            f"peak PSS {intake.peak_pss_mb} MB"
+            f"in {stages['gate_calls']} calls, load {stages['load_s']:.1f}s; CPU {r['cpu']['own']:.1f}s here, "
+            f"{r['cpu']['readers']:.1f}s in the readers), {r['statuses']}, peak PSS {intake.peak_pss_mb} MB"
         )
         copy = run_child("floor_copy", {"url": url}, env=env).result
         result.floor_copy.add(copy["seconds"])
