@@ -11,7 +11,8 @@ value as typed — matters only for the few rows that fail, so ``CheckFrame.deta
 for those rows from the submission the row came from, instead of a column of it for every row.
 
 The frame is built a column at a time, kind by kind (runs of values per column, never a dict
-per row), and typed: whole VND as nullable 64-bit integers, flags as nullable booleans, text as objects.
+per row), and typed: whole VND as nullable 64-bit integers (plain ones for the sign rules),
+flags as nullable booleans, text as objects.
 That keeps what GX does on every call — hashing the whole frame, comparing columns —
 vectorised; Python ints in object columns are hashed and compared one at a time. Money stays
 exact: a whole-VND column is int64 only when every value fits (the reader refuses amounts of

@@ -35,8 +35,8 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
 # their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
 # held in memory at once (two batches: one gated and loaded, the next arriving from the readers).
-# 150 national workbooks are ~78k rows to check; the gating process then peaks at ~315 MB RSS
-# and intake with its readers at ~365 MB PSS (measured by ``gnbv bench``; 100: ~345 MB).
+# 150 national workbooks are ~78k rows to check; the gating process then peaks at ~305 MB RSS
+# and intake with its readers at ~355 MB PSS (measured by ``gnbv bench``; 200: ~400 MB).
 BATCH_SIZE = 150
 
 
@@ -215,13 +215,17 @@ class _BatchReader:
 
 
 @contextlib.contextmanager
-def _set_up_objects_left_out_of_gc() -> Iterator[None]:
+def _older_objects_out_of_gc() -> Iterator[None]:
     """Python's cyclic garbage collector runs every few hundred allocations, and its older
     generations walk every object alive — in the gating process, the hundreds of thousands of
     Great Expectations, pandas and Airflow objects loaded before intake starts. Intake allocates
     millions of short-lived rows, so those walks were ~1.2 s of a national month's ~4.4 s of CPU
     here. The objects alive when intake starts are frozen out of the collections for its duration
-    (``gc.freeze``) and handed back after, so a long-lived process loses nothing."""
+    (``gc.freeze``) and handed back after, so a long-lived process loses nothing. A process that
+    froze objects itself (a server before forking workers) is left as it is."""
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield
@@ -255,7 +259,7 @@ def validate_paths(
     received = _local(received_at)
     files = list(submission_files(paths))
     run = None
-    with _set_up_objects_left_out_of_gc():
+    with _older_objects_out_of_gc():
         with _BatchReader(files, max(len(files), 1), reference, province_hint) as reader:
             subs = [sub for _, batch in reader for sub in batch]
         with data_docs_once():
@@ -286,7 +290,7 @@ def ingest_paths(
     results: list[IntakeResult] = []
     reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint)
     # the Data Docs are rebuilt once, for every batch
-    with _set_up_objects_left_out_of_gc(), reading as reader, data_docs_once():
+    with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
             _gate_and_load(conn, batch, subs, reference, received, results, on_result)
             del batch, subs  # one batch in memory at a time: released before the next is collected

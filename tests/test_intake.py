@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,6 +91,22 @@ def test_the_same_file_twice_changes_nothing(conn: psycopg.Connection, march_sam
 
 
 CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit\n"
+
+
+def test_intake_hands_the_garbage_collector_back_as_it_found_it(
+    conn: psycopg.Connection, march_samples: list[SampleFile]
+) -> None:
+    """Intake freezes the objects alive before it out of the collections for its run (they are
+    most of what a collection would walk); a long-lived process gets them back, and a process
+    that froze objects itself keeps them frozen."""
+    ingest_file(conn, march_samples[0].path, received_at=ON_TIME)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        ingest_file(conn, march_samples[1].path, received_at=ON_TIME)
+        assert gc.get_freeze_count() > 0  # still frozen: intake did not unfreeze what it did not freeze
+    finally:
+        gc.unfreeze()
 
 
 def _csv(path: Path, *rows: str) -> Path:
