@@ -17,6 +17,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from ingest.errors import CellProblem
+from ingest.model import AMOUNT_UNITS
 from ingest.problems import problem
 
 _VIETNAMESE_NUMBER = re.compile(
@@ -104,7 +105,9 @@ def cell_to_whole_vnd(value: object, factor: int) -> int | None:
 # digits: ``int(value)`` is what ``Decimal(repr(value))`` would give.
 _EXACT_FLOAT_INT = 2.0**53
 _FAR_BELOW_MAX_VND = 1e17  # no bound to check below this, whatever the float's rounding
-_DECIMAL_PLACES = {1: 0, 1_000: 3, 1_000_000: 6}  # of each amount unit's factor
+# decimal places each amount unit's factor shifts by (the units are powers of ten; any other
+# factor would go the Decimal way)
+_DECIMAL_PLACES = {f: len(str(f)) - 1 for f in AMOUNT_UNITS.values() if str(f).rstrip("0") == "1"}
 
 
 def _float_to_whole_vnd(value: float, factor: int) -> int:
