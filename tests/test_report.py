@@ -38,8 +38,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from gnbv.report import ReportBlocked, ReportVersion, SmtpSettings, build_monthly_report, publish
-from gnbv.report.formulas import evaluate_workbook
-from gnbv.report.workbook import FIRST_DATA_ROW, put_text
+
+
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 

@@ -167,7 +167,7 @@ def trend_chart(data: ReportData) -> Chart:
 
     def series(y: int) -> dict[int, tuple[Decimal, Decimal]]:
         out = {}
-        for t in data.trend:
+        for t in data.month_totals():
             if t.period_month.year == y and t.capital_year == y and t.period_month.month in months:
                 out[t.period_month.month] = (t.disbursed_vnd, t.plan_vnd)
         return out

@@ -159,7 +159,8 @@ class PovertyPoint:
 
 @dataclass(frozen=True)
 class MonthTotal:
-    """Province totals of one month for one capital year (the trend chart)."""
+    """Province totals of one month for one capital year (the trend chart); ``component_code``
+    when the total is one component's (as read), None once added over the components."""
 
     period_month: dt.date
     capital_year: int
@@ -167,6 +168,15 @@ class MonthTotal:
     disbursed_vnd: Decimal
     units_reported: int
     units_expected: int
+    component_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Agency:
+    """A provincial agency that leads components (dim_component_lead_agency)."""
+
+    code: str
+    name_vi: str
 
 
 @dataclass(frozen=True)
@@ -202,6 +212,7 @@ class ReportData:
     trend: list[MonthTotal]
     submissions: list[SubmissionInfo]
     in_force: dict[str, list[str]] = field(default_factory=dict)  # unit → submission ids in force
+    agency: Agency | None = None  # set on an agency's report: only the components it leads
 
     # -- derived views ----------------------------------------------------------------
 
@@ -258,6 +269,74 @@ class ReportData:
         codes = [d.unit_code for d in self.districts]
         extra = sorted(set(self.unit_lines) - set(codes))
         return [*self.districts, *(self.units.get(c) or Unit(c, c, None, "unknown") for c in extra)]
+
+    def month_totals(self) -> list[MonthTotal]:
+        """The trend's totals per month and capital year, added over the components shown."""
+        added: dict[tuple[dt.date, int], MonthTotal] = {}
+        for t in self.trend:
+            key = (t.period_month, t.capital_year)
+            seen = added.get(key)
+            added[key] = (
+                dataclasses.replace(t, component_code=None)
+                if seen is None
+                else dataclasses.replace(
+                    seen,
+                    plan_vnd=seen.plan_vnd + t.plan_vnd,
+                    disbursed_vnd=seen.disbursed_vnd + t.disbursed_vnd,
+                    units_reported=max(seen.units_reported, t.units_reported),
+                    units_expected=max(seen.units_expected, t.units_expected),
+                )
+            )
+        return [added[k] for k in sorted(added)]
+
+    # -- lead agencies ----------------------------------------------------------------
+
+    def lead_agencies(self) -> list[Agency]:
+        """The agencies leading at least one leaf component in the province, by code."""
+        names = {c.lead_agency_code: c.lead_agency_vi for c in self.components if c.is_leaf and c.lead_agency_code}
+        return [Agency(code, names[code] or code) for code in sorted(names)]
+
+    def standing_agency(self) -> Agency | None:
+        """The agency that consolidates the province's report: the one leading the most leaf
+        components (ties: the first code) — Sở Lao động - Thương binh và Xã hội in every plan
+        of the seeds, which also names it the program's standing agency (Cao Bằng VII.2)."""
+        counts: dict[str, int] = {}
+        for c in self.components:
+            if c.is_leaf and c.lead_agency_code:
+                counts[c.lead_agency_code] = counts.get(c.lead_agency_code, 0) + 1
+        if not counts:
+            return None
+        code = min(counts, key=lambda k: (-counts[k], k))
+        return next(a for a in self.lead_agencies() if a.code == code)
+
+    def for_agency(self, code: str) -> ReportData:
+        """The same month restricted to the components ``code`` leads (with their projects):
+        what that agency consolidates and sends to the province. Outcomes and poverty are the
+        province's, not an agency's: they are left out."""
+        agency = next((a for a in self.lead_agencies() if a.code == code), None)
+        if agency is None:
+            known = ", ".join(a.code for a in self.lead_agencies()) or "—"
+            raise NoSuchAgency(
+                f"'{code}' không chủ trì dự án, tiểu dự án nào của tỉnh {self.province.unit_name} "
+                f"(các cơ quan chủ trì: {known}) / '{code}' leads no component in this province"
+            )
+        led = {c.component_code for c in self.components if c.is_leaf and c.lead_agency_code == code}
+        projects = {c.project_code for c in self.components if c.component_code in led}
+        components = [c for c in self.components if c.component_code in led or c.component_code in projects]
+        return dataclasses.replace(
+            self,
+            components=components,
+            province_lines=[x for x in self.province_lines if x.component_code in led],
+            unit_lines={
+                unit: kept
+                for unit, lines in self.unit_lines.items()
+                if (kept := [x for x in lines if x.component_code in led])
+            },
+            outcomes=[],
+            poverty=[],
+            trend=[t for t in self.trend if t.component_code in led],
+            agency=agency,
+        )
 
     def submission_ids_in_force(self) -> list[str]:
         return sorted({sid for ids in self.in_force.values() for sid in ids})
@@ -327,6 +406,10 @@ def _fund_line(row: dict[str, Any]) -> FundLine:
 
 class NoSuchProvince(LookupError):
     """The province code is not a province in dim_admin_unit for that month."""
+
+
+class NoSuchAgency(LookupError):
+    """The agency code leads no component of the province (dim_component_lead_agency)."""
 
 
 def load_report_data(conn: psycopg.Connection[Any], province: str, period: dt.date) -> ReportData:
@@ -560,11 +643,12 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
             r["disbursed_vnd"] or Decimal(0),
             int(r["units_reported"]),
             int(r["units_expected"]),
+            r["component_code"],
         )
         for r in _rows(
             conn,
             """
-            select period_month, capital_year,
+            select period_month, capital_year, component_code,
                    sum(plan_amount_vnd) as plan_vnd, sum(disbursed_cumulative_vnd) as disbursed_vnd,
                    max(units_reported) as units_reported, max(units_expected) as units_expected
             from marts.mart_province_consolidation
@@ -573,8 +657,8 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
                   period_month between %(year_start)s and %(period)s
                   or period_month between %(last_year_start)s and %(same_month_last_year)s
               )
-            group by period_month, capital_year
-            order by period_month, capital_year
+            group by period_month, capital_year, component_code
+            order by period_month, capital_year, component_code
             """,
             params,
         )
@@ -729,6 +813,12 @@ class Stamp:
             f"Phiên bản v{self.version} ({self.kind_vi}) · dữ liệu {self.short_hash}"
             f" · lập lúc {self.built_at:%d/%m/%Y %H:%M}{blocked}"
         )
+
+    def official_line_vi(self) -> str:
+        """The stamp as the official documents carry it: kind, version and time, no hash (the
+        data fingerprint is in the annex and the manifest)."""
+        blocked = "" if self.gate_passed else " · KHÔNG ĐẠT kiểm tra tổng hợp, không phát hành"
+        return f"Bản {self.kind_vi} · phiên bản v{self.version} · lập lúc {self.built_at:%d/%m/%Y %H:%M}{blocked}"
 
     def line_en(self) -> str:
         blocked = "" if self.gate_passed else " · consolidation gate FAILED, not published"

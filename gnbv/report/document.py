@@ -45,7 +45,7 @@ def _trend_rows(data: ReportData) -> list[dict[str, str]]:
     year = data.plan_year
     series: dict[tuple[int, int], tuple[Decimal, Decimal]] = {
         (t.period_month.year, t.period_month.month): (t.disbursed_vnd, t.plan_vnd)
-        for t in data.trend
+        for t in data.month_totals()
         if t.capital_year == t.period_month.year
     }
     rows = []

@@ -3,6 +3,12 @@
 Amounts travel as whole VND (``Decimal``, as ``numeric(20,0)`` in the marts) and become triệu
 đồng only here, at presentation, by moving the decimal point (``scaleb``): never through a float.
 Rates are percents (24.71 = 24,71 %), rounded half-up like PostgreSQL's ``round(numeric)``.
+
+Triệu đồng are shown with the decimals the figure needs, up to three (the nghìn đồng), as the
+plans write them: ``855.786``, ``1.104.902,3``, ``12.671,25`` — never ``1.104.902,300``. Three
+decimals keep every figure of the marts exact to the thousand đồng (districts report in triệu
+đồng with at most three decimals, or in đồng; a figure finer than the thousand is shown rounded
+half-up, and the workbook's cell still holds it exactly).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
-TRIEU_DECIMALS = 3  # amounts in triệu đồng are shown to the thousand đồng
+TRIEU_DECIMALS = 3  # at most: amounts in triệu đồng are shown to the thousand đồng
 
 
 def to_trieu(vnd: Decimal | None) -> Decimal | None:
@@ -51,9 +57,18 @@ def vn_number(value: Decimal | int | None, decimals: int = 0, *, trim: bool = Fa
     return ("-" if number < 0 else "") + out
 
 
-def vn_trieu(vnd: Decimal | None, *, trim: bool = False, empty: str = "") -> str:
-    """Whole VND shown as triệu đồng (3 decimals, or as few as needed with ``trim``)."""
-    return vn_number(to_trieu(vnd), TRIEU_DECIMALS, trim=trim, empty=empty)
+def trieu_decimals(vnd: Decimal | int | None) -> int:
+    """How many decimals a figure in triệu đồng needs (0 to 3): 1.104.902.300.000 đồng → 1."""
+    if vnd is None:
+        return 0
+    shown = Decimal(vnd).scaleb(-6).quantize(Decimal(1).scaleb(-TRIEU_DECIMALS), rounding=ROUND_HALF_UP)
+    exponent = shown.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def vn_trieu(vnd: Decimal | None, *, empty: str = "") -> str:
+    """Whole VND shown as triệu đồng with the decimals it needs (``1.104.902,3``)."""
+    return vn_number(to_trieu(vnd), TRIEU_DECIMALS, trim=True, empty=empty)
 
 
 def vn_percent(value: Decimal | None, decimals: int = 2, *, empty: str = "") -> str:

@@ -62,14 +62,14 @@ def _source_sentence_vi(rows: Sequence[SourceRow]) -> str:
         i = j
         if level.plan == 0 and level.disbursed == 0:
             continue
-        text = f"{level.label[:1].lower()}{level.label[1:]} {vn_trieu(level.disbursed, trim=True)} triệu đồng"
+        text = f"{level.label[:1].lower()}{level.label[1:]} {vn_trieu(level.disbursed)} triệu đồng"
         if level.rate_rounded() is not None:
             text += f", đạt {vn_percent(level.rate_rounded(), 0)}"
         details = []
         for child in children:
             if child.plan == 0 and child.disbursed == 0:
                 continue
-            piece = f"{child.label[:1].lower()}{child.label[1:]} {vn_trieu(child.disbursed, trim=True)} triệu đồng"
+            piece = f"{child.label[:1].lower()}{child.label[1:]} {vn_trieu(child.disbursed)} triệu đồng"
             if child.rate_rounded() is not None:
                 piece += f" đạt {vn_percent(child.rate_rounded(), 0)}"
             details.append(piece)
@@ -109,8 +109,8 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
 
     if data.province_lines:
         headline = (
-            f"Lũy kế giải ngân đến {month_vi} đạt {vn_trieu(total.disbursed, trim=True)} triệu đồng, "
-            f"bằng {vn_percent(total.rate)} kế hoạch ({vn_trieu(total.plan, trim=True)} triệu đồng)."
+            f"Lũy kế giải ngân đến {month_vi} đạt {vn_trieu(total.disbursed)} triệu đồng, "
+            f"bằng {vn_percent(total.rate)} kế hoạch ({vn_trieu(total.plan)} triệu đồng)."
         )
         headline_en = (
             f"Cumulative disbursement to {month_en}: {_en_trieu(total.disbursed)} million VND, "
@@ -134,7 +134,7 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
                 plan, disbursed = by_year[year]
                 label = f"vốn năm {year}" + (" chuyển sang" if year < data.plan_year else "")
                 pieces.append(
-                    f"{label} {vn_trieu(disbursed, trim=True)}/{vn_trieu(plan, trim=True)} triệu đồng"
+                    f"{label} {vn_trieu(disbursed)}/{vn_trieu(plan)} triệu đồng"
                     f" ({vn_percent(rate(disbursed, plan))})"
                 )
             paragraphs_vi.append("Theo năm vốn: " + "; ".join(pieces) + ".")
