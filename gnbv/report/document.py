@@ -1,7 +1,11 @@
 """The readable report: one self-contained HTML file (jinja2, charts embedded as base64 PNG) and
 a PDF of the same content (reportlab platypus, A4 portrait, DejaVu Sans for Vietnamese text).
 
-Both are rendered from one context (:func:`document_context`), so they say the same thing.
+Both are rendered from one context (:func:`document_context`), so they say the same figures.
+The PDF is the official document an official prints and signs: Vietnamese only, framed as
+Nghị định 30/2020/NĐ-CP frames it (gnbv.report.official), with the data-quality warnings, the
+data fingerprint, submission ids and rule codes in an annex after the signature. The HTML is
+the working copy: Vietnamese with English beside it, everything in one page.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from gnbv.report.charts import Chart
 from gnbv.report.data import ReportData, Stamp
 from gnbv.report.fmt import rate, vn_percent, vn_trieu
+from gnbv.report.official import (
+    DOCUMENT_KIND,
+    MOTTO,
+    NATIONAL_NAME,
+    RECIPIENTS_TITLE,
+    SIGNER_NAME_PLACEHOLDER,
+    SIGNER_NOTE,
+    official_frame,
+)
 from gnbv.report.summary import Summary
 from gnbv.report.tables import fund_table
 from gnbv.report.workbook import TITLE
@@ -106,6 +119,8 @@ def document_context(data: ReportData, stamp: Stamp, summary: Summary, charts: S
         "trend": _trend_rows(data),
         "in_force": data.submission_ids_in_force(),
         "max_ingest_seq": data.max_ingest_seq(),
+        "official": official_frame(data, stamp),
+        "agency": data.agency,
     }
     return DocumentContext(data, stamp, summary, {c.name: c for c in charts}, values)
 
@@ -159,6 +174,7 @@ def render_pdf(context: DocumentContext) -> bytes:
         KeepTogether,
         ListFlowable,
         ListItem,
+        PageBreak,
         Paragraph,
         SimpleDocTemplate,
         Spacer,
@@ -207,6 +223,10 @@ def render_pdf(context: DocumentContext) -> bytes:
         "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=8, leading=10, alignment=TA_CENTER),
         "warn": ParagraphStyle("warn", parent=base, fontSize=8, leading=10.5),
         "small": ParagraphStyle("small", parent=base, fontSize=7, leading=9, textColor=colors.HexColor("#666666")),
+        "small_black": ParagraphStyle("small_black", parent=base, fontSize=8, leading=10.5),
+        "recipients_title": ParagraphStyle("recipients_title", parent=base, fontName=FONT + "-BoldOblique", fontSize=9),
+        "sign_title": ParagraphStyle("sign_title", parent=base, fontName=FONT_BOLD, alignment=TA_CENTER),
+        "sign_note": ParagraphStyle("sign_note", parent=base, fontName=FONT_ITALIC, fontSize=8.5, alignment=TA_CENTER),
     }
     status_colors = {
         "provisional": ("#d9822b", "#fdf3e7"),
@@ -257,17 +277,31 @@ def render_pdf(context: DocumentContext) -> bytes:
             width, height = width * max_height / height, max_height
         return [Image(io.BytesIO(c.png), width=width, height=height), para(c.caption, "caption"), Spacer(0, 4)]
 
+    frame = v["official"]
+    head_left = ParagraphStyle("head_left", parent=base, fontSize=8.5, leading=11.5, alignment=TA_CENTER)
+    head_bold = ParagraphStyle("head_bold", parent=head_left, fontName=FONT_BOLD)
+    head_italic = ParagraphStyle("head_italic", parent=head_left, fontName=FONT_ITALIC)
+    national = Table(
+        [
+            [Paragraph(escape(frame.parent_body), head_left), Paragraph(escape(NATIONAL_NAME), head_bold)],
+            [Paragraph(escape(frame.issuer), head_bold), Paragraph("<u>" + escape(MOTTO) + "</u>", head_bold)],
+            [Paragraph(escape(frame.number_line).replace(" ", "&nbsp;"), head_left),
+             Paragraph(escape(frame.place_date), head_italic)],
+        ],
+        colWidths=[page_width * 0.48, page_width * 0.52],
+    )  # fmt: skip
+    national.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("TOPPADDING", (0, 0), (-1, -1), 0.5)]))
     story: list[Any] = [
-        para(TITLE, "title"),
-        para(f"{data.province.unit_name} – Tháng {data.period_month:%m/%Y}", "sub"),
-        para(stamp.line_vi() + "  |  " + stamp.line_en(), "stamp"),
+        national,
+        Spacer(0, 8),
+        para(DOCUMENT_KIND, "title"),
+        para(frame.subject, "sub"),
+        para(frame.scope, "stamp"),
+        para(stamp.official_line_vi(), "stamp"),
         Spacer(0, 5),
     ]
     border, fill = status_colors.get(v["status_class"], status_colors["final"])
-    status = Table(
-        [[Paragraph(escape(summary.status_vi) + "<br/><i>" + escape(summary.status_en) + "</i>", styles["p"])]],
-        colWidths=[page_width],
-    )
+    status = Table([[Paragraph(escape(summary.status_vi), styles["p"])]], colWidths=[page_width])
     status.setStyle(
         TableStyle(
             [
@@ -277,9 +311,8 @@ def render_pdf(context: DocumentContext) -> bytes:
             ]
         )
     )
-    story += [status, Spacer(0, 4), para("1. Tóm tắt / Summary", "h2")]
+    story += [status, Spacer(0, 4), para("1. Tóm tắt", "h2")]
     story += [para(p) for p in summary.paragraphs_vi]
-    story += [para(p, "en") for p in summary.paragraphs_en]
 
     story.append(para("2. Giải ngân theo nguồn vốn (triệu đồng)", "h2"))
     story.append(
@@ -349,26 +382,44 @@ def render_pdf(context: DocumentContext) -> bytes:
             ]
         )
     )
-    story.append(KeepTogether([para("7. Tỷ lệ hộ nghèo so với mục tiêu", "h2"), *chart("poverty")]))
+    if v["agency"] is None:  # poverty is the province's, not an agency's
+        story.append(KeepTogether([para("7. Tỷ lệ hộ nghèo so với mục tiêu", "h2"), *chart("poverty")]))
 
-    story.append(para("8. Cảnh báo chất lượng dữ liệu", "h2"))
-    story.append(bullets(summary.warnings) if summary.warnings else para("Không có cảnh báo."))
-
-    ids = v["in_force"]
-    story.append(
-        KeepTogether(
+    signature = Table(
+        [
             [
-                para("9. Nguồn dữ liệu của phiên bản này", "h2"),
-                para(
-                    f"Dấu vân tay dữ liệu (sha256): {stamp.data_hash}. Bài nộp đang dùng: {len(ids)}"
-                    + (f"; thứ tự nạp lớn nhất {v['max_ingest_seq']}" if v["max_ingest_seq"] else "")
-                    + ". "
-                    + ", ".join(ids),
-                    "small",
-                ),
+                [para(RECIPIENTS_TITLE, "recipients_title"), *[para(line, "small_black") for line in frame.recipients]],
+                [
+                    para(frame.signer_title, "sign_title"),
+                    para(SIGNER_NOTE, "sign_note"),
+                    Spacer(0, 22 * mm),
+                    para(SIGNER_NAME_PLACEHOLDER, "sign_title"),
+                ],
             ]
-        )
+        ],
+        colWidths=[page_width * 0.5, page_width * 0.5],
     )
+    signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    story += [Spacer(0, 10), KeepTogether([signature])]
+
+    # The annex: what an official does not sign but a reader may need to trace the figures.
+    ids = v["in_force"]
+    story += [
+        PageBreak(),
+        para("PHỤ LỤC", "title"),
+        para("Cảnh báo chất lượng dữ liệu và nguồn dữ liệu của báo cáo", "sub"),
+        Paragraph(escape(frame.annex_note()).replace("  ", "&nbsp; "), styles["stamp"]),
+        para("1. Cảnh báo chất lượng dữ liệu", "h2"),
+        bullets(summary.warnings_vi) if summary.warnings_vi else para("Không có cảnh báo."),
+        para("2. Nguồn dữ liệu của phiên bản này", "h2"),
+        para(
+            f"Dấu vân tay dữ liệu (SHA-256): {stamp.data_hash}. Bài nộp đang dùng: {len(ids)}"
+            + (f"; thứ tự nạp lớn nhất {v['max_ingest_seq']}" if v["max_ingest_seq"] else "")
+            + ". "
+            + ", ".join(ids),
+            "small",
+        ),
+    ]
 
     header_text = f"CTMTQG giảm nghèo bền vững – {data.province.unit_name} – tháng {data.period_month:%m/%Y}"
 
@@ -377,7 +428,7 @@ def render_pdf(context: DocumentContext) -> bytes:
         canvas.setFont(FONT, 7)
         canvas.setFillColor(colors.grey)
         canvas.drawString(15 * mm, A4[1] - 9 * mm, header_text)
-        canvas.drawString(15 * mm, 8 * mm, stamp.line_vi())
+        canvas.drawString(15 * mm, 8 * mm, stamp.official_line_vi())
         canvas.drawRightString(A4[0] - 15 * mm, 8 * mm, f"Trang {doc.page}")
         canvas.restoreState()
 

@@ -45,7 +45,8 @@ class OfficialFrame:
 
     def annex_note(self) -> str:
         """``(Kèm theo Báo cáo số      /BC-SLĐTBXH ngày 15/3/2024 của Sở …)`` under an annex title."""
-        return f"(Kèm theo Báo cáo {self.number_line[:1].lower()}{self.number_line[1:]} {self.date_short} của {self.issuer_name})"
+        number = self.number_line.removeprefix("Số:")
+        return f"(Kèm theo Báo cáo số{number} {self.date_short} của {self.issuer_name})"
 
     @property
     def date_short(self) -> str:

@@ -3,6 +3,7 @@ units, and the data-quality warnings. Shared by the document, the PDF and the em
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,8 +31,9 @@ class Summary:
     paragraphs_en: list[str]
     late: list[UnitNote]
     missing: list[UnitNote]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # Vietnamese / English, with rule codes
     sources: list[SourceRow] = field(default_factory=list)
+    warnings_vi: list[str] = field(default_factory=list)  # the same, Vietnamese only (the PDF's annex)
     status_vi: str = ""
     status_en: str = ""
 
@@ -96,6 +98,18 @@ def _source_sentence_en(rows: Sequence[SourceRow], data: ReportData) -> str:
         rounded = row.rate_rounded()
         parts.append(f"{label} {_en_trieu(row.disbursed)}" + (f" ({rounded:.0f} %)" if rounded is not None else ""))
     return "; ".join(p.strip() for p in parts)
+
+
+_GATE_LINE = re.compile(r"^\[(?P<code>[^\]]+)\] (?P<vi>.*?) / (?P<en>[^:]*): (?P<where>.*)$", re.S)
+
+
+def gate_line_vi(line: str) -> str:
+    """A consolidation gate line (``[code] vi / en: where``) in Vietnamese, its rule code kept
+    in brackets for whoever looks it up; a line of another shape is shown as it is."""
+    match = _GATE_LINE.match(line)
+    if match is None:
+        return line
+    return f"{match['vi']}: {match['where']} [{match['code']}]"
 
 
 def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate_warnings: Sequence[str]) -> Summary:
@@ -179,36 +193,47 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
         if c.status == "missing"
     ]
 
-    warnings: list[str] = []
-    warnings += [f"KHÔNG ĐẠT / FAILED {line}" for line in gate_failures]
-    warnings += list(gate_warnings)
+    notes: list[tuple[str, str]] = []  # (Vietnamese, English)
+    notes += [(f"KHÔNG ĐẠT {gate_line_vi(line)}", f"FAILED {line}") for line in gate_failures]
+    notes += [(gate_line_vi(line), line) for line in gate_warnings]
     expected_codes = {c.unit_code for c in data.compliance}
     for code in sorted(set(data.unit_lines) - expected_codes):
-        warnings.append(
-            f"Đơn vị không thuộc danh sách phải báo cáo kỳ này nhưng có số liệu vốn (đã cộng vào tổng hợp): "
-            f"{data.unit_name(code)} ({code}) / a unit outside the expected list has fund figures (included)"
+        notes.append(
+            (
+                f"Đơn vị không thuộc danh sách phải báo cáo kỳ này nhưng có số liệu vốn (đã cộng vào tổng hợp): "
+                f"{data.unit_name(code)} ({code})",
+                "a unit outside the expected list has fund figures (included)",
+            )
         )
     for s in data.submissions:
         who = f"{data.unit_name(s.unit_code)} ({s.unit_code})" if s.unit_code else "(không rõ đơn vị)"
         if s.status == "rejected":
-            warnings.append(
-                f"Bài nộp bị từ chối: {s.file_name} – {who}, lỗi: {', '.join(s.failed_checks) or '?'} "
-                f"/ rejected submission"
+            notes.append(
+                (
+                    f"Bài nộp bị từ chối: {s.file_name} – {who}, lỗi: {', '.join(s.failed_checks) or '?'}",
+                    "rejected submission",
+                )
             )
         elif s.warned_checks:
-            warnings.append(
-                f"Cảnh báo khi nhận bài: {s.file_name} – {who}: {', '.join(s.warned_checks)} / intake warnings"
+            notes.append(
+                (f"Cảnh báo khi nhận bài: {s.file_name} – {who}: {', '.join(s.warned_checks)}", "intake warnings")
             )
     on_time_units = {c.unit_code for c in data.compliance if c.status in ("on_time", "late")}
     for s in data.submissions:
         if s.status == "accepted" and s.timeliness == "late" and s.unit_code in on_time_units:
             first = next((c for c in data.compliance if c.unit_code == s.unit_code), None)
             if first is not None and first.first_submission_id != s.submission_id:
-                warnings.append(
-                    f"Số liệu điều chỉnh sau hạn: {data.unit_name(s.unit_code)} ({s.unit_code}) gửi bản mới lúc "
-                    f"{vn_datetime(s.received_at, VN)} ({s.file_name}); báo cáo dùng bản mới này "
-                    "/ a correction received after the deadline is in force"
+                notes.append(
+                    (
+                        f"Số liệu điều chỉnh sau hạn: {data.unit_name(s.unit_code)} ({s.unit_code}) gửi bản mới lúc "
+                        f"{vn_datetime(s.received_at, VN)} ({s.file_name}); báo cáo dùng bản mới này",
+                        "a correction received after the deadline is in force",
+                    )
                 )
+    gate_count = len(gate_failures) + len(gate_warnings)
+    warnings = [f"KHÔNG ĐẠT / FAILED {line}" for line in gate_failures] + list(gate_warnings)
+    warnings += [f"{vi} / {en}" for vi, en in notes[gate_count:]]
+    warnings_vi = [vi for vi, _en in notes]
 
     if not stamp.gate_passed:
         status_vi = "KHÔNG ĐƯỢC PHÁT HÀNH: số liệu tổng hợp không đạt kiểm tra (xem cảnh báo)."
@@ -232,6 +257,7 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
         missing=missing,
         warnings=warnings,
         sources=sources,
+        warnings_vi=warnings_vi,
         status_vi=status_vi,
         status_en=status_en,
     )
