@@ -330,19 +330,32 @@ def reports_root() -> Path:
 
 def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any]:
     """The monthly report (``gnbv.report.build_monthly_report``) as of the run's time ``now``
-    (provisional / final / revision is decided by that date, not the wall clock); the same data
-    gives the same version, new data a new one."""
+    (provisional / final / revision is decided by that date, not the wall clock), and beside it
+    the report of each lead agency (only the components it leads); the same data gives the same
+    versions, new data new ones."""
     from gnbv.report import build_monthly_report
+    from gnbv.report.build import build_agency_reports
 
     root = reports_root()
     root.mkdir(parents=True, exist_ok=True)
     version = build_monthly_report(province, period, root, now=to_local(now))
+    report = _describe_version(version, province, period, log)
+    report["agencies"] = [
+        _describe_version(v, province, period, log)
+        for v in build_agency_reports(province, period, root, now=to_local(now))
+    ]
+    return report
+
+
+def _describe_version(version: Any, province: str, period: dt.date, log: Log) -> dict[str, Any]:
     state = "new version" if version.created else "unchanged, same data as"
-    log(f"report {province} {format_period(period)}: {state} {version.label} in {version.directory}")
+    who = f"{province}/{version.agency}" if version.agency else province
+    log(f"report {who} {format_period(period)}: {state} {version.label} in {version.directory}")
     for kind, name in sorted(version.files.items()):
         log(f"  {kind:10} {version.directory / name}")
     return {
         "province": province,
+        "agency": version.agency,
         "period": format_period(period),
         "label": version.label,
         "kind": version.kind,
@@ -353,17 +366,26 @@ def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log =
 
 
 def publish_report(report: dict[str, Any], *, now: dt.datetime, log: Log = print) -> bool:
-    """Email a *new* report version (``gnbv.report.publish``) to ``$GNBV_REPORT_RECIPIENTS``;
-    an unchanged version is not sent again. False when there was nothing to send or nobody to
-    send it to."""
+    """Email a *new* report version (``gnbv.report.publish``) to ``$GNBV_REPORT_RECIPIENTS``,
+    and each new agency version to its own ``$GNBV_REPORT_RECIPIENTS_<CODE>``; an unchanged
+    version is not sent again. False when the province's report was not sent."""
+    sent = _publish_one(report, now=now, log=log)
+    for agency_report in report.get("agencies", []):
+        _publish_one(agency_report, now=now, log=log)
+    return sent
+
+
+def _publish_one(report: dict[str, Any], *, now: dt.datetime, log: Log) -> bool:
     from gnbv.report import publish
-    from gnbv.report.email import recipients_from_env
+    from gnbv.report.build import AGENCY_RECIPIENTS_ENV, report_recipients
 
     if not report.get("created"):
         log(f"{report['label']}: not a new version, not emailed again")
         return False
-    if not recipients_from_env():
-        log("no report recipients (GNBV_REPORT_RECIPIENTS): the report is filed, not emailed")
+    agency = report.get("agency")
+    if not report_recipients(agency):
+        setting = AGENCY_RECIPIENTS_ENV.format(code=agency) if agency else "GNBV_REPORT_RECIPIENTS"
+        log(f"no report recipients ({setting}): {report['label']} is filed, not emailed")
         return False
     delivery = publish(Path(report["directory"]), now=to_local(now))
     log(f"{report['label']} emailed to {', '.join(delivery.recipients)}")

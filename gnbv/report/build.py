@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ import psycopg
 
 from gnbv.report import versions
 from gnbv.report.charts import all_charts
-from gnbv.report.data import ReportData, Stamp, load_report_data
+from gnbv.report.data import Agency, ReportData, Stamp, load_report_data
 from gnbv.report.document import document_context, write_html, write_pdf
 from gnbv.report.email import SmtpSettings, recipients_from_env, send_report
 from gnbv.report.summary import summarise
@@ -50,6 +50,7 @@ MARTS_READ = (
     "dim_period",
 )
 DELIVERIES = "deliveries.jsonl"
+AGENCIES_DIR = "agencies"  # an agency's versions: <month>/agencies/<agency code>/v<N>_…
 
 
 class ReportBlocked(RuntimeError):
@@ -70,6 +71,7 @@ class ReportVersion:
     gate_failures: tuple[str, ...]
     gate_warnings: tuple[str, ...]
     files: dict[str, str]
+    agency: str | None = None  # the lead agency of an agency's report
 
     @property
     def label(self) -> str:
@@ -111,6 +113,7 @@ class ReportVersion:
             gate_failures=tuple(m["gate"]["failures"]),
             gate_warnings=tuple(m["gate"]["warnings"]),
             files={k: v for k, v in m["files"].items() if isinstance(v, str)},
+            agency=(m.get("agency") or {}).get("code"),
         )
 
 
@@ -160,12 +163,14 @@ def build_monthly_report(
     *,
     conn: psycopg.Connection[Any] | None = None,
     now: dt.datetime | None = None,
+    agency: str | None = None,
 ) -> ReportVersion:
     """Build (or find, when the data did not change) the report version of a province-month.
 
     ``now`` is the build time (default: now); its date in Asia/Ho_Chi_Minh against the month's
-    due date decides provisional / final / revision. Returns the version; ``created`` says
-    whether this call made it.
+    due date decides provisional / final / revision. ``agency``: the report of one lead agency
+    (only the components it leads, dim_component_lead_agency), versioned on its own under
+    ``<month>/agencies/<code>/``. Returns the version; ``created`` says whether this call made it.
     """
     now = now or dt.datetime.now(VN)
     if now.tzinfo is None:
@@ -175,9 +180,13 @@ def build_monthly_report(
     out_dir = Path(out_dir)
     with _connection(conn) as c:
         data = load_report_data(c, province, period)
+        if agency is not None:
+            data = data.for_agency(agency)
         fingerprint = data.fingerprint()
         due, due_source = versions.due_date(data.period)
         month = versions.month_dir(out_dir, province, period)
+        if agency is not None:
+            month = month / AGENCIES_DIR / agency
         with versions.month_lock(month):
             decision = versions.decide(versions.existing_versions(month), fingerprint, now.date(), due)
             if decision.reuse is not None:
@@ -202,8 +211,43 @@ def build_monthly_report(
     return ReportVersion.from_dir(final_dir, created=True)
 
 
+def lead_agencies(province: str, period: dt.date, *, conn: psycopg.Connection[Any] | None = None) -> list[Agency]:
+    """The agencies leading components in the province that month (each gets its own report)."""
+    with _connection(conn) as c:
+        return load_report_data(c, province, period.replace(day=1)).lead_agencies()
+
+
+AGENCY_RECIPIENTS_ENV = "GNBV_REPORT_RECIPIENTS_{code}"  # e.g. GNBV_REPORT_RECIPIENTS_SXD
+
+
+def report_recipients(agency: str | None = None, env: Mapping[str, str] | None = None) -> list[str]:
+    """Who receives a report: ``GNBV_REPORT_RECIPIENTS`` for the province's, and for a lead
+    agency's ``GNBV_REPORT_RECIPIENTS_<CODE>`` (the agency's own list; empty: filed, not sent)."""
+    env = os.environ if env is None else env
+    if agency is None:
+        return recipients_from_env(env)
+    return recipients_from_env({"GNBV_REPORT_RECIPIENTS": env.get(AGENCY_RECIPIENTS_ENV.format(code=agency), "")})
+
+
+def build_agency_reports(
+    province: str,
+    period: dt.date,
+    out_dir: Path,
+    *,
+    conn: psycopg.Connection[Any] | None = None,
+    now: dt.datetime | None = None,
+) -> list[ReportVersion]:
+    """Every lead agency's report of the province-month, beside the province's."""
+    with _connection(conn) as c:
+        return [
+            build_monthly_report(province, period, out_dir, conn=c, now=now, agency=a.code)
+            for a in lead_agencies(province, period, conn=c)
+        ]
+
+
 def _file_stem(data: ReportData, stamp: Stamp) -> str:
-    return f"BaoCao_GNBV_{data.province.unit_code}_{data.period_month:%Y-%m}_v{stamp.version}_{stamp.kind}"
+    agency = f"_{data.agency.code}" if data.agency else ""
+    return f"BaoCao_GNBV_{data.province.unit_code}{agency}_{data.period_month:%Y-%m}_v{stamp.version}_{stamp.kind}"
 
 
 def _write_outputs(
@@ -259,6 +303,7 @@ def _manifest(
         "report": "gnbv monthly consolidation report (CTMTQG GNBV)",
         "province_code": data.province.unit_code,
         "province_name": data.province.unit_name,
+        "agency": {"code": data.agency.code, "name_vi": data.agency.name_vi} if data.agency else None,
         "period": f"{data.period_month:%Y-%m}",
         "version": stamp.version,
         "kind": stamp.kind,
@@ -318,7 +363,7 @@ def publish(
             f"không đạt kiểm tra / the consolidation failed its gate and is not published:\n  "
             + "\n  ".join(version.gate_failures)
         )
-    to = list(recipients) if recipients else recipients_from_env()
+    to = list(recipients) if recipients else report_recipients(version.agency)
     settings = smtp or SmtpSettings.from_env()
     message_id = send_report(version.directory, to, settings)
     sent_at = (now or dt.datetime.now(VN)).astimezone(VN)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,23 +36,45 @@ def _period(value: str) -> dt.date:
     multiple=True,
     help="Recipient (repeatable); default: GNBV_REPORT_RECIPIENTS. SMTP: AIRFLOW_CONN_SMTP_DEFAULT or GNBV_SMTP_URL.",
 )
-def report_command(province: str, period: str, out_dir: Path, send: bool, recipients: tuple[str, ...]) -> None:
+@click.option(
+    "--agency",
+    "agencies",
+    multiple=True,
+    help="A lead agency's report instead (only the components it leads), e.g. SXD; repeatable; "
+    "'all' for every lead agency of the province, after the province's own report.",
+)
+def report_command(
+    province: str, period: str, out_dir: Path, send: bool, recipients: tuple[str, ...], agencies: tuple[str, ...]
+) -> None:
     """Build the monthly consolidation report of a province from the marts.
 
     Writes the official workbook (.xlsx), the document (.html, .pdf) with its charts, and a
     manifest stamped with the data it was built from. Provisional before the 15th, final on
     it, a revision when a late correction changes the figures; unchanged data makes no new
-    version. Prints the version folder; exits 1 when the consolidation failed its gate (the
-    version is kept but blocked: it is not sent).
+    version. With --agency, the report of a lead agency (Sở Xây dựng, Sở Y tế, …: only the
+    projects it leads), filed under <month>/agencies/<CODE>/. Prints each version folder; exits
+    1 when the consolidation failed its gate (the version is kept but blocked: it is not sent).
     """
-    from gnbv.report.build import ReportBlocked, build_monthly_report, publish
-    from gnbv.report.data import NoSuchProvince
+    from gnbv.report.build import build_monthly_report, lead_agencies
+    from gnbv.report.data import NoSuchAgency, NoSuchProvince
+
+    month = _period(period)
+    try:
+        if "all" in (a.lower() for a in agencies):
+            codes: list[str | None] = [None, *(a.code for a in lead_agencies(province, month))]
+        else:
+            codes = list(agencies) or [None]
+        for code in codes:
+            version = build_monthly_report(province, month, out_dir, agency=code)
+            _report_version(version, send, recipients)
+    except (NoSuchProvince, NoSuchAgency) as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _report_version(version: Any, send: bool, recipients: tuple[str, ...]) -> None:
+    from gnbv.report.build import ReportBlocked, publish
     from gnbv.report.email import SmtpNotConfigured
 
-    try:
-        version = build_monthly_report(province, _period(period), out_dir)
-    except NoSuchProvince as err:
-        raise click.ClickException(str(err)) from None
     verb = "BUILT" if version.created else "UNCHANGED"
     click.echo(f"{verb:9} {version.label}  {version.directory}")
     for path in (version.workbook, version.html, version.pdf):

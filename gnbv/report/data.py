@@ -213,6 +213,7 @@ class ReportData:
     submissions: list[SubmissionInfo]
     in_force: dict[str, list[str]] = field(default_factory=dict)  # unit → submission ids in force
     agency: Agency | None = None  # set on an agency's report: only the components it leads
+    standing: Agency | None = None  # on an agency's report, the province's standing agency
 
     # -- derived views ----------------------------------------------------------------
 
@@ -300,6 +301,8 @@ class ReportData:
         """The agency that consolidates the province's report: the one leading the most leaf
         components (ties: the first code) — Sở Lao động - Thương binh và Xã hội in every plan
         of the seeds, which also names it the program's standing agency (Cao Bằng VII.2)."""
+        if self.standing is not None:
+            return self.standing
         counts: dict[str, int] = {}
         for c in self.components:
             if c.is_leaf and c.lead_agency_code:
@@ -336,6 +339,7 @@ class ReportData:
             poverty=[],
             trend=[t for t in self.trend if t.component_code in led],
             agency=agency,
+            standing=self.standing_agency(),
         )
 
     def submission_ids_in_force(self) -> list[str]:

@@ -97,7 +97,7 @@ def official_frame(data: ReportData, stamp: Stamp) -> OfficialFrame:
             if standing is not None and standing.code != data.agency.code
             else " (để báo cáo)"
         )
-        recipients = (f"- {province}{via};", "- Lưu: VT.")
+        recipients: tuple[str, ...] = (f"- {province}{via};", "- Lưu: VT.")
     else:
         scope = f"Phạm vi: toàn {place_scope(data)} (tổng hợp số liệu các đơn vị báo cáo)"
         recipients = (f"- {province} (để báo cáo);", "- Các cơ quan chủ trì dự án, tiểu dự án;", "- Lưu: VT.")

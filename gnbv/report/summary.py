@@ -148,8 +148,7 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
                 plan, disbursed = by_year[year]
                 label = f"vốn năm {year}" + (" chuyển sang" if year < data.plan_year else "")
                 pieces.append(
-                    f"{label} {vn_trieu(disbursed)}/{vn_trieu(plan)} triệu đồng"
-                    f" ({vn_percent(rate(disbursed, plan))})"
+                    f"{label} {vn_trieu(disbursed)}/{vn_trieu(plan)} triệu đồng ({vn_percent(rate(disbursed, plan))})"
                 )
             paragraphs_vi.append("Theo năm vốn: " + "; ".join(pieces) + ".")
     if coverage is not None:

@@ -121,7 +121,7 @@ class Annexes:
 def _official_head(sheet: Sheet, frame: OfficialFrame, last_col: int, left_last: int) -> int:
     """Rows 1–6: the two header blocks, then ``BÁO CÁO`` and the subject; returns the next row."""
     right = left_last + 1
-    head = [
+    head: list[tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = [
         ((frame.parent_body, {}), (NATIONAL_NAME, {"bold": True})),
         ((frame.issuer, {"bold": True}), (MOTTO, {"bold": True, "underline": 1})),
         ((frame.number_line, {}), (frame.place_date, {"italic": True})),

@@ -53,7 +53,9 @@ def exact(value: Decimal | int) -> Decimal:
     if isinstance(exponent, int) and exponent > 0:
         number = number.quantize(Decimal(1))
     if len(number.as_tuple().digits) > MAX_DIGITS:
-        raise ValueError(f"{value} needs more than {MAX_DIGITS} significant digits: an xlsx cell cannot hold it exactly")
+        raise ValueError(
+            f"{value} needs more than {MAX_DIGITS} significant digits: an xlsx cell cannot hold it exactly"
+        )
     return number
 
 
