@@ -26,7 +26,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -103,6 +103,10 @@ class Layout:
     derived: str = "formula"
     amount_unit: str = "million_vnd"
     validation: bool = True
+    # The template an officer fills in: cells to type in shaded and unlocked, everything else
+    # (labels, derived formulas) locked by sheet protection (no password: a guard, not a lock).
+    protect_derived: bool = False
+    signatures: bool = False  # "Người lập biểu" / "Thủ trưởng đơn vị" under the table
 
 
 # --------------------------------------------------------------------------- content
@@ -306,6 +310,10 @@ _TITLE_FONT = Font(name="Times New Roman", size=13, bold=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _WRAP = Alignment(vertical="center", wrap_text=True)
 _RATE_FORMAT = "0.0"
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the cells an officer types in
+_UNLOCKED = Protection(locked=False)
+SIGNERS = (("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)"))
+PLACE_DATE_BLANK = "……………, ngày …… tháng …… năm ………"
 
 
 @dataclass(frozen=True)
@@ -512,6 +520,9 @@ class _AmountSheetWriter:
         self.cells.labels[(section.capital_year, comp.component_code)] = self._text(row, "label", comp.label, bold=bold)
         if comp.note:
             self._text(row, "note", comp.note)
+        if self.layout.protect_derived:
+            note = self.ws[f"{self.kind_letter['note']}{row}"]
+            note.fill, note.protection = INPUT_FILL, _UNLOCKED
         for group in (PLAN, DISBURSED):
             for code in [TOTAL, *(s.funding_source_code for s in self.layout.sources)]:
                 coord = self.cells.amounts[(section.capital_year, comp.component_code, group, code)]
@@ -539,6 +550,8 @@ class _AmountSheetWriter:
         cell = self.ws[coord]
         cell.font = _PLAIN
         cell.number_format = NUMBER_FORMATS[self.layout.amount_unit]
+        if self.layout.protect_derived:
+            cell.fill, cell.protection = INPUT_FILL, _UNLOCKED
         if value is None:
             return
         if self.layout.numbers == "text":
@@ -589,6 +602,9 @@ class _AmountSheetWriter:
         if mode == "formula_cached":
             self.cached[cell.coordinate] = "" if rate is None else Decimal(repr(float(rate)))
 
+    def _signatures(self, row: int) -> None:
+        _write_signatures(self.ws, row, self.kind_letter["label"], self.kind_letter["note"])
+
     def _finish(self, first_data: int) -> None:
         ws, layout = self.ws, self.layout
         widths = {"stt": 6, "label": 52, "amount": 13, "rate": 10, "note": 18, "empty": 4, "hidden": 12}
@@ -597,6 +613,10 @@ class _AmountSheetWriter:
             dim.width = widths[col.kind]
             if col.kind == "hidden":
                 dim.hidden = True
+        if layout.signatures:
+            self._signatures(self.cells.last_row + 2)
+        if layout.protect_derived:
+            ws.protection.sheet = True  # formulas and labels locked; the shaded cells stay open
         ws.freeze_panes = f"{self.letter[(PLAN, TOTAL)]}{first_data}"  # labels and header stay visible
         ws.print_title_rows = f"{layout.header_row}:{first_data - 1}"
         _print_setup(ws)
@@ -613,6 +633,20 @@ class _AmountSheetWriter:
             ws.add_data_validation(dv)
             for coord in self.leaf_cells:
                 dv.add(coord)
+
+
+def _write_signatures(ws: Worksheet, row: int, left: str, right: str) -> None:
+    """Place and date, then the two signers: text only, in the label and note columns, so a
+    reader of the form sees no figure there."""
+    ws[f"{right}{row}"] = PLACE_DATE_BLANK
+    ws[f"{right}{row}"].font = Font(name="Times New Roman", size=11, italic=True)
+    for column, (title, note) in zip((left, right), SIGNERS, strict=True):
+        ws[f"{column}{row + 1}"] = title
+        ws[f"{column}{row + 1}"].font = _BOLD
+        ws[f"{column}{row + 2}"] = note
+        ws[f"{column}{row + 2}"].font = Font(name="Times New Roman", size=11, italic=True)
+        for cell in (ws[f"{column}{row + 1}"], ws[f"{column}{row + 2}"]):
+            cell.alignment = Alignment(horizontal="center")
 
 
 def _print_setup(ws: Worksheet) -> None:
@@ -682,10 +716,14 @@ def _write_outcomes(ws: Worksheet, content: Bieu05Content, layout: Layout, cells
             cell.alignment = _CENTER if i in (1, 3) else _WRAP
             if 4 <= i <= 6 and isinstance(shown, Decimal):
                 cell.number_format = "#,##0.##"
+            if layout.protect_derived and (4 <= i <= 6 or i == 7):
+                cell.fill, cell.protection = INPUT_FILL, _UNLOCKED
     for letter, width in zip("ABCDEFG", (6, 55, 12, 14, 14, 14, 18), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"C{header + 1}"
     ws.print_title_rows = f"{header}:{header}"
+    if layout.protect_derived:
+        ws.protection.sheet = True
     _print_setup(ws)
 
 

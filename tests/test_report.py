@@ -955,3 +955,19 @@ def test_gnbv_report_command(scenario: Scenario, march: March) -> None:
     assert result.output.startswith(f"UNCHANGED {march.final.label}")  # built today (after the 15th): the final stands
     bad = CliRunner().invoke(report_command, ["--province", "99", "--period", "2024-03", "--out", str(out)])
     assert bad.exit_code == 1 and "không phải mã tỉnh" in bad.output
+
+
+def test_the_template_takes_the_latest_accepted_plan_from_the_warehouse(scenario: Scenario) -> None:
+    """Huyện Bảo Lạc has no allocation in the reference data for 2024: its template carries the
+    plan of its latest accepted report of the year (03/2024 here), read from the marts."""
+    from ingest.template import latest_accepted_plan
+
+    marts = scenario.query(
+        "select capital_year, component_code, funding_source_code, plan_amount_vnd from marts.fct_fund_disbursement"
+        " where unit_code = '043' and period_month = '2024-03-01' and plan_amount_vnd is not null"
+    )
+    figures = latest_accepted_plan("043", dt.date(2024, 4, 1))
+    assert marts and {(f.capital_year, f.component_code, f.funding_source_code, f.amount_vnd) for f in figures} == set(
+        marts
+    )
+    assert latest_accepted_plan("043", dt.date(2025, 1, 1)) == []  # nothing accepted that year yet

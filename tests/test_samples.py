@@ -244,3 +244,102 @@ def test_template_prefills_the_plan_the_seeds_know(tmp_path: Path, reference) ->
 def test_template_refuses_an_unknown_unit(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="999"):
         write_template("999", MARCH, tmp_path)
+
+
+# --------------------------------------------------------------------------- the template an officer fills in
+
+
+def _filled_template(
+    tmp_path: Path, unit: str, period: dt.date, accepted: list
+) -> tuple[Path, dict[tuple[str, str], Decimal]]:
+    """The template filled in as an officer would: a disbursement on every planned leaf (60 %
+    of its plan, in the sheet's unit), saved, then opened and saved by a real spreadsheet
+    program (LibreOffice recalculates every formula, as Excel does on saving)."""
+    from tests.spreadsheet import recalculate
+
+    path = write_template(unit, period, tmp_path / "blank", accepted_plan=lambda _u, _p: accepted)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Giải ngân"]
+    header = [sheet.cell(row=7, column=c).value for c in range(1, sheet.max_column + 1)]
+    plan_total, disbursed_total = [i + 1 for i, text in enumerate(header) if text == "Tổng số"]
+    typed: dict[tuple[str, str], Decimal] = {}
+    for row in range(8, sheet.max_row + 1):
+        for offset in range(1, disbursed_total - plan_total):
+            plan = sheet.cell(row=row, column=plan_total + offset).value
+            target = sheet.cell(row=row, column=disbursed_total + offset)
+            if isinstance(plan, (int, float)) and target.protection.locked is False:
+                target.value = int(Decimal(repr(plan)) * 6) // 10  # whole units of the sheet
+                typed[(target.coordinate, str(header[disbursed_total + offset - 1]))] = Decimal(target.value)
+    book.save(path)
+    return recalculate(path, tmp_path / "filled"), typed
+
+
+def test_the_template_shades_what_to_type_and_protects_its_formulas_with_their_values(tmp_path: Path) -> None:
+    path = write_template("04", MARCH, tmp_path)
+    book = openpyxl.load_workbook(path)
+    stored = openpyxl.load_workbook(path, data_only=True)["Giải ngân"]
+    sheet = book["Giải ngân"]
+    assert sheet.protection.sheet and book["Kết quả"].protection.sheet
+    formulas = [c for row in sheet.iter_rows(min_row=8) for c in row if c.data_type == "f"]
+    assert formulas and all(c.protection.locked for c in formulas)
+    # every formula carries its value (a rate without a plan shows nothing: its value is "")
+    assert all(stored[c.coordinate].value is not None or str(c.value).startswith("=IF(N(") for c in formulas)
+    total = next(c for c in formulas if sheet.cell(row=c.row, column=2).value == "Tổng cộng")
+    typed = [c for row in sheet.iter_rows(min_row=8) for c in row if isinstance(c.value, (int, float))]
+    assert typed and all(c.protection.locked is False and c.fill.fgColor.rgb.endswith("FFF2CC") for c in typed)
+    plan_total_col = next(c for c in range(1, 20) if sheet.cell(row=7, column=c).value == "Tổng số")
+    assert stored.cell(row=total.row, column=plan_total_col).value == sum(Decimal(repr(c.value)) for c in typed)
+    instructions = [c.value for c in book["Hướng dẫn"]["A"] if c.value]
+    assert instructions[0] == "HƯỚNG DẪN ĐIỀN BIỂU 05" and any("ô tô màu vàng" in t for t in instructions)
+    assert any("kế hoạch vốn được giao" in t for t in instructions)
+    texts = {c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)}
+    assert {"NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "(Ký, ghi rõ họ tên)"} <= texts
+
+
+def test_a_filled_template_is_read_back_exactly(tmp_path: Path, reference) -> None:
+    """Fill in, let a spreadsheet program save it, ingest: the same đồng come back, for a plan
+    from the reference data (Bến Cầu 2023, in đồng) and one from an accepted report (triệu đồng
+    with decimals)."""
+    from gnbv.reference import PlanFigure
+    from ingest.read_file import read_submission
+
+    accepted = [
+        PlanFigure("warehouse", "", "043", 2024, "plan", year, component, source, Decimal(vnd), True)
+        for year, component, source, vnd in (
+            (2024, "DA1.TDA1", "NSTW_DTPT", 1_104_902_300_000),
+            (2024, "DA1.TDA1", "NSTW_SN", 12_671_250_000),
+            (2024, "DA3.TDA2", "NSTW_SN", 2_500_000),
+            (2024, "DA5", "NSDP", 7_000_000),
+            (2024, "DA2", "KHAC", 1_000),
+            (2023, "DA4.TDA3", "NSTW_SN", 333_333_000),
+        )
+    ]
+    cases = (("711", dt.date(2023, 9, 1), reference.plan_for("711", 2023)), ("043", MARCH, accepted))
+    for unit, period, figures in cases:
+        filled, typed = _filled_template(tmp_path / unit, unit, period, figures)
+        amount_unit = openpyxl.load_workbook(filled)["Giải ngân"]["A4"].value
+        factor = {"Đơn vị tính: triệu đồng": 1_000_000, "Đơn vị tính: đồng": 1}[amount_unit]
+        sub = read_submission(filled, reference)
+        assert (sub.unit_code, sub.period_month, sub.errors) == (unit, period, []), sub.errors
+        plan = {(a.capital_year, a.component_code, a.funding_source_code): a.plan_amount_vnd for a in sub.fund_amounts}
+        expected = {
+            (f.capital_year or period.year, f.component_code, f.funding_source_code): f.amount_vnd for f in figures
+        }
+        assert plan == expected, unit
+        disbursed = sorted(a.disbursed_cumulative_vnd for a in sub.fund_amounts if a.disbursed_cumulative_vnd)
+        assert disbursed == sorted(v * factor for v in typed.values() if v), unit
+        assert len(disbursed) == len([v for v in typed.values() if v]) >= 5
+
+
+def test_without_an_allocation_the_template_takes_the_latest_accepted_plan(tmp_path: Path, reference) -> None:
+    from gnbv.reference import PlanFigure
+
+    accepted = [
+        PlanFigure("warehouse", "", "043", 2024, "plan", 2024, "DA1.TDA1", "NSTW_SN", Decimal(12_500_000), True)
+    ]
+    path = write_template("043", MARCH, tmp_path, accepted_plan=lambda unit, period: accepted)
+    sheet = openpyxl.load_workbook(path)["Giải ngân"]
+    typed = [c.value for row in sheet.iter_rows(min_row=8) for c in row if isinstance(c.value, (int, float))]
+    assert typed == [12.5]  # triệu đồng
+    text = " ".join(c.value for c in openpyxl.load_workbook(path)["Hướng dẫn"]["A"] if c.value)
+    assert "báo cáo được chấp nhận gần nhất" in text
