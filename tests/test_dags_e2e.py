@@ -267,6 +267,8 @@ def check_the_consolidation_after_the_deadline(cycle: Cycle) -> None:
     status = {row[0]: row[1] for row in cycle.snapshot("13")["compliance"]}
     assert status == {**dict.fromkeys(ON_TIME, "on_time"), **dict.fromkeys((REJECTED, LATE, *MISSING), "missing")}
     assert len(cycle.snapshot("13")["reports"]) == 1
+    agencies = {name.split("/")[1] for name in cycle.snapshot("13")["agency_reports"]}
+    assert agencies == {"SLDTBXH", "SNNPTNT", "STTTT", "SXD", "SYT"}  # Cao Bằng's lead agencies
 
 
 def check_the_consolidation_is_the_sum_of_what_the_units_sent(cycle: Cycle) -> None:

@@ -48,8 +48,10 @@ def snapshot(url: str, reports: Path, province: str, period: dt.date) -> dict[st
         }
     out: dict[str, Any] = {k: [[_plain(v) for v in row] for row in value] for k, value in rows.items()}
     out["reports"] = (
-        sorted(p.name for p in month.iterdir() if p.is_dir() and not p.name.startswith(".")) if month.exists() else []
+        sorted(p.name for p in month.iterdir() if p.is_dir() and p.name.startswith("v")) if month.exists() else []
     )
+    # each lead agency's versions, beside the province's (<month>/agencies/<code>/v…)
+    out["agency_reports"] = sorted(str(p.relative_to(month)) for p in month.glob("agencies/*/v*") if p.is_dir())
     return out
 
 
