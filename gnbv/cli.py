@@ -175,7 +175,7 @@ def validate(paths: tuple[Path, ...], province: str | None, received_at: str | N
     now = _received_at(received_at) or dt.datetime.now(LOCAL_TZ)
     with contextlib.ExitStack() as stack:
         conn = None if offline else stack.enter_context(db.connect())
-        subs, run = validate_paths(paths, conn=conn, received_at=now, province_hint=province)
+        subs, _run = validate_paths(paths, conn=conn, received_at=now, province_hint=province)
     failing = 0
     for sub in subs:
         status = "rejected" if sub.errors else "accepted"
@@ -192,8 +192,6 @@ def validate(paths: tuple[Path, ...], province: str | None, received_at: str | N
                 submission_id=sub.submission_id,
             )
             click.echo("\n".join("    " + line for line in text.splitlines()))
-    if run is not None:
-        click.echo(f"Data Docs: {run.data_docs}")
     sys.exit(1 if failing else 0)
 
 
