@@ -174,7 +174,10 @@ def _build_marts(received_at: dt.datetime | None) -> bool:
 def _marts_line(conn: Any) -> str:
     from gnbv import marts
 
-    found = marts.status(conn)
+    try:
+        found = marts.status(conn)
+    except marts.MartsUnreadable as err:
+        return f"marts: this login may not read them, so their as-of is not shown ({err})"
     return found.line() if found else "marts: not built yet — run `gnbv build` (or `gnbv ingest --build`)"
 
 

@@ -126,9 +126,13 @@ class MartsStatus:
         return f"{head}: OLDER THAN RAW, {changes} — run `gnbv build` (or `gnbv ingest --build`)"
 
 
+class MartsUnreadable(Exception):
+    """This login may not read the marts (intake's gnbv_loader reads raw only)."""
+
+
 def status(conn: psycopg.Connection[Any]) -> MartsStatus | None:
-    """The published marts' as-of and how far raw has moved on; None when no marts were built
-    (or this login cannot read them)."""
+    """The published marts' as-of and how far raw has moved on; None when no marts were built.
+    Raises MartsUnreadable when this login may not read them."""
     try:
         with conn.transaction():
             row = conn.execute("select as_of_date, built_at, submissions from marts.mart_as_of limit 1").fetchone()
@@ -141,7 +145,9 @@ def status(conn: psycopg.Connection[Any]) -> MartsStatus | None:
                 " (select count(*) from marts.fct_submission f"
                 "   where not exists (select from raw.submissions s where s.submission_id = f.submission_id))"
             ).fetchone()
-    except (psycopg.errors.UndefinedTable, psycopg.errors.InsufficientPrivilege):
+    except psycopg.errors.UndefinedTable:
         return None
+    except psycopg.errors.InsufficientPrivilege as err:
+        raise MartsUnreadable(str(err).splitlines()[0]) from None
     assert counts is not None
     return MartsStatus(row[0], row[1], int(row[2]), int(counts[0]), int(counts[1]))
