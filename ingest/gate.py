@@ -190,8 +190,9 @@ def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKP
 
 
 # GX escapes a data asset's name in a page's header but not in its breadcrumb nor in the index's
-# table (built as HTML by a script): a sender's file name must be inert text in all three.
-_MARKUP_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "&": "＆", '"': "”", "'": "’"})
+# table (built as HTML by a script): a sender's file name must be inert text in all three. Tags
+# and attribute quotes are what could act; "&" can only spell an entity, which shows as text.
+_MARKUP_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", '"': "”", "'": "’"})
 
 
 def inert_text(text: str) -> str:
