@@ -183,3 +183,24 @@ def test_intake_says_when_the_marts_are_older_than_raw(warehouse: Warehouse, tmp
     said = ingest("--build")
     assert "building the marts as of 2024-03-11" in said
     assert "marts as of 2024-03-11" in said and "up to date with raw" in said, said
+
+
+def _scope_of_a_rule(warehouse: Warehouse) -> str:
+    """The month filter of the compiled consolidation rule of the last build ('true': all months)."""
+    compiled = Path(warehouse.env["GNBV_HOME"]) / ".gnbv" / "dbt" / "target" / "compiled" / "gnbv" / "tests"
+    text = (compiled / "rules" / "assert_consolidation_equals_sum_of_units.sql").read_text(encoding="utf-8")
+    return text.split("where", 1)[1].split("\n", 1)[0].strip()
+
+
+def test_an_incremental_build_tests_the_months_it_touched_and_full_tests_them_all(warehouse: Warehouse):
+    with psycopg.connect(warehouse.url) as conn:
+        _month(conn, "2024-04", "2024-04-10", 300)
+        conn.commit()
+    warehouse.build("--as-of", "2024-05-20")
+    scope = _scope_of_a_rule(warehouse)  # the new April (and March, new since the copy's last build)
+    assert scope.startswith("period_month in (") and "'2024-04-01'" in scope
+    assert "'2024-01-01'" not in scope and "'2024-02-01'" not in scope
+
+    out = warehouse.build("--as-of", "2024-05-20", "--full")
+    assert "as of 2024-05-20 (--as-of)" in out.stdout
+    assert _scope_of_a_rule(warehouse) == "true"
