@@ -33,8 +33,10 @@ whose deadline has passed, and a new report version is written. Trigger it by ha
 2. **prepare_dbt** — reference seeds reloaded if they changed; dbt manifest refreshed;
 3. **dbt** — one task per model, grouped by layer (`dbt build --select <model>` through
    `gnbv.dbt`: the model, its data tests and unit tests), then **tests_across_models**
-   (relationships and reconciliations over several models); the dbt var `as_of_date` is the
-   run's date, so re-runs and backfills give the same marts;
+   (relationships and reconciliations over several models), all into the shadow schema
+   `marts_next`; **publish_marts** then publishes the marts in one transaction (readers never
+   see a build half done: a red task leaves the previous marts); the dbt var `as_of_date` is
+   the run's date, so re-runs and backfills give the same marts;
 4. **validate** — the Great Expectations consolidation suite per province-month; a failure stops
    the report (`gnbv.consolidation_gate`);
 5. **announce_consolidated** — asset `gnbv://warehouse/marts/consolidation`: the deadline DAG
@@ -174,9 +176,9 @@ def gnbv_consolidation() -> None:
     ready = chosen >> prepare_dbt()
     manifest = manifest_path()
     if manifest.exists():  # one task per model, then the tests across models
-        from gnbv.orchestration.dbt_tasks import model_tasks
+        from gnbv.orchestration.dbt_tasks import model_tasks, publish_marts
 
-        built = ready >> model_tasks(manifest) >> tests_across_models()
+        built = ready >> model_tasks(manifest) >> tests_across_models() >> publish_marts()
     else:
         built = ready >> dbt_build()
     months = month.expand(pair=chosen)

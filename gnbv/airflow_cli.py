@@ -96,14 +96,22 @@ def _exec_airflow(args: list[str]) -> None:
 def airflow_ui(port: int | None) -> None:
     """Start Airflow locally (`airflow standalone`: API server and UI, scheduler, DAG processor,
     triggerer) on http://127.0.0.1:PORT. Every user is admin: for a laptop, never a server.
-    The DAGs start paused; unpause them in the UI to let the schedules run."""
+    The DAGs start paused; unpause them in the UI to let the schedules run. Ctrl-C (or SIGTERM)
+    stops Airflow and every process it started within a few seconds."""
+    from gnbv.orchestration import airflow_env, supervise
     from gnbv.orchestration.consolidate import refresh_manifest
 
     if port:
         os.environ["GNBV_AIRFLOW_PORT"] = str(port)
     refresh_manifest(log=click.echo)
+    env = airflow_env.airflow_env()
+    airflow_env.ensure_metadata_db(env)
     click.echo(f"Airflow UI: http://127.0.0.1:{port or os.environ.get('GNBV_AIRFLOW_PORT', 8080)}  (Ctrl-C stops)")
-    _exec_airflow(["standalone"])
+    # not exec'd: `airflow standalone` leaves its components running when signalled, so this
+    # process stays to stop them all (gnbv.orchestration.supervise)
+    code = supervise.run([airflow_env._airflow_bin(), "standalone"], env={**os.environ, **env}, log=click.echo)
+    click.echo("Airflow stopped")
+    sys.exit(code)
 
 
 @airflow_group.command("run", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})

@@ -11,15 +11,13 @@ plan the seeds allocate.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 
-from ingest.gate import EXPECTATIONS_DIR, data_docs_index
+from ingest.gate import validate_frame
 
 CHECKPOINT = "consolidation_gate"
 # Every column the suite names, present even when a query returns no rows (an all-missing month).
@@ -127,14 +125,6 @@ class ConsolidationVerdict:
         return "\n".join([head, *(f"  ✗ {f}" for f in self.failures), *(f"  ! {w}" for w in self.warnings)])
 
 
-@functools.cache
-def _checkpoint() -> Any:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
-
-    return gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR)).checkpoints.get(CHECKPOINT)
-
-
 def _frame(conn: psycopg.Connection, province: str, period: dt.date) -> Any:
     import pandas as pd
 
@@ -170,30 +160,34 @@ def validate_consolidation(conn: psycopg.Connection, province: str, period: dt.d
     """Run the consolidation suite on one province-month of the marts."""
     started = time.perf_counter()
     frame = _frame(conn, province, period)
-    verdict = ConsolidationVerdict(province, period, True, 0.0, data_docs=str(data_docs_index()))
+    verdict = ConsolidationVerdict(province, period, True, 0.0)
     if frame.empty:
         verdict.failures.append("không có dữ liệu tổng hợp / the marts hold nothing for this province-month")
         verdict.success = False
         return verdict
-    result = _checkpoint().run(batch_parameters={"dataframe": frame})
-    for validation in result.run_results.values():
-        for outcome in validation.results:
-            if outcome.success:
-                continue
-            config = outcome.expectation_config
-            if outcome.exception_info.get("raised_exception"):
-                raise RuntimeError(
-                    f"the consolidation gate could not evaluate {config.type}: "
-                    f"{outcome.exception_info.get('exception_message')}"
-                )
-            meta = config.meta or {}
-            rows = [frame.iloc[int(u["row_id"])] for u in outcome.result.get("unexpected_index_list") or []]
-            where = ", ".join(_describe(r) for r in rows[:5]) + (f" … (+{len(rows) - 5})" if len(rows) > 5 else "")
-            line = f"[{meta.get('check', config.type)}] {meta.get('vi', '')} / {meta.get('en', '')}: {where}"
-            if str(config.severity).lower().endswith("warning"):
-                verdict.warnings.append(line)
-            else:
-                verdict.failures.append(line)
-                verdict.success = False
+    result, docs = validate_frame(
+        frame,
+        asset_name=f"Tổng hợp tỉnh {province}, tháng {period:%m/%Y} / consolidation {province} {period:%Y-%m}",
+        checkpoint_name=CHECKPOINT,
+    )
+    verdict.data_docs = str(docs or "")
+    for outcome in result.results:
+        if outcome.success:
+            continue
+        config = outcome.expectation_config
+        if outcome.exception_info.get("raised_exception"):
+            raise RuntimeError(
+                f"the consolidation gate could not evaluate {config.type}: "
+                f"{outcome.exception_info.get('exception_message')}"
+            )
+        meta = config.meta or {}
+        rows = [frame.iloc[int(u["row_id"])] for u in outcome.result.get("unexpected_index_list") or []]
+        where = ", ".join(_describe(r) for r in rows[:5]) + (f" … (+{len(rows) - 5})" if len(rows) > 5 else "")
+        line = f"[{meta.get('check', config.type)}] {meta.get('vi', '')} / {meta.get('en', '')}: {where}"
+        if str(config.severity).lower().endswith("warning"):
+            verdict.warnings.append(line)
+        else:
+            verdict.failures.append(line)
+            verdict.success = False
     verdict.seconds = time.perf_counter() - started
     return verdict

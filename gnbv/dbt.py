@@ -2,13 +2,16 @@
 
 ``build()`` is what ``gnbv build``, the Airflow DAG and the tests call: it (re)loads the
 reference seeds when they changed, runs ``dbt build`` (models, data tests, unit tests, the BI
-grants) and ``dbt docs generate``. ``run_dbt()`` runs any other dbt command the same way.
+grants) into the shadow schema ``marts_next``, publishes the marts it built in one transaction
+when everything passed (``gnbv.marts``), and runs ``dbt docs generate``. ``run_dbt()`` runs any
+other dbt command the same way.
 
 Where things go (under the project's state folder, ``<root>/.gnbv/dbt/`` by default):
 
     profiles.yml    written at each run from ``gnbv.settings.database_url()``; the password,
                     if any, is not written: dbt reads it from $GNBV_DBT_PASSWORD
-    target/         manifest, run results, the docs site (index.html, static_index.html)
+    target/         manifest, run results, compiled SQL of the last build
+    docs/           the docs site (index.html, static_index.html: ``gnbv docs`` serves it)
     logs/           dbt.log
 
 The profile also works for the dbt command line:
@@ -20,9 +23,11 @@ two builds at once against one target folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,6 +42,7 @@ ENV_PASSWORD = "GNBV_DBT_PASSWORD"
 PROFILE_NAME = "gnbv"
 TARGET_NAME = "warehouse"
 SEED_SCHEMA = "reference"
+LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"  # = var local_time_zone of dbt_project.yml
 _SEED_STAMP_PREFIX = "gnbv dbt seeds sha256:"
 
 _lock = threading.Lock()
@@ -115,6 +121,12 @@ class DbtPaths:
     profiles_dir: Path
     target_path: Path
     log_path: Path
+
+    @property
+    def docs_path(self) -> Path:
+        """The docs' own target folder: docs are generated against the published marts, with
+        other vars than a build, and a folder of their own keeps each its partial parse."""
+        return self.target_path.parent / "docs"
 
 
 def project_dir() -> Path:
@@ -367,6 +379,34 @@ def seeds_current() -> bool:
 # --------------------------------------------------------------------------- build
 
 
+def load_seeds(*, quiet: bool = False, profiles_dir: Path | None = None, target_path: Path | None = None) -> DbtResult:
+    """Reload the reference seeds from scratch (drop + create: robust to changed columns) with
+    their tests, and stamp their fingerprint. Dropping a seed table drops the views built on it:
+    the next build rebuilds every view."""
+    url, _params = _connection()
+    result = run_dbt(
+        ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious", "--full-refresh"],
+        quiet=quiet,
+        profiles_dir=profiles_dir,
+        target_path=target_path,
+    )
+    if result.success:
+        _stamp_seed_fingerprint(url, seed_fingerprint())
+    return result
+
+
+def seeds_changed() -> bool:
+    """True when the reference tables were not loaded from the seed files as they are now."""
+    return not seeds_current()
+
+
+def _whole(selector: str) -> str:
+    """``selector`` with everything that reads it and everything those read (dbt's ``@``): a
+    published set of marts is built from fresh parents and leaves no child behind."""
+    core = re.sub(r"^(@|\d*\+)", "", re.sub(r"\+\d*$", "", selector))
+    return f"@{core}"
+
+
 def build(
     *,
     full_refresh: bool = False,
@@ -379,61 +419,101 @@ def build(
     target_path: Path | None = None,
 ) -> DbtResult:
     """Build the warehouse: reload the seeds if they changed (with their tests), ``dbt build``
-    (models, data and unit tests, grants) and ``dbt docs generate``.
+    (models, data and unit tests, grants) with the marts in ``marts_next``, publish the marts it
+    built when every node passed (``gnbv.marts.publish``: readers see the previous marts or the
+    new ones, never a mix), and ``dbt docs generate``.
 
-    ``select``: dbt selection (e.g. ``"fct_fund_disbursement+"``); ``vars``: dbt vars (e.g.
-    ``{"as_of_date": "2024-03-31"}``); ``full_refresh`` rebuilds incremental models and seeds.
-    When the seeds had to be reloaded, the models are built with ``--full-refresh`` as well
-    (changed reference data may change any old row of an incremental model).
-    Stops at the first failing step; ``success`` says whether everything passed.
+    ``select``: dbt selectors (e.g. ``"fct_fund_disbursement"``), each built with what reads it
+    and what those read (``@``); ``vars``: dbt vars (e.g. ``{"as_of_date": "2024-03-31"}``);
+    ``full_refresh`` rebuilds incremental models and seeds. When the seeds had to be reloaded,
+    the models are built with ``--full-refresh`` as well (changed reference data may change any
+    old row of an incremental model). Stops at the first failing step; ``success`` says whether
+    everything passed (and so was published).
     """
-    url, _params = _connection()
+    from gnbv import marts
+
+    paths = _paths(profiles_dir, target_path)
 
     def step(args: list[str]) -> DbtResult:
-        return run_dbt(args, quiet=quiet, profiles_dir=profiles_dir, target_path=target_path)
+        return run_dbt(args, quiet=quiet, profiles_dir=paths.profiles_dir, target_path=paths.target_path)
 
-    vars_args = ["--vars", json.dumps(dict(vars), ensure_ascii=False, default=str)] if vars else []
-    common = [*vars_args, *(["--full-refresh"] if full_refresh else [])]
+    build_vars = {**dict(vars or {}), **marts.build_vars()}
+    common = ["--vars", json.dumps(build_vars, ensure_ascii=False, default=str)]
+    if full_refresh:
+        common.append("--full-refresh")
 
     total = DbtResult(success=True)
-    selectors = [select] if isinstance(select, str) else list(select or [])
-    fingerprint = seed_fingerprint()
-    loaded, tables = _loaded_seed_fingerprint(url)
-    if force_seed or full_refresh or loaded != fingerprint or tables < _seed_count():
-        # Reloaded from scratch (drop + create: robust to changed columns). Dropping a seed
-        # table drops the views built on it, so a selective build also rebuilds its parents
-        # and every view.
-        seeded = step(
-            [
-                "build",
-                "--select",
-                "resource_type:seed",
-                "--indirect-selection",
-                "cautious",
-                "--full-refresh",
-                *vars_args,
-            ]
-        )
+    selectors = [_whole(s) for s in ([select] if isinstance(select, str) else list(select or []))]
+    if force_seed or full_refresh or seeds_changed():
+        seeded = load_seeds(quiet=quiet, profiles_dir=paths.profiles_dir, target_path=paths.target_path)
         total.extend(seeded)
         if not seeded.success:
             return total
-        _stamp_seed_fingerprint(url, fingerprint)
         # Reference data feed every old row (provinces of units, expected units, lead
         # agencies): the incremental models cannot tell which, so they are rebuilt whole.
         if not full_refresh:
             common.append("--full-refresh")
-        if selectors:
-            selectors = [*(s if s.startswith("+") else f"+{s}" for s in selectors), "config.materialized:view"]
+        if selectors:  # dropping the seed tables dropped the views on them
+            selectors.append("config.materialized:view")
 
     args = ["build", "--exclude", "resource_type:seed", *common]
     if selectors:
         args[1:1] = ["--select", *selectors]
     built = step(args)
     total.extend(built)
-    if not built.success or not docs:
+    if not built.success:
         return total
-    total.extend(step(["docs", "generate", "--static", *vars_args]))
+    total.extend(_publish(built, paths.target_path))
+    if total.success and docs:
+        total.extend(generate_docs(vars=vars, quiet=quiet, profiles_dir=paths.profiles_dir, target_path=target_path))
     return total
+
+
+def _publish(built: DbtResult, target: Path) -> DbtResult:
+    """Publish the marts models ``built`` made (``gnbv.marts.publish``), as a step of the result."""
+    import psycopg
+
+    from gnbv import marts
+
+    started = time.perf_counter()
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    made = {n.name for n in built.nodes if n.resource_type == "model" and n.status == "success"}
+    tables = [name for name in marts.marts_models(manifest) if name in made]
+    url, _params = _connection()
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            published = marts.publish(conn, tables)
+    except (psycopg.Error, marts.PublishError) as err:
+        message = f"publishing the marts failed, they are unchanged: {err}"
+        node = NodeResult("publish marts", "step", "error", message, time.perf_counter() - started)
+        return DbtResult(success=False, nodes=[node], elapsed_s=node.execution_time, error=message)
+    message = f"{len(published)} tables into schema {marts.LIVE}"
+    node = NodeResult("publish marts", "step", "success", message, time.perf_counter() - started)
+    return DbtResult(success=True, nodes=[node], elapsed_s=node.execution_time)
+
+
+def generate_docs(
+    *,
+    vars: Mapping[str, Any] | None = None,
+    quiet: bool = False,
+    profiles_dir: Path | None = None,
+    target_path: Path | None = None,
+) -> DbtResult:
+    """``dbt docs generate --static`` of the published marts into the docs folder, made offline
+    (``gnbv.dbt_docs``)."""
+    from gnbv.dbt_docs import make_offline
+
+    paths = _paths(profiles_dir, target_path)
+    vars_args = ["--vars", json.dumps(dict(vars), ensure_ascii=False, default=str)] if vars else []
+    result = run_dbt(
+        ["docs", "generate", "--static", *vars_args],
+        quiet=quiet,
+        profiles_dir=paths.profiles_dir,
+        target_path=paths.docs_path,
+    )
+    if result.success:
+        make_offline(paths.docs_path)
+    return result
 
 
 # --------------------------------------------------------------------------- command line
@@ -442,22 +522,50 @@ import click  # noqa: E402 - the command line sits below the library it wraps
 
 
 @click.command("build")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge reporting compliance as of this date, YYYY-MM-DD (default: today in Vietnam); "
+    "months due after it are not judged yet.",
+)
+@click.option("--full", is_flag=True, help="Rebuild everything and run every test over every month.")
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental facts and reload the seeds.")
-@click.option("--select", "-s", "select", multiple=True, help="dbt selection, e.g. marts or fct_fund_disbursement+.")
-@click.option("--vars", "vars_json", help='dbt vars as JSON, e.g. \'{"as_of_date": "2024-03-31"}\'.')
+@click.option(
+    "--select", "-s", "select", multiple=True, help="dbt selection, built with what reads it (dbt @), e.g. fct_outcome."
+)
+@click.option("--vars", "vars_json", help='More dbt vars as JSON, e.g. \'{"test_scope": "all"}\'.')
 @click.option("--no-docs", is_flag=True, help="Skip `dbt docs generate`.")
 @click.option("--quiet", "-q", is_flag=True, help="No dbt log: one line per node and a summary.")
 def build_command(
-    full_refresh: bool, select: tuple[str, ...], vars_json: str | None, no_docs: bool, quiet: bool
+    as_of: dt.datetime | None,
+    full: bool,
+    full_refresh: bool,
+    select: tuple[str, ...],
+    vars_json: str | None,
+    no_docs: bool,
+    quiet: bool,
 ) -> None:
     """Build the warehouse with dbt: seeds (when changed), staging, intermediate, marts, tests
-    and docs. One line per node; exits 1 when any model or test failed."""
+    and docs; the marts are published, all at once, only when everything passed. One line per
+    node; exits 1 when any model or test failed.
+
+    Incremental: only what changed since the last build is rebuilt, and the tests of the
+    facts read only the months the build touched. --full rebuilds everything and tests every
+    month (what the final consolidation of the 15th does)."""
     try:
-        parsed_vars = json.loads(vars_json) if vars_json else None
-    except json.JSONDecodeError as err:
-        raise click.BadParameter(f"--vars is not JSON: {err}") from None
+        parsed_vars = dict(json.loads(vars_json)) if vars_json else {}
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
+        raise click.BadParameter(f"--vars is not a JSON object: {err}") from None
+    if as_of is not None and "as_of_date" in parsed_vars:
+        raise click.BadParameter("give the date once: --as-of or as_of_date in --vars")
+    when, said = _as_of(as_of, parsed_vars)
+    parsed_vars["as_of_date"] = when.isoformat()
+    if full:
+        parsed_vars["test_scope"] = "all"
+    click.echo(f"as of {when:%Y-%m-%d} ({said})")
     result = build(
-        full_refresh=full_refresh,
+        full_refresh=full_refresh or full,
         select=list(select) or None,
         vars=parsed_vars,
         docs=not no_docs,
@@ -466,7 +574,24 @@ def build_command(
     for line in result.lines(only_failed=not quiet):  # not quiet: dbt's own log listed every node
         click.echo(line)
     if not result.success:
+        click.echo("the published marts are unchanged (see above)")
         raise SystemExit(1)
+    click.echo(f"published: schema marts, as of {when:%Y-%m-%d} (marts.mart_as_of)")
+
+
+def _as_of(given: dt.datetime | None, vars: Mapping[str, Any]) -> tuple[dt.date, str]:
+    """The as-of date of a build and how it was chosen."""
+    from zoneinfo import ZoneInfo
+
+    if given is not None:
+        return given.date(), "--as-of"
+    if "as_of_date" in vars:
+        try:
+            return dt.date.fromisoformat(str(vars["as_of_date"])), "as_of_date in --vars"
+        except ValueError:
+            raise click.BadParameter(f"as_of_date {vars['as_of_date']!r} is not YYYY-MM-DD") from None
+    today = dt.datetime.now(ZoneInfo(LOCAL_TIME_ZONE)).date()
+    return today, f"today in {LOCAL_TIME_ZONE}; --as-of YYYY-MM-DD to choose"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

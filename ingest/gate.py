@@ -10,7 +10,9 @@ each unexpected row back into a problem at its file's sheet and cell, in the wor
 
 The checkpoint's action, rebuilding the Data Docs, costs more than a validation: within
 ``data_docs_once()`` (a whole intake run) it runs once at the end, for every validation of the
-run, rather than after each call.
+run, rather than after each call. Each page names the files it validated, and the pages work
+offline (``gnbv.data_docs``). Within ``dry_run()`` (``gnbv validate``) nothing is recorded: no
+stored result, no Data Docs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
 from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window, is_correction
 from ingest.model import Submission
@@ -38,6 +41,7 @@ __all__ = [
     "PreviousFigures",
     "check_frame",
     "data_docs_once",
+    "dry_run",
     "filing_window",
     "gate",
     "is_correction",
@@ -45,6 +49,9 @@ __all__ = [
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 CHECKPOINT = "submission_gate"
+# Imported by GX for expectations the gates do not use (distribution tests and their charts):
+# over half of GX's import time, paid by every `gnbv validate`, run only if ever used.
+_UNUSED_BY_THE_GATES = ("scipy.stats", "altair")
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ class GateRun:
     success: bool
     seconds: float
     rows_checked: int
-    data_docs: Path
+    data_docs: Path | None  # None on a dry run: nothing recorded
 
 
 def vnd(amount: int | Decimal | None) -> str:
@@ -63,13 +70,15 @@ def vnd(amount: int | Decimal | None) -> str:
 
 
 @functools.cache
-def _checkpoint() -> Any:
-    """One GX file context per process (its set-up is what costs, not the validations)."""
+def _checkpoint(name: str = CHECKPOINT) -> Any:
+    """The GX file context and the checkpoint ``name``, once per process (their set-up is what
+    costs, not the validations)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx
+    with deferred(*_UNUSED_BY_THE_GATES):
+        import great_expectations as gx
 
     context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
-    return context, context.checkpoints.get(CHECKPOINT)
+    return context, context.checkpoints.get(name)
 
 
 def _rule_columns() -> list[str]:
@@ -91,6 +100,18 @@ def data_docs_index() -> Path:
 
 # Validations whose Data Docs pages wait for the end of the ``data_docs_once()`` block.
 _deferred_docs: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("gnbv_gate_docs", default=None)
+_dry_run: contextvars.ContextVar[bool] = contextvars.ContextVar("gnbv_gate_dry_run", default=False)
+
+
+@contextlib.contextmanager
+def dry_run() -> Iterator[None]:
+    """Gate calls inside the block record nothing: the validation result is not stored and no
+    Data Docs are written (``GateRun.data_docs`` is None)."""
+    token = _dry_run.set(True)
+    try:
+        yield
+    finally:
+        _dry_run.reset(token)
 
 
 @contextlib.contextmanager
@@ -109,30 +130,41 @@ def data_docs_once() -> Iterator[None]:
         _build_data_docs(pending)
 
 
-def _build_data_docs(result_ids: list[Any]) -> None:
-    """What the checkpoint's ``update_data_docs`` action does, for several validations at once."""
-    if not result_ids:
-        return
-    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+def _build_data_docs(pending: list[tuple[str, Any]]) -> None:
+    """What the checkpoints' ``update_data_docs`` action does, for several validations (of the
+    checkpoints named with them) at once, made offline."""
+    from gnbv import data_docs
 
-    context, checkpoint = _checkpoint()
-    suite = ExpectationSuiteIdentifier(name=checkpoint.validation_definitions[0].suite.name)
-    for action in checkpoint.actions:
-        if action.type == "update_data_docs":
-            context.build_data_docs(site_names=action.site_names or None, resource_identifiers=[*result_ids, suite])
+    by_checkpoint: dict[str, list[Any]] = {}
+    for name, result_id in pending:
+        by_checkpoint.setdefault(name, []).append(result_id)
+    for name, result_ids in by_checkpoint.items():
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        context, checkpoint = _checkpoint(name)
+        suite = ExpectationSuiteIdentifier(name=checkpoint.validation_definitions[0].suite.name)
+        for action in checkpoint.actions:
+            if action.type == "update_data_docs":
+                data_docs.build(context, [*result_ids, suite], site_names=action.site_names)
 
 
-def _validate(frame: Any) -> Any:
-    """The checkpoint's validation of ``frame``, stored as a checkpoint run stores it; its Data
-    Docs are rebuilt now, or at the end of the enclosing ``data_docs_once()`` block."""
+def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKPOINT) -> tuple[Any, Path | None]:
+    """The checkpoint's validation of ``frame``, stored as a checkpoint run stores it, with
+    ``asset_name`` (what was validated: the files, the province-month) as the page's data asset;
+    its Data Docs are rebuilt now, or at the end of the enclosing ``data_docs_once()`` block.
+    Within ``dry_run()`` nothing is stored or written. The result, and the Data Docs index (None
+    on a dry run)."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
-    _, checkpoint = _checkpoint()
+    context, checkpoint = _checkpoint(checkpoint_name)
     definition = checkpoint.validation_definitions[0]
+    if _dry_run.get():
+        batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        return batch.validate(definition.suite, result_format=checkpoint.result_format), None
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
     result = definition.run(
         checkpoint_id=checkpoint.id,
@@ -145,12 +177,34 @@ def _validate(frame: Any) -> Any:
         run_id=run_id,
         batch_identifier=result.batch_id,
     )
+    # A data frame has no name of its own ("Data asset: None" on its page): stored again, named.
+    named = inert_text(asset_name)
+    result.meta["batch_spec"] = {**(result.meta.get("batch_spec") or {}), "data_asset_name": named}
+    context.validation_results_store.set(key=result_id, value=result)
     pending = _deferred_docs.get()
     if pending is None:
-        _build_data_docs([result_id])
+        _build_data_docs([(checkpoint_name, result_id)])
     else:
-        pending.append(result_id)
-    return result
+        pending.append((checkpoint_name, result_id))
+    return result, data_docs_index()
+
+
+# GX escapes a data asset's name in a page's header but not in its breadcrumb nor in the index's
+# table (built as HTML by a script): a sender's file name must be inert text in all three. Tags
+# and attribute quotes are what could act; "&" can only spell an entity, which shows as text.
+_MARKUP_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", '"': "”", "'": "’"})
+
+
+def inert_text(text: str) -> str:
+    """``text`` with the characters HTML gives a meaning to replaced by look-alikes."""
+    return text.translate(_MARKUP_LOOKALIKES)
+
+
+def files_validated(names: list[str]) -> str:
+    """The data asset of a batch's page: its files (Biểu 05 reports), by name."""
+    if len(names) == 1:
+        return f"Biểu 05: {names[0]}"
+    return f"Biểu 05, {len(names)} tệp / files: " + ", ".join(names)
 
 
 def gate(
@@ -163,11 +217,13 @@ def gate(
     """Validate the batch; each failed check becomes a problem on the submission it concerns.
 
     The Data Docs (``data_docs_index()``) are rebuilt after the call, or at the end of the
-    enclosing ``data_docs_once()`` block.
+    enclosing ``data_docs_once()`` block; none within ``dry_run()``.
     """
     started = time.perf_counter()
     checked = check_frame(subs, reference, received_on, previous)
-    result = _validate(checked.frame[["row_id", *_rule_columns()]])
+    result, docs = validate_frame(
+        checked.frame[["row_id", *_rule_columns()]], asset_name=files_validated([s.file_name for s in subs])
+    )
     success = True
     for outcome in result.results:
         if outcome.success:
@@ -179,7 +235,7 @@ def gate(
             )
         success = False
         _attach_problems(outcome, checked)
-    return GateRun(success, time.perf_counter() - started, len(checked), data_docs_index())
+    return GateRun(success, time.perf_counter() - started, len(checked), docs)
 
 
 def _attach_problems(outcome: Any, checked: CheckFrame) -> None:

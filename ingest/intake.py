@@ -21,7 +21,7 @@ import psycopg
 
 from gnbv.reference import Reference, load_reference
 from ingest.errors import CellProblem
-from ingest.gate import GateRun, data_docs_once, gate
+from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission
 from ingest.read_file import SUBMISSION_SUFFIXES, read_submission
@@ -253,8 +253,8 @@ def validate_paths(
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
 ) -> tuple[list[Submission], GateRun | None]:
-    """A dry run: read and gate files, load nothing. Without a connection, the check against
-    last month's accepted figures is skipped."""
+    """A dry run: read and gate files, load nothing, record nothing (no stored validation, no
+    Data Docs). Without a connection, the check against last month's accepted figures is skipped."""
     reference = load_reference()
     received = _local(received_at)
     files = list(submission_files(paths))
@@ -262,7 +262,7 @@ def validate_paths(
     with _older_objects_out_of_gc():
         with _BatchReader(files, max(len(files), 1), reference, province_hint) as reader:
             subs = [sub for _, batch in reader for sub in batch]
-        with data_docs_once():
+        with dry_run():
             for group in _by_period(subs):
                 run = _gate(group, reference, received.date(), conn)
     return subs, run

@@ -19,7 +19,15 @@ from click.testing import CliRunner
 from gnbv.bench.cli import bench_command
 from gnbv.bench.report import BENCH_BEGIN, BENCH_END
 
-SECTIONS = ("INTAKE OF A NATIONAL MONTH", "GATE (Great Expectations)", "DBT", "MEMORY", "DAG FILES", "TARGETS")
+SECTIONS = (
+    "INTAKE OF A NATIONAL MONTH",
+    "GATE (Great Expectations)",
+    "DBT",
+    "MEMORY",
+    "DAG FILES",
+    "COMMAND LINE",
+    "TARGETS",
+)
 MEASURES = (
     "intake, end to end (read, gate, load)",
     "naive: pandas.read_excel(openpyxl) + DataFrame.to_sql",
@@ -29,6 +37,7 @@ MEASURES = (
     "incremental build after one more month",
     "full refresh",
     "peak PSS of intake",
+    "cold gnbv validate of one report",
 )
 TARGETS = (
     "intake end to end ÷ floor",
@@ -38,6 +47,9 @@ TARGETS = (
     "peak memory of intake",
     "peak memory of a 2-month backlog in one run",
     "slowest DAG file parse",
+    "response of gnbv --help",
+    "response of the slowest --help",
+    "response of a cold gnbv validate",
 )
 
 

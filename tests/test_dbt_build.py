@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -345,10 +346,40 @@ def test_build_runs_models_tests_and_unit_tests(scenario: Scenario) -> None:
 
 
 def test_docs_are_generated(scenario: Scenario) -> None:
-    assert (scenario.target / "index.html").is_file()
-    assert (scenario.target / "static_index.html").is_file()
-    catalog = (scenario.target / "catalog.json").read_text(encoding="utf-8")
+    docs = scenario.target.parent / "docs"
+    assert (docs / "index.html").is_file()
+    assert (docs / "static_index.html").is_file()
+    catalog = (docs / "catalog.json").read_text(encoding="utf-8")
     assert "model.gnbv.mart_province_consolidation" in catalog
+    assert '"schema": "marts"' in catalog  # the published marts, not a build's shadow
+
+
+def test_gnbv_docs_serves_them_offline(scenario: Scenario) -> None:
+    from gnbv.offline_html import remote_references
+
+    docs = scenario.target.parent / "docs"
+    for page in ("index.html", "static_index.html"):
+        assert remote_references((docs / page).read_text(encoding="utf-8")) == [], page
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from gnbv.cli import run; run()", "docs", "--port", "0"],
+        cwd=ROOT,
+        env={**os.environ, "GNBV_HOME": str(scenario.home), "GNBV_DATABASE_URL": scenario.url},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()  # dbt docs: http://127.0.0.1:<port>/  (...)
+        url = line.split()[2]
+        assert url.startswith("http://127.0.0.1:"), line
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+            page = response.read().decode("utf-8")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "mart_province_consolidation" in page and "fct_fund_disbursement" in page
+    assert remote_references(page) == []
 
 
 CONTRACT = {
@@ -698,7 +729,8 @@ def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> No
     from gnbv import db
 
     before = fund_rows(scenario)
-    outcomes_before = scenario.query("select * from marts.fct_outcome order by 1, 2, 3")
+    outcome_figures = "select * from marts.fct_outcome order by 1, 2, 3"  # last column: dbt_loaded_at
+    outcomes_before = [row[:-1] for row in scenario.query(outcome_figures)]
     with db.connect() as conn:  # SYNTHETIC correction of 040's January, sent in March
         add_submission(
             conn,
@@ -718,14 +750,16 @@ def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> No
 
     after = fund_rows(scenario)
     assert before.keys() == after.keys()
-    changed = {k for k in before if before[k] != after[k]}
-    assert {k[0] for k in changed} == {"040"}  # only that unit's rows were rewritten
+    changed = {k for k in before if before[k][:4] != after[k][:4]}
+    assert {k[0] for k in changed} == {"040"}  # only that unit's figures changed
     assert {k[1] for k in changed} == {"2024-01", "2024-02"}  # its January and the later February
     assert after[("040", "2024-01", "DA5", "NSTW_SN", 2024)][1:4] == (60 * M, 60 * M, "s040_2024_01_v2")
     assert after[("040", "2024-02", "DA5", "NSTW_SN", 2024)][2] == 60 * M  # 120 - 60
-    for key in before.keys() - changed:  # untouched, down to the load timestamp
-        assert before[key][4] == after[key][4]
-    assert scenario.query("select * from marts.fct_outcome order by 1, 2, 3") == outcomes_before
+    # and only those rows were written by this build (the others kept the load timestamp of the
+    # build that wrote them into the copy it published: gnbv/marts.py)
+    this_load = max(row[4] for row in after.values())
+    assert {k for k, row in after.items() if row[4] == this_load} == changed
+    assert [row[:-1] for row in scenario.query(outcome_figures)] == outcomes_before
     assert scenario.query("select status from marts.fct_submission where submission_id = 's040_2024_01'") == [
         ("superseded",)
     ]

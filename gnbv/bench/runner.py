@@ -184,6 +184,7 @@ class BenchResult:
     dbt: Any = None  # gnbv.bench.dbt_bench.DbtBench
     backlog: dict[str, Any] | None = None  # the backlog run's figures (``_backlog_section``)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cli: dict[str, Any] | None = None  # the command line's response times (gnbv.bench.cli_timing)
     elapsed_s: float = 0.0
     load_average: tuple[str, str] = ("?", "?")
 
@@ -333,6 +334,7 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
             )
         if not config.skip_dags:
             _dag_section(result, config, Path(tmp), echo)
+        _cli_section(result, config, url, Path(tmp), echo)
     result.elapsed_s = time.perf_counter() - started
     result.load_average = (load_before, _load_average())
     return result
@@ -504,6 +506,16 @@ def _dag_section(result: BenchResult, config: BenchConfig, tmp: Path, echo: Call
         }
         parse = result.dags[path.name]
         echo(f"DAG {path.name}: {parse['parse_s']:.3f}s {parse['dags']} {parse['error'] or ''}")
+
+
+def _cli_section(result: BenchResult, config: BenchConfig, url: str, tmp: Path, echo: Callable[[str], None]) -> None:
+    """``gnbv --help``, every ``--help``, and a cold ``gnbv validate`` of one Cao Bằng report."""
+    from gnbv.bench import cli_timing
+    from ingest.samples import write_sample_inbox
+
+    echo("CLI: --help of every command, cold gnbv validate of one report")
+    (sample, *_rest) = write_sample_inbox("04", dt.date(2024, 3, 1), tmp / "cli_sample", seed=config.seed)
+    result.cli = cli_timing.measure(repeats=config.repeats, sample=sample.path, database_url=url, echo=echo)
 
 
 def result_from_json(data: dict[str, Any]) -> BenchResult:

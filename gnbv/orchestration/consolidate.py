@@ -164,10 +164,8 @@ def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
 
     base = dbt_dir()
     seeded = False
-    if not dbt.seeds_current():
-        result = dbt.build(
-            select="resource_type:seed", docs=False, quiet=True, profiles_dir=base, target_path=base / "target"
-        )
+    if dbt.seeds_changed():
+        result = dbt.load_seeds(quiet=True, profiles_dir=base, target_path=base / "target")
         for line in result.lines():
             log(line)
         if not result.success:
@@ -268,11 +266,30 @@ def run_cross_model_tests(*, as_of: dt.date, log: Log = print) -> bool:
 
 
 def json_vars(as_of: dt.date) -> str:
-    """The dbt vars of every dbt call of a run: its date, and tests scoped to the facts' latest
-    load (each task is a dbt call of its own, so "this call's load" would be empty and test all)."""
+    """The dbt vars of every dbt call of a run: its date, the marts built aside (``marts_next``,
+    published by ``publish_marts`` once every model and test passed), and tests scoped to the
+    facts' latest load (each task is a dbt call of its own, so "this call's load" would be empty
+    and test all)."""
     import json
 
-    return json.dumps({"as_of_date": as_of.isoformat(), "test_scope": "last_load"})
+    from gnbv import marts
+
+    return json.dumps({"as_of_date": as_of.isoformat(), "test_scope": "last_load", **marts.build_vars()})
+
+
+def publish_marts(*, log: Log = print) -> list[str]:
+    """After every model task and the tests across models passed: the marts built in
+    ``marts_next`` published in one transaction (``gnbv.marts``). Readers saw the previous marts
+    until now, whatever a task did or how it ended."""
+    import json
+
+    from gnbv import db, marts
+
+    tables = marts.marts_models(json.loads(manifest_path().read_text(encoding="utf-8")))
+    with db.connect() as conn:
+        published = marts.publish(conn, tables)
+    log(f"published {len(published)} tables into schema {marts.LIVE}: {', '.join(published)}")
+    return published
 
 
 def build_all(*, as_of: dt.date, log: Log = print) -> bool:

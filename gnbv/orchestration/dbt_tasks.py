@@ -3,8 +3,10 @@
 Rendered from the manifest (``consolidate.manifest_path()``) when the DAG file is parsed — a JSON
 read, no dbt call. Each task runs ``gnbv.orchestration.consolidate.build_model``: ``dbt build
 --select <model>`` through ``gnbv.dbt`` (the model, its data tests and unit tests; the same
-profile, flags and target handling as ``gnbv build``). Tests that need several models run in one
-task after all models (``tests_across_models``).
+profile, flags and target handling as ``gnbv build``), into the shadow schema ``marts_next``.
+Tests that need several models run in one task after all models (``tests_across_models``), and
+``publish_marts`` then publishes the marts in one transaction: a task that fails, or a worker
+killed mid-model, leaves the published marts as they were (``gnbv.marts``).
 
 Why not astronomer-cosmos: it rendered this project fine (LoadMode.DBT_MANIFEST, in-process
 dbtRunner, a profile mapping onto ``gnbv.dbt.profile_yaml``), but cloned the project into a new
@@ -62,6 +64,13 @@ def build_model(name: str, **context: Any) -> None:
     seeded = bool((ti.xcom_pull(task_ids="prepare_dbt") or {}).get("seeded"))
     if not build_model(name, as_of=as_of, full_refresh=seeded):
         raise AirflowFailException(f"dbt build of {name} failed: see the lines above (or `gnbv build --select {name}`)")
+
+
+@task
+def publish_marts() -> list[str]:
+    from gnbv.orchestration.consolidate import publish_marts
+
+    return publish_marts()
 
 
 def model_tasks(manifest: Path, *, group_id: str = "dbt") -> TaskGroup:

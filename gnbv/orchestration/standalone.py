@@ -128,10 +128,9 @@ def _token(base: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | None = None) -> Iterator[Standalone]:
-    """``gnbv airflow ui`` with its Airflow home in ``home``; stopped (its whole process group)
-    on exit."""
+def start(home: Path, *, port: int | None = None, env: Mapping[str, str] | None = None) -> Standalone:
+    """Start ``gnbv airflow ui`` with its Airflow home in ``home``, in a session of its own,
+    its output in ``home/standalone.log``. Stop it with ``stop()``."""
     port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     full_env = {
@@ -144,8 +143,6 @@ def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | Non
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
     }
     log_path = home / "standalone.log"
-    # a SIGTERM to this process must stop Airflow too: its components run in their own session
-    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "gnbv.airflow_cli", "ui", "--port", str(port)],
@@ -155,10 +152,20 @@ def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | Non
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    return Standalone(process, f"http://127.0.0.1:{port}", log_path)
+
+
+@contextlib.contextmanager
+def running(home: Path, *, port: int | None = None, env: Mapping[str, str] | None = None) -> Iterator[Standalone]:
+    """``gnbv airflow ui`` with its Airflow home in ``home``; stopped (its whole process group)
+    on exit."""
+    # a SIGTERM to this process must stop Airflow too: its components run in their own session
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    airflow = start(home, port=port, env=env)
     try:
-        yield Standalone(process, f"http://127.0.0.1:{port}", log_path)
+        yield airflow
     finally:
-        stop(process)
+        stop(airflow.process)
         signal.signal(signal.SIGTERM, previous)
 
 
@@ -167,8 +174,8 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to Airflow's process group, SIGKILL to what is left after 60 s: standalone's
-    components outlive it for a few seconds while they shut down."""
+    """SIGTERM to Airflow's process group, SIGKILL to what is left after 60 s (``gnbv airflow
+    ui`` stops its components itself within seconds: this is the safety net)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + 60

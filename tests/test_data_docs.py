@@ -1,0 +1,121 @@
+"""Great Expectations Data Docs on a closed network: every page loads its styles and scripts
+from the site itself, names the files it validated, and a dry run (``gnbv validate``) writes
+none. Real GX validations of SYNTHETIC sample reports, in a copy of the project's GX folder;
+the pages are opened in headless Chromium with the network cut off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import ingest.gate
+from gnbv.offline_html import remote_references
+from gnbv.reference import Reference
+from ingest.intake import LOCAL_TZ, validate_paths
+from ingest.read_file import read_submission
+from ingest.samples import write_sample_inbox
+
+CHROMIUM = "/usr/bin/chromium"
+RECEIVED = dt.datetime(2024, 3, 11, 9, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def gx_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the project's GX folder, without anything a run wrote, as the gates' home."""
+    root = tmp_path / "expectations"
+    shutil.copytree(ingest.gate.EXPECTATIONS_DIR, root, ignore=shutil.ignore_patterns("uncommitted"))
+    monkeypatch.setattr(ingest.gate, "EXPECTATIONS_DIR", root)
+    ingest.gate._checkpoint.cache_clear()
+    yield root
+    ingest.gate._checkpoint.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    out = tmp_path_factory.mktemp("samples")
+    files = [f.path for f in write_sample_inbox("04", dt.date(2024, 3, 1), out, seed=0)]
+    # a sender's file name is shown, never interpreted, by the pages
+    odd = files[1].with_name("<img src=x> Bảo Lạc & co.xlsx")
+    shutil.copyfile(files[1], odd)
+    return [files[0], odd]
+
+
+def _gate(paths: list[Path], reference: Reference) -> None:
+    subs = [read_submission(p, reference) for p in paths]
+    with ingest.gate.data_docs_once():
+        ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, previous={})
+
+
+def _site(gx_dir: Path) -> Path:
+    return gx_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def _offline_dom(page: Path) -> str:
+    """The page's DOM after its scripts ran, in Chromium with every network request failing."""
+    with tempfile.TemporaryDirectory(prefix="gnbv-chromium-") as profile:
+        out = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                f"--user-data-dir={profile}",
+                "--proxy-server=127.0.0.1:9",  # nothing listens there: the network is cut off
+                "--proxy-bypass-list=<-loopback>",
+                "--allow-file-access-from-files",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    return out.stdout
+
+
+def test_no_data_docs_page_loads_anything_from_the_network(gx_dir: Path, samples: list[Path], reference: Reference):
+    _gate(samples, reference)
+    pages = sorted(_site(gx_dir).rglob("*.html"))
+    assert len(pages) >= 3  # the index, the suite, a validation
+    for page in pages:
+        assert remote_references(page.read_text(encoding="utf-8")) == [], page
+    for sheet in sorted(_site(gx_dir).rglob("*.css")):
+        assert remote_references(sheet.read_text(encoding="utf-8")) == [], sheet
+
+    # the index's table is built by jQuery and bootstrap-table: offline, from the site's files
+    index = _offline_dom(_site(gx_dir) / "index.html")
+    assert 'class="bootstrap-table' in index, index[-2000:]
+    assert samples[0].name in index
+
+
+def test_each_page_names_the_files_it_validated(gx_dir: Path, samples: list[Path], reference: Reference):
+    _gate(samples, reference)
+    (page,) = (_site(gx_dir) / "validations").rglob("*.html")
+    text = page.read_text(encoding="utf-8")
+    assert "Data asset: None" not in text and "None" not in text.split("Data asset:")[1][:200]
+    assert samples[0].name in text
+    index = (_site(gx_dir) / "index.html").read_text(encoding="utf-8")
+    assert samples[0].name in index
+    # a sender's name is text on every page, never markup (GX leaves it raw in places)
+    assert "‹img src=x› Bảo Lạc &amp; co.xlsx" in text  # as written, but inert
+    for page in _site(gx_dir).rglob("*.html"):
+        assert "<img src=x>" not in page.read_text(encoding="utf-8"), page
+
+
+def test_a_dry_run_records_nothing(gx_dir: Path, samples: list[Path]):
+    subs, run = validate_paths(samples, received_at=RECEIVED)
+    assert len(subs) == 2 and run is not None
+    assert run.data_docs is None
+    uncommitted = gx_dir / "gx" / "uncommitted"
+    assert not list(uncommitted.rglob("*.json")), "a validation result was stored"
+    assert not (uncommitted / "data_docs").exists()
