@@ -694,6 +694,41 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
 
 
+def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Scenario) -> None:
+    """Intake and dbt both resolve a unit's own numbering (Bến Cầu 2023: "Dự án 1" is DA2). A row
+    that intake landed under another component than dbt resolves (an intake that did not know the
+    numbering, or seeds changed since) would move its money between components: the build fails."""
+    from gnbv import db
+
+    resolved = "int_fund_amounts_components_resolved"
+    with db.connect() as conn:  # SYNTHETIC Bến Cầu June 2023, landed under QĐ 90's own "Dự án 1"
+        add_submission(
+            conn,
+            "s711_2023_06_unresolved",
+            "711",
+            "2023-06",
+            at("2023-06-10"),
+            funds=[("DA1.TDA1", "NSTW_SN", 2023, 100 * M, 40 * M)],
+        )
+        conn.execute(
+            "update raw.fund_amounts set label_as_written = 'Dự án 1: Đa dạng hóa sinh kế, phát triển mô hình'"
+            " where submission_id = 's711_2023_06_unresolved'"
+        )
+        conn.commit()
+    try:
+        (moved,) = scenario.query(  # the view as it stands: dbt's resolution of intake's row
+            f"select intake_component_code, component_code from intermediate.{resolved}"
+            " where submission_id = 's711_2023_06_unresolved'"
+        )
+        broken = dbt.build(select=[resolved], docs=False, quiet=True)
+    finally:
+        scenario.execute("delete from raw.submissions where submission_id = 's711_2023_06_unresolved'")
+    assert moved == ("DA1.TDA1", "DA2")
+    assert not broken.success
+    assert [(n.name, n.status) for n in broken.failed] == [("component_resolution_agrees_with_intake", "fail")]
+    assert dbt.build(select=[resolved], docs=False, quiet=True).success
+
+
 def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> None:
     from gnbv import db
 
