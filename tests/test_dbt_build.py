@@ -600,7 +600,11 @@ def test_outcomes_and_poverty(scenario: Scenario) -> None:
         "select indicator_code, target_value, actual_in_month, actual_cumulative from marts.fct_outcome"
         " where unit_code = '042' and period_month = '2024-03-01' order by indicator_code"
     )
-    assert [r[0] for r in rows] == ["houses_supported", "poor_households", "poverty_rate_pct"]
+    assert rows == [  # as 042 typed them in March: (target, in the month, cumulative)
+        ("houses_supported", 120, 7, 25),
+        ("poor_households", 4200, None, 4350),
+        ("poverty_rate_pct", Decimal("38.5"), None, Decimal("40.12")),
+    ]
     poverty = scenario.query(
         "select source, poor_households, poverty_rate, target_poor_households, target_rate from marts.fct_poverty"
         " where year = 2024 and unit_code in ('042', '46', '481') order by unit_code"
@@ -685,8 +689,8 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
     try:
         broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
         assert not broken.success
-        failed = {n.name for n in broken.failed}
-        assert "assert_cumulative_never_decreases_without_correction" in failed
+        failed = [(n.name, n.status) for n in broken.failed]
+        assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
     finally:
         scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_decrease'")
         cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
