@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from gnbv.bench.cli import bench_command
@@ -77,6 +78,7 @@ def _expected_targets(figures: dict[str, Any]) -> dict[str, tuple[str, str, bool
     }
 
 
+@pytest.mark.slow
 def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(database_url: str, tmp_path: Path) -> None:
     bench_db = f"gnbv_bench_test_{os.getpid()}"
     docs = tmp_path / "performance.md"

@@ -319,6 +319,7 @@ def _expected_facts(versions: dict[tuple[str, dt.date], Version]) -> dict[Key, t
     return {r.key: (r.cumulative, *increments[r.key], r.correction, ids[r.key]) for r in figures}
 
 
+@pytest.mark.slow
 @settings(max_examples=3, deadline=None, phases=[Phase.explicit, Phase.generate])
 @given(versions=submissions())
 def test_incremental_builds_follow_the_rule_through_late_files_and_corrections(

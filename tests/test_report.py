@@ -512,17 +512,15 @@ def test_the_document_states_the_headline_lists_late_and_missing_and_warns(scena
     assert "không có số liệu cùng kỳ năm 2023" not in html  # 03/2023 is in the marts: compared
     pdf = march.final.pdf.read_bytes()
     assert pdf.startswith(b"%PDF") and b"DejaVuSans" in pdf
-    if shutil.which("pdftotext"):
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(march.final.pdf), "-"], capture_output=True, text=True
-        ).stdout
-        assert "Lũy kế giải ngân đến tháng 3/2024 đạt" in text
-        assert "Huyện Thạch An" in text
+    pdftotext = shutil.which("pdftotext")
+    assert pdftotext, "pdftotext is not installed: apt-get install -y poppler-utils (.ci/run does)"
+    text = subprocess.run([pdftotext, "-layout", str(march.final.pdf), "-"], capture_output=True, text=True).stdout
+    assert "Lũy kế giải ngân đến tháng 3/2024 đạt" in text
+    assert "Huyện Thạch An" in text
 
 
 def test_the_pdf_pages_are_rendered_for_review(march: March) -> None:
-    if not shutil.which("pdftoppm"):
-        pytest.skip("pdftoppm is not installed (apt-get install poppler-utils): no PNG renderings of the PDF")
+    assert shutil.which("pdftoppm"), "pdftoppm is not installed: apt-get install -y poppler-utils (.ci/run does)"
     pages = sorted(ARTIFACTS.glob("cao_bang_2024-03_final-*.png"))
     assert len(pages) >= 3, pages
 
