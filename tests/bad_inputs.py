@@ -26,6 +26,11 @@ BAO_LAC = "Đơn vị báo cáo: UBND huyện Bảo Lạc"
 CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit"
 CSV_ROW = "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"
 
+M = 1_000_000  # VND in one triệu đồng, the amount unit of every file here
+FundRow = tuple[str, str, int, int | None, int | None]  # component, source, capital year, plan, cumulative (VND)
+# what an accepted file holds: Bảo Lạc (043), March 2024, one sub-project row on the NSTW - SN column
+ONE_ROW_100_40: tuple[FundRow, ...] = (("DA3.TDA1", "NSTW_SN", 2024, 100 * M, 40 * M),)  # _workbook()'s defaults
+
 
 @dataclass(frozen=True)
 class BadInput:
@@ -34,6 +39,7 @@ class BadInput:
     build: Callable[[Path], None]
     expected: str  # "accepted" or the check code of the rejection
     why: str
+    lands: tuple[FundRow, ...] = ()  # an accepted file: the fund rows it holds, to the đồng
 
 
 def _workbook(**kwargs: object) -> Callable[[Path], None]:
@@ -333,6 +339,7 @@ CASES: list[BadInput] = [
         _legacy_xls,
         "accepted",
         "Excel 97-2003 .xls: read like .xlsx (documented acceptance)",
+        lands=ONE_ROW_100_40,  # plan 100, disbursed 40 in _legacy_xls
     ),
     BadInput(
         "open_document",
@@ -340,6 +347,7 @@ CASES: list[BadInput] = [
         _open_document,
         "accepted",
         "LibreOffice .ods: read like .xlsx (documented acceptance)",
+        lands=ONE_ROW_100_40,  # plan 100, disbursed 40 in _open_document
     ),
     BadInput(
         "macro_workbook",
@@ -347,6 +355,7 @@ CASES: list[BadInput] = [
         _with_member("xl/vbaProject.bin", lambda: b"\xd0\xcf\x11\xe0 macro", zipfile.ZIP_DEFLATED),
         "accepted",
         "a macro workbook: cached values are read, macros never run (documented acceptance)",
+        lands=ONE_ROW_100_40,
     ),
     BadInput(
         "hidden_disbursement_sheet",
@@ -354,6 +363,7 @@ CASES: list[BadInput] = [
         _edited(_hidden_sheet_first),
         "accepted",
         "the table on a hidden sheet behind a cover: found by content (documented acceptance)",
+        lands=ONE_ROW_100_40,
     ),
     # sheets without a usable table
     BadInput(
@@ -419,6 +429,7 @@ CASES: list[BadInput] = [
         _workbook(plan_sn="1.234,5", disbursed_sn="12,5"),
         "accepted",
         "'1.234,5' is Vietnamese format (documented acceptance)",
+        lands=(("DA3.TDA1", "NSTW_SN", 2024, 1_234_500_000, 12_500_000),),
     ),
     BadInput(
         "uncalculated_formula",
@@ -510,6 +521,7 @@ CASES: list[BadInput] = [
         _text(CSV_HEADER + "\n" + CSV_ROW + "\n", "utf-8-sig"),
         "accepted",
         "UTF-8 with a BOM (documented acceptance)",
+        lands=(("DA3.TDA1", "NSTW_SN", 2024, 1_250_500_000, 310 * M),),  # CSV_ROW
     ),
     BadInput(
         "csv_utf16",
@@ -519,6 +531,7 @@ CASES: list[BadInput] = [
         ),
         "accepted",
         "UTF-16 with its BOM (documented acceptance)",
+        lands=(("DA3.TDA1", "NSTW_SN", 2024, 1_250_250_000, 310 * M),),
     ),
     BadInput(
         "csv_windows_1258",
@@ -536,6 +549,7 @@ CASES: list[BadInput] = [
         _text(CSV_HEADER.replace(",", ";") + "\n" + CSV_ROW.replace("310", "312").replace(",", ";") + "\n"),
         "accepted",
         "';' separators as Excel writes them in a Vietnamese locale (documented acceptance)",
+        lands=(("DA3.TDA1", "NSTW_SN", 2024, 1_250_500_000, 312 * M),),
     ),
     BadInput(
         "csv_injection",

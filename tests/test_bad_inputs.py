@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from ingest.intake import LOCAL_TZ, IntakeResult, ingest_paths
-from tests.bad_inputs import CASES, build_all, markdown_table
+from tests.bad_inputs import CASES, MARCH_2024, build_all, markdown_table
 
 ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
 
@@ -44,6 +44,20 @@ def test_every_bad_input_gets_its_verdict_and_intake_keeps_going(verdicts, corpu
             wrong.append(f"{case.name}: expected {case.expected}, got {result.status} {sorted(codes)}")
         assert "Traceback" not in result.summary()
     assert wrong == [], "\n".join(wrong)
+
+
+def test_accepted_formats_land_the_exact_vnd_they_hold(conn: psycopg.Connection, verdicts, corpus) -> None:
+    accepted = {path: case for path, case in corpus.items() if case.expected == "accepted"}
+    assert {case.name for case in accepted.values() if not case.lands} == set(), "say what each accepted file holds"
+    for path, case in accepted.items():
+        submission_id = verdicts[path].submission_id
+        landed = conn.execute(
+            "select s.unit_code, s.period_month, f.component_code, f.funding_source_code, f.capital_year,"
+            " f.plan_amount_vnd, f.disbursed_cumulative_vnd"
+            " from raw.submissions as s join raw.fund_amounts as f using (submission_id) where submission_id = %s",
+            (submission_id,),
+        ).fetchall()
+        assert sorted(landed) == sorted(("043", MARCH_2024, *row) for row in case.lands), case.name
 
 
 def test_rejected_inputs_land_nothing_but_their_reasons(conn: psycopg.Connection, verdicts, corpus) -> None:

@@ -182,9 +182,29 @@ def test_without_a_manifest_the_build_is_one_task(tmp_path: Path, monkeypatch: p
 def test_cross_model_tests_are_those_over_several_models(manifest: Path) -> None:
     from gnbv.orchestration.consolidate import cross_model_tests
 
-    names = cross_model_tests(manifest)
-    assert names and all(n for n in names)
-    assert any(n.startswith("relationships_") for n in names)
+    names = set(cross_model_tests(manifest))
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    tests = {n["name"]: n for n in nodes.values() if n["resource_type"] == "test"}
+    assert names <= set(tests)
+    # reconciliations between marts, and a fact's keys checked against its dimensions
+    assert {
+        "assert_consolidation_equals_sum_of_units",  # fct_fund_disbursement, mart_province_consolidation
+        "assert_only_accepted_versions_reach_facts",  # the three facts
+        "assert_cao_bang_2024_plan_reconciles",  # two reference seeds' models
+    } <= names
+    keys_to_dimensions = {
+        n for n in names if n.startswith(("relationships_fct_fund_disbursement_", "valid_at_fct_fund_disbursement_"))
+    }
+    assert len(keys_to_dimensions) == 4  # component, funding source, submission; the unit valid that month
+    # a test over one model runs with that model's own task, never a second time here
+    single_model = [
+        "component_resolution_agrees_with_intake",
+        "assert_cumulative_never_decreases_without_correction",
+        *(n for n in tests if n.startswith(("unique_", "not_null_", "accepted_values_"))),
+    ]
+    assert len(single_model) > 50
+    for single in single_model:
+        assert single in tests and single not in names, single
 
 
 @pytest.fixture(scope="module")

@@ -631,7 +631,11 @@ def test_outcomes_and_poverty(scenario: Scenario) -> None:
         "select indicator_code, target_value, actual_in_month, actual_cumulative from marts.fct_outcome"
         " where unit_code = '042' and period_month = '2024-03-01' order by indicator_code"
     )
-    assert [r[0] for r in rows] == ["houses_supported", "poor_households", "poverty_rate_pct"]
+    assert rows == [  # as 042 typed them in March: (target, in the month, cumulative)
+        ("houses_supported", 120, 7, 25),
+        ("poor_households", 4200, None, 4350),
+        ("poverty_rate_pct", Decimal("38.5"), None, Decimal("40.12")),
+    ]
     poverty = scenario.query(
         "select source, poor_households, poverty_rate, target_poor_households, target_rate from marts.fct_poverty"
         " where year = 2024 and unit_code in ('042', '46', '481') order by unit_code"
@@ -716,13 +720,48 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
     try:
         broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
         assert not broken.success
-        failed = {n.name for n in broken.failed}
-        assert "assert_cumulative_never_decreases_without_correction" in failed
+        failed = [(n.name, n.status) for n in broken.failed]
+        assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
     finally:
         scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_decrease'")
         cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
     assert cleaned.success, "\n".join(cleaned.lines())
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
+
+
+def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Scenario) -> None:
+    """Intake and dbt both resolve a unit's own numbering (Bến Cầu 2023: "Dự án 1" is DA2). A row
+    that intake landed under another component than dbt resolves (an intake that did not know the
+    numbering, or seeds changed since) would move its money between components: the build fails."""
+    from gnbv import db
+
+    resolved = "int_fund_amounts_components_resolved"
+    with db.connect() as conn:  # SYNTHETIC Bến Cầu June 2023, landed under QĐ 90's own "Dự án 1"
+        add_submission(
+            conn,
+            "s711_2023_06_unresolved",
+            "711",
+            "2023-06",
+            at("2023-06-10"),
+            funds=[("DA1.TDA1", "NSTW_SN", 2023, 100 * M, 40 * M)],
+        )
+        conn.execute(
+            "update raw.fund_amounts set label_as_written = 'Dự án 1: Đa dạng hóa sinh kế, phát triển mô hình'"
+            " where submission_id = 's711_2023_06_unresolved'"
+        )
+        conn.commit()
+    try:
+        (moved,) = scenario.query(  # the view as it stands: dbt's resolution of intake's row
+            f"select intake_component_code, component_code from intermediate.{resolved}"
+            " where submission_id = 's711_2023_06_unresolved'"
+        )
+        broken = dbt.build(select=[resolved], docs=False, quiet=True)
+    finally:
+        scenario.execute("delete from raw.submissions where submission_id = 's711_2023_06_unresolved'")
+    assert moved == ("DA1.TDA1", "DA2")
+    assert not broken.success
+    assert [(n.name, n.status) for n in broken.failed] == [("component_resolution_agrees_with_intake", "fail")]
+    assert dbt.build(select=[resolved], docs=False, quiet=True).success
 
 
 def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> None:

@@ -1,35 +1,28 @@
 """Scale-out: the monthly cycle on Airflow's CeleryExecutor with a real Redis broker and two
 workers (scripts/celery_cycle.py), the ``celery`` profile of docker-compose.yml as processes.
 
-It takes about two minutes on a 2-core machine (Airflow's five processes start in ~30 s; intake
-with the gate, the dbt build and the consolidation gate take ~80 s), over the 90 s a test of the
-default suite may take: it runs when GNBV_SLOW_TESTS=1 (``GNBV_SLOW_TESTS=1 pytest -m slow`` once
-the ``slow`` marker is registered), and is skipped when Redis does not answer on 127.0.0.1:6379
-or the Celery provider (apache-airflow-providers-celery) is not installed.
+The broker is a Redis server of the test's own (``redis-server`` from Debian's package, which
+.ci/run installs), on a free loopback port, keeping nothing on disk, stopped at the end: never a
+Redis the machine happens to run. About two minutes on 2 cores (Airflow's five processes start
+in ~30 s; intake with the gate, the dbt build and the consolidation gate take ~80 s; the first
+run on a server also migrates Airflow's metadata template once).
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
+import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "celery_cycle.py"
-REDIS_URL = os.environ.get("GNBV_CELERY_REDIS_URL", "redis://127.0.0.1:6379/7")
-
-
-def _slow_mark() -> pytest.MarkDecorator:
-    """``pytest.mark.slow`` when the marker is registered (``--strict-markers`` refuses it otherwise)."""
-    try:
-        return pytest.mark.slow
-    except pytest.fail.Exception:
-        return pytest.mark.xdist_group(name="celery")
 
 
 def _load_script():  # type: ignore[no-untyped-def]
@@ -48,7 +41,6 @@ pytestmark = [pytest.mark.xdist_group(name="celery")]
 
 def test_the_dag_of_the_cycle_keeps_the_house_rules() -> None:
     """The DAG the script writes passes the project's cluster policy (owner, tags, doc_md)."""
-    pytest.importorskip("airflow.sdk")
     from gnbv.orchestration.local_settings import problems
 
     namespace: dict[str, object] = {"__name__": "gnbv_celery_cycle_dag"}
@@ -70,16 +62,38 @@ def test_without_redis_the_script_says_it_cannot_run(tmp_path: Path) -> None:
     assert "cannot run" in proc.stderr
 
 
-@_slow_mark()
-@pytest.mark.skipif(os.environ.get("GNBV_SLOW_TESTS") != "1", reason="~2 min: set GNBV_SLOW_TESTS=1")
-def test_the_monthly_cycle_runs_on_two_celery_workers(tmp_path: Path) -> None:
-    if not celery_cycle.celery_provider_installed():
-        pytest.skip("apache-airflow-providers-celery is not installed")
-    if not celery_cycle.redis_answers(REDIS_URL):
-        pytest.skip(f"no Redis answers at {REDIS_URL}")
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[str]:
+    """A Redis server of this test's own: a free loopback port, nothing kept on disk."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed: apt-get install -y redis-server (.ci/run does)"
+    port = celery_cycle.free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    log = (tmp_path / "redis.log").open("wb")
+    redis = subprocess.Popen(
+        [server, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not celery_cycle.redis_answers(url) and redis.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert celery_cycle.redis_answers(url), (tmp_path / "redis.log").read_text(errors="replace")
+        yield url
+    finally:
+        redis.terminate()
+        redis.wait(timeout=30)
+        log.close()
+
+
+@pytest.mark.slow
+def test_the_monthly_cycle_runs_on_two_celery_workers(tmp_path: Path, broker: str) -> None:
+    assert celery_cycle.celery_provider_installed(), "apache-airflow-providers-celery (a locked dependency)"
     summary_path = tmp_path / "summary.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--redis", REDIS_URL, "--workers", "2", "--json", str(summary_path)],
+        [sys.executable, str(SCRIPT), "--redis", broker, "--workers", "2", "--json", str(summary_path)],
         capture_output=True,
         text=True,
         timeout=420,

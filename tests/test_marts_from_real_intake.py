@@ -1,7 +1,8 @@
 """Marts built from real intake: the consolidation gate, and the audit trail to the cell.
 
 One scenario for the module: two SYNTHETIC sample months of Cao Bằng taken in through the real
-intake and gate, then built with dbt; tests that break a rule change the marts and put them back.
+intake and gate — then a district's corrected March file and a file the gate rejects — built
+with dbt; tests that break a rule change the marts and put them back.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ingest.intake import LOCAL_TZ, ingest_paths, sha256_of
 from ingest.model import AMOUNT_UNITS
 from ingest.numbers import parse_number, to_whole_vnd
 from ingest.read_workbook import load_grids
-from ingest.samples import write_sample_inbox
+from ingest.samples import generate_bad_samples, write_sample_inbox
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
@@ -30,6 +31,24 @@ RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts
 
 
 INBOX: dict[str, Path] = {}
+LATE: dict[str, str] = {}  # submission ids of the files sent after the months: see _correct
+
+
+def _correct(original: Path, corrected: Path) -> None:
+    """The district sends its long-format CSV again with one cumulative figure 1 unit higher
+    (still within its plan): a new version of the same unit-month."""
+    with original.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    row = next(
+        r
+        for r in rows
+        if r["disbursed_cumulative"] and Decimal(r["disbursed_cumulative"]) + 1 <= Decimal(r["plan_amount"])
+    )
+    row["disbursed_cumulative"] = str(Decimal(row["disbursed_cumulative"]) + 1)
+    with corrected.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +69,20 @@ def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 arrival = dt.datetime.combine(month.replace(day=10), dt.time(9), LOCAL_TZ)
                 results = ingest_paths(conn, [f.path for f in files], received_at=arrival)
                 assert all(r.status == "accepted" for r in results)
+            first = next(r for r in results if r.path.name.endswith("_amounts.csv"))
+            corrected = Path(inbox) / first.path.name.replace(".csv", "_v2.csv")
+            _correct(first.path, corrected)
+            rejected = next(
+                b
+                for b in generate_bad_samples(Path(inbox) / "bad", MARCH_2024)
+                if b.expected_check == "negative_amount"
+            )
+            late = ingest_paths(
+                conn, [corrected, rejected.path], received_at=dt.datetime(2024, 3, 11, 9, tzinfo=LOCAL_TZ)
+            )
+            assert [r.status for r in late] == ["accepted", "rejected"], [r.summary() for r in late]
+            LATE.update(superseded=first.submission_id, correction=late[0].submission_id)
+            LATE.update(rejected=late[1].submission_id)
         result = dbt.build(full_refresh=True, docs=False, quiet=True)
         assert result.success, "\n".join(result.lines())
         yield database_url
@@ -128,6 +161,7 @@ def test_an_expected_unit_without_a_status_blocks_publication(built: str) -> Non
 def test_a_month_with_no_consolidation_at_all_is_not_published(built: str) -> None:
     verdict = _gate(built, dt.date(2025, 5, 1))
     assert not verdict.success
+    assert verdict.failures == ["không có dữ liệu tổng hợp / the marts hold nothing for this province-month"]
 
 
 def _rows(url: str, sql: str, params: tuple = ()) -> list[tuple]:
@@ -168,7 +202,48 @@ def test_a_mart_figure_walks_back_to_the_cell_it_was_typed_in(built: str) -> Non
 
 
 def test_every_version_and_rejection_is_kept_with_who_and_when(built: str) -> None:
-    rows = _rows(built, "select status, ingested_by, ingested_at, received_at from raw.submissions")
-    assert rows and all(who and when and received for _, who, when, received in rows)
-    statuses = dict(_rows(built, "select status, count(*) from marts.fct_submission group by status"))
-    assert statuses.get("accepted", 0) > 0
+    ids = [LATE["superseded"], LATE["correction"], LATE["rejected"]]
+    raw = _rows(
+        built,
+        "select submission_id, status, ingested_by, ingested_at, received_at from raw.submissions"
+        " where submission_id = any(%s) order by received_at, submission_id",
+        (ids,),
+    )
+    assert [(i, s) for i, s, *_ in raw] == [
+        (LATE["superseded"], "accepted"),  # raw keeps what the gate said; the marts say what counts
+        *sorted([(LATE["correction"], "accepted"), (LATE["rejected"], "rejected")]),
+    ]
+    assert all(who and when and received for _, _, who, when, received in raw)
+    assert [r[4] for r in raw] == [
+        dt.datetime(2024, 3, 10, 9, tzinfo=LOCAL_TZ),
+        dt.datetime(2024, 3, 11, 9, tzinfo=LOCAL_TZ),
+        dt.datetime(2024, 3, 11, 9, tzinfo=LOCAL_TZ),
+    ]
+    marts = dict(
+        (i, (s, by, checks))
+        for i, s, by, checks in _rows(
+            built,
+            "select submission_id, status, superseded_by, failed_checks from marts.fct_submission"
+            " where submission_id = any(%s)",
+            (ids,),
+        )
+    )
+    assert marts == {
+        LATE["superseded"]: ("superseded", LATE["correction"], []),
+        LATE["correction"]: ("accepted", None, []),
+        # a negative cumulative is also below February's: the gate names both
+        LATE["rejected"]: ("rejected", None, ["cumulative_decreased", "negative_amount"]),
+    }
+    # the superseded version's figures and the rejected file's reasons stay in raw
+    ((superseded_rows,),) = _rows(
+        built, "select count(*) from raw.fund_amounts where submission_id = %s", (LATE["superseded"],)
+    )
+    assert superseded_rows > 0
+    reasons = _rows(
+        built, "select check_code, severity from raw.submission_problems where submission_id = %s", (LATE["rejected"],)
+    )
+    assert ("negative_amount", "error") in reasons
+    every = _rows(
+        built, "select count(*), count(ingested_by), count(ingested_at), count(received_at) from raw.submissions"
+    )
+    assert len(set(every[0])) == 1  # who and when, for every file ever taken in

@@ -715,6 +715,7 @@ def test_the_document_states_the_headline_lists_late_and_missing_and_warns(scena
     assert "không có số liệu cùng kỳ năm 2023" not in html  # 03/2023 is in the marts: compared
     pdf = march.final.pdf.read_bytes()
     assert pdf.startswith(b"%PDF") and b"DejaVuSans" in pdf
+    assert shutil.which("pdftotext"), "pdftotext is not installed: apt-get install -y poppler-utils (.ci/run does)"
     text = subprocess.run(["pdftotext", str(march.final.pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert " ".join(headline.split()) in " ".join(text.split())
     assert "Huyện Thạch An" in text
@@ -744,6 +745,7 @@ def test_the_pdf_is_the_official_document_with_its_annex(march: March) -> None:
 
 
 def test_the_pdf_pages_are_rendered_for_review(march: March) -> None:
+    assert shutil.which("pdftoppm"), "pdftoppm is not installed: apt-get install -y poppler-utils (.ci/run does)"
     pages = sorted(ARTIFACTS.glob("cao_bang_2024-03_final-*.png"))
     assert len(pages) >= 4, pages
 

@@ -304,8 +304,13 @@ def test_the_loader_appends_to_raw_and_reads_the_migration_log(roles: Roles) -> 
             " from stdin"
         ) as copy:
             copy.write_row(("loader_2024_04", 1, "synthetic", "warning", "SYNTHETIC", "SYNTHETIC"))
-        assert conn.execute("select count(*) from raw.submissions where submission_id = 'loader_2024_04'").fetchone()
+        landed = conn.execute(
+            "select (select count(*) from raw.submissions where submission_id = 'loader_2024_04'),"
+            " (select count(*) from raw.fund_amounts where submission_id = 'loader_2024_04'),"
+            " (select count(*) from raw.submission_problems where submission_id = 'loader_2024_04')"
+        ).fetchone()
         conn.rollback()
+    assert landed == (1, 1, 1)  # the submission, its fund row and the copied problem
 
 
 def test_raw_is_append_only_for_the_loader(roles: Roles) -> None:
@@ -412,7 +417,8 @@ def test_a_loader_log_in_connects_through_gnbv_db(roles: Roles, monkeypatch: pyt
         monkeypatch.setenv("GNBV_DATABASE_URL", with_user(roles.url, user, password))
         db._forget_migrations()
         with db.connect() as conn:  # an up-to-date database needs no CREATE right to connect
-            assert conn.execute("select count(*) from raw.submissions").fetchone()
+            # the two submissions the fixture landed, read as the loader
+            assert conn.execute("select count(*) from raw.submissions").fetchone() == (2,)
     finally:
         db._forget_migrations()
         with psycopg.connect(roles.url, autocommit=True) as conn:

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -24,7 +25,9 @@ from gnbv import db, settings, warehouse
 from gnbv.migrate import MigrationError, apply_migrations, discover, pending_migrations
 from gnbv.warehouse import WarehouseError
 
-EXTERNAL_URL = os.environ.get("GNBV_TEST_EXTERNAL_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# another PostgreSQL to run against; by default the module's embedded server, seen from a project
+# root of its own
+EXTERNAL_URL = os.environ.get("GNBV_TEST_EXTERNAL_URL")
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -302,32 +305,31 @@ def test_an_unreachable_gnbv_database_url_is_a_warehouse_error_naming_it(
 
 
 @pytest.fixture
-def external_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A scratch database on the external PostgreSQL of GNBV_TEST_EXTERNAL_URL."""
-    try:
-        admin = psycopg.connect(EXTERNAL_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip(f"no external PostgreSQL at {EXTERNAL_URL}")
+def external_db(env: Path) -> Iterator[str]:
+    """A scratch database on the PostgreSQL of GNBV_TEST_EXTERNAL_URL, else on the module's
+    server: never a server the machine happens to run."""
+    server = EXTERNAL_URL or warehouse.start()
     name = f"gnbv_test_{uuid.uuid4().hex[:10]}"
-    with admin:
+    with psycopg.connect(server, autocommit=True, connect_timeout=3) as admin:
         admin.execute(f'create database "{name}"')
-    params = warehouse.connection_params(EXTERNAL_URL)
     try:
-        yield f"postgresql://{params['user']}@{params['host']}:{params['port']}/{name}"
+        yield urlunsplit(urlsplit(server)._replace(path="/" + name))
     finally:
-        with psycopg.connect(EXTERNAL_URL, autocommit=True) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def test_connect_uses_gnbv_database_url_and_migrates_that_database(
-    external_db: str, monkeypatch: pytest.MonkeyPatch
+    external_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.setenv("GNBV_HOME", str(tmp_path))  # a project root with no warehouse of its own
     monkeypatch.setenv("GNBV_DATABASE_URL", external_db)
     with db.connect() as conn:
-        assert conn.execute("select current_database()").fetchone() == (external_db.rsplit("/", 1)[1],)
+        assert conn.execute("select current_database()").fetchone() == (urlsplit(external_db).path[1:],)
         assert conn.info.parameter_status("application_name") == "gnbv"
         versions = [r[0] for r in conn.execute("select version from meta.schema_migrations")]
     assert versions[:1] == [1]
+    assert not (tmp_path / ".gnbv" / "warehouse").exists()  # nothing started there
 
 
 # --------------------------------------------------------------------------- migrations

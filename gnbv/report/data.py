@@ -359,6 +359,11 @@ class ReportData:
         data = dataclasses.asdict(self)
         for submission in data["submissions"]:
             submission.pop("ingest_seq", None)
+        # files received at the same moment (a unit's amounts and outcomes CSVs) come in load
+        # order, and the first of them is the "first submission": neither is data
+        data["submissions"].sort(key=lambda s: (s["unit_code"] or "", s["received_at"], s["submission_id"]))
+        for unit in data["compliance"]:
+            unit.pop("first_submission_id", None)
         return data
 
     def fingerprint(self) -> str:
