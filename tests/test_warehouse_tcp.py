@@ -16,26 +16,26 @@ import pytest
 from gnbv import db, warehouse
 from gnbv.bi import provision
 from gnbv.warehouse import ListenAddress, WarehouseError
-from tests.net import free_port
+from tests.servers import free_port, private_project_root
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    root = tmp_path_factory.mktemp("gnbv_home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("GNBV_HOME", str(root))
-    patch.delenv("GNBV_DATABASE_URL", raising=False)
-    try:
-        warehouse.set_listen(ListenAddress("127.0.0.1", free_port()))
-        warehouse.start()
-        with db.connect():  # migrations: the gnbv_bi role
-            pass
-        yield root
-    finally:
+def home() -> Iterator[Path]:
+    with private_project_root("tcp") as root:
+        patch = pytest.MonkeyPatch()
+        patch.setenv("GNBV_HOME", str(root))
+        patch.delenv("GNBV_DATABASE_URL", raising=False)
         try:
-            warehouse.stop()
+            warehouse.set_listen(ListenAddress("127.0.0.1", free_port()))
+            warehouse.start()
+            with db.connect():  # migrations: the gnbv_bi role
+                pass
+            yield root
         finally:
-            patch.undo()
+            try:
+                warehouse.stop()
+            finally:
+                patch.undo()
 
 
 @pytest.fixture
