@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,6 +206,7 @@ def _screens():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("bi_screenshots", ROOT / "scripts" / "bi_screenshots.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -226,3 +229,20 @@ def test_every_dashboard_draws_in_a_browser_without_an_error_and_one_month_at_a_
                     assert shown.filtered == expected, shown
         finally:
             browser.close()
+
+
+def test_superset_lives_in_an_environment_of_its_own_apart_from_airflow(bi: Bi) -> None:
+    probe = "import importlib.util as u; print(u.find_spec('superset') is not None, u.find_spec('airflow') is not None)"
+    out = subprocess.run([str(bi.paths.python), "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]  # Superset, and no Airflow
+    assert importlib.util.find_spec("superset") is None  # and the project's environment has no Superset
+
+
+def test_superset_processes_get_none_of_the_projects_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", "/somewhere")
+    monkeypatch.setenv("GNBV_DATABASE_URL", "postgresql://owner:secret@host/gnbv")
+    monkeypatch.setenv("PYTHONPATH", "/project")
+    monkeypatch.setenv("PGPASSWORD", "secret")
+    env = superset.superset_env(SupersetPaths.for_root(ROOT))
+    assert not {k for k in env if k.startswith(("AIRFLOW", "GNBV_DATABASE", "PYTHON", "PG"))}
+    assert env["SUPERSET_CONFIG_PATH"] == str(ROOT / "deploy" / "superset" / "superset_config.py")

@@ -4,8 +4,8 @@
 The same three steps as ``superset db upgrade``, ``superset fab create-admin`` and ``superset
 init``, in one process (each ``superset`` command alone spends several seconds importing
 Superset). The admin's name and password come from the environment (GNBV_SUPERSET_ADMIN_USER,
-GNBV_SUPERSET_ADMIN_PASSWORD), never from the command line, which other users can read. An
-existing admin keeps its password. Idempotent.
+GNBV_SUPERSET_ADMIN_PASSWORD), never from the command line, which other users can read.
+Idempotent.
 """
 
 import os
@@ -40,6 +40,8 @@ def main() -> int:
         "--password",
         password,
     )
+    # an admin made before keeps its account but takes the password gnbv holds for it
+    _superset("fab", "reset-password", "--username", user, "--password", password)
     _superset("init")
     return 0
 

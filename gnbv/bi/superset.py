@@ -222,13 +222,16 @@ def admin_password(paths: SupersetPaths) -> str:
 
 def set_up(paths: SupersetPaths, *, echo: Echo = print) -> bool:
     """Create or upgrade Superset's metadata database, its admin account and its roles (once per
-    installed version). Returns True when it ran."""
+    installed version, and again when the admin password file is gone: a new password is made
+    and set). Returns True when it ran."""
     paths.state.mkdir(parents=True, exist_ok=True)
+    paths.state.chmod(0o700)  # the metadata holds password hashes and the warehouse connection
     if not _read(paths.secret_key):
         _write_secret(paths.secret_key, secrets.token_urlsafe(48))
-    if not _read(paths.admin_password_file):
+    new_password = not _read(paths.admin_password_file)
+    if new_password:  # the first set-up, or the file was removed: the admin takes a new one
         _write_secret(paths.admin_password_file, secrets.token_urlsafe(18))
-    if _read(paths.setup_stamp) == requirements_digest():
+    if _read(paths.setup_stamp) == requirements_digest() and not new_password:
         return False
     echo(f"setting up Superset's metadata in {paths.state} …")
     env = superset_env(paths)
