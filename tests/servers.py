@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 
 def free_port() -> int:
     """A port free now, below Linux's ephemeral range (32768-60999), so that no client connection
@@ -37,3 +39,24 @@ def private_project_root(prefix: str) -> Iterator[Path]:
         yield root
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def warehouse_on_tcp(prefix: str) -> Iterator[Path]:
+    """A private project root (GNBV_HOME) whose embedded warehouse runs and listens on a free
+    port of 127.0.0.1 -- the project's own warehouse is never touched; stopped afterwards."""
+    from gnbv import warehouse
+
+    with private_project_root(prefix) as root:
+        patch = pytest.MonkeyPatch()
+        patch.setenv("GNBV_HOME", str(root))
+        patch.delenv("GNBV_DATABASE_URL", raising=False)
+        try:
+            warehouse.set_listen(warehouse.ListenAddress("127.0.0.1", free_port()))
+            warehouse.start()
+            yield root
+        finally:
+            try:
+                warehouse.stop()
+            finally:
+                patch.undo()

@@ -28,8 +28,7 @@ from gnbv.bi.api import SupersetApi
 from gnbv.bi.assets import Bundle
 from gnbv.bi.sample_data import load_sample_months
 from gnbv.bi.superset import BiError, SupersetPaths
-from gnbv.warehouse import ListenAddress
-from tests.servers import free_port, private_project_root
+from tests.servers import free_port, warehouse_on_tcp
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
@@ -59,14 +58,9 @@ class Bi:
 
 @pytest.fixture(scope="module")
 def bi() -> Iterator[Bi]:
-    with private_project_root("bi") as home:
-        patch = pytest.MonkeyPatch()
-        patch.setenv("GNBV_HOME", str(home))
-        patch.delenv("GNBV_DATABASE_URL", raising=False)
+    with warehouse_on_tcp("bi") as home:
         paths = SupersetPaths.for_root(home, venv=SupersetPaths.for_root(ROOT).venv)
         try:
-            warehouse.set_listen(ListenAddress("127.0.0.1", free_port()))
-            admin_url = warehouse.start()
             load_sample_months(
                 CAO_BANG,
                 [JAN, FEB, MAR],
@@ -78,13 +72,9 @@ def bi() -> Iterator[Bi]:
             provisioned = provision.start_and_provision(paths, port=free_port())
             server = superset.running(paths)
             assert server is not None
-            yield Bi(paths, server, provisioned, admin_url)
+            yield Bi(paths, server, provisioned, warehouse.url())
         finally:
-            try:
-                superset.stop(paths)
-                warehouse.stop()
-            finally:
-                patch.undo()
+            superset.stop(paths)
 
 
 def chart_id(api: SupersetApi, bundle_path: str) -> int:

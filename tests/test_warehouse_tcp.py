@@ -16,26 +16,15 @@ import pytest
 from gnbv import db, warehouse
 from gnbv.bi import provision
 from gnbv.warehouse import ListenAddress, WarehouseError
-from tests.servers import free_port, private_project_root
+from tests.servers import warehouse_on_tcp
 
 
 @pytest.fixture(scope="module")
 def home() -> Iterator[Path]:
-    with private_project_root("tcp") as root:
-        patch = pytest.MonkeyPatch()
-        patch.setenv("GNBV_HOME", str(root))
-        patch.delenv("GNBV_DATABASE_URL", raising=False)
-        try:
-            warehouse.set_listen(ListenAddress("127.0.0.1", free_port()))
-            warehouse.start()
-            with db.connect():  # migrations: the gnbv_bi role
-                pass
-            yield root
-        finally:
-            try:
-                warehouse.stop()
-            finally:
-                patch.undo()
+    with warehouse_on_tcp("tcp") as root:
+        with db.connect():  # migrations: the gnbv_bi role
+            pass
+        yield root
 
 
 @pytest.fixture
