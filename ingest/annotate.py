@@ -268,6 +268,7 @@ def _add_list_sheet(
     workbook: Any, problems: Sequence[CellProblem], file_name: str, *, marked_at: dict[int, list[tuple[str, str]]]
 ) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     sheet = workbook.create_sheet(_safe_title(LIST_SHEET, workbook.sheetnames), 0)
     workbook.active = 0
@@ -326,7 +327,8 @@ def _add_list_sheet(
         if where:
             title, coordinate = where[0]
             link = sheet.cell(row=line, column=4)
-            link.hyperlink = f"#'{title}'!{coordinate}"
+            # an internal link: a location, not an address (a "#…" address is a file to Excel)
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{title}'!{coordinate}")
             link.font = Font(color="0563C1", underline="single")
         for c in (6, 7, 8, 9):
             sheet.cell(row=line, column=c).alignment = Alignment(wrap_text=True, vertical="top")

@@ -165,7 +165,9 @@ def unit_reminder_message(
             "every faulty cell. Fix them and send the file again.",
         ]
     else:
-        lines += [f"As of {to_local(as_of):%d/%m/%Y %H:%M}, your {deadline.period:%B %Y} report (Biểu 05) has not arrived."]
+        lines.append(
+            f"As of {to_local(as_of):%d/%m/%Y %H:%M}, your {deadline.period:%B %Y} report (Biểu 05) has not arrived."
+        )
     lines.append(f"It is due by the end of {due} (Vietnam time); a later report is taken but counted late.")
     text = "\n".join(lines) + "\n"
     return Message(

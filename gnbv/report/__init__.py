@@ -7,13 +7,12 @@ consolidation gate failed). See docs/report.md.
 """
 
 from gnbv.report.build import Delivery, ReportBlocked, ReportVersion, build_monthly_report, publish
-from gnbv.report.email import SmtpSettings, send_report
+from gnbv.report.email import send_report
 
 __all__ = [
     "Delivery",
     "ReportBlocked",
     "ReportVersion",
-    "SmtpSettings",
     "build_monthly_report",
     "publish",
     "send_report",

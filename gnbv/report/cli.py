@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
 
 import click
 
@@ -20,14 +19,6 @@ def _period(value: str) -> dt.date:
 @click.command("report")
 @click.option("--province", required=True, help="Province code, e.g. 04 (Cao Bằng).")
 @click.option("--period", required=True, help="Reporting month as YYYY-MM.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="out/reports",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Archive folder: versions go to OUT/<province>/<YYYY-MM>/v<N>_<kind>_<datahash8>/.",
-)
 @click.option("--send", is_flag=True, help="Email the version (workbook + PDF) once built (refused if blocked).")
 @click.option(
     "--to",
@@ -35,21 +26,23 @@ def _period(value: str) -> dt.date:
     multiple=True,
     help="Recipient (repeatable); default: GNBV_REPORT_RECIPIENTS. SMTP: AIRFLOW_CONN_SMTP_DEFAULT or GNBV_SMTP_URL.",
 )
-def report_command(province: str, period: str, out_dir: Path, send: bool, recipients: tuple[str, ...]) -> None:
+def report_command(province: str, period: str, send: bool, recipients: tuple[str, ...]) -> None:
     """Build the monthly consolidation report of a province from the marts.
 
     Writes the official workbook (.xlsx), the document (.html, .pdf) with its charts, and a
-    manifest stamped with the data it was built from. Provisional before the 15th, final on
+    manifest stamped with the data it was built from, into the report archive the consolidation
+    DAG uses too (GNBV_REPORTS, default <project>/reports): one sequence of versions per month,
+    whoever builds. Provisional before the 15th, final on
     it, a revision when a late correction changes the figures; unchanged data makes no new
     version. Prints the version folder; exits 1 when the consolidation failed its gate (the
     version is kept but blocked: it is not sent).
     """
+    from gnbv.mail import SmtpNotConfigured
     from gnbv.report.build import ReportBlocked, build_monthly_report, publish
     from gnbv.report.data import NoSuchProvince
-    from gnbv.report.email import SmtpNotConfigured
 
     try:
-        version = build_monthly_report(province, _period(period), out_dir)
+        version = build_monthly_report(province, _period(period))
     except NoSuchProvince as err:
         raise click.ClickException(str(err)) from None
     verb = "BUILT" if version.created else "UNCHANGED"
