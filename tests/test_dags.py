@@ -146,11 +146,13 @@ def test_schedules_in_vietnam_time_and_assets(dags: dict[str, Any]) -> None:
     assert deadline.timetable.asset_condition.uri == CONSOLIDATION_URI
 
 
-def test_intake_maps_one_task_per_file(dags: dict[str, Any]) -> None:
+def test_intake_maps_one_task_per_file_and_tells_each_sender(dags: dict[str, Any]) -> None:
     dag = dags[INTAKE_DAG_ID]
-    take_in = dag.get_task("take_in")
-    assert take_in.__class__.__name__.endswith("MappedOperator")
-    assert dag.get_task("claim_new_files").downstream_task_ids == {"take_in"}
+    take_in, tell_sender = dag.get_task("file.take_in"), dag.get_task("file.tell_sender")
+    assert take_in.task_group.__class__.__name__ == "MappedTaskGroup" and tell_sender.task_group is take_in.task_group
+    assert dag.get_task("claim_new_files").downstream_task_ids == {"file.take_in"}
+    # the verdict e-mail is a task of its own per file: a mail server that fails retries only it
+    assert take_in.downstream_task_ids == {"file.tell_sender", "announce_landed", "intake_summary"}
     assert dag.get_task("announce_landed").trigger_rule == "all_done"
 
 

@@ -6,6 +6,7 @@ province-months a run consolidates or notifies, and the deadline emails' text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -300,6 +301,19 @@ def test_the_scheduled_consolidation_takes_the_month_due_the_day_before() -> Non
     assert consolidate.plan(run_moment=at("2024-03-14T06:00")).pairs == []
     xcom = plan.to_xcom()
     assert xcom["pairs"] == [["04", "2024-03"]] and xcom["dbt_vars"] == {"as_of_date": "2024-03-13"}
+
+
+def test_the_province_deadline_consolidates_the_final_version_testing_every_month() -> None:
+    assert [(d.province_code, d.period) for d in calendar.finals_due(dt.date(2024, 3, 15))] == [("04", MARCH)]
+    assert calendar.finals_due(dt.date(2024, 3, 13)) == [] and calendar.finals_due(dt.date(2024, 3, 16)) == []
+    final = consolidate.plan(run_moment=at("2024-03-15T06:00"))
+    assert (final.pairs, final.reason, final.test_scope) == ([("04", MARCH)], "final", "all")
+    assert final.to_xcom()["test_scope"] == "all"
+    assert json.loads(consolidate.json_vars(dt.date(2024, 3, 15), final.test_scope))["test_scope"] == "all"
+    provisional = consolidate.plan(run_moment=at("2024-03-13T06:00"))
+    assert (provisional.reason, provisional.test_scope) == ("deadline", "last_load")
+    late = consolidate.plan(run_moment=at("2024-03-20T12:00"), landed=[("04", MARCH)])
+    assert (late.reason, late.test_scope) == ("late_submission", "last_load")
 
 
 def test_a_late_file_reconsolidates_only_past_its_deadline() -> None:

@@ -96,7 +96,7 @@ def test_an_accepted_report_tells_its_unit_what_was_read_per_budget_level(
         "[GNBV] Đã tiếp nhận báo cáo tháng 03/2024 — Huyện Bảo Lạc / Report accepted: Huyện Bảo Lạc, March 2024"
     )
     text = mail_.text()
-    assert text.startswith("Kính gửi Huyện Bảo Lạc,")
+    assert text.startswith("Kính gửi UBND huyện Bảo Lạc,")
     assert "đúng hạn (hạn hết ngày 12/03/2024)" in text and "on time (due by the end of 12/03/2024)" in text
     assert f"{len(sample.amounts)} dòng số liệu vốn" in text
     levels = {"NSTW": "Ngân sách trung ương", "NSDP": "Ngân sách địa phương", "KHAC": "Vốn huy động hợp pháp khác"}
@@ -220,3 +220,53 @@ def test_gnbv_ingest_notify_without_a_mail_server_says_how_to_configure_one(tmp_
     no_server = {"GNBV_SMTP_URL": "", "AIRFLOW_CONN_SMTP_DEFAULT": ""}
     result = CliRunner().invoke(main, ["ingest", str(tmp_path / "x.xlsx"), "--notify"], env=no_server)
     assert result.exit_code == 2 and "GNBV_SMTP_URL" in result.output and "Traceback" not in result.output
+
+
+def test_the_reminder_tells_each_unit_without_an_accepted_report_what_is_missing_or_what_to_fix(
+    conn: psycopg.Connection, samples: dict[str, SampleFile], bad: dict[str, BadSample], sink: MailSink
+) -> None:
+    from gnbv.orchestration import deadline
+
+    for unit in ("040", "042"):
+        taken = ingest_file(conn, samples[unit].path, received_at=at("2024-03-10T09:00"), province_hint="04")
+        assert taken.status == "accepted"
+    rejected = ingest_file(conn, bad["negative_amount"].path, received_at=at("2024-03-10T09:30"))  # huyện Bảo Lạc
+    assert rejected.status == "rejected"
+    notice = {"kind": "reminder", "province": "04", "period": "2024-03"}
+    result = deadline.send(
+        notice,
+        as_of=at("2024-03-11T08:00"),
+        to=["sldtbxh@caobang.example.org"],
+        smtp=mail.SmtpSettings.from_url(sink.url),
+        log=lambda _line: None,
+    )
+    by_recipients = {m.rcpt_tos: m for m in sink.caught}
+    assert result["sent"] == len(sink.caught) == 8 + 1  # the 8 units still waiting, and the province's overview
+    assert not any("tp-cao-bang" in to or "bao-lam" in to for rcpts in by_recipients for to in rcpts)
+    bao_lac = by_recipients[BAO_LAC].text()
+    assert bao_lac.startswith("Kính gửi UBND huyện Bảo Lạc,") and "đã bị từ chối. Các lỗi cần sửa:" in bao_lac
+    assert f"{bad['negative_amount'].path.name}" in bao_lac and "[negative_amount]" in bao_lac
+    assert f"Giải ngân!{bad['negative_amount'].expected_cell}" in bao_lac and "the errors to fix" in bao_lac
+    ha_lang = by_recipients[HA_LANG].text()
+    assert "chưa nhận được báo cáo tháng 03/2024" in ha_lang and "has not arrived" in ha_lang
+    assert "hết ngày 12/03/2024" in ha_lang
+    overview = by_recipients[("sldtbxh@caobang.example.org",)].text()
+    assert "đã tiếp nhận 2/10 đơn vị" in overview
+
+
+def test_a_correction_after_the_deadline_is_not_called_late(
+    conn: psycopg.Connection, samples: dict[str, SampleFile], sink: MailSink, tmp_path: Path
+) -> None:
+    (corrected,) = [
+        f
+        for f in generate_sample_month("04", MARCH, tmp_path, seed=1, variations=False, fmt="xlsx")
+        if f.unit_code == "049"
+    ]
+    assert ingest_file(conn, samples["049"].path, received_at=at("2024-03-10T09:00")).status == "accepted"
+    result = ingest_file(conn, corrected.path, received_at=at("2024-03-18T08:00"))
+    assert result.status == "accepted"
+    _record, mail_ = told(conn, result, sink)
+    text = mail_.text()
+    assert "bản điều chỉnh; báo cáo đầu tiên của tháng nhận lúc 10/03/2024 09:00 (đúng hạn)" in text
+    assert "a correction; the month's first report arrived 10/03/2024 09:00 (on time)" in text
+    assert "NỘP MUỘN" not in text and "LATE" not in text

@@ -78,6 +78,11 @@ def percent(part: int, whole: int) -> str:
     return f"{value}".replace(".", ",") + " %"
 
 
+def salutation(unit_name: str) -> str:
+    """``Kính gửi UBND huyện Bảo Lạc,``: a unit is written to as its People's Committee."""
+    return f"Kính gửi UBND {unit_name[:1].lower()}{unit_name[1:]},"
+
+
 def _unit(u: UnitStatus) -> str:
     return f"{u.unit_code} {u.unit_name}"
 
@@ -139,11 +144,11 @@ def unit_reminder_message(
         f"Reminder: {unit.unit_name}, {deadline.period:%B %Y} report due {due}",
     )
     moment = f"{to_local(as_of):%H:%M} ngày {_d(to_local(as_of).date())}"
-    lines = [f"Kính gửi {unit.unit_name},", ""]
+    lines = [salutation(unit.unit_name), ""]
     if unit.status == "rejected":
         when = f"{to_local(unit.rejected_at):%d/%m/%Y %H:%M}" if unit.rejected_at else "?"
         lines += [
-            f"Đến {moment}, đơn vị chưa có báo cáo tháng {month} (Biểu 05) được tiếp nhận. Tệp gửi gần nhất,",
+            f"Đến {moment}, đơn vị chưa có báo cáo tháng {month} (Biểu 05) được tiếp nhận: tệp gửi gần nhất, "
             f"{unit.rejected_file or '?'} (nhận lúc {when}), đã bị từ chối. Các lỗi cần sửa:",
             *(f"  - {e}" for e in unit.errors[:REMINDER_ERRORS]),
             *([f"  … và {len(unit.errors) - REMINDER_ERRORS} lỗi khác"] if len(unit.errors) > REMINDER_ERRORS else []),

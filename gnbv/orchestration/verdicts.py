@@ -69,6 +69,9 @@ class Verdict:
     outcome_rows: int
     totals: tuple[BudgetTotal, ...]
     problems: tuple[CellProblem, ...]
+    # an accepted correction: when the unit's first accepted report of the month arrived (it, not
+    # the correction, decides on time or late: dbt's compliance rule)
+    first_accepted_at: dt.datetime | None = None
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -79,12 +82,17 @@ class Verdict:
         return [p for p in self.problems if p.severity == "warning"]
 
     @property
+    def counted_at(self) -> dt.datetime:
+        """The arrival that decides on time or late: the month's first accepted report."""
+        return self.first_accepted_at or self.received_at
+
+    @property
     def late(self) -> bool:
-        return self.deadline is not None and self.deadline.is_late(self.received_at)
+        return self.deadline is not None and self.deadline.is_late(self.counted_at)
 
     @property
     def days_late(self) -> int:
-        return self.deadline.days_late(self.received_at) if self.deadline is not None else 0
+        return self.deadline.days_late(self.counted_at) if self.deadline is not None else 0
 
     def note(self) -> str | None:
         """The note for the sender: why the file was rejected, its warnings, or that it was a resend."""
@@ -205,8 +213,15 @@ def load(
     fund_rows = outcome_rows = 0
     if status in ("accepted", "rejected"):
         problems = stored_problems(conn, [submission_id]).get(submission_id, [])
+    first_accepted_at = None
     if status == "accepted":
         totals = budget_totals(conn, submission_id, reference)
+        earlier = conn.execute(
+            "select min(received_at) from raw.submissions where unit_code = %s and period_month = %s"
+            " and status = 'accepted' and submission_id <> %s and received_at < %s",
+            (unit_code, period, submission_id, received_at),
+        ).fetchone()
+        first_accepted_at = earlier[0] if earlier else None
         fund_rows, outcome_rows = conn.execute(
             "select (select count(*) from raw.fund_amounts where submission_id = %(id)s),"
             " (select count(*) from raw.outcome_values where submission_id = %(id)s)",
@@ -227,6 +242,7 @@ def load(
         outcome_rows=int(outcome_rows),
         totals=totals,
         problems=tuple(problems),
+        first_accepted_at=first_accepted_at,
     )
 
 
@@ -280,6 +296,13 @@ def _timeliness(verdict: Verdict, english: bool) -> str:
     if d is None:
         return "no monthly deadline on record" if english else "không có hạn nộp hằng tháng trong danh mục"
     due = f"{d.district_due:%d/%m/%Y}"
+    if verdict.first_accepted_at is not None:
+        first = _when(verdict.first_accepted_at)
+        if english:
+            state = f"late by {verdict.days_late} day(s)" if verdict.late else "on time"
+            return f"a correction; the month's first report arrived {first} ({state}) and stays the one that counts"
+        state = f"muộn {verdict.days_late} ngày" if verdict.late else "đúng hạn"
+        return f"bản điều chỉnh; báo cáo đầu tiên của tháng nhận lúc {first} ({state}) vẫn là ngày nộp được tính"
     if verdict.late:
         if english:
             return f"LATE by {verdict.days_late} day(s) (due by the end of {due})"
@@ -308,9 +331,10 @@ def _totals_table(verdict: Verdict, english: bool) -> list[str]:
 
 def _addressed(verdict: Verdict, whom: Addressees) -> tuple[list[str], list[str]]:
     """The greeting (Vietnamese) and, when the province's officers get it, why (both languages)."""
-    name = verdict.unit_name or "đơn vị gửi báo cáo"
+    from gnbv.orchestration.notify import salutation
+
     if whom.forwarded is None:
-        return [f"Kính gửi {name},", ""], []
+        return [salutation(verdict.unit_name) if verdict.unit_name else "Kính gửi đơn vị gửi báo cáo,", ""], []
     return (
         [
             "Kính gửi cán bộ tiếp nhận báo cáo của tỉnh,",

@@ -147,7 +147,7 @@ def describe(changes: Mapping[str, Any] | None) -> tuple[list[str], list[str]]:
         vi.append("Các dòng tổng hợp thay đổi:")
         en.append("Consolidation lines that moved:")
     for line in lines[:SHOWN]:
-        name = f"{line['component_vi']} — {line['source_vi']} — vốn {line['capital_year']}"
+        name = f"{line['component']} {line['component_vi']} — {line['source_vi']} — vốn {line['capital_year']}"
         code = f"{line['component']} / {line['source']} / {line['capital_year']}"
         figures_vi = [f"kế hoạch {_figure(line['plan_vnd'])}"] if "plan_vnd" in line else []
         figures_vi += [f"lũy kế giải ngân {_figure(line['disbursed_vnd'])}"] if "disbursed_vnd" in line else []
