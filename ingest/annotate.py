@@ -335,3 +335,7 @@ def _add_list_sheet(
     for letter, width in zip("ABCDEFGHIJ", (5, 16, 18, 14, 24, 48, 40, 48, 40, 18), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A6"
+    # printed, the list fits the width of a landscape page
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
