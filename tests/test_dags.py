@@ -224,3 +224,14 @@ def test_backfill_over_a_past_month_is_accepted(airflow_cli_env: dict[str, str])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "2024-03-12 23:00:00+00:00" in out.stdout  # the run of the 13th, 06:00 in Cao Bằng
     assert out.stdout.count("23:00:00+00:00") >= 30
+
+
+def test_mapped_results_of_a_group_run_for_one_file_are_that_one_result() -> None:
+    """A mapped task group expanded once hands its downstream tasks the result itself, not a
+    sequence (the intake of a single file failed on it)."""
+    from gnbv.orchestration.airflow_support import mapped_results
+
+    outcome = {"name": "bao_cao.xlsx", "status": "accepted"}
+    assert mapped_results(outcome) == [outcome]
+    assert mapped_results([outcome, outcome]) == [outcome, outcome]
+    assert mapped_results(None) == []
