@@ -157,28 +157,24 @@ def stored_problems(conn: Any, submission_ids: Sequence[str]) -> dict[str, list[
 
 
 def budget_totals(conn: Any, submission_id: str, reference: Reference) -> tuple[BudgetTotal, ...]:
-    """Plan and disbursement to date per budget level of a landed submission (whole VND)."""
+    """Plan and disbursement to date per budget level of a landed submission (whole VND), levels
+    in the order of the reference's funding sources."""
     rows = conn.execute(
-        "select funding_source_code, sum(plan_amount_vnd), sum(disbursed_cumulative_vnd), count(plan_amount_vnd),"
-        " count(disbursed_cumulative_vnd) from raw.fund_amounts where submission_id = %s group by 1",
+        "select funding_source_code, sum(plan_amount_vnd), sum(disbursed_cumulative_vnd)"
+        " from raw.fund_amounts where submission_id = %s group by 1",
         (submission_id,),
     ).fetchall()
-    plan: dict[str, int | None] = {}
-    disbursed: dict[str, int | None] = {}
+    sums: dict[str, list[int | None]] = {}
     order: dict[str, int] = {}
-    for source, plan_sum, disbursed_sum, plan_count, disbursed_count in rows:
+    for source, *figures in rows:  # a sum is None when no row of the source gave that figure
         known = reference.funding_sources.get(source)
         level = known.budget_level if known else source
         order[level] = min(order.get(level, 10**6), known.sort_order if known else 10**6)
-        if plan_count:
-            plan[level] = (plan.get(level) or 0) + int(plan_sum)
-        else:
-            plan.setdefault(level, None)
-        if disbursed_count:
-            disbursed[level] = (disbursed.get(level) or 0) + int(disbursed_sum)
-        else:
-            disbursed.setdefault(level, None)
-    return tuple(BudgetTotal(level, plan[level], disbursed[level]) for level in sorted(order, key=order.__getitem__))
+        totals = sums.setdefault(level, [None, None])
+        for i, figure in enumerate(figures):
+            if figure is not None:
+                totals[i] = (totals[i] or 0) + int(figure)
+    return tuple(BudgetTotal(level, *sums[level]) for level in sorted(order, key=order.__getitem__))
 
 
 def load(
