@@ -22,12 +22,15 @@ DOC = """
 ### Province consolidation (tổng hợp báo cáo cấp tỉnh)
 
 Runs every morning at 06:00 Vietnam time and consolidates the province-months whose district
-deadline was the day before — Cao Bằng's month *M* on the 13th, ready before the province
-deadline of the 15th. Deadlines come from the reference calendars (`ref_reporting_calendars.csv`),
-so a province joins the cycle by a data change. It also runs when the intake DAG announces
-accepted files (asset `gnbv://warehouse/raw_submissions`): a late file re-consolidates its month,
-whose deadline has passed, and a new report version is written. Trigger it by hand with
-`province` and `period` to consolidate one month again.
+deadline was the day before — Cao Bằng's month *M* on the 13th: a *provisional* report — and
+those whose province deadline is today — the 15th: the **final** report, built with every dbt
+test over every month (`test_scope: all`; other runs test the months they touched). Deadlines
+come from the reference calendars (`ref_reporting_calendars.csv`), so a province joins the cycle
+by a data change. It also runs when the intake DAG announces accepted files (asset
+`gnbv://warehouse/raw_submissions`): a late file re-consolidates its month, whose deadline has
+passed, and a new report version is written — after the final, a **revision**, whose e-mail says
+which units, lines and figures moved. Trigger it by hand with `province` and `period` to
+consolidate one month again.
 
 1. **plan** — which province-months (skips everything when none is due);
 2. **prepare_dbt** — reference seeds reloaded if they changed; dbt manifest refreshed;
@@ -41,10 +44,11 @@ whose deadline has passed, and a new report version is written. Trigger it by ha
    the report (`gnbv.consolidation_gate`);
 5. **announce_consolidated** — asset `gnbv://warehouse/marts/consolidation`: the deadline DAG
    mails the reporting status of these months;
-6. **monthly_report** — `gnbv.report.build_monthly_report`: workbook, HTML and PDF into
-   `reports/<province>/<YYYY-MM>/<version>/` (`$GNBV_REPORTS`); the same data gives the same
-   version, a late file a new one; **email_report** mails a *new* version to
-   `$GNBV_REPORT_RECIPIENTS` through `smtp_default` (nothing is sent twice).
+6. **monthly_report** — `gnbv.report.build_monthly_report`: workbook, HTML and PDF into the
+   report archive `reports/<province>/<YYYY-MM>/<version>/` (`$GNBV_REPORTS`, shared with
+   `gnbv report`); the same data gives the same version, a late file a new one;
+   **email_report** mails a *new* version to `$GNBV_REPORT_RECIPIENTS` through `smtp_default`
+   (nothing is sent twice).
 
 **Triage.** A red model task: open its log for the failing model or test (the same as
 `gnbv build --select <model>`); fix the data or the model, then clear the task. A red
@@ -86,6 +90,7 @@ def gnbv_consolidation() -> None:
         print(f"consolidating {out['pairs']} as of {out['as_of']} ({out['reason']})")
         context["ti"].xcom_push(key="as_of", value=out["as_of"])
         context["ti"].xcom_push(key="reason", value=out["reason"])
+        context["ti"].xcom_push(key="test_scope", value=out["test_scope"])
         return out["pairs"]
 
     @task
@@ -94,7 +99,11 @@ def gnbv_consolidation() -> None:
 
         from gnbv.orchestration.consolidate import prepare_dbt
 
-        return prepare_dbt(as_of=dt.date.fromisoformat(context["ti"].xcom_pull(task_ids="plan", key="as_of")))
+        ti = context["ti"]
+        return prepare_dbt(
+            as_of=dt.date.fromisoformat(ti.xcom_pull(task_ids="plan", key="as_of")),
+            test_scope=ti.xcom_pull(task_ids="plan", key="test_scope"),
+        )
 
     @task(map_index_template="{{ gnbv_label }}")
     def validate(pair: list[str], **context) -> dict:
@@ -156,7 +165,8 @@ def gnbv_consolidation() -> None:
         from gnbv.orchestration.consolidate import run_cross_model_tests
 
         as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
-        if not run_cross_model_tests(as_of=dt.date.fromisoformat(as_of)):
+        scope = context["ti"].xcom_pull(task_ids="plan", key="test_scope")
+        if not run_cross_model_tests(as_of=dt.date.fromisoformat(as_of), test_scope=scope):
             raise AirflowFailException("a test across models failed (see the lines above)")
 
     @task
@@ -169,7 +179,8 @@ def gnbv_consolidation() -> None:
 
         print(f"no dbt manifest at {manifest_path()}: the whole build in one task (`gnbv airflow init` writes one)")
         as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
-        if not build_all(as_of=dt.date.fromisoformat(as_of)):
+        scope = context["ti"].xcom_pull(task_ids="plan", key="test_scope")
+        if not build_all(as_of=dt.date.fromisoformat(as_of), test_scope=scope):
             raise AirflowFailException("dbt build failed (see the lines above)")
 
     chosen = plan()

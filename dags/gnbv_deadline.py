@@ -20,17 +20,18 @@ DOC = """
 ### Deadline notices (nhắc hạn và tình hình nộp báo cáo)
 
 - **Before the district deadline** (every morning at 08:00 Vietnam time, on the last three days
-  before the deadline and on the day itself): a reminder naming the units with no accepted report
-  yet — not sent, or sent and rejected.
+  before the deadline and on the day itself): a reminder to each unit with no accepted report yet,
+  at its own contacts (`ref_unit_contacts`) — its report has not arrived, or the file it sent was
+  rejected and these are the errors to fix — and an overview naming them for the province.
 - **After the deadline**: when the consolidation DAG has built a month (asset
   `gnbv://warehouse/marts/consolidation`), the reporting status of that month — reporting rate,
   on-time rate, late units (days late) and missing units — from `marts.mart_reporting_compliance`.
   A late report accepted later re-consolidates the month, and an updated status follows.
 
-Deadlines come from the reference calendars; texts are Vietnamese with English. Recipients: the
-Airflow variable `gnbv_notify_to` or `$GNBV_NOTIFY_TO`; mail goes through the connection
-`smtp_default` (`$GNBV_SMTP_URL` locally). Without recipients the notice is only written to the
-task log. Trigger by hand with `kind` (reminder | summary), `province` and `period`.
+Deadlines come from the reference calendars; texts are Vietnamese with English. Recipients: each
+unit's contacts, and for the province the Airflow variable `gnbv_notify_to` or `$GNBV_NOTIFY_TO`;
+mail goes through the connection `smtp_default` (`$GNBV_SMTP_URL` locally). A message with no
+recipient is only written to the task log. Trigger by hand with `kind` (reminder | summary), `province` and `period`.
 
 **Triage.** `compose_and_send` failing with *compliance mart has no rows*: the consolidation of
 that month has not run (see `gnbv_consolidation`). An SMTP error: check the `smtp_default`

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task, task_group
 
 from gnbv.orchestration import INTAKE_DAG_ID
 from gnbv.orchestration.airflow_support import (
@@ -24,11 +24,17 @@ for the reporting months still open:
 
 1. **claim_new_files** moves each file that had arrived by the run's time into
    `inbox/.claimed/` (so no other run takes it), one reporting month per province at a time;
-2. **take_in** (one mapped task per file, named after it) reads it, runs the Great Expectations
-   submission gate and loads it in one transaction, then moves it to `archive/` (accepted) or
-   `quarantine/` (rejected) with the note for the sender beside it
+2. **file.take_in** (one mapped task per file, named after it) reads it, runs the Great
+   Expectations submission gate and loads it in one transaction, then moves it to `archive/`
+   (accepted) or `quarantine/` (rejected) with the note for the sender beside it
    (`<file>.bao-cao-kiem-tra.txt`, Vietnamese and English). Files after the 12th are taken and
    flagged late;
+   **file.tell_sender** e-mails the verdict to the sending unit's contacts
+   (`ref_unit_contacts`): accepted (what was read per budget level, on time or late), rejected
+   (the note, and the sender's workbook with every faulty cell marked — also kept in
+   `quarantine/` as `<file>.danh-dau-loi.xlsx`) or an unchanged resend. A file that names no
+   known unit goes to the province's own contacts, to forward. Mail goes through `smtp_default`
+   (`$GNBV_SMTP_URL` locally); a mail server that fails makes only this task retry;
 3. **announce_landed** marks the asset `gnbv://warehouse/raw_submissions` updated when a file
    was accepted — the consolidation DAG re-consolidates a month whose deadline has passed;
 4. **intake_summary** prints one line per file, and fails the run if a file could not be taken.
@@ -37,9 +43,11 @@ for the reporting months still open:
 in plainly, never with `cp -p` / `rsync -t`.
 
 **Triage.** A *rejected* file is not a failure: read its note in `quarantine/`. A failed
-`take_in` means the warehouse or the storage was unreachable: check `gnbv warehouse status`,
-then clear the task — the file waits in `inbox/.claimed/` and is offered again by the next run
-after 30 minutes. `gnbv ingest <file>` takes the same steps by hand.
+`tell_sender` is the mail server: check `smtp_default`, then clear the task (the verdict is read
+again from the warehouse and sent). A failed `take_in` means the warehouse or the storage was
+unreachable: check `gnbv warehouse status`, then clear the task — the file waits in
+`inbox/.claimed/` and is offered again by the next run after 30 minutes. `gnbv ingest <file>
+--notify` takes the same steps by hand.
 """
 
 
@@ -67,6 +75,19 @@ def gnbv_intake() -> None:
         label_map_index(f"{claim['province']}/{claim['period']}/{claim['name']}")
         return take_in(claim)
 
+    @task(map_index_template="{{ gnbv_label }}")
+    def tell_sender(outcome: dict, **context) -> dict:
+        from gnbv.orchestration.verdicts import tell_sender
+
+        label_map_index(f"{outcome['province']}/{outcome['folder_period']}/{outcome['name']}")
+        return tell_sender(outcome)
+
+    @task_group(group_id="file")
+    def one_file(claim: dict[str, str]):
+        outcome = take_in(claim)
+        tell_sender(outcome)
+        return outcome
+
     @task(outlets=[RAW_SUBMISSIONS], trigger_rule="all_done")
     def announce_landed(outcomes, **context) -> list[list[str]]:
         from airflow.sdk.exceptions import AirflowSkipException
@@ -86,7 +107,7 @@ def gnbv_intake() -> None:
         for line in summary_lines(mapped_results(outcomes)):
             print(line)
 
-    outcomes = take_in.expand(claim=claim_new_files())
+    outcomes = one_file.expand(claim=claim_new_files())
     announce_landed(outcomes)
     intake_summary(outcomes)
 

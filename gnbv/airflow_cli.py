@@ -191,10 +191,16 @@ def inbox_run(as_of: str | None) -> None:
 @click.argument("kind", type=click.Choice(["reminder", "summary"]))
 @click.option("--province", default="04", show_default=True)
 @click.option("--period", required=True, help=PERIOD_HELP)
-@click.option("--send", "send_to", help="Email it to these addresses (comma-separated) through $GNBV_SMTP_URL.")
+@click.option(
+    "--send",
+    "send_to",
+    help="E-mail it: the province's messages to these addresses (comma-separated), each unit's reminder to "
+    "the unit's contacts; through $GNBV_SMTP_URL.",
+)
 def notify_command(kind: str, province: str, period: str, send_to: str | None) -> None:
-    """Print (or email) the deadline notice the deadline DAG sends: a reminder to the units that
-    have not reported, or the month's reporting status after the deadline."""
+    """Print (or e-mail) the deadline notice the deadline DAG sends: a reminder to each unit that
+    has no accepted report (and an overview), or the month's reporting status after the deadline."""
+    from gnbv import mail
     from gnbv.orchestration import deadline, notify
 
     _period(period)
@@ -202,14 +208,17 @@ def notify_command(kind: str, province: str, period: str, send_to: str | None) -
     smtp = None
     to: list[str] = []
     if send_to:
-        url = os.environ.get(notify.ENV_SMTP_URL, "").strip()
-        if not url:
-            raise click.UsageError(f"--send needs ${notify.ENV_SMTP_URL}, e.g. smtp://mail.example.org:25")
-        smtp, to = notify.SmtpSettings.from_url(url), notify.recipients(send_to)
+        try:
+            smtp = mail.SmtpSettings.resolve()
+        except mail.SmtpNotConfigured as err:
+            raise click.UsageError(str(err)) from None
+        to = notify.recipients(send_to)
     try:
-        deadline.send(notice, as_of=_moment(None), to=to, smtp=smtp, log=click.echo)
+        result = deadline.send(notice, as_of=_moment(None), to=to, smtp=smtp, log=click.echo, deliver=bool(send_to))
     except (deadline.NoticeError, notify.ComplianceNotReady) as err:
         raise click.ClickException(str(err)) from None
+    if not send_to and result["messages"]:
+        click.echo("(printed only: --send ADDRESSES e-mails it)")
 
 
 if __name__ == "__main__":  # python -m gnbv.airflow_cli ui (before `gnbv airflow` is registered)

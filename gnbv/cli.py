@@ -10,9 +10,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from gnbv.mail import SmtpSettings
+    from ingest.intake import IntakeResult
 
 PERIOD_HELP = "Reporting month as YYYY-MM (the month whose 12th is the district deadline)."
 
@@ -137,20 +143,39 @@ def warehouse_status(as_json: bool) -> None:
     help="Write each rejected (or warned) file's report for its sender into this folder.",
 )
 @click.option("--build", "build_marts", is_flag=True, help="Then build the marts, as of the receipt date.")
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="E-mail each verdict to the sending unit's contacts (ref_unit_contacts): accepted with what was read, "
+    "rejected with the note and the workbook with its faulty cells marked. SMTP: GNBV_SMTP_URL.",
+)
 def ingest(
-    paths: tuple[Path, ...], received_at: str | None, province: str | None, report_dir: Path | None, build_marts: bool
+    paths: tuple[Path, ...],
+    received_at: str | None,
+    province: str | None,
+    report_dir: Path | None,
+    build_marts: bool,
+    notify: bool,
 ) -> None:
     """Take in district submissions (.xlsx / .xls / .ods / .csv files or folders).
 
     Each file is read, checked and loaded on its own, in one transaction: wholly in or wholly
     out. One line per file says accepted / rejected (with the reasons and cells) / duplicate.
-    Then says whether the marts hold what landed (or builds them, with --build).
+    With --notify, the unit that sent each file is told the verdict by e-mail, as the intake DAG
+    does. Then says whether the marts hold what landed (or builds them, with --build).
     Exits 1 when any file was rejected (or the build failed).
     """
-    from gnbv import db
+    from gnbv import db, mail
     from ingest import rejection_report
     from ingest.gate import data_docs_index
-    from ingest.intake import IntakeResult, ingest_paths
+    from ingest.intake import ingest_paths
+
+    smtp = None
+    if notify:
+        try:
+            smtp = mail.SmtpSettings.resolve()
+        except mail.SmtpNotConfigured as err:
+            raise click.UsageError(str(err)) from None
 
     def show(result: IntakeResult) -> None:
         click.echo(result.summary())
@@ -161,6 +186,8 @@ def ingest(
     when = _received_at(received_at)
     with db.connect() as conn:
         results = ingest_paths(conn, paths, received_at=when, province_hint=province, on_result=show)
+        if smtp is not None:
+            _tell_senders(conn, results, smtp, province)
     if not results:
         click.echo("no submission files found (.xlsx, .xls, .ods, .csv)")
     accepted = sum(r.status == "accepted" for r in results)
@@ -196,6 +223,38 @@ def _marts_line(conn: Any) -> str:
     except marts.MartsUnreadable as err:
         return f"marts: this login may not read them, so their as-of is not shown ({err})"
     return found.line() if found else "marts: not built yet — run `gnbv build` (or `gnbv ingest --build`)"
+
+
+def _tell_senders(
+    conn: psycopg.Connection, results: list[IntakeResult], smtp: SmtpSettings, province: str | None
+) -> None:
+    """E-mail each file's verdict to its sender (``gnbv.orchestration.verdicts``); a mail server
+    that refuses one message is reported and the others still go."""
+    import smtplib
+
+    from gnbv.orchestration import verdicts
+    from ingest.read_file import province_hint_from_path
+
+    for result in results:
+        verdict = verdicts.load(
+            conn,
+            submission_id=result.submission_id,
+            status=result.status,
+            file_name=result.path.name,
+            received_at=result.received_at or dt.datetime.now(dt.UTC),
+            province_hint=province or province_hint_from_path(result.path),
+            unit_code=result.unit_code,
+            period=result.period_month,
+        )
+        try:
+            verdicts.tell(
+                verdict,
+                marked=verdicts.marked_workbook(verdict, result.path),
+                smtp=smtp,
+                log=lambda line: click.echo(f"          {line}"),
+            )
+        except (smtplib.SMTPException, OSError) as err:
+            click.echo(f"          NOT E-MAILED {result.path.name}: {err}")
 
 
 @main.command()

@@ -1,9 +1,10 @@
 """The project's reference data, read from the dbt seeds so there is one source of truth.
 
 Administrative units, QĐ 90 components and their label aliases, funding sources, outcome
-indicators, lead agencies, reporting calendars and the plans' real figures all live as CSV
-files in ``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code
-(intake, templates, sample data) reads the same files through this module.
+indicators, lead agencies, reporting calendars, the units' e-mail contacts and the plans' real
+figures all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them into the
+warehouse, and Python code (intake, templates, sample data, e-mail) reads the same files through
+this module.
 """
 
 from __future__ import annotations
@@ -109,6 +110,21 @@ class PlanFigure:
 
 
 @dataclass(frozen=True)
+class UnitContact:
+    """An e-mail address a reporting unit is told things at, over a span of days."""
+
+    unit_code: str
+    email: str
+    contact_name: str
+    role: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
 class Reference:
     units: tuple[AdminUnit, ...]
     unit_aliases: tuple[tuple[str, str], ...]
@@ -120,6 +136,7 @@ class Reference:
     calendars: tuple[Calendar, ...]
     plan_figures: tuple[PlanFigure, ...]
     lead_agencies: dict[tuple[str, str], str]
+    unit_contacts: tuple[UnitContact, ...] = ()
 
     def unit(self, unit_code: str, on: dt.date) -> AdminUnit | None:
         """The unit with this code as it was on a day (codes are reused after reforms)."""
@@ -146,6 +163,10 @@ class Reference:
         if unit is None:
             return None
         return unit.unit_code if unit.unit_level == "province" else unit.parent_unit_code
+
+    def contacts_of(self, unit_code: str, on: dt.date) -> list[UnitContact]:
+        """The unit's e-mail contacts valid on a day (none: the unit is told nothing by e-mail)."""
+        return [c for c in self.unit_contacts if c.unit_code == unit_code and c.valid_on(on)]
 
     def leaf_components(self) -> list[Component]:
         return sorted((c for c in self.components.values() if c.is_leaf), key=lambda c: c.sort_order)
@@ -292,4 +313,15 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             (r["province_code"], r["component_code"]): r["agency_code"]
             for r in _rows("ref_lead_agencies.csv", seeds_dir)
         },
+        unit_contacts=tuple(
+            UnitContact(
+                unit_code=r["unit_code"],
+                email=r["email"],
+                contact_name=r["contact_name"],
+                role=r["role"],
+                valid_from=_date(r["valid_from"]) or dt.date.min,
+                valid_to=_date(r["valid_to"]),
+            )
+            for r in _rows("ref_unit_contacts.csv", seeds_dir)
+        ),
     )

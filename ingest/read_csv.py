@@ -68,6 +68,14 @@ def _delimiter(text: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def read_rows(path: Path) -> list[list[str]]:
+    """The CSV's records as read (header first; blank lines skipped, as the reader skips them), so
+    that record ``n`` of the reader (``column:n`` in a problem's cell) is ``rows[n - 1]``."""
+    check_file(path)
+    text = _decode(path.read_bytes())
+    return [row for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text)) if row]
+
+
 def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> Decimal | None:
     text = text.strip()
     if not text:

@@ -59,6 +59,7 @@ HEADERS = {
     "ref_poverty_targets.csv": "year,province_code,unit_code,unit_name_as_written,poor_households_start,"
     "poverty_rate_start_pct,target_reduction_households,target_poor_households_end,target_rate_end_pct,source",
     "ref_outcome_targets.csv": "province_code,year,indicator_code,target_value,target_kind,source,note",
+    "ref_unit_contacts.csv": "unit_code,email,contact_name,role,valid_from,valid_to,source",
 }
 CODE_LENGTH = {"province": 2, "district": 3, "commune": 5}
 MILLION = Decimal(1_000_000)
@@ -548,6 +549,36 @@ def check_admin_build(c: Checker, seeds_dir: Path) -> bool:
     return True
 
 
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
+
+
+def check_unit_contacts(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
+    """Each contact names a unit that exists when the contact starts; sample contacts say so in
+    their address and name, on a domain that delivers nowhere."""
+    spans: dict[str, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    for u in t["ref_admin_units.csv"]:
+        spans[u["unit_code"]].append((day(u["valid_from"]) or dt.date.min, day(u["valid_to"])))
+    seen: set[tuple[str, str, str]] = set()
+    for r in t["ref_unit_contacts.csv"]:
+        where = f"contact {r['unit_code']}/{r['email']}"
+        start, end = day(r["valid_from"]), day(r["valid_to"])
+        c.check(start is not None and (end is None or end >= start), f"{where}: validity")
+        c.check(
+            start is not None
+            and any(s <= start and (e is None or start <= e) for s, e in spans.get(r["unit_code"], [])),
+            f"{where}: no such unit on {r['valid_from']}",
+        )
+        c.check(EMAIL.match(r["email"]) is not None, f"{where}: not an e-mail address")
+        if r["source"] == "sample":
+            c.check(
+                "sample" in r["email"] and "sample" in r["contact_name"] and r["email"].endswith(".invalid"),
+                f"{where}: a sample contact must say 'sample' and use a .invalid domain",
+            )
+        key = (r["unit_code"], r["email"], r["valid_from"])
+        c.check(key not in seen, f"{where}: listed twice")
+        seen.add(key)
+
+
 def run(seeds_dir: Path = SEEDS_DIR, seed_texts: Path = SEED_TEXTS) -> Checker:
     c = Checker()
     tables = check_files(c, seeds_dir)
@@ -556,6 +587,7 @@ def run(seeds_dir: Path = SEEDS_DIR, seed_texts: Path = SEED_TEXTS) -> Checker:
         check_codes(c, tables)
         check_plan_figures(c, tables)
         check_poverty_targets(c, tables)
+        check_unit_contacts(c, tables)
         if not check_against_seed_texts(c, tables, seed_texts):
             print(f"note: seed texts not found in {seed_texts}; provenance checks skipped")
         if not check_admin_build(c, seeds_dir):

@@ -146,11 +146,13 @@ def test_schedules_in_vietnam_time_and_assets(dags: dict[str, Any]) -> None:
     assert deadline.timetable.asset_condition.uri == CONSOLIDATION_URI
 
 
-def test_intake_maps_one_task_per_file(dags: dict[str, Any]) -> None:
+def test_intake_maps_one_task_per_file_and_tells_each_sender(dags: dict[str, Any]) -> None:
     dag = dags[INTAKE_DAG_ID]
-    take_in = dag.get_task("take_in")
-    assert take_in.__class__.__name__.endswith("MappedOperator")
-    assert dag.get_task("claim_new_files").downstream_task_ids == {"take_in"}
+    take_in, tell_sender = dag.get_task("file.take_in"), dag.get_task("file.tell_sender")
+    assert take_in.task_group.__class__.__name__ == "MappedTaskGroup" and tell_sender.task_group is take_in.task_group
+    assert dag.get_task("claim_new_files").downstream_task_ids == {"file.take_in"}
+    # the verdict e-mail is a task of its own per file: a mail server that fails retries only it
+    assert take_in.downstream_task_ids == {"file.tell_sender", "announce_landed", "intake_summary"}
     assert dag.get_task("announce_landed").trigger_rule == "all_done"
 
 
@@ -242,3 +244,14 @@ def test_backfill_over_a_past_month_is_accepted(airflow_cli_env: dict[str, str])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "2024-03-12 23:00:00+00:00" in out.stdout  # the run of the 13th, 06:00 in Cao Bằng
     assert out.stdout.count("23:00:00+00:00") >= 30
+
+
+def test_mapped_results_of_a_group_run_for_one_file_are_that_one_result() -> None:
+    """A mapped task group expanded once hands its downstream tasks the result itself, not a
+    sequence (the intake of a single file failed on it)."""
+    from gnbv.orchestration.airflow_support import mapped_results
+
+    outcome = {"name": "bao_cao.xlsx", "status": "accepted"}
+    assert mapped_results(outcome) == [outcome]
+    assert mapped_results([outcome, outcome]) == [outcome, outcome]
+    assert mapped_results(None) == []

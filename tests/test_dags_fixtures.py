@@ -13,18 +13,13 @@ warehouse connection is set by the fixtures that need a database.
 from __future__ import annotations
 
 import shutil
-import socket
-import socketserver
 import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from gnbv.mail_sink import MailSink
 from gnbv.orchestration import airflow_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,80 +68,8 @@ def airflow_home() -> Iterator[Path]:
 # --------------------------------------------------------------------------- a real SMTP server
 
 
-@dataclass
-class Mailbox:
-    host: str
-    port: int
-    messages: list[EmailMessage] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}?from_email=gnbv-test@example.org"
-
-
-class _SmtpHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP (RFC 5321) for smtplib: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
-
-    def _reply(self, line: str) -> None:
-        self.wfile.write((line + "\r\n").encode())
-
-    def handle(self) -> None:
-        box: Mailbox = self.server.mailbox  # type: ignore[attr-defined]
-        self._reply("220 gnbv-test ESMTP")
-        while True:
-            raw = self.rfile.readline()
-            if not raw:
-                return
-            verb = raw.decode(errors="replace").strip().split(" ")[0].upper()
-            if verb == "EHLO":
-                self._reply("250-gnbv-test")
-                self._reply("250-8BITMIME")
-                self._reply("250 SMTPUTF8")
-            elif verb in {"HELO", "MAIL", "RCPT", "RSET", "NOOP"}:
-                self._reply("250 OK")
-            elif verb == "DATA":
-                self._reply("354 end with <CRLF>.<CRLF>")
-                lines = []
-                while (line := self.rfile.readline()) not in (b".\r\n", b".\n", b""):
-                    lines.append(line[1:] if line.startswith(b"..") else line)
-                box.messages.append(message_from_bytes(b"".join(lines), policy=policy.default))  # type: ignore[arg-type]
-                self._reply("250 queued")
-            elif verb == "QUIT":
-                self._reply("221 bye")
-                return
-            else:
-                self._reply("502 not implemented")
-
-
 @pytest.fixture(scope="session")
-def mailbox() -> Iterator[Mailbox]:
-    """A real SMTP server on localhost (aiosmtpd when installed, else a small stdlib one)."""
-    try:
-        from aiosmtpd.controller import Controller
-    except ImportError:
-        Controller = None  # noqa: N806
-    if Controller is not None:
-        box = Mailbox("127.0.0.1", 0)
-
-        class Handler:
-            async def handle_DATA(self, server, session, envelope):  # noqa: N802
-                box.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
-                return "250 queued"
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            box.port = probe.getsockname()[1]
-        controller = Controller(Handler(), hostname="127.0.0.1", port=box.port)
-        controller.start()
-        yield box
-        controller.stop()
-        return
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler)
-    server.daemon_threads = True
-    box = Mailbox("127.0.0.1", server.server_address[1])
-    server.mailbox = box  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield box
-    server.shutdown()
-    server.server_close()
+def mailbox() -> Iterator[MailSink]:
+    """A real SMTP server on localhost (aiosmtpd, as ``gnbv demo`` runs it)."""
+    with MailSink(sender="gnbv-test@example.org") as sink:
+        yield sink

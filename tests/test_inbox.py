@@ -6,6 +6,7 @@ province-months a run consolidates or notifies, and the deadline emails' text.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -302,6 +303,19 @@ def test_the_scheduled_consolidation_takes_the_month_due_the_day_before() -> Non
     assert xcom["pairs"] == [["04", "2024-03"]] and xcom["dbt_vars"] == {"as_of_date": "2024-03-13"}
 
 
+def test_the_province_deadline_consolidates_the_final_version_testing_every_month() -> None:
+    assert [(d.province_code, d.period) for d in calendar.finals_due(dt.date(2024, 3, 15))] == [("04", MARCH)]
+    assert calendar.finals_due(dt.date(2024, 3, 13)) == [] and calendar.finals_due(dt.date(2024, 3, 16)) == []
+    final = consolidate.plan(run_moment=at("2024-03-15T06:00"))
+    assert (final.pairs, final.reason, final.test_scope) == ([("04", MARCH)], "final", "all")
+    assert final.to_xcom()["test_scope"] == "all"
+    assert json.loads(consolidate.json_vars(dt.date(2024, 3, 15), final.test_scope))["test_scope"] == "all"
+    provisional = consolidate.plan(run_moment=at("2024-03-13T06:00"))
+    assert (provisional.reason, provisional.test_scope) == ("deadline", "last_load")
+    late = consolidate.plan(run_moment=at("2024-03-20T12:00"), landed=[("04", MARCH)])
+    assert (late.reason, late.test_scope) == ("late_submission", "last_load")
+
+
 def test_a_late_file_reconsolidates_only_past_its_deadline() -> None:
     logged: list[str] = []
     late = consolidate.plan(run_moment=at("2024-03-14T12:00"), landed=[("04", MARCH)], log=logged.append)
@@ -390,25 +404,9 @@ def test_the_reminder_names_units_without_an_accepted_report() -> None:
         "043 Huyện Bảo Lạc: đã gửi nhưng bị từ chối" in message.text and "045 Huyện Hà Quảng: chưa gửi" in message.text
     )
     assert "040" not in message.text.split("Các đơn vị chưa có")[1]
-    mail = notify.build_email(message, ["a@example.org"], "gnbv@example.org")
-    assert mail.get_body(("plain",)).get_content() == message.text
-    assert "<pre" in mail.get_body(("html",)).get_content()
+    assert "<pre" in message.html and "Huyện Bảo Lạc" in message.html
 
 
 def test_percent_is_exact_and_vietnamese() -> None:
     assert notify.percent(1, 3) == "33,3 %" and notify.percent(2, 3) == "66,7 %" and notify.percent(0, 0) == "—"
     assert notify.percent(5, 10) == "50,0 %"
-
-
-def test_smtp_settings_from_a_url() -> None:
-    s = notify.SmtpSettings.from_url("smtp://user:p%40ss@mail.example.org:2525?from_email=a@b.vn&starttls=true")
-    assert (s.host, s.port, s.user, s.password, s.from_email, s.starttls, s.use_ssl) == (
-        "mail.example.org",
-        2525,
-        "user",
-        "p@ss",
-        "a@b.vn",
-        True,
-        False,
-    )
-    assert notify.SmtpSettings.from_url("smtps://mail.example.org").port == 465

@@ -39,7 +39,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from gnbv.report import ReportBlocked, ReportVersion, SmtpSettings, build_monthly_report, publish
+from gnbv.mail import SmtpSettings
+from gnbv.report import ReportBlocked, ReportVersion, build_monthly_report, publish
 from gnbv.report.xlsx import Book, column_letter
 from tests.spreadsheet import formula_cells, recalculate, to_vnd, values
 
@@ -804,6 +805,21 @@ def test_a_late_correction_makes_a_revision_and_keeps_every_version(scenario: Sc
     after = after_sheet.at("disbursed", "Tổng số", after_sheet.total_row)
     assert after - before == 1  # one triệu đồng more
     assert "Bản điều chỉnh" in revision.html.read_text(encoding="utf-8")
+    # what changed, for its e-mail: the unit and the line that moved, by how much
+    changes = json.loads(revision.manifest.read_text(encoding="utf-8"))["changes"]
+    assert changes["since"] == march.final.label
+    (moved_unit,) = changes["units"]
+    assert moved_unit["unit_code"] == unit and "status" not in moved_unit
+    old, new = (int(v) for v in moved_unit["disbursed_vnd"])
+    assert new - old == M
+    (line,) = changes["lines"]
+    assert (line["component"], line["source"], line["capital_year"]) == ("DA5", "NSTW_SN", 2024)
+    assert int(line["disbursed_vnd"][1]) - int(line["disbursed_vnd"][0]) == M and "plan_vnd" not in line
+    from gnbv.report.email import build_message
+
+    text = build_message(revision.directory, ["ubnd@caobang.example"], "gnbv@x.vn").get_body(("plain",)).get_content()
+    assert f"Thay đổi so với {march.final.label}" in text and f"What changed since {march.final.label}" in text
+    assert "(+1.000.000)" in text and "DA5 / NSTW_SN / 2024" in text
 
 
 # --------------------------------------------------------------------------- the seed's 2023 results
@@ -929,33 +945,27 @@ def test_a_month_that_fails_the_gate_is_built_blocked_and_never_sent(scenario: S
     assert not (version.directory / "deliveries.jsonl").exists()
 
 
-def test_smtp_settings_follow_airflow_and_plain_urls() -> None:
-    airflow = SmtpSettings.from_env(
-        {"AIRFLOW_CONN_SMTP_DEFAULT": "smtp://user%40x:p%40ss@mail.example:587?from_email=a%40b.vn&disable_ssl=true"}
-    )
-    assert (airflow.host, airflow.port, airflow.username, airflow.password) == ("mail.example", 587, "user@x", "p@ss")
-    assert (airflow.use_ssl, airflow.starttls, airflow.sender) == (False, True, "a@b.vn")
-    default_ssl = SmtpSettings.from_env(
-        {"AIRFLOW_CONN_SMTP_DEFAULT": '{"conn_type": "smtp", "host": "h", "port": 465}'}
-    )
-    assert default_ssl.use_ssl  # Airflow's default: SSL unless disable_ssl
-    plain = SmtpSettings.from_env({"GNBV_SMTP_URL": "smtp://localhost:2525"})
-    assert (plain.host, plain.port, plain.use_ssl, plain.starttls) == ("localhost", 2525, False, False)
-
-
 # --------------------------------------------------------------------------- the command line
 
 
-def test_gnbv_report_command(scenario: Scenario, march: March) -> None:
+def test_gnbv_report_and_the_dag_file_into_one_archive_and_one_version_sequence(
+    scenario: Scenario, march: March, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from click.testing import CliRunner
 
+    from gnbv.orchestration.consolidate import build_report
     from gnbv.report.cli import report_command
 
-    out = march.final.directory.parent.parent.parent
-    result = CliRunner().invoke(report_command, ["--province", "04", "--period", "2024-03", "--out", str(out)])
+    archive = march.final.directory.parent.parent.parent  # the archive March's v1 and v2 were built into
+    monkeypatch.setenv("GNBV_REPORTS", str(archive))
+    monkeypatch.chdir(tmp_path)  # nothing may land beside wherever the command was typed
+    result = CliRunner().invoke(report_command, ["--province", "04", "--period", "2024-03"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"UNCHANGED {march.final.label}")  # built today (after the 15th): the final stands
-    bad = CliRunner().invoke(report_command, ["--province", "99", "--period", "2024-03", "--out", str(out)])
+    by_dag = build_report(CAO_BANG, MARCH, now=dt.datetime(2024, 3, 16, 8, 0, tzinfo=VN), log=lambda _line: None)
+    assert (by_dag["label"], by_dag["created"]) == (march.final.label, False)
+    assert list(tmp_path.iterdir()) == []
+    bad = CliRunner().invoke(report_command, ["--province", "99", "--period", "2024-03"])
     assert bad.exit_code == 1 and "không phải mã tỉnh" in bad.output
 
 

@@ -27,8 +27,7 @@ PLACEHOLDERS = re.compile(r"^(?:\*+|X{10}|pass|password|pw|secret|user:pass)$|\$
 ALLOWED = {
     ("tests/test_security.py", "private key"),  # the pattern itself
     ("tests/test_warehouse.py", "password in a URL"),  # made-up credentials that redact() must hide
-    ("tests/test_report.py", "password in a URL"),  # made-up SMTP credentials the URL parser must decode
-    ("tests/test_inbox.py", "password in a URL"),  # the same, for the deadline notices' SMTP settings
+    ("tests/test_mail.py", "password in a URL"),  # made-up SMTP credentials the URL parser must decode
 }
 
 

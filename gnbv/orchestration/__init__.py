@@ -6,8 +6,10 @@ functions a test or ``gnbv`` command can call without Airflow:
 ``calendar``      which periods are open, due dates from the reference calendars (data, not code)
 ``inbox``         the inbox as an ObjectStoragePath: list, claim, archive / quarantine
 ``intake``        one file through intake and the gate, with its sender's note beside it
+``verdicts``      the verdict on each file, e-mailed to the unit that sent it (words: ``verdict_mail``)
 ``consolidate``   the consolidation plan, the dbt build, the consolidation gate, the report
-``notify``        the deadline emails (Vietnamese with English) and sending them
+``notify``        the deadline e-mails (Vietnamese with English): reminders, reporting status
+``deadline``      which notices a run sends, and sending them (through ``gnbv.mail``)
 ``dbt_tasks``     the dbt project rendered as one Airflow task per model
 ``airflow_env``   the environment of a local Airflow (home, SQLite metadata, connections)
 ``local_settings``Airflow cluster policy: owner, tags and doc_md on every DAG

@@ -113,20 +113,9 @@ def warehouse_url_from_connection(conn: object) -> str:
 def smtp_connection(url: str) -> str:
     """An Airflow SMTP connection (JSON form) for ``smtp://user:pw@host:port?from_email=..``
     (``smtps://`` for SSL; ``starttls=true`` to upgrade a plain connection)."""
-    from gnbv.orchestration.notify import SmtpSettings
+    from gnbv.mail import SmtpSettings
 
-    s = SmtpSettings.from_url(url)
-    conn: dict[str, object] = {
-        "conn_type": "smtp",
-        "host": s.host,
-        "port": s.port,
-        "extra": {"from_email": s.from_email, "disable_ssl": not s.use_ssl, "disable_tls": not s.starttls},
-    }
-    if s.user:
-        conn["login"] = s.user
-    if s.password:
-        conn["password"] = s.password
-    return json.dumps(conn)
+    return SmtpSettings.from_url(url).to_airflow_connection()
 
 
 def airflow_env(

@@ -84,7 +84,10 @@ def label_map_index(label: str) -> None:
     get_current_context()["gnbv_label"] = label  # type: ignore[typeddict-unknown-key]
 
 
-def mapped_results(results: Sequence[Any] | None) -> list[Any]:
+def mapped_results(results: Sequence[Any] | dict[str, Any] | None) -> list[Any]:
     """Every result of a mapped task, fetched in one request: iterating Airflow's lazy XCom
-    sequence asks for item after item and logs a "not found" error for the one past the end."""
+    sequence asks for item after item and logs a "not found" error for the one past the end.
+    A mapped task *group* expanded once hands its downstream tasks that one result itself."""
+    if isinstance(results, dict):
+        return [results]
     return list(results[:]) if results else []

@@ -133,6 +133,12 @@ def consolidation_due(day: dt.date, reference: Reference | None = None) -> list[
     return [d for d in _around(day, reference) if d.district_due + dt.timedelta(days=1) == day]
 
 
+def finals_due(day: dt.date, reference: Reference | None = None) -> list[MonthlyDeadline]:
+    """Province-months whose *final* consolidation is due on ``day``: the province deadline
+    (Cao Bằng: the 15th), when the lead agencies' report goes to the province."""
+    return [d for d in _around(day, reference) if d.province_due == day]
+
+
 def reminders_due(
     day: dt.date, reference: Reference | None = None, days_before: int = REMINDER_DAYS
 ) -> list[MonthlyDeadline]:

@@ -3,10 +3,14 @@ around the per-model tasks, the consolidation gate and the monthly report.
 
 When a run consolidates what (``plan``):
 - on the schedule (every morning), the province-months whose district deadline was *yesterday*
-  — Cao Bằng's month M on the 13th of M, two days before the province deadline of the 15th;
+  — Cao Bằng's month M on the 13th of M, two days before the province deadline of the 15th —
+  and those whose province deadline is *today* (the 15th): the **final** version of the report,
+  built with every dbt test over every month (var ``test_scope: all``; other runs test only the
+  months they touched);
 - when accepted submissions landed (the intake DAG's asset event), the province-months they
   belong to, if their district deadline has passed: a late report re-consolidates its month
-  and gives a new report version; before the deadline the scheduled run will take it in;
+  and gives a new report version (after the final, a **revision**, e-mailed with what changed);
+  before the deadline the scheduled run will take it in;
 - when triggered by hand with ``province`` and ``period``, that province-month.
 
 Every step is keyed by the run's date (the dbt var ``as_of_date``) and rebuilds from the raw
@@ -28,6 +32,7 @@ from typing import Any
 
 from gnbv.orchestration.calendar import (
     consolidation_due,
+    finals_due,
     format_period,
     monthly_deadline,
     parse_period,
@@ -35,21 +40,28 @@ from gnbv.orchestration.calendar import (
 )
 from gnbv.orchestration.inbox import Log
 
-ENV_REPORTS = "GNBV_REPORTS"
 ENV_DBT_DIR = "GNBV_AIRFLOW_DBT_DIR"
+
+
+# dbt's test scope (macro test_scope_periods): a run tests the months its facts' latest load
+# touched; the final consolidation tests every month.
+TEST_SCOPE_TOUCHED = "last_load"
+TEST_SCOPE_ALL = "all"
 
 
 @dataclass(frozen=True)
 class Plan:
     as_of: dt.date
     pairs: list[tuple[str, dt.date]]
-    reason: str  # deadline | late_submission | manual
+    reason: str  # deadline | final | late_submission | manual
+    test_scope: str = TEST_SCOPE_TOUCHED
 
     def to_xcom(self) -> dict[str, Any]:
         return {
             "as_of": self.as_of.isoformat(),
             "pairs": [[p, format_period(m)] for p, m in self.pairs],
             "reason": self.reason,
+            "test_scope": self.test_scope,
             "dbt_vars": {"as_of_date": self.as_of.isoformat()},
         }
 
@@ -85,7 +97,11 @@ def plan(
             else:
                 pairs.append((prov, month))
         return Plan(day, pairs, "late_submission")
-    return Plan(day, [(d.province_code, d.period) for d in consolidation_due(day)], "deadline")
+    finals = [(d.province_code, d.period) for d in finals_due(day)]
+    after_district = [(d.province_code, d.period) for d in consolidation_due(day)]
+    if finals:
+        return Plan(day, sorted({*finals, *after_district}), "final", TEST_SCOPE_ALL)
+    return Plan(day, after_district, "deadline")
 
 
 # --------------------------------------------------------------------------- dbt
@@ -155,7 +171,7 @@ def _parse(base: Path, vars_json: str | None = None) -> Path:
     return built
 
 
-def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
+def prepare_dbt(*, as_of: dt.date, test_scope: str = TEST_SCOPE_TOUCHED, log: Log = print) -> dict[str, Any]:
     """Before the per-model tasks: load the reference seeds if they changed (with their tests),
     and parse with the run's vars, so that every model task starts from a partial parse that
     fits them (dbt parses the whole project again when the vars differ); that parse also
@@ -174,9 +190,9 @@ def prepare_dbt(*, as_of: dt.date, log: Log = print) -> dict[str, Any]:
     else:
         log("reference seeds are current")
     if manifest_is_stale():
-        refresh_manifest(force=True, vars_json=json_vars(as_of), log=log)
+        refresh_manifest(force=True, vars_json=json_vars(as_of, test_scope), log=log)
     else:
-        _parse(base, json_vars(as_of))
+        _parse(base, json_vars(as_of, test_scope))
     return {"seeded": seeded}
 
 
@@ -198,15 +214,15 @@ def cross_model_tests(manifest: Path | None = None) -> list[str]:
     return sorted(names)
 
 
-def _dbt(args: list[str], *, as_of: dt.date, log: Log) -> bool:
+def _dbt(args: list[str], *, as_of: dt.date, test_scope: str, log: Log) -> bool:
     """One dbt command through ``gnbv.dbt`` (the profile and flags of ``gnbv build``), in the
-    Airflow dbt folder, with the run's ``as_of_date``; True when every node passed."""
+    Airflow dbt folder, with the run's ``as_of_date`` and test scope; True when every node passed."""
     from gnbv import dbt
 
     base = dbt_dir()
     with _private_target(base) as target:
         result = dbt.run_dbt(
-            [*args, "--vars", json_vars(as_of), "--no-write-json"],
+            [*args, "--vars", json_vars(as_of, test_scope), "--no-write-json"],
             quiet=True,
             profiles_dir=base,
             target_path=target,
@@ -237,7 +253,9 @@ def _private_target(base: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def build_model(name: str, *, as_of: dt.date, full_refresh: bool = False, log: Log = print) -> bool:
+def build_model(
+    name: str, *, as_of: dt.date, full_refresh: bool = False, test_scope: str = TEST_SCOPE_TOUCHED, log: Log = print
+) -> bool:
     """One model with its own data tests and unit tests (``dbt build --select <model>``; tests
     that also need another model are left to ``run_cross_model_tests``); ``full_refresh`` after
     the reference seeds were reloaded."""
@@ -253,28 +271,29 @@ def build_model(name: str, *, as_of: dt.date, full_refresh: bool = False, log: L
             *(["--full-refresh"] if full_refresh else []),
         ],
         as_of=as_of,
+        test_scope=test_scope,
         log=log,
     )
 
 
-def run_cross_model_tests(*, as_of: dt.date, log: Log = print) -> bool:
+def run_cross_model_tests(*, as_of: dt.date, test_scope: str = TEST_SCOPE_TOUCHED, log: Log = print) -> bool:
     names = cross_model_tests()
     if not names:
         log("no tests across models")
         return True
-    return _dbt(["test", "--select", *names], as_of=as_of, log=log)
+    return _dbt(["test", "--select", *names], as_of=as_of, test_scope=test_scope, log=log)
 
 
-def json_vars(as_of: dt.date) -> str:
+def json_vars(as_of: dt.date, test_scope: str = TEST_SCOPE_TOUCHED) -> str:
     """The dbt vars of every dbt call of a run: its date, the marts built aside (``marts_next``,
-    published by ``publish_marts`` once every model and test passed), and tests scoped to the
-    facts' latest load (each task is a dbt call of its own, so "this call's load" would be empty
-    and test all)."""
+    published by ``publish_marts`` once every model and test passed), and the months its tests
+    read — ``last_load``, the facts' latest load (each task is a dbt call of its own, so "this
+    call's load" would be empty and test all), or ``all`` for the final consolidation."""
     import json
 
     from gnbv import marts
 
-    return json.dumps({"as_of_date": as_of.isoformat(), "test_scope": "last_load", **marts.build_vars()})
+    return json.dumps({"as_of_date": as_of.isoformat(), "test_scope": test_scope, **marts.build_vars()})
 
 
 def publish_marts(*, log: Log = print) -> list[str]:
@@ -292,13 +311,19 @@ def publish_marts(*, log: Log = print) -> list[str]:
     return published
 
 
-def build_all(*, as_of: dt.date, log: Log = print) -> bool:
-    """The whole dbt build in one task (used when no manifest exists to render per-model tasks)."""
+def build_all(*, as_of: dt.date, test_scope: str = TEST_SCOPE_TOUCHED, log: Log = print) -> bool:
+    """The whole dbt build in one task (used when no manifest exists to render per-model tasks);
+    one dbt call, so its own load is the scope unless ``test_scope`` is ``all``."""
     from gnbv import dbt
 
     base = dbt_dir()
+    scope = {"test_scope": TEST_SCOPE_ALL} if test_scope == TEST_SCOPE_ALL else {}
     result = dbt.build(
-        vars={"as_of_date": as_of.isoformat()}, docs=False, quiet=True, profiles_dir=base, target_path=base / "target"
+        vars={"as_of_date": as_of.isoformat(), **scope},
+        docs=False,
+        quiet=True,
+        profiles_dir=base,
+        target_path=base / "target",
     )
     for line in result.lines():
         log(line)
@@ -335,14 +360,11 @@ def validate(province: str, period: dt.date, *, log: Log = print) -> dict[str, A
 
 
 def reports_root() -> Path:
-    """``$GNBV_REPORTS``, default ``<project>/reports`` (the report module files each version
-    under ``<root>/<province>/<YYYY-MM>/``)."""
-    override = os.environ.get(ENV_REPORTS, "").strip()
-    if override:
-        return Path(override).expanduser().resolve()
-    from gnbv import settings
+    """The report archive (``gnbv.report.versions.archive_root``: ``$GNBV_REPORTS``, default
+    ``<project>/reports``), shared with ``gnbv report``."""
+    from gnbv.report.versions import archive_root
 
-    return settings.project_root() / "reports"
+    return archive_root()
 
 
 def build_report(province: str, period: dt.date, *, now: dt.datetime, log: Log = print) -> dict[str, Any]:

@@ -62,7 +62,8 @@ def build_model(name: str, **context: Any) -> None:
     as_of = dt.date.fromisoformat(ti.xcom_pull(task_ids="plan", key="as_of"))
     # reloaded reference data can change any old row: the incremental models are rebuilt whole
     seeded = bool((ti.xcom_pull(task_ids="prepare_dbt") or {}).get("seeded"))
-    if not build_model(name, as_of=as_of, full_refresh=seeded):
+    scope = ti.xcom_pull(task_ids="plan", key="test_scope")
+    if not build_model(name, as_of=as_of, full_refresh=seeded, test_scope=scope):
         raise AirflowFailException(f"dbt build of {name} failed: see the lines above (or `gnbv build --select {name}`)")
 
 

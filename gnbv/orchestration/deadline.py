@@ -1,7 +1,8 @@
 """The deadline steps: which notices a run sends, and composing and sending each one.
 
 - every morning (the schedule): a *reminder* for each province-month whose district deadline
-  is within ``calendar.REMINDER_DAYS`` days (or today), to the units with no accepted report;
+  is within ``calendar.REMINDER_DAYS`` days (or today): to each unit with no accepted report,
+  at its contacts, what is missing or what to fix; and an overview for the province;
 - when a consolidation finished (its asset event, so the compliance mart is fresh): the
   *summary* — reporting rate, on-time rate, late and missing units — of the months it built;
 - by hand: ``kind`` (reminder | summary), ``province`` and ``period``.
@@ -13,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from gnbv import mail
 from gnbv.orchestration import notify
 from gnbv.orchestration.calendar import format_period, monthly_deadline, parse_period, reminders_due, to_local
 from gnbv.orchestration.inbox import Log
@@ -45,7 +47,9 @@ def plan(
     return [{"kind": "reminder", "province": d.province_code, "period": d.period_text} for d in reminders_due(day)]
 
 
-def compose(notice: Mapping[str, str], *, as_of: dt.datetime) -> notify.Message:
+def compose(notice: Mapping[str, str], *, as_of: dt.datetime) -> list[notify.Message]:
+    """The messages of a notice: a reminder is one to each unit without an accepted report and an
+    overview for the province; a summary is one message for the province."""
     from gnbv import db
 
     province, period = notice["province"], parse_period(notice["period"])
@@ -55,10 +59,22 @@ def compose(notice: Mapping[str, str], *, as_of: dt.datetime) -> notify.Message:
     name = notify.province_name(province, deadline.district_due)
     with db.connect() as conn:
         if notice["kind"] == "reminder":
-            return notify.reminder_message(
-                deadline, notify.reminder_units(conn, deadline), as_of=as_of, province_name=name
-            )
-        return notify.summary_message(deadline, notify.compliance_units(conn, deadline), province_name=name)
+            units = notify.reminder_units(conn, deadline)
+            waiting = [u for u in units if u.status in {"pending", "rejected"}]
+            return [
+                *(notify.unit_reminder_message(deadline, u, as_of=as_of, province_name=name) for u in waiting),
+                notify.reminder_message(deadline, units, as_of=as_of, province_name=name),
+            ]
+        return [notify.summary_message(deadline, notify.compliance_units(conn, deadline), province_name=name)]
+
+
+def recipients_of(message: notify.Message, *, province_to: list[str], on: dt.date) -> list[str]:
+    """A unit's message goes to the unit's contacts; the province's to ``province_to``."""
+    if message.unit_code is None:
+        return province_to
+    from gnbv.reference import load_reference
+
+    return mail.addresses([c.email for c in load_reference().contacts_of(message.unit_code, on)])
 
 
 def send(
@@ -66,25 +82,44 @@ def send(
     *,
     as_of: dt.datetime,
     to: list[str] | None = None,
-    smtp: notify.SmtpSettings | None = None,
+    smtp: mail.SmtpSettings | None = None,
     log: Log = print,
+    deliver: bool = True,
 ) -> dict[str, Any]:
-    """Compose the notice and email it; without recipients (or SMTP settings) it is only logged."""
-    message = compose(notice, as_of=as_of)
-    to = notify.recipients() if to is None else to
-    log(message.subject)
-    for line in message.text.splitlines():
-        log("  " + line)
-    sent = False
-    if not to:
-        where = f"Airflow variable {notify.VARIABLE_RECIPIENTS} or ${notify.ENV_RECIPIENTS}"
-        log(f"no recipients configured ({where}): not sent")
-    else:
-        smtp = smtp or notify.smtp_from_airflow()
-        if smtp is None:
-            log(f"no SMTP connection '{notify.SMTP_CONN_ID}' (set GNBV_SMTP_URL): not sent")
-        else:
-            notify.send(message, to, smtp)
-            log(f"sent to {', '.join(to)} via {smtp.host}:{smtp.port}")
+    """Compose the notice's messages and e-mail each one (``deliver=False``: print them only); a
+    message with nobody to send it to, or no SMTP server configured, is only logged."""
+    messages = compose(notice, as_of=as_of)
+    province_to = notify.recipients() if to is None else to
+    if smtp is None and deliver:
+        try:
+            smtp = mail.SmtpSettings.resolve()
+        except mail.SmtpNotConfigured as err:
+            log(f"{err}: not sent")
+    out = []
+    for message in messages:
+        recipients = recipients_of(message, province_to=province_to, on=to_local(as_of).date())
+        log(message.subject)
+        for line in message.text.splitlines():
+            log("  " + line)
+        sent = False
+        if not recipients:
+            if message.unit_code is None:
+                where = f"Airflow variable {notify.VARIABLE_RECIPIENTS} or ${notify.ENV_RECIPIENTS}"
+            else:
+                where = f"no contact of unit {message.unit_code} in ref_unit_contacts"
+            log(f"no recipients ({where}): not sent")
+        elif smtp is not None and deliver:
+            email = mail.message(
+                subject=message.subject, text=message.text, html_text=message.html, sender=smtp.sender, to=recipients
+            )
+            mail.send(email, smtp)
+            log(f"sent to {', '.join(recipients)} via {smtp.host}:{smtp.port}")
             sent = True
-    return {**message.to_xcom(), "recipients": to, "sent": sent}
+        out.append({**message.to_xcom(), "recipients": recipients, "sent": sent})
+    return {
+        "kind": notice["kind"],
+        "province": notice["province"],
+        "period": notice["period"],
+        "messages": out,
+        "sent": sum(m["sent"] for m in out),
+    }

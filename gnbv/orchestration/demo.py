@@ -1,19 +1,26 @@
 """The monthly cycle through Airflow, on SYNTHETIC sample data and the embedded defaults.
 
-What a province-month looks like to the DAGs, with simulated arrival times (the files'
-modification times) and runs at the times the schedules would start them:
+What a province-month looks like to the DAGs and to the people in it, with simulated arrival
+times (the files' modification times) and runs at the times the schedules would start them:
 
 1. the previous month's sample reports arrive on its 10th; the intake run of its 11th takes them;
-2. this month's reports arrive on the 10th — all but one district, whose report comes on the
-   14th, two days late; the intake run of the 11th takes what arrived;
-3. the consolidation run of the 13th (the day after the district deadline of the 12th): dbt
-   (one task per model), the consolidation gate, report version 1;
-4. the deadline DAG's status notice for the month (reporting rate, on-time rate, late, missing);
-5. the intake run of the 14th takes the late report (flagged late) and announces it; the
-   re-consolidation it triggers builds report version 2.
+2. this month's reports arrive on the 10th — huyện Bảo Lạc's first file with a negative amount,
+   and one district's report only on the 14th, two days late; the intake run of the 11th takes
+   what arrived and e-mails each sender its verdict (the rejected one with its workbook marked);
+3. the reminder of the 11th to the units with no accepted report; Bảo Lạc's corrected file
+   arrives that afternoon and is accepted, on time;
+4. the consolidation run of the 13th (the day after the district deadline of the 12th): dbt
+   (one task per model), the consolidation gate, report version 1 (provisional);
+5. the deadline DAG's status notice for the month (reporting rate, on-time rate, late, missing);
+6. the intake run of the 14th takes the late report (flagged late) and announces it; the
+   re-consolidation it triggers builds version 2;
+7. the consolidation run of the 15th, the province deadline: the **final** report, built with
+   every dbt test over every month.
 
 Every run is ``dag.test()`` in this process: the same DAG files, tasks and functions a scheduler
-would run, with the metadata in ``.gnbv/airflow`` and the warehouse the CLI uses.
+would run, with the metadata in ``.gnbv/airflow`` and the warehouse the CLI uses. Every e-mail
+goes to an SMTP server the demo runs itself on 127.0.0.1 (``gnbv.mail_sink``), never further, and
+is listed at the end (each kept as an ``.eml`` file in ``.gnbv/demo-mail``).
 """
 
 from __future__ import annotations
@@ -22,9 +29,14 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gnbv.orchestration import CONSOLIDATION_DAG_ID, DEADLINE_DAG_ID, INTAKE_DAG_ID
-from gnbv.orchestration.calendar import LOCAL_TZ, format_period, monthly_deadline, previous_month
+from gnbv.orchestration.calendar import LOCAL_TZ, MonthlyDeadline, format_period, monthly_deadline, previous_month
+
+if TYPE_CHECKING:
+    from gnbv.mail_sink import MailSink
+    from ingest.samples import SampleFile
 
 Echo = Callable[[str], None]
 
@@ -33,25 +45,70 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), LOCAL_TZ)
 
 
-def drop_samples(province: str, period: dt.date, inbox_folder: Path, *, arrival: dt.datetime) -> list[Path]:
+def drop_samples(province: str, period: dt.date, inbox_folder: Path, *, arrival: dt.datetime) -> list[SampleFile]:
     """SYNTHETIC sample reports of every district into ``inbox/<province>/<YYYY-MM>/``, each
     with ``arrival`` as its modification time (when the inbox received it)."""
     from ingest.samples import write_sample_inbox
 
-    files = [f.path for f in write_sample_inbox(province, period, inbox_folder)]
-    for path in files:
-        os.utime(path, (arrival.timestamp(), arrival.timestamp()))
+    files = write_sample_inbox(province, period, inbox_folder)
+    for file in files:
+        _arrived(file.path, arrival)
     return files
 
 
+def _arrived(path: Path, moment: dt.datetime) -> None:
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
+def drop_rejected_file(province: str, period: dt.date, inbox_folder: Path, *, arrival: dt.datetime) -> Path:
+    """A SYNTHETIC report with a negative amount (huyện Bảo Lạc, for Cao Bằng), as a sender's
+    first try: the gate rejects it."""
+    import tempfile
+
+    from ingest.samples import generate_bad_samples
+
+    with tempfile.TemporaryDirectory(prefix="gnbv-demo-") as folder:
+        (bad,) = [
+            b
+            for b in generate_bad_samples(Path(folder), period, province_code=province)
+            if b.expected_check == "negative_amount"
+        ]
+        target = inbox_folder / province / format_period(period) / REJECTED_FILE_NAME
+        target.write_bytes(bad.path.read_bytes())
+    _arrived(target, arrival)
+    return target
+
+
+# The demo's sender who gets it wrong first (SYNTHETIC): its file, then the corrected sample.
+REJECTED_FILE_NAME = "bao_cao_thang_lan_1.xlsx"
+DEMO_RECIPIENTS = {
+    "GNBV_NOTIFY_TO": "tiep-nhan.cao-bang.sample@example.invalid",
+    "GNBV_REPORT_RECIPIENTS": "ubnd.cao-bang.sample@example.invalid",
+}
+
+
 def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1), *, echo: Echo = print) -> int:
-    from gnbv.orchestration import inbox, runner
+    from gnbv import settings
+    from gnbv.mail_sink import MailSink
 
     period = period.replace(day=1)
     deadline = monthly_deadline(province, period)
     if deadline is None:
         echo(f"province {province} has no monthly reporting calendar in {period.year}: pick e.g. 04 and 2024-03")
         return 2
+    with MailSink(settings.state_dir() / "demo-mail", sender="gnbv-demo@localhost") as sink:
+        # every message of the demo goes to this server, whatever the shell configured
+        os.environ["GNBV_SMTP_URL"] = sink.url
+        os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+        os.environ.update(DEMO_RECIPIENTS)
+        code = _cycle(province, period, deadline, echo)
+        _mail_caught(sink, echo)
+    return code
+
+
+def _cycle(province: str, period: dt.date, deadline: MonthlyDeadline, echo: Echo) -> int:
+    from gnbv.orchestration import inbox, runner
+
     runner.quiet_airflow_logs()
     echo("setting up Airflow (.gnbv/airflow, SQLite metadata; the first time takes a few seconds)…")
     runner.start()
@@ -65,29 +122,48 @@ def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1)
     inbox_root = Path(inbox.local_path(lay.inbox))
     before = previous_month(period)
     late_day = deadline.district_due + dt.timedelta(days=2)
+    eleventh = period.replace(day=11)
 
     echo(f"\n1. {format_period(before)}: SAMPLE reports arrive on {before:%Y-%m}-10; intake run of the 11th")
     drop_samples(province, before, inbox_root, arrival=_at(before.replace(day=10), 9))
     results = [runner.run(INTAKE_DAG_ID, _at(before.replace(day=11), 9))]
 
-    echo(f"\n2. {format_period(period)}: reports arrive on the 10th, one district's only on {late_day:%d/%m}")
+    echo(
+        f"\n2. {format_period(period)}: reports arrive on the 10th — one district's first file is wrong, "
+        f"another district's report comes only on {late_day:%d/%m}; intake run of the 11th, verdicts e-mailed"
+    )
     files = drop_samples(province, period, inbox_root, arrival=_at(period.replace(day=10), 9))
-    late = sorted(p for p in files if p.suffix == ".xlsx")[-1]
-    os.utime(late, (_at(late_day, 10).timestamp(), _at(late_day, 10).timestamp()))
-    results.append(runner.run(INTAKE_DAG_ID, _at(period.replace(day=11), 9)))
+    units = sorted({f.unit_code for f in files})
+    corrected = "043" if "043" in units else units[0]  # the district the bad sample is made from
+    late = max(f.unit_code for f in files if f.fmt == "xlsx" and f.unit_code != corrected)
+    for file in files:
+        if file.unit_code == late:
+            _arrived(file.path, _at(late_day, 10))
+        elif file.unit_code == corrected:
+            _arrived(file.path, _at(eleventh, 16))
+    drop_rejected_file(province, period, inbox_root, arrival=_at(period.replace(day=10), 9, 30))
+    results.append(runner.run(INTAKE_DAG_ID, _at(eleventh, 9)))
+
+    echo("\n3. reminders of the 11th; the corrected file arrives at 16:00 and is taken at 16:30")
+    results.append(runner.run(DEADLINE_DAG_ID, _at(eleventh, 10)))
+    results.append(runner.run(INTAKE_DAG_ID, _at(eleventh, 16, 30)))
 
     consolidation_day = deadline.district_due + dt.timedelta(days=1)
-    echo(f"\n3. consolidation on {consolidation_day:%d/%m} 06:00 (district deadline {deadline.district_due:%d/%m})")
+    echo(f"\n4. consolidation on {consolidation_day:%d/%m} 06:00 (district deadline {deadline.district_due:%d/%m})")
     results.append(runner.run(CONSOLIDATION_DAG_ID, _at(consolidation_day, 6)))
 
-    echo("\n4. reporting status notice")
+    echo("\n5. reporting status notice")
     conf = {"kind": "summary", "province": province, "period": format_period(period)}
     results.append(runner.run(DEADLINE_DAG_ID, _at(consolidation_day, 8), conf=conf))
 
-    echo(f"\n5. the late report arrives on {late_day:%d/%m}; intake, then the re-consolidation it triggers")
+    echo(f"\n6. the late report arrives on {late_day:%d/%m}; intake, then the re-consolidation it triggers")
     results.append(runner.run(INTAKE_DAG_ID, _at(late_day, 12)))
     conf = {"province": province, "period": format_period(period)}
     results.append(runner.run(CONSOLIDATION_DAG_ID, _at(late_day, 12, 30), conf=conf))
+
+    if deadline.province_due is not None:
+        echo(f"\n7. the province deadline, {deadline.province_due:%d/%m} 06:00: the final report, every dbt test")
+        results.append(runner.run(CONSOLIDATION_DAG_ID, _at(deadline.province_due, 6)))
 
     echo("")
     for result in results:
@@ -95,6 +171,19 @@ def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1)
         echo(f"{result.dag_id:20} {result.state:8} {result.seconds:6.1f}s{failed}")
     _where(province, period, echo)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _mail_caught(sink: MailSink, echo: Echo) -> None:
+    """The e-mails of the demo, as their recipients would see them in their inbox."""
+    caught = sink.caught
+    folder = caught[0].path.parent if caught and caught[0].path else None
+    echo(f"\ne-mails sent ({len(caught)}, caught by the demo's own SMTP server; .eml files in {folder}):")
+    for number, mail in enumerate(caught, start=1):
+        attached = ", ".join(mail.attachments())
+        echo(f"{number:3}. to {', '.join(mail.rcpt_tos)}")
+        echo(f"     {mail.subject}")
+        if attached:
+            echo(f"     attached: {attached}")
 
 
 def _where(province: str, period: dt.date, echo: Echo) -> None:

@@ -93,22 +93,9 @@ class FileOutcome:
 def _duplicate_note(result: Any) -> str | None:
     if result.status != "duplicate":
         return None
-    verdict = "đã được tiếp nhận / accepted" if result.previous_status == "accepted" else "đã bị từ chối / rejected"
-    lines = [
-        "TỆP GỬI LẠI KHÔNG THAY ĐỔI — UNCHANGED RESEND",
-        "",
-        f"Tệp (file):                {result.path.name}",
-        f"Mã báo cáo (submission):   {result.submission_id}",
-        "",
-        f"Tệp này giống hệt một tệp đã nhận trước đây, khi đó {verdict.split(' / ')[0]}. Không có gì thay đổi.",
-        f"This file is byte for byte one received before, which was {verdict.split(' / ')[1]}. Nothing changed.",
-    ]
-    if result.previous_status != "accepted":
-        lines += [
-            "Hãy sửa các lỗi trong báo cáo kiểm tra lần trước rồi gửi lại.",
-            "Fix the errors listed in the earlier report, then send the file again.",
-        ]
-    return "\n".join(lines) + "\n"
+    from gnbv.orchestration.verdicts import duplicate_note
+
+    return duplicate_note(result.path.name, result.submission_id, result.previous_status)
 
 
 def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None, log: Log = print) -> dict[str, Any]:

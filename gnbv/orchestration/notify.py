@@ -1,41 +1,35 @@
-"""The deadline emails: a reminder before the district deadline to the units that have not
-reported, and after it the province's reporting status (late and missing units, reporting rate
+"""The deadline e-mails: before the district deadline a reminder to each unit that has no
+accepted report yet (what is missing, or what to fix in the file it sent) with an overview for
+the province; after it the province's reporting status (late and missing units, reporting rate
 and on-time rate). Vietnamese first, English beside it; plain text with an HTML twin.
 
 Who is expected and who is on time are the warehouse's answers, not recomputed here: the
-reminder reads the register (``gnbv.reference``) and the accepted submissions in ``raw``; the
-status after the deadline reads ``marts.mart_reporting_compliance``, built by the consolidation.
+reminder reads the register (``gnbv.reference``) and the submissions in ``raw``; the status
+after the deadline reads ``marts.mart_reporting_compliance``, built by the consolidation.
 
-Sending: SMTP settings come from the Airflow connection ``smtp_default`` (for local use
-``AIRFLOW_CONN_SMTP_DEFAULT``, which ``gnbv.orchestration.airflow_env`` sets from
-``GNBV_SMTP_URL``), recipients from the Airflow variable ``gnbv_notify_to`` or ``GNBV_NOTIFY_TO``
-(comma-separated). With no recipients configured the message is only logged.
+Recipients: a unit's reminder goes to the unit's contacts (``ref_unit_contacts``); the overview
+and the status to the Airflow variable ``gnbv_notify_to`` or ``GNBV_NOTIFY_TO`` (comma-separated).
+Sending goes through ``gnbv.mail``. With no recipients a message is only logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
-import smtplib
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
+from gnbv import mail
 from gnbv.orchestration.calendar import MonthlyDeadline, to_local
 
 ENV_RECIPIENTS = "GNBV_NOTIFY_TO"
-ENV_SMTP_URL = "GNBV_SMTP_URL"
-ENV_FROM = "GNBV_NOTIFY_FROM"
 VARIABLE_RECIPIENTS = "gnbv_notify_to"
-SMTP_CONN_ID = "smtp_default"
-DEFAULT_FROM = "gnbv-warehouse@localhost"
-SUBJECT_PREFIX = "[GNBV]"
+SUBJECT_PREFIX = mail.SUBJECT_PREFIX
+# At most this many errors of a rejected file are repeated in a reminder (the verdict e-mail and
+# its marked workbook have them all).
+REMINDER_ERRORS = 10
 
 
 @dataclass(frozen=True)
@@ -45,22 +39,28 @@ class UnitStatus:
     status: str  # on_time | late | missing | rejected (reminders: sent but rejected) | pending
     received_at: dt.datetime | None = None
     days_late: int | None = None
+    # reminders, a unit whose files were all rejected: its latest file and that file's errors
+    rejected_file: str | None = None
+    rejected_at: dt.datetime | None = None
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # reminder | summary
+    kind: str  # reminder | unit_reminder | summary
     province_code: str
     period: dt.date
     subject: str
     text: str
     html: str
+    unit_code: str | None = None  # a unit's own message: sent to the unit's contacts
 
-    def to_xcom(self) -> dict[str, str]:
+    def to_xcom(self) -> dict[str, str | None]:
         return {
             "kind": self.kind,
             "province": self.province_code,
             "period": f"{self.period:%Y-%m}",
+            "unit": self.unit_code,
             "subject": self.subject,
             "text": self.text,
         }
@@ -78,12 +78,9 @@ def percent(part: int, whole: int) -> str:
     return f"{value}".replace(".", ",") + " %"
 
 
-def _html(text: str) -> str:
-    return (
-        '<html><body><pre style="font-family: sans-serif; white-space: pre-wrap">'
-        + html.escape(text)
-        + "</pre></body></html>"
-    )
+def salutation(unit_name: str) -> str:
+    """``Kính gửi UBND huyện Bảo Lạc,``: a unit is written to as its People's Committee."""
+    return f"Kính gửi UBND {unit_name[:1].lower()}{unit_name[1:]},"
 
 
 def _unit(u: UnitStatus) -> str:
@@ -132,7 +129,61 @@ def reminder_message(
     else:
         lines.append("Every unit has reported. Thank you.")
     text = "\n".join(lines) + "\n"
-    return Message("reminder", deadline.province_code, deadline.period, subject, text, _html(text))
+    return Message("reminder", deadline.province_code, deadline.period, subject, text, mail.text_as_html(text))
+
+
+def unit_reminder_message(
+    deadline: MonthlyDeadline, unit: UnitStatus, *, as_of: dt.datetime, province_name: str
+) -> Message:
+    """Before the deadline, to one unit with no accepted report: that it is missing, or which
+    file was rejected and what to fix in it."""
+    month = f"{deadline.period:%m/%Y}"
+    due = _d(deadline.district_due)
+    subject = mail.subject(
+        f"Nhắc nộp báo cáo tháng {month} — {unit.unit_name} — hạn {due}",
+        f"Reminder: {unit.unit_name}, {deadline.period:%B %Y} report due {due}",
+    )
+    moment = f"{to_local(as_of):%H:%M} ngày {_d(to_local(as_of).date())}"
+    lines = [salutation(unit.unit_name), ""]
+    if unit.status == "rejected":
+        when = f"{to_local(unit.rejected_at):%d/%m/%Y %H:%M}" if unit.rejected_at else "?"
+        lines += [
+            f"Đến {moment}, đơn vị chưa có báo cáo tháng {month} (Biểu 05) được tiếp nhận: tệp gửi gần nhất, "
+            f"{unit.rejected_file or '?'} (nhận lúc {when}), đã bị từ chối. Các lỗi cần sửa:",
+            *(f"  - {e}" for e in unit.errors[:REMINDER_ERRORS]),
+            *([f"  … và {len(unit.errors) - REMINDER_ERRORS} lỗi khác"] if len(unit.errors) > REMINDER_ERRORS else []),
+            "Xem thư thông báo kết quả kiểm tra tệp (kèm bảng tính đã đánh dấu ô lỗi), sửa và gửi lại tệp.",
+        ]
+    else:
+        lines += [f"Đến {moment}, chưa nhận được báo cáo tháng {month} (Biểu 05) của đơn vị."]
+    lines += [
+        f"Hạn nộp là hết ngày {due} (giờ Việt Nam); báo cáo gửi sau hạn vẫn được tiếp nhận nhưng ghi là nộp muộn.",
+        "",
+        "---",
+        f"To {unit.unit_name}:",
+    ]
+    if unit.status == "rejected":
+        lines += [
+            f"As of {to_local(as_of):%d/%m/%Y %H:%M}, your {deadline.period:%B %Y} report (Biểu 05) has not been "
+            f"accepted. The latest file you sent, {unit.rejected_file or '?'}, was rejected; the errors to fix are "
+            "listed above (each with its sheet and cell) and in the verdict e-mail, whose attached workbook marks "
+            "every faulty cell. Fix them and send the file again.",
+        ]
+    else:
+        lines.append(
+            f"As of {to_local(as_of):%d/%m/%Y %H:%M}, your {deadline.period:%B %Y} report (Biểu 05) has not arrived."
+        )
+    lines.append(f"It is due by the end of {due} (Vietnam time); a later report is taken but counted late.")
+    text = "\n".join(lines) + "\n"
+    return Message(
+        "unit_reminder",
+        deadline.province_code,
+        deadline.period,
+        subject,
+        text,
+        mail.text_as_html(text),
+        unit_code=unit.unit_code,
+    )
 
 
 def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, province_name: str) -> Message:
@@ -185,7 +236,7 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
     if deadline.province_due:
         lines.append(f"The province consolidation is due by {_d(deadline.province_due)}.")
     text = "\n".join(lines) + "\n"
-    return Message("summary", deadline.province_code, deadline.period, subject, text, _html(text))
+    return Message("summary", deadline.province_code, deadline.period, subject, text, mail.text_as_html(text))
 
 
 # --------------------------------------------------------------------------- data
@@ -197,7 +248,8 @@ def _unit_name(reference: Any, code: str, day: dt.date) -> str:
 
 
 def reminder_units(conn: Any, deadline: MonthlyDeadline) -> list[UnitStatus]:
-    """The province's districts on the due date, with whether each has an accepted report."""
+    """The province's districts on the due date, with whether each has an accepted report; for
+    a unit whose files were all rejected, its latest file and that file's errors."""
     from gnbv.reference import load_reference
 
     reference = load_reference()
@@ -209,11 +261,38 @@ def reminder_units(conn: Any, deadline: MonthlyDeadline) -> list[UnitStatus]:
         (deadline.period, codes),
     ).fetchall()
     seen = {code: accepted for code, accepted in rows}
+    rejected = _latest_rejections(conn, deadline.period, [c for c, accepted in seen.items() if not accepted])
     out = []
     for d in districts:
-        status = "on_time" if seen.get(d.unit_code) else ("rejected" if d.unit_code in seen else "pending")
-        out.append(UnitStatus(d.unit_code, d.unit_name, status))
+        if seen.get(d.unit_code):
+            out.append(UnitStatus(d.unit_code, d.unit_name, "on_time"))
+        elif d.unit_code in rejected:
+            file_name, received_at, errors = rejected[d.unit_code]
+            out.append(UnitStatus(d.unit_code, d.unit_name, "rejected", None, None, file_name, received_at, errors))
+        else:
+            out.append(UnitStatus(d.unit_code, d.unit_name, "pending"))
     return out
+
+
+def _latest_rejections(
+    conn: Any, period: dt.date, codes: list[str]
+) -> dict[str, tuple[str, dt.datetime, tuple[str, ...]]]:
+    """unit → (file name, received at, error lines) of its latest rejected file of ``period``."""
+    if not codes:
+        return {}
+    rows = conn.execute(
+        "select s.unit_code, s.file_name, s.received_at,"
+        " coalesce(array_agg(concat_ws(' ', nullif(concat_ws('!', p.sheet_name, p.cell), ''),"
+        "   '[' || p.check_code || ']', p.message_vi, '/', p.message_en) order by p.problem_no)"
+        "   filter (where p.severity = 'error'), '{}')"
+        " from (select distinct on (unit_code) * from raw.submissions"
+        "       where period_month = %s and unit_code = any(%s) and status = 'rejected'"
+        "       order by unit_code, received_at desc, ingest_seq desc) as s"
+        " left join raw.submission_problems as p on p.submission_id = s.submission_id"
+        " group by s.unit_code, s.file_name, s.received_at",
+        (period, codes),
+    ).fetchall()
+    return {code: (name, received, tuple(errors)) for code, name, received, errors in rows}
 
 
 class ComplianceNotReady(Exception):
@@ -253,62 +332,7 @@ def province_name(province_code: str, day: dt.date) -> str:
     return _unit_name(load_reference(), province_code, day)
 
 
-# --------------------------------------------------------------------------- sending
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 25
-    user: str | None = None
-    password: str | None = None
-    from_email: str = DEFAULT_FROM
-    starttls: bool = False
-    use_ssl: bool = False
-    timeout: int = 30
-
-    @classmethod
-    def from_url(cls, url: str) -> SmtpSettings:
-        """``smtp://user:password@host:port?from_email=a@b&starttls=true`` (``smtps://`` for SSL)."""
-        parts = urlsplit(url)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        return cls(
-            host=parts.hostname or "localhost",
-            port=parts.port or (465 if parts.scheme == "smtps" else 25),
-            user=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            from_email=query.get("from_email") or os.environ.get(ENV_FROM) or DEFAULT_FROM,
-            starttls=query.get("starttls", "false").lower() in {"1", "true", "yes"},
-            use_ssl=parts.scheme == "smtps",
-        )
-
-
-def smtp_from_airflow(conn_id: str = SMTP_CONN_ID) -> SmtpSettings | None:
-    """SMTP settings from an Airflow connection, read as the SMTP provider reads it (TLS and SSL
-    unless the extras ``disable_tls`` / ``disable_ssl`` say otherwise; ``from_email``); None when
-    the connection is not defined."""
-    from airflow.sdk import BaseHook
-
-    try:
-        conn = BaseHook.get_connection(conn_id)
-    except Exception:  # AirflowNotFoundException and friends: not configured
-        return None
-    extra = conn.extra_dejson or {}
-
-    def flag(name: str, default: bool) -> bool:
-        value = extra.get(name, default)
-        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes"}
-
-    return SmtpSettings(
-        host=conn.host or "localhost",
-        port=int(conn.port or 25),
-        user=conn.login or None,
-        password=conn.password or None,
-        from_email=extra.get("from_email") or os.environ.get(ENV_FROM) or DEFAULT_FROM,
-        starttls=not flag("disable_tls", False),
-        use_ssl=not flag("disable_ssl", False),
-        timeout=int(extra.get("timeout", 30)),
-    )
+# --------------------------------------------------------------------------- recipients
 
 
 def recipients(value: str | None = None) -> list[str]:
@@ -325,32 +349,3 @@ def recipients(value: str | None = None) -> list[str]:
     if text is None:
         text = os.environ.get(ENV_RECIPIENTS, "")
     return [r.strip() for r in text.replace(";", ",").split(",") if r.strip()]
-
-
-def build_email(message: Message, to: Sequence[str], sender: str) -> EmailMessage:
-    mail = EmailMessage()
-    mail["Subject"] = message.subject
-    mail["From"] = sender
-    mail["To"] = ", ".join(to)
-    mail["Date"] = formatdate(localtime=True)
-    mail["Message-ID"] = make_msgid(domain="gnbv.local")
-    mail.set_content(message.text, charset="utf-8")
-    mail.add_alternative(message.html, subtype="html", charset="utf-8")
-    return mail
-
-
-def send(message: Message, to: Sequence[str], smtp: SmtpSettings) -> None:
-    """Send ``message`` to ``to`` through ``smtp`` (raises smtplib/OSError errors)."""
-    mail = build_email(message, to, smtp.from_email)
-    context = ssl.create_default_context()
-    client: smtplib.SMTP
-    if smtp.use_ssl:
-        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
-    else:
-        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
-    with client:
-        if smtp.starttls and not smtp.use_ssl:
-            client.starttls(context=context)
-        if smtp.user and smtp.password:
-            client.login(smtp.user, smtp.password)
-        client.send_message(mail, from_addr=smtp.from_email, to_addrs=list(to))

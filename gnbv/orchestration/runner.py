@@ -24,6 +24,7 @@ class RunResult:
     cpu_seconds: float = 0.0
     tasks: dict[str, str] = field(default_factory=dict)  # task id (map index) → state
     durations: dict[str, float] = field(default_factory=dict)  # task id (map index) → seconds
+    run_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -94,7 +95,7 @@ def run(
             tasks[key] = str(getattr(ti.state, "value", ti.state))
             durations[key] = float(ti.duration or 0.0)
     state = str(getattr(dag_run.state, "value", dag_run.state))
-    return RunResult(dag_id, state, seconds, cpu, tasks, durations)
+    return RunResult(dag_id, state, seconds, cpu, tasks, durations, str(dag_run.run_id))
 
 
 def quiet_airflow_logs() -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from gnbv.report.build import Delivery, ReportBlocked, ReportVersion, build_monthly_report, publish
-    from gnbv.report.email import SmtpSettings, send_report
+    from gnbv.report.email import send_report
 
 _HOMES = {
     "Delivery": "gnbv.report.build",
@@ -24,7 +24,6 @@ _HOMES = {
     "ReportVersion": "gnbv.report.build",
     "build_monthly_report": "gnbv.report.build",
     "publish": "gnbv.report.build",
-    "SmtpSettings": "gnbv.report.email",
     "send_report": "gnbv.report.email",
 }
 
@@ -32,7 +31,6 @@ __all__ = [
     "Delivery",
     "ReportBlocked",
     "ReportVersion",
-    "SmtpSettings",
     "build_monthly_report",
     "publish",
     "send_report",

@@ -26,11 +26,12 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from gnbv.report import versions
+from gnbv import mail
+from gnbv.report import changes, versions
 from gnbv.report.charts import all_charts
 from gnbv.report.data import Agency, ReportData, Stamp, load_report_data
 from gnbv.report.document import document_context, write_html, write_pdf
-from gnbv.report.email import SmtpSettings, recipients_from_env, send_report
+from gnbv.report.email import recipients_from_env, send_report
 from gnbv.report.summary import summarise
 from gnbv.report.workbook import write_workbook
 
@@ -159,7 +160,7 @@ def _gate(conn: psycopg.Connection[Any], province: str, period: dt.date) -> tupl
 def build_monthly_report(
     province: str,
     period: dt.date,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     conn: psycopg.Connection[Any] | None = None,
     now: dt.datetime | None = None,
@@ -167,17 +168,19 @@ def build_monthly_report(
 ) -> ReportVersion:
     """Build (or find, when the data did not change) the report version of a province-month.
 
-    ``now`` is the build time (default: now); its date in Asia/Ho_Chi_Minh against the month's
-    due date decides provisional / final / revision. ``agency``: the report of one lead agency
-    (only the components it leads, dim_component_lead_agency), versioned on its own under
-    ``<month>/agencies/<code>/``. Returns the version; ``created`` says whether this call made it.
+    ``out_dir`` is the report archive (default ``versions.archive_root()``: the one the DAG,
+    ``gnbv report`` and the demo share, so a month has one version sequence). ``now`` is the
+    build time (default: now); its date in Asia/Ho_Chi_Minh against the month's due date decides
+    provisional / final / revision. ``agency``: the report of one lead agency (only the components
+    it leads, dim_component_lead_agency), versioned on its own under ``<month>/agencies/<code>/``.
+    Returns the version; ``created`` says whether this call made it.
     """
     now = now or dt.datetime.now(VN)
     if now.tzinfo is None:
         now = now.replace(tzinfo=VN)
     now = now.astimezone(VN)
     period = period.replace(day=1)
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir) if out_dir is not None else versions.archive_root()
     with _connection(conn) as c:
         data = load_report_data(c, province, period)
         if agency is not None:
@@ -192,6 +195,8 @@ def build_monthly_report(
             if decision.reuse is not None:
                 return ReportVersion.from_dir(decision.reuse.directory, created=False)
             gate_passed, failures, warnings = _gate(c, province, period)
+            figures = changes.figures_of(data)
+            moved = _changes_since(decision.previous, figures)
             stamp = Stamp(decision.number, decision.kind, fingerprint, now, gate_passed)
             final_dir = month / versions.version_label(decision.number, decision.kind, fingerprint)
             staging = month / f".building-{uuid.uuid4().hex}"
@@ -201,6 +206,7 @@ def build_monthly_report(
                 manifest = _manifest(
                     data, stamp, decision, due, due_source, gate_passed, failures, warnings, files, staging
                 )
+                manifest["figures"], manifest["changes"] = figures, moved
                 (staging / versions.MANIFEST).write_text(
                     json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
                 )
@@ -232,7 +238,7 @@ def report_recipients(agency: str | None = None, env: Mapping[str, str] | None =
 def build_agency_reports(
     province: str,
     period: dt.date,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     conn: psycopg.Connection[Any] | None = None,
     now: dt.datetime | None = None,
@@ -243,6 +249,14 @@ def build_agency_reports(
             build_monthly_report(province, period, out_dir, conn=c, now=now, agency=a.code)
             for a in lead_agencies(province, period, conn=c)
         ]
+
+
+def _changes_since(previous: versions.ExistingVersion | None, figures: dict[str, Any]) -> dict[str, Any] | None:
+    """What moved since the previous version (None for a first version, or one built before
+    versions recorded their figures)."""
+    if previous is None:
+        return None
+    return changes.compare(versions.read_manifest(previous.directory).get("figures"), figures, since=previous.label)
 
 
 def _file_stem(data: ReportData, stamp: Stamp) -> str:
@@ -347,7 +361,7 @@ def publish(
     version: ReportVersion | Path,
     recipients: Sequence[str] | None = None,
     *,
-    smtp: SmtpSettings | None = None,
+    smtp: mail.SmtpSettings | None = None,
     now: dt.datetime | None = None,
 ) -> Delivery:
     """Email a version (workbook + PDF) to ``recipients`` (default: GNBV_REPORT_RECIPIENTS).
@@ -364,7 +378,7 @@ def publish(
             + "\n  ".join(version.gate_failures)
         )
     to = list(recipients) if recipients else report_recipients(version.agency)
-    settings = smtp or SmtpSettings.from_env()
+    settings = smtp or mail.SmtpSettings.resolve()
     message_id = send_report(version.directory, to, settings)
     sent_at = (now or dt.datetime.now(VN)).astimezone(VN)
     record = {"sent_at": sent_at.isoformat(), "recipients": to, "message_id": message_id, "smtp_host": settings.host}

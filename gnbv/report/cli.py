@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -21,14 +20,6 @@ def _period(value: str) -> dt.date:
 @click.command("report")
 @click.option("--province", required=True, help="Province code, e.g. 04 (Cao Bằng).")
 @click.option("--period", required=True, help="Reporting month as YYYY-MM.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="out/reports",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Archive folder: versions go to OUT/<province>/<YYYY-MM>/v<N>_<kind>_<datahash8>/.",
-)
 @click.option("--send", is_flag=True, help="Email the version (workbook + PDF) once built (refused if blocked).")
 @click.option(
     "--to",
@@ -44,14 +35,15 @@ def _period(value: str) -> dt.date:
     "'all' for every lead agency of the province, after the province's own report.",
 )
 def report_command(
-    province: str, period: str, out_dir: Path, send: bool, recipients: tuple[str, ...], agencies: tuple[str, ...]
+    province: str, period: str, send: bool, recipients: tuple[str, ...], agencies: tuple[str, ...]
 ) -> None:
     """Build the monthly consolidation report of a province from the marts.
 
     Writes the official workbook (.xlsx), the document (.html, .pdf) with its charts, and a
-    manifest stamped with the data it was built from. Provisional before the 15th, final on
-    it, a revision when a late correction changes the figures; unchanged data makes no new
-    version. With --agency, the report of a lead agency (Sở Xây dựng, Sở Y tế, …: only the
+    manifest stamped with the data it was built from, into the report archive the consolidation
+    DAG uses too (GNBV_REPORTS, default <project>/reports): one sequence of versions per month,
+    whoever builds. Provisional before the 15th, final on it, a revision when a late correction
+    changes the figures; unchanged data makes no new version. With --agency, the report of a lead agency (Sở Xây dựng, Sở Y tế, …: only the
     projects it leads), filed under <month>/agencies/<CODE>/. Prints each version folder; exits
     1 when the consolidation failed its gate (the version is kept but blocked: it is not sent).
     """
@@ -65,15 +57,15 @@ def report_command(
         else:
             codes = list(agencies) or [None]
         for code in codes:
-            version = build_monthly_report(province, month, out_dir, agency=code)
+            version = build_monthly_report(province, month, agency=code)
             _report_version(version, send, recipients)
     except (NoSuchProvince, NoSuchAgency) as err:
         raise click.ClickException(str(err)) from None
 
 
 def _report_version(version: Any, send: bool, recipients: tuple[str, ...]) -> None:
+    from gnbv.mail import SmtpNotConfigured
     from gnbv.report.build import ReportBlocked, publish
-    from gnbv.report.email import SmtpNotConfigured
 
     verb = "BUILT" if version.created else "UNCHANGED"
     click.echo(f"{verb:9} {version.label}  {version.directory}")

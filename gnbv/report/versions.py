@@ -1,6 +1,7 @@
 """Report versions: which version a build makes, where it goes, and that none is ever lost.
 
-Every version lives in ``<out>/<province>/<YYYY-MM>/v<N>_<kind>_<datahash8>/`` with a
+Every version lives in ``<archive>/<province>/<YYYY-MM>/v<N>_<kind>_<datahash8>/`` (the archive is
+``$GNBV_REPORTS``, default ``<project>/reports``, whoever builds) with a
 ``manifest.json`` stamped with the data fingerprint (sha256 of every figure the report shows),
 the submissions in force and the build time. Folders are never rewritten: a build writes a new
 folder under a temporary name and renames it into place, under a per-month lock.
@@ -33,6 +34,7 @@ from gnbv.report.data import Period
 KINDS = ("provisional", "final", "revision")
 VERSION_DIR = re.compile(r"^v(\d+)_(provisional|final|revision)_([0-9a-f]{8})$")
 MANIFEST = "manifest.json"
+ENV_REPORTS = "GNBV_REPORTS"
 DEFAULT_DUE_DAY = 15  # the program's rule (Cao Bằng VII.2) when a province-month has no calendar
 
 
@@ -55,6 +57,20 @@ class Decision:
     reason: str
     reuse: ExistingVersion | None = None
     previous: ExistingVersion | None = None
+
+
+def archive_root() -> Path:
+    """The report archive: ``$GNBV_REPORTS``, default ``<project>/reports``. One folder for every
+    builder (the consolidation DAG, ``gnbv report``, the demo), so a month has one sequence of
+    versions whoever builds it."""
+    import os
+
+    override = os.environ.get(ENV_REPORTS, "").strip()
+    if override:
+        return Path(override).expanduser().resolve()
+    from gnbv import settings
+
+    return settings.project_root() / "reports"
 
 
 def month_dir(out_dir: Path, province: str, period: dt.date) -> Path:
