@@ -44,8 +44,9 @@ def report_command(
     DAG uses too (GNBV_REPORTS, default <project>/reports): one sequence of versions per month,
     whoever builds. Provisional before the 15th, final on it, a revision when a late correction
     changes the figures; unchanged data makes no new version. With --agency, the report of a
-    lead agency (Sở Xây dựng, Sở Y tế, …: only the projects it leads), filed under <month>/agencies/<CODE>/. Prints each version folder; exits
-    1 when the consolidation failed its gate (the version is kept but blocked: it is not sent).
+    lead agency (Sở Xây dựng, Sở Y tế, …: only the projects it leads), filed under
+    <month>/agencies/<CODE>/. Prints each version folder; exits 1 when the consolidation failed
+    its gate (the version is kept but blocked: it is not sent).
     """
     from gnbv.report.build import build_monthly_report, lead_agencies
     from gnbv.report.data import NoSuchAgency, NoSuchProvince
