@@ -47,7 +47,7 @@ HEADERS = {
     "ref_admin_unit_history.csv": ADMIN_UNIT_HEADER,
     "ref_admin_unit_reform_mapping.csv": "reform_date,old_unit_code,old_unit_level,old_valid_from,old_valid_to,"
     "new_unit_code,new_unit_level,new_valid_from,link,source",
-    "ref_admin_unit_aliases.csv": "unit_code,alias,source",
+    "ref_admin_unit_aliases.csv": "unit_code,alias,valid_from,valid_to,source",
     "ref_components.csv": "component_code,project_code,subproject_no,component_level,is_leaf,"
     "name_vi,name_en,sort_order",
     "ref_component_aliases.csv": "component_code,alias,unit_code,valid_from_year,valid_to_year,source",
@@ -225,7 +225,10 @@ def check_codes(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
         unit(value, where, year, required=True)
 
     for r in t["ref_admin_unit_aliases.csv"]:
-        unit(r["unit_code"], f"unit alias {r['alias']!r}", required=True)
+        where = f"unit alias {r['alias']!r}"
+        unit(r["unit_code"], where, required=True)
+        for bound in filter(None, (r["valid_from"], r["valid_to"])):  # the code names a unit then
+            unit(r["unit_code"], where, int(bound[:4]))
     keys = Counter((r["unit_code"], r["alias"]) for r in t["ref_admin_unit_aliases.csv"])
     c.check(max(keys.values()) == 1, "ref_admin_unit_aliases: duplicate rows")
     for r in t["ref_component_aliases.csv"]:
