@@ -396,6 +396,8 @@ CONTRACT = {
         "valid_from": "date",
         "valid_to": "date",
         "is_current": "boolean",
+        "current_province_code": "text",
+        "current_province_name": "text",
     },
     "dim_component": {"component_code": "text", "project_code": "text", "name_vi": "text", "lead_agency_code": "text"},
     "dim_component_lead_agency": {
@@ -480,6 +482,7 @@ CONTRACT = {
         "target_poor_households": "integer",
         "target_rate": "numeric(9,4)",
         "source": "text",
+        "admin_unit_key": "text",
     },
 }
 
