@@ -5,6 +5,9 @@ indicators, lead agencies, reporting calendars, the units' e-mail contacts and t
 figures all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them into the
 warehouse, and Python code (intake, templates, sample data, e-mail) reads the same files through
 this module.
+
+A unit is its code *and* its validity: codes are reused across the reform of 2025-07-01 (82 was
+Tiền Giang and is the new Đồng Tháp), so every unit lookup takes a date.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +35,86 @@ class AdminUnit:
 
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class UnitAlias:
+    """Another name of the unit with this code, while the name means that code (None: unbounded).
+    'TP Huế' is 474 until 2024-12-31 only: from 2025-01-01, 474 is Quận Thuận Hóa."""
+
+    unit_code: str
+    alias: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class ReformLink:
+    """One row of ref_admin_unit_reform_mapping: an old unit version and the new one it (partly)
+    became. ``link`` is whole | partial | continues | unmatched (then one side is None)."""
+
+    reform_date: dt.date
+    old: AdminUnit | None
+    new: AdminUnit | None
+    link: str
+    source: str
+
+
+class ReformMapping:
+    """ref_admin_unit_reform_mapping, indexed by the old and the new unit version."""
+
+    def __init__(self, links: Iterable[ReformLink]):
+        self.links = tuple(links)
+        self._from: dict[tuple[str, dt.date], list[ReformLink]] = {}
+        self._to: dict[tuple[str, dt.date], list[ReformLink]] = {}
+        for link in self.links:
+            if link.old is not None:
+                self._from.setdefault((link.old.unit_code, link.old.valid_from), []).append(link)
+            if link.new is not None:
+                self._to.setdefault((link.new.unit_code, link.new.valid_from), []).append(link)
+
+    def successors(self, unit: AdminUnit) -> list[ReformLink]:
+        """The links from this unit version to what it became (empty: it did not end in a
+        reorganisation; a link ``unmatched``: the evidence does not reach it)."""
+        return list(self._from.get((unit.unit_code, unit.valid_from), ()))
+
+    def predecessors(self, unit: AdminUnit) -> list[ReformLink]:
+        """The links to this unit version from the units it was made of."""
+        return list(self._to.get((unit.unit_code, unit.valid_from), ()))
+
+
+class UnitIndex:
+    """The unit versions by code, and by parent code, for lookups in O(1) per code (intake asks
+    for every file)."""
+
+    def __init__(self, units: Iterable[AdminUnit]):
+        self._by_code: dict[str, list[AdminUnit]] = {}
+        self._by_parent: dict[str, list[AdminUnit]] = {}
+        for unit in units:
+            self._by_code.setdefault(unit.unit_code, []).append(unit)
+            if unit.parent_unit_code:
+                self._by_parent.setdefault(unit.parent_unit_code, []).append(unit)
+
+    def versions(self, unit_code: str) -> list[AdminUnit]:
+        return list(self._by_code.get(unit_code, ()))
+
+    def on(self, unit_code: str, day: dt.date) -> AdminUnit | None:
+        return next((u for u in self._by_code.get(unit_code, ()) if u.valid_on(day)), None)
+
+    def children(self, parent_code: str, day: dt.date, level: str | None = None) -> list[AdminUnit]:
+        """The units whose parent is the unit with this code on that day (a parent code names the
+        unit valid on the same day: the children of 82 in 2024 are Tiền Giang's)."""
+        return sorted(
+            (
+                u
+                for u in self._by_parent.get(parent_code, ())
+                if u.valid_on(day) and (level is None or u.unit_level == level)
+            ),
+            key=lambda u: u.unit_code,
+        )
 
 
 @dataclass(frozen=True)
@@ -127,7 +211,9 @@ class UnitContact:
 @dataclass(frozen=True)
 class Reference:
     units: tuple[AdminUnit, ...]
-    unit_aliases: tuple[tuple[str, str], ...]
+    unit_index: UnitIndex = field(repr=False, compare=False)
+    reform: ReformMapping = field(repr=False, compare=False)
+    unit_aliases: tuple[UnitAlias, ...]
     components: dict[str, Component]
     component_aliases: tuple[ComponentAlias, ...]
     funding_sources: dict[str, FundingSource]
@@ -140,23 +226,22 @@ class Reference:
 
     def unit(self, unit_code: str, on: dt.date) -> AdminUnit | None:
         """The unit with this code as it was on a day (codes are reused after reforms)."""
-        for unit in self.units:
-            if unit.unit_code == unit_code and unit.valid_on(on):
-                return unit
-        return None
+        return self.unit_index.on(unit_code, on)
+
+    def unit_versions(self, unit_code: str) -> list[AdminUnit]:
+        """Every unit that ever had this code, oldest first (82: Tiền Giang, then Đồng Tháp)."""
+        return sorted(self.unit_index.versions(unit_code), key=lambda u: u.valid_from)
 
     def units_on(self, on: dt.date, level: str | None = None) -> list[AdminUnit]:
         return [u for u in self.units if u.valid_on(on) and (level is None or u.unit_level == level)]
 
     def districts_of(self, province_code: str, on: dt.date) -> list[AdminUnit]:
-        return sorted(
-            (
-                u
-                for u in self.units
-                if u.parent_unit_code == province_code and u.unit_level == "district" and u.valid_on(on)
-            ),
-            key=lambda u: u.unit_code,
-        )
+        return self.unit_index.children(province_code, on, "district")
+
+    def communes_of(self, province_code: str, on: dt.date) -> list[AdminUnit]:
+        """The communes directly under the province on that day (from 2025-07-01: all of them;
+        before, communes hang under districts and this is empty)."""
+        return self.unit_index.children(province_code, on, "commune")
 
     def province_of(self, unit_code: str, on: dt.date) -> str | None:
         unit = self.unit(unit_code, on)
@@ -206,6 +291,28 @@ def _int(text: str) -> int | None:
 
 def _bool(text: str) -> bool:
     return text.lower() in {"true", "1", "yes", "t"}
+
+
+def _reform_mapping(rows: list[dict[str, str]], index: UnitIndex) -> ReformMapping:
+    def version(code: str, valid_from: str) -> AdminUnit | None:
+        if not code:
+            return None
+        start = dt.date.fromisoformat(valid_from)
+        found = next((u for u in index.versions(code) if u.valid_from == start), None)
+        if found is None:
+            raise ValueError(f"ref_admin_unit_reform_mapping names {code}@{valid_from}, not in ref_admin_units")
+        return found
+
+    return ReformMapping(
+        ReformLink(
+            reform_date=dt.date.fromisoformat(r["reform_date"]),
+            old=version(r["old_unit_code"], r["old_valid_from"]),
+            new=version(r["new_unit_code"], r["new_valid_from"]),
+            link=r["link"],
+            source=r["source"],
+        )
+        for r in rows
+    )
 
 
 @functools.cache
@@ -297,9 +404,15 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         )
         for r in _rows("ref_plan_figures.csv", seeds_dir)
     )
+    unit_index = UnitIndex(units)
     return Reference(
         units=units,
-        unit_aliases=tuple((r["unit_code"], r["alias"]) for r in _rows("ref_admin_unit_aliases.csv", seeds_dir)),
+        unit_index=unit_index,
+        reform=_reform_mapping(_rows("ref_admin_unit_reform_mapping.csv", seeds_dir), unit_index),
+        unit_aliases=tuple(
+            UnitAlias(r["unit_code"], r["alias"], _date(r["valid_from"]), _date(r["valid_to"]))
+            for r in _rows("ref_admin_unit_aliases.csv", seeds_dir)
+        ),
         components=components,
         component_aliases=component_aliases,
         funding_sources=funding_sources,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from gnbv.reference import AdminUnit, Reference
+from gnbv.reference import AdminUnit, Reference, UnitAlias
 from ingest.text import ascii_key, contains_phrase, match_key
 
 _T = TypeVar("_T")
@@ -277,9 +277,9 @@ class UnitResolver:
 
     def __init__(self, reference: Reference):
         self._reference = reference
-        self._aliases: dict[str, set[str]] = {}
-        for code, alias in reference.unit_aliases:
-            self._aliases.setdefault(match_key(alias), set()).add(code)
+        self._aliases: dict[str, list[UnitAlias]] = {}
+        for alias in reference.unit_aliases:
+            self._aliases.setdefault(match_key(alias.alias), []).append(alias)
         self._answers = _Answers()
         self._all_districts = _Answers()  # the country's, once per day: 60-odd provinces ask
         self._districts = _Answers()
@@ -312,7 +312,13 @@ class UnitResolver:
         typed = _longest([u for u in districts if contains_phrase(key, match_key(u.unit_name))], match_key)
         if len(typed) == 1:
             return UnitMatch(typed[0])
-        aliased = {c for alias, codes in self._aliases.items() if contains_phrase(key, alias) for c in codes}
+        aliased = {  # an alias names a code only while it means it (codes are reused)
+            a.unit_code
+            for name, aliases in self._aliases.items()
+            if contains_phrase(key, name)
+            for a in aliases
+            if a.valid_on(on)
+        }
         aliased_units = [u for u in districts if u.unit_code in aliased]
         if len(aliased_units) == 1:
             return UnitMatch(aliased_units[0])

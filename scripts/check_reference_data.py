@@ -11,7 +11,8 @@ What it checks:
 - the Thừa Thiên Huế appendix districts sum to the province row;
 - when the seed texts are available (GNBV_SEEDS_DIR, default /work/shared/seeds), every
   as-written figure and seed-cited alias really occurs in the cited seed; when the GSO register
-  is available, ref_admin_units.csv is what scripts/build_admin_units_seed.py produces.
+  and the reform files are available, the admin unit seeds are what
+  scripts/build_admin_units_seed.py produces.
 
 Usage: ``python scripts/check_reference_data.py [--seeds-dir DIR]``
 """
@@ -44,7 +45,9 @@ ADMIN_UNIT_HEADER = "unit_code,unit_name,unit_type,unit_level,parent_unit_code,v
 HEADERS = {
     "ref_admin_units.csv": ADMIN_UNIT_HEADER,
     "ref_admin_unit_history.csv": ADMIN_UNIT_HEADER,
-    "ref_admin_unit_aliases.csv": "unit_code,alias,source",
+    "ref_admin_unit_reform_mapping.csv": "reform_date,old_unit_code,old_unit_level,old_valid_from,old_valid_to,"
+    "new_unit_code,new_unit_level,new_valid_from,link,source",
+    "ref_admin_unit_aliases.csv": "unit_code,alias,valid_from,valid_to,source",
     "ref_components.csv": "component_code,project_code,subproject_no,component_level,is_leaf,"
     "name_vi,name_en,sort_order",
     "ref_component_aliases.csv": "component_code,alias,unit_code,valid_from_year,valid_to_year,source",
@@ -140,7 +143,10 @@ def unit_checker(units: list[dict[str, str]]) -> Callable[[str, int | None], boo
 def check_admin_units(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
     units = t["ref_admin_units.csv"]
     levels = Counter(u["unit_level"] for u in units if not u["valid_to"])
-    c.equal(dict(levels), {"province": 63, "district": 696, "commune": 10047}, "current units per level")
+    c.equal(dict(levels), {"province": 34, "commune": 3321}, "current units per level (from 2025-07-01)")
+    eve = "2025-06-30"  # the last day before the reform (ISO dates compare as text)
+    on_eve = Counter(u["unit_level"] for u in units if u["valid_from"] <= eve and (u["valid_to"] or eve) >= eve)
+    c.equal(dict(on_eve), {"province": 63, "district": 696, "commune": 10047}, "units on 2025-06-30")
     for u in units:
         length = CODE_LENGTH.get(u["unit_level"])
         c.check(
@@ -160,8 +166,17 @@ def check_admin_units(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
     # The Huế type-2 history: code 474 is Thành phố Huế until 2024-12-31, Quận Thuận Hóa from 2025-01-01.
     hue = {(u["unit_name"], u["valid_from"], u["valid_to"]) for u in by_code["474"]}
     c.equal(
-        hue, {("Thành phố Huế", "2021-01-01", "2024-12-31"), ("Quận Thuận Hóa", "2025-01-01", "")}, "unit 474 history"
+        hue,
+        {("Thành phố Huế", "2021-01-01", "2024-12-31"), ("Quận Thuận Hóa", "2025-01-01", "2025-06-30")},
+        "unit 474 history",
     )
+    # Codes reused by the reform of 2025-07-01: one code, two units, never at once.
+    for code, names in {
+        "82": ["Tỉnh Tiền Giang", "Tỉnh Đồng Tháp"],
+        "80": ["Tỉnh Long An", "Tỉnh Tây Ninh"],
+        "01273": ["Phường Hợp Giang", "Phường Thục Phán"],
+    }.items():
+        c.equal([u["unit_name"] for u in sorted(by_code[code], key=lambda u: u["valid_from"])], names, f"unit {code}")
     c.equal({(u["unit_name"], u["valid_to"]) for u in by_code["483"]}, {("Huyện Nam Đông", "2024-12-31")}, "unit 483")
     c.equal({u["unit_name"] for u in by_code["46"]}, {"Tỉnh Thừa Thiên Huế", "Thành phố Huế"}, "unit 46 names")
 
@@ -211,7 +226,10 @@ def check_codes(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
         unit(value, where, year, required=True)
 
     for r in t["ref_admin_unit_aliases.csv"]:
-        unit(r["unit_code"], f"unit alias {r['alias']!r}", required=True)
+        where = f"unit alias {r['alias']!r}"
+        unit(r["unit_code"], where, required=True)
+        for bound in filter(None, (r["valid_from"], r["valid_to"])):  # the code names a unit then
+            unit(r["unit_code"], where, int(bound[:4]))
     keys = Counter((r["unit_code"], r["alias"]) for r in t["ref_admin_unit_aliases.csv"])
     c.check(max(keys.values()) == 1, "ref_admin_unit_aliases: duplicate rows")
     for r in t["ref_component_aliases.csv"]:
@@ -539,13 +557,14 @@ def check_admin_build(c: Checker, seeds_dir: Path) -> bool:
     sys.path.insert(0, str(REPO / "scripts"))
     import build_admin_units_seed as build
 
-    if not build.DEFAULT_REGISTER.exists() or seeds_dir != SEEDS_DIR:
+    sources = build.Sources(history=seeds_dir / "ref_admin_unit_history.csv")
+    if sources.missing() or seeds_dir != SEEDS_DIR:
         return False
-    expected = build.build(build.DEFAULT_REGISTER, seeds_dir / "ref_admin_unit_history.csv")
-    c.check(
-        (seeds_dir / "ref_admin_units.csv").read_text(encoding="utf-8") == expected,
-        "ref_admin_units.csv is stale: run scripts/build_admin_units_seed.py",
-    )
+    for name, expected in build.build(sources).items():
+        c.check(
+            (seeds_dir / name).read_text(encoding="utf-8") == expected,
+            f"{name} is stale: run scripts/build_admin_units_seed.py",
+        )
     return True
 
 
@@ -591,9 +610,7 @@ def run(seeds_dir: Path = SEEDS_DIR, seed_texts: Path = SEED_TEXTS) -> Checker:
         if not check_against_seed_texts(c, tables, seed_texts):
             print(f"note: seed texts not found in {seed_texts}; provenance checks skipped")
         if not check_admin_build(c, seeds_dir):
-            print(
-                "note: GSO register not found (or a non-default --seeds-dir); ref_admin_units.csv rebuild not checked"
-            )
+            print("note: registers not found (or a non-default --seeds-dir); the admin unit seeds' rebuild not checked")
     return c
 
 

@@ -244,6 +244,42 @@ def load_synthetic_months(conn: psycopg.Connection) -> None:
             ("DA5", "NSTW_SN", 2024, 300 * M, 20 * M),
         ],
     )
+    load_synthetic_reform_months(conn)
+
+
+def load_synthetic_reform_months(conn: psycopg.Connection) -> None:
+    """Units on both sides of the reform of 2025-07-01, whose codes were reused: 82 is Tiền Giang
+    until 2025-06-30 and the new Đồng Tháp (Tiền Giang + old Đồng Tháp 87) from 2025-07-01; 01273
+    is Phường Hợp Giang, then Phường Thục Phán (Cao Bằng)."""
+    # March 2024: a district of old Đồng Tháp (873 Huyện Cao Lãnh) and Tiền Giang reporting itself.
+    add_submission(
+        conn, "s873_2024_03", "873", "2024-03", at("2024-03-10"), funds=[("DA5", "NSTW_SN", 2024, 700 * M, 70 * M)]
+    )
+    add_submission(
+        conn, "s82_2024_03", "82", "2024-03", at("2024-03-10"), funds=[("DA5", "NSTW_SN", 2024, 300 * M, 30 * M)]
+    )
+    # 2025: province 82's poverty figures, in May (Tiền Giang) and in August (Đồng Tháp).
+    for submission_id, period, rate, households in (
+        ("s82_2025_05", "2025-05", 3.1, 12_000),
+        ("s82_2025_08", "2025-08", 2.4, 20_000),
+    ):
+        add_submission(
+            conn,
+            submission_id,
+            "82",
+            period,
+            at(period + "-10"),
+            outcomes=[("poverty_rate_pct", None, None, rate), ("poor_households", None, None, households)],
+        )
+    # March 2026: a commune reporting straight to its province (Phường Thục Phán, Cao Bằng).
+    add_submission(
+        conn,
+        "s01273_2026_03",
+        "01273",
+        "2026-03",
+        at("2026-03-10"),
+        funds=[("DA5", "NSTW_SN", 2026, 100 * M, 10 * M)],
+    )
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -391,6 +427,8 @@ CONTRACT = {
         "valid_from": "date",
         "valid_to": "date",
         "is_current": "boolean",
+        "current_province_code": "text",
+        "current_province_name": "text",
     },
     "dim_component": {"component_code": "text", "project_code": "text", "name_vi": "text", "lead_agency_code": "text"},
     "dim_component_lead_agency": {
@@ -475,6 +513,7 @@ CONTRACT = {
         "target_poor_households": "integer",
         "target_rate": "numeric(9,4)",
         "source": "text",
+        "admin_unit_key": "text",
     },
 }
 
@@ -592,8 +631,163 @@ def test_dim_admin_unit_keeps_2024_units(scenario: Scenario) -> None:
     rows = scenario.query(
         "select unit_name, valid_to, is_current from marts.dim_admin_unit where unit_code = '474' order by valid_from"
     )
-    assert rows[0] == ("Thành phố Huế", dt.date(2024, 12, 31), False)
-    assert rows[-1][2] is True
+    # the 2024 district-level city, then Quận Thuận Hóa until the district level ended
+    assert rows == [("Thành phố Huế", dt.date(2024, 12, 31), False), ("Quận Thuận Hóa", dt.date(2025, 6, 30), False)]
+
+
+# --------------------------------------------------------------------------- across the 2025 reform
+
+
+def test_the_admin_unit_seeds_load_whole(scenario: Scenario) -> None:
+    """Every row of the generated seeds reaches the warehouse (the project loads seeds with its own
+    postgres__load_csv_rows), empty cells as NULL."""
+    import csv
+
+    from gnbv.reference import SEEDS_DIR
+
+    for name in ("ref_admin_units", "ref_admin_unit_reform_mapping"):
+        with (SEEDS_DIR / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        column = "valid_to" if name == "ref_admin_units" else "old_unit_code"
+        loaded = scenario.query(f"select count(*), count({column}) from reference.{name}")
+        assert loaded == [(len(rows), sum(1 for r in rows if r[column]))], name
+    assert scenario.query("select count(*) from reference.ref_admin_units") == [(14160,)]
+
+
+@pytest.mark.parametrize(
+    ("code", "names"),
+    [
+        ("82", [("Tỉnh Tiền Giang", "82", dt.date(2025, 6, 30)), ("Tỉnh Đồng Tháp", "82", None)]),
+        ("80", [("Tỉnh Long An", "80", dt.date(2025, 6, 30)), ("Tỉnh Tây Ninh", "80", None)]),
+        ("01273", [("Phường Hợp Giang", "04", dt.date(2025, 6, 30)), ("Phường Thục Phán", "04", None)]),
+    ],
+)
+def test_a_reused_code_is_two_versions_of_dim_admin_unit(
+    scenario: Scenario, code: str, names: list[tuple[str, str, dt.date | None]]
+) -> None:
+    rows = scenario.query(
+        "select unit_name, province_code, valid_to from marts.dim_admin_unit where unit_code = %s order by valid_from",
+        (code,),
+    )
+    assert rows == names
+
+
+def test_facts_join_the_unit_version_of_their_month(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select distinct f.unit_code, to_char(f.period_month, 'YYYY-MM'), u.unit_name, f.province_code"
+        " from marts.fct_fund_disbursement as f join marts.dim_admin_unit as u"
+        " on u.unit_code = f.unit_code and f.period_month between u.valid_from and coalesce(u.valid_to, 'infinity')"
+        " where f.unit_code in ('82', '01273') order by 1"
+    )
+    assert rows == [("01273", "2026-03", "Phường Thục Phán", "04"), ("82", "2024-03", "Tỉnh Tiền Giang", "82")]
+
+
+def test_every_historic_unit_knows_its_province_today(scenario: Scenario) -> None:
+    by_old_province = dict(
+        scenario.query(
+            "select province_code, array_agg(distinct current_province_code) from marts.dim_admin_unit"
+            " where unit_level = 'district' group by province_code"
+        )
+    )
+    assert len(by_old_province) == 63
+    assert by_old_province["82"] == by_old_province["87"] == ["82"]  # Tiền Giang's and old Đồng Tháp's
+    assert by_old_province["80"] == by_old_province["72"] == ["80"]  # Long An's and old Tây Ninh's
+    assert by_old_province["04"] == ["04"] and by_old_province["46"] == ["46"]  # Huế 2024 included
+    # every old province: exactly one province today, 63 into 34
+    old_provinces = scenario.query(
+        "select unit_code, count(distinct current_province_code) from marts.dim_admin_unit"
+        " where unit_level = 'province' and valid_from < '2025-07-01' group by unit_code"
+    )
+    assert len(old_provinces) == 63 and {n for _, n in old_provinces} == {1}
+    assert scenario.query(
+        "select count(distinct current_province_code), count(*) filter (where current_province_code is null)"
+        " from marts.dim_admin_unit"
+    ) == [(34, 0)]
+    assert scenario.query(
+        "select unit_name, current_province_code, current_province_name from marts.dim_admin_unit"
+        " where admin_unit_key in ('87@2021-01-01', '01273@2021-01-01', '474@2021-01-01') order by unit_code"
+    ) == [
+        ("Phường Hợp Giang", "04", "Tỉnh Cao Bằng"),
+        ("Thành phố Huế", "46", "Thành phố Huế"),
+        ("Tỉnh Đồng Tháp", "82", "Tỉnh Đồng Tháp"),
+    ]
+
+
+def test_trends_by_todays_province_add_up_their_predecessors(scenario: Scenario) -> None:
+    """March 2024 by today's province: Đồng Tháp (82) = old Đồng Tháp (87) + Tiền Giang (82), and
+    no province-month counted twice."""
+    rows = scenario.query(
+        "select u.current_province_code, u.current_province_name, sum(m.disbursed_cumulative_vnd)"
+        " from marts.mart_province_consolidation as m join marts.dim_admin_unit as u"
+        " on u.unit_code = m.province_code and u.unit_level = 'province'"
+        " and m.period_month between u.valid_from and coalesce(u.valid_to, 'infinity')"
+        " where m.period_month = '2024-03-01' and u.current_province_code = '82'"
+        " group by 1, 2"
+    )
+    assert rows == [("82", "Tỉnh Đồng Tháp", (70 + 30) * M)]
+    by_old = dict(
+        scenario.query(
+            "select province_code, sum(disbursed_cumulative_vnd) from marts.mart_province_consolidation"
+            " where period_month = '2024-03-01' and province_code in ('82', '87') group by 1"
+        )
+    )
+    assert by_old == {"82": 30 * M, "87": 70 * M}
+
+
+def test_dim_period_lists_a_province_while_it_exists(scenario: Scenario) -> None:
+    spans = dict(
+        (code, (first, last))
+        for code, first, last in scenario.query(
+            "select province_code, min(period_month), max(period_month) from marts.dim_period"
+            " where province_code in ('82', '87', '04') group by 1"
+        )
+    )
+    assert spans["87"] == (dt.date(2021, 1, 1), dt.date(2025, 6, 1))  # old Đồng Tháp ends with June 2025
+    assert spans["82"] == spans["04"] == (dt.date(2021, 1, 1), dt.date(2026, 12, 1))
+    counts = dict(
+        scenario.query(
+            "select period_month, count(*) from marts.dim_period"
+            " where period_month in ('2025-06-01', '2025-07-01') group by 1"
+        )
+    )
+    assert counts == {dt.date(2025, 6, 1): 63, dt.date(2025, 7, 1): 34}
+
+
+def test_poverty_of_a_reused_code_is_kept_per_unit_version(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select admin_unit_key, poverty_rate, poor_households, as_of_date from marts.fct_poverty"
+        " where year = 2025 and unit_code = '82' order by as_of_date"
+    )
+    assert rows == [
+        ("82@2021-01-01", Decimal("3.1000"), 12_000, dt.date(2025, 5, 1)),  # Tiền Giang
+        ("82@2025-07-01", Decimal("2.4000"), 20_000, dt.date(2025, 8, 1)),  # Đồng Tháp
+    ]
+
+
+def test_reform_checks_catch_an_overlap_and_a_dropped_unit(scenario: Scenario) -> None:
+    """Two versions of 82 valid on one day, and an unmatched commune gone from the mapping,
+    each fail the build; restored, they pass."""
+    checks = ["no_overlapping_validity_stg_reference__admin_units_unit_code", "assert_reform_mapping_lists_every_unit"]
+    tampering = [  # (table, column, where, right value, wrong value)
+        (
+            "reference.ref_admin_units",
+            "valid_to",
+            "unit_code = '82' and valid_from = '2021-01-01'",
+            "2025-06-30",
+            "2025-07-01",
+        ),
+        ("reference.ref_admin_unit_reform_mapping", "old_unit_code", "link = 'unmatched'", "02143", "99999"),
+    ]
+    for table, column, where, right, wrong in tampering:
+        scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (wrong, right))
+    try:
+        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
+    finally:
+        for table, column, where, right, wrong in tampering:
+            scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (right, wrong))
+    assert not result.success
+    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
+    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
 
 
 # --------------------------------------------------------------------------- consolidation

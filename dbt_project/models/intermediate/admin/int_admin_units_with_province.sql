@@ -1,5 +1,7 @@
 -- Every version of every administrative unit, with the province it belongs to at the time the
--- version starts (a commune's province is its district's parent).
+-- version starts: a district's parent; a commune's district's parent until the reform of
+-- 2025-07-01, its parent itself from then (two tiers: province -> commune). The parent is the
+-- version of the parent code valid on that day: codes are reused, a code alone names no unit.
 
 with
 
@@ -9,15 +11,15 @@ units as (
 
 ),
 
-districts as (
+parents as (
 
     select
         unit_code,
+        unit_level,
         parent_unit_code,
         valid_from,
         valid_to
     from units
-    where unit_level = 'district'
 
 ),
 
@@ -32,19 +34,18 @@ with_province as (
         units.valid_from,
         units.valid_to,
         units.source,
-        case units.unit_level
-            when 'province' then units.unit_code
-            when 'district' then units.parent_unit_code
-            else districts.parent_unit_code
+        case
+            when units.unit_level = 'province' then units.unit_code
+            when parents.unit_level = 'province' then parents.unit_code
+            else parents.parent_unit_code
         end as province_code
 
     from units
-    left join districts
+    left join parents
         on
-            units.unit_level = 'commune'
-            and units.parent_unit_code = districts.unit_code
-            and units.valid_from >= districts.valid_from
-            and (districts.valid_to is null or units.valid_from <= districts.valid_to)
+            units.parent_unit_code = parents.unit_code
+            and units.valid_from >= parents.valid_from
+            and (parents.valid_to is null or units.valid_from <= parents.valid_to)
 
 )
 

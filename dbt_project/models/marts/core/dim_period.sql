@@ -1,6 +1,7 @@
--- Grain: one row per reporting month × province (var period_start .. period_end, 2021-01 ..
--- 2026-12 by default). period_month is the first day of the month whose 12th (the district due
--- day) is the deadline; due dates are filled where the province has a monthly calendar that year.
+-- Grain: one row per reporting month × province existing that month (var period_start ..
+-- period_end, 2021-01 .. 2026-12 by default). period_month is the first day of the month whose
+-- 12th (the district due day) is the deadline; due dates are filled where the province has a
+-- monthly calendar that year.
 
 with
 

@@ -1,4 +1,5 @@
--- Grain: one row per year × unit × source.
+-- Grain: one row per year × unit version × source (admin_unit_key: a code may name two units
+-- in one year, e.g. 82 was Tiền Giang until 2025-06-30 and is Đồng Tháp from 2025-07-01).
 --   source 'plan':       the province's plan appendix (ref_poverty_targets: Thừa Thiên Huế 2024,
 --                        per district and a province row), poor households and rate at the start
 --                        of the year (the previous year's review) and the year's targets;
@@ -15,40 +16,55 @@ targets as (
 
 ),
 
+units as (
+
+    select * from {{ ref('int_admin_units_with_province') }}
+
+),
+
 outcomes as (
 
     -- the facts hold the version in force already (int_outcome_values_latest, incrementally)
-    select * from {{ ref('fct_outcome') }}
-    where indicator_code in ('poor_households', 'poverty_rate_pct', 'poor_households_reduction')
+    select
+        facts.*,
+        units.valid_from as unit_valid_from
+    from {{ ref('fct_outcome') }} as facts
+    left join units
+        on {{ unit_version_on('units', 'facts.unit_code', 'facts.period_month') }}
+    where facts.indicator_code in ('poor_households', 'poverty_rate_pct', 'poor_households_reduction')
 
 ),
 
 from_plans as (
 
     select
-        plan_year as year,
-        unit_code,
-        province_code,
+        targets.plan_year as year,
+        targets.unit_code,
+        units.valid_from as unit_valid_from,
+        targets.province_code,
         'plan' as source,
-        poor_households_start as poor_households,
-        poverty_rate_start_pct as poverty_rate,
-        target_reduction_households as target_reduction,
-        target_poor_households_end as target_poor_households,
-        target_rate_end_pct as target_rate,
-        make_date(plan_year, 1, 1) as as_of_date,
-        source as source_detail
+        targets.poor_households_start as poor_households,
+        targets.poverty_rate_start_pct as poverty_rate,
+        targets.target_reduction_households as target_reduction,
+        targets.target_poor_households_end as target_poor_households,
+        targets.target_rate_end_pct as target_rate,
+        make_date(targets.plan_year, 1, 1) as as_of_date,
+        targets.source as source_detail
     from targets
+    left join units
+        on {{ unit_version_on('units', 'targets.unit_code', 'make_date(targets.plan_year, 1, 1)') }}
 
 ),
 
 latest_month as (
 
-    select distinct on (unit_code, extract(year from period_month))
+    select distinct on (unit_code, unit_valid_from, extract(year from period_month))
         unit_code,
+        unit_valid_from,
         period_month,
         submission_id
     from outcomes
-    order by unit_code asc, extract(year from period_month), period_month desc
+    order by unit_code asc, unit_valid_from asc, extract(year from period_month), period_month desc
 
 ),
 
@@ -57,6 +73,7 @@ from_submissions as (
     select
         cast(extract(year from latest_month.period_month) as integer) as year,
         latest_month.unit_code,
+        latest_month.unit_valid_from,
         max(outcomes.province_code) as province_code,
         'submission' as source,
         max(coalesce(outcomes.actual_cumulative, outcomes.actual_in_month))
@@ -76,7 +93,7 @@ from_submissions as (
         on
             latest_month.unit_code = outcomes.unit_code
             and latest_month.period_month = outcomes.period_month
-    group by latest_month.unit_code, latest_month.period_month, latest_month.submission_id
+    group by latest_month.unit_code, latest_month.unit_valid_from, latest_month.period_month, latest_month.submission_id
 
 ),
 
@@ -108,7 +125,10 @@ final as (
 
         -- provenance
         as_of_date,
-        source_detail
+        source_detail,
+
+        -- the unit version the row speaks of (dim_admin_unit.admin_unit_key)
+        {{ admin_unit_key('unit_code', 'unit_valid_from') }} as admin_unit_key
 
     from unioned
 

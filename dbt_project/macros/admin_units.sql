@@ -1,0 +1,17 @@
+{#- An administrative unit is its code AND its validity: codes are reused (82 was Tiền Giang and
+    is Đồng Tháp from 2025-07-01). The key of a unit version, as dim_admin_unit.admin_unit_key:
+    '<code>@<valid_from, YYYY-MM-DD>'. -#}
+
+{% macro admin_unit_key(unit_code, valid_from) -%}
+    ({{ unit_code }} || '@' || to_char({{ valid_from }}, 'YYYY-MM-DD'))
+{%- endmacro %}
+
+
+{#- Join condition: the version of `units` (a relation with unit_code, valid_from, valid_to)
+    valid on `day` for the code `unit_code`. -#}
+
+{% macro unit_version_on(units, unit_code, day) -%}
+    {{ units }}.unit_code = {{ unit_code }}
+    and {{ units }}.valid_from <= {{ day }}
+    and ({{ units }}.valid_to is null or {{ units }}.valid_to >= {{ day }})
+{%- endmacro %}
