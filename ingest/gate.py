@@ -31,7 +31,7 @@ from typing import Any
 
 from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
-from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window, is_correction
+from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window
 from ingest.model import Submission
 from ingest.problems import problem
 
@@ -44,7 +44,6 @@ __all__ = [
     "dry_run",
     "filing_window",
     "gate",
-    "is_correction",
 ]
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,7 +36,6 @@ PreviousFigures = Mapping[tuple[str, dt.date], Mapping[tuple[int, str, str], Dec
 # A month's report may arrive from the first day of its month until the end of the next year:
 # late files are still taken (flagged late); anything outside this is a mistyped period.
 FILING_WINDOW_YEARS_AFTER = 1
-_CORRECTION_MARKERS = ("điều chỉnh", "đính chính", "dieu chinh", "dinh chinh", "correction")
 
 _WHOLE_NUMBERS = {
     "plan_vnd",
@@ -58,12 +56,6 @@ _ZERO_ELSEWHERE = {"plan_or_zero_vnd", "disbursed_or_zero_vnd", "excess_vnd"}
 
 def filing_window(period: dt.date) -> tuple[dt.date, dt.date]:
     return period, dt.date(period.year + FILING_WINDOW_YEARS_AFTER, 12, 31)
-
-
-@functools.lru_cache(maxsize=4096)  # notes repeat (most are empty)
-def is_correction(note: str) -> bool:
-    lowered = note.lower()
-    return any(marker in lowered for marker in _CORRECTION_MARKERS)
 
 
 def _exact(amount: Decimal | None) -> int | None:
@@ -216,6 +208,7 @@ def _reference_plan(sub: Submission, reference: Reference) -> dict[tuple[int, st
 def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previous: PreviousFigures) -> None:
     amounts: list[FundAmount] = sub.fund_amounts
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    is_correction = reference.correction_phrases.marks_correction  # ref_correction_phrases, as dbt reads it
     planned = _reference_plan(sub, reference)
     plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
     disbursed = [a.disbursed_cumulative_vnd for a in amounts]

@@ -164,6 +164,25 @@ def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
 
+@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
+def test_a_negated_correction_note_does_not_let_cumulative_fall(
+    conn: psycopg.Connection, tmp_path: Path, note: str
+) -> None:
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
+    march = one_row_workbook(
+        tmp_path / "sample_043_2024-03.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2024,
+        plan_sn="1.250,5",
+        disbursed_sn=300,
+        note=note,
+    )
+    result = ingest_file(conn, march, received_at=ON_TIME)
+    assert result.status == "rejected"
+    assert [p.code for p in result.problems] == ["cumulative_decreased"]
+
+
 def test_money_from_a_csv_in_million_vnd_becomes_whole_vnd(conn: psycopg.Connection, tmp_path: Path) -> None:
     path = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
     result = ingest_file(conn, path, received_at=ON_TIME)
