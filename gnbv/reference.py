@@ -2,9 +2,9 @@
 
 Administrative units, QĐ 90 components and their label aliases, funding sources, outcome
 indicators, lead agencies, reporting calendars, the units' e-mail contacts, the plans' real
-figures, the phrases that mark a correction and the programme's first year all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them into the
-warehouse, and Python code (intake, templates, sample data, e-mail) reads the same files through
-this module.
+figures, the phrases that mark a correction and the programme's first year all live as CSV files
+in ``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code (intake,
+templates, sample data, e-mail) reads the same files through this module.
 
 A unit is its code *and* its validity: codes are reused across the reform of 2025-07-01 (82 was
 Tiền Giang and is the new Đồng Tháp), so every unit lookup takes a date.

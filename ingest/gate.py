@@ -230,6 +230,14 @@ def gate(
     return GateRun(success, time.perf_counter() - started, len(checked), docs)
 
 
+def _shown(row: Mapping[str, Any], column: str, amount_unit: str | None) -> str | None:
+    """A column's value as the sender reads it: money in the form's unit, with đồng beside it."""
+    value = row.get(column)
+    if column.endswith("_vnd"):
+        return as_typed(value, amount_unit)
+    return None if value is None else str(value)
+
+
 def _attach_problems(outcome: Any, checked: CheckFrame) -> None:
     config = outcome.expectation_config
     meta = config.meta or {}
@@ -241,20 +249,12 @@ def _attach_problems(outcome: Any, checked: CheckFrame) -> None:
         if check == "duplicate_row" and row.get("first_row") == row.get("row_number"):
             continue  # the first of the duplicated rows is where the second one points
         owner = checked.owner(index)
-
-        def shown(column: str) -> str | None:
-            """A column's value as the sender reads it: money in the form's unit, with đồng beside it."""
-            value = row.get(column)
-            if column.endswith("_vnd"):
-                return as_typed(value, owner.amount_unit)
-            return None if value is None else str(value)
-
-        expected = shown(meta.get("expected_column", ""))
+        expected = _shown(row, meta.get("expected_column", ""), owner.amount_unit)
         found = problem(
             check,
             sheet=row.get("sheet") or None,
             cell=row.get(meta.get("cell_column", "")) or None,
-            value=shown(meta.get("value_column", "")),
+            value=_shown(row, meta.get("value_column", ""), owner.amount_unit),
             expected=str(expected),
             first_row=str(row.get("first_row")),
             detail=str(expected),

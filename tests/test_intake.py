@@ -228,7 +228,8 @@ def test_a_row_with_disbursement_to_date_dropped_from_this_months_file_is_reject
         " nhưng tháng này không còn dòng nào"
     )
     assert dropped.message_en == (
-        "DA5 / NSTW - SN / vốn 2024 had 400 triệu đồng (400.000.000 đồng) disbursed to date last month and has no row now"
+        "DA5 / NSTW - SN / vốn 2024 had 400 triệu đồng (400.000.000 đồng) disbursed to date last month"
+        " and has no row now"
     )
 
 
