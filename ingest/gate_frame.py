@@ -1,11 +1,11 @@
 """The submission gate's frame: a batch of read submissions as one table of things to check.
 
 One row per submission, amount row, filled-in derived cell, outcome value and row of last month
-the file no longer has; ``row_id``
-indexes the frame. Each rule of the suite reads a column filled only on the rows it concerns
-and empty elsewhere (GX does not check empty values), so no rule needs a row condition — except
-the sign rules, whose columns hold 0 elsewhere (``_ZERO_ELSEWHERE``: 0 passes them, and GX
-vectorises them only over columns without empty values).
+the file no longer has; ``row_id`` indexes the frame. Each rule of the suite reads a column
+filled only on the rows it concerns and empty elsewhere (GX does not check empty values), so no
+rule needs a row condition — except the sign rules, whose columns hold 0 elsewhere
+(``_ZERO_ELSEWHERE``: 0 passes them, and GX vectorises them only over columns without empty
+values).
 
 The frame holds only what the rules read. Where a row was written — sheet, cell, label, the
 value as typed — matters only for the few rows that fail, so ``CheckFrame.details`` rebuilds it
@@ -188,7 +188,7 @@ def _vintage_range(sub: Submission, reference: Reference) -> str:
 _DroppedItem = tuple[tuple[int, str, str], Decimal]
 
 
-def row_name(key: tuple[int, str, str], reference: Reference) -> str:
+def _row_name(key: tuple[int, str, str], reference: Reference) -> str:
     """A fund row as an officer names it: component / source column / vintage ("DA5 / NSTW - SN / vốn 2024")."""
     capital_year, component, source = key
     known = reference.funding_sources.get(source)
@@ -201,7 +201,7 @@ def row_name(key: tuple[int, str, str], reference: Reference) -> str:
 
 def _dropped_details(item: _DroppedItem, reference: Reference) -> dict[str, object]:
     key, _ = item
-    return {"sheet": None, "dropped_row": row_name(key, reference)}
+    return {"sheet": None, "dropped_row": _row_name(key, reference)}
 
 
 def _derived_details(check: DerivedCheck) -> dict[str, object]:

@@ -898,6 +898,13 @@ def test_reconciliations_catch_a_wrong_number(scenario: Scenario) -> None:
     assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
 
 
+MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands them
+    ("DA5", "NSTW_SN", 2024, 1000 * M, 400 * M),
+    ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 500 * M),
+    ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 100 * M),
+]
+
+
 def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
     from gnbv import db
 
@@ -908,9 +915,7 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
             "043",
             "2024-04",
             at("2024-04-10"),
-            funds=[
-                ("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M),
-            ],
+            funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]],
         )
         conn.commit()
     try:
@@ -923,13 +928,6 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
         cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
     assert cleaned.success, "\n".join(cleaned.lines())
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
-
-
-MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands them
-    ("DA5", "NSTW_SN", 2024, 1000 * M, 400 * M),
-    ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 500 * M),
-    ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 100 * M),
-]
 
 
 @pytest.mark.parametrize(
