@@ -14,7 +14,10 @@ facts as (
 
 months_with_funds as (
 
-    select distinct unit_code, period_month from facts
+    select distinct
+        unit_code,
+        period_month
+    from facts
 
 ),
 
