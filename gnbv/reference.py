@@ -1,10 +1,10 @@
 """The project's reference data, read from the dbt seeds so there is one source of truth.
 
 Administrative units, QĐ 90 components and their label aliases, funding sources, outcome
-indicators, lead agencies, reporting calendars, the units' e-mail contacts and the plans' real
-figures all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them into the
-warehouse, and Python code (intake, templates, sample data, e-mail) reads the same files through
-this module.
+indicators, lead agencies, reporting calendars, the units' e-mail contacts, the plans' real
+figures, the phrases that mark a correction and the programme's first year all live as CSV files
+in ``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code (intake,
+templates, sample data, e-mail) reads the same files through this module.
 
 A unit is its code *and* its validity: codes are reused across the reform of 2025-07-01 (82 was
 Tiền Giang and is the new Đồng Tháp), so every unit lookup takes a date.
@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+
+from gnbv.correction_note import CorrectionPhrases
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 
@@ -222,6 +224,8 @@ class Reference:
     calendars: tuple[Calendar, ...]
     plan_figures: tuple[PlanFigure, ...]
     lead_agencies: dict[tuple[str, str], str]
+    correction_phrases: CorrectionPhrases = field(repr=False, compare=False)  # ref_correction_phrases
+    programme_start_year: int  # ref_programme: the earliest capital vintage a report may state
     unit_contacts: tuple[UnitContact, ...] = ()
 
     def unit(self, unit_code: str, on: dt.date) -> AdminUnit | None:
@@ -313,6 +317,18 @@ def _reform_mapping(rows: list[dict[str, str]], index: UnitIndex) -> ReformMappi
         )
         for r in rows
     )
+
+
+def _correction_phrases(rows: list[dict[str, str]]) -> CorrectionPhrases:
+    return CorrectionPhrases(
+        markers=tuple(r["phrase"] for r in rows if r["kind"] == "marker"),
+        negations=tuple(r["phrase"] for r in rows if r["kind"] == "negation"),
+    )
+
+
+def _programme_start_year(rows: list[dict[str, str]]) -> int:
+    (programme,) = rows  # one programme, one phase: a second would need reports to name theirs
+    return int(programme["start_year"])
 
 
 @functools.cache
@@ -426,6 +442,8 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             (r["province_code"], r["component_code"]): r["agency_code"]
             for r in _rows("ref_lead_agencies.csv", seeds_dir)
         },
+        correction_phrases=_correction_phrases(_rows("ref_correction_phrases.csv", seeds_dir)),
+        programme_start_year=_programme_start_year(_rows("ref_programme.csv", seeds_dir)),
         unit_contacts=tuple(
             UnitContact(
                 unit_code=r["unit_code"],

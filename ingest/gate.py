@@ -25,13 +25,13 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
-from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window, is_correction
+from ingest.amount_text import as_typed
+from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window
 from ingest.model import Submission
 from ingest.problems import problem
 
@@ -44,7 +44,6 @@ __all__ = [
     "dry_run",
     "filing_window",
     "gate",
-    "is_correction",
 ]
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
@@ -60,13 +59,6 @@ class GateRun:
     seconds: float
     rows_checked: int
     data_docs: Path | None  # None on a dry run: nothing recorded
-
-
-def vnd(amount: int | Decimal | None) -> str:
-    """Whole VND the Vietnamese way: 1250500000 → 1.250.500.000."""
-    if amount is None:
-        return "—"
-    return f"{int(amount):,}".replace(",", ".")
 
 
 @functools.cache
@@ -238,6 +230,14 @@ def gate(
     return GateRun(success, time.perf_counter() - started, len(checked), docs)
 
 
+def _shown(row: Mapping[str, Any], column: str, amount_unit: str | None) -> str | None:
+    """A column's value as the sender reads it: money in the form's unit, with đồng beside it."""
+    value = row.get(column)
+    if column.endswith("_vnd"):
+        return as_typed(value, amount_unit)
+    return None if value is None else str(value)
+
+
 def _attach_problems(outcome: Any, checked: CheckFrame) -> None:
     config = outcome.expectation_config
     meta = config.meta or {}
@@ -248,19 +248,18 @@ def _attach_problems(outcome: Any, checked: CheckFrame) -> None:
         check = row[meta["check_column"]] if "check_column" in meta else meta["check"]  # a rule for several checks
         if check == "duplicate_row" and row.get("first_row") == row.get("row_number"):
             continue  # the first of the duplicated rows is where the second one points
-        value, expected = row.get(meta.get("value_column", "")), row.get(meta.get("expected_column", ""))
-        money = str(meta.get("value_column", "")).endswith("_vnd")
+        owner = checked.owner(index)
+        expected = _shown(row, meta.get("expected_column", ""), owner.amount_unit)
         found = problem(
             check,
             sheet=row.get("sheet") or None,
-            cell=row.get(meta["cell_column"]) or None,
-            value=vnd(value) if money else (None if value is None else str(value)),
-            expected=vnd(expected) if money else str(expected),
+            cell=row.get(meta.get("cell_column", "")) or None,
+            value=_shown(row, meta.get("value_column", ""), owner.amount_unit),
+            expected=str(expected),
             first_row=str(row.get("first_row")),
             detail=str(expected),
         )
         if found.severity != severity:
             found = replace(found, severity=severity)
-        owner = checked.owner(index)
         if found not in owner.problems:
             owner.problems.append(found)

@@ -1,10 +1,11 @@
 """The submission gate's frame: a batch of read submissions as one table of things to check.
 
-One row per submission, amount row, filled-in derived cell and outcome value; ``row_id``
-indexes the frame. Each rule of the suite reads a column filled only on the rows it concerns
-and empty elsewhere (GX does not check empty values), so no rule needs a row condition — except
-the sign rules, whose columns hold 0 elsewhere (``_ZERO_ELSEWHERE``: 0 passes them, and GX
-vectorises them only over columns without empty values).
+One row per submission, amount row, filled-in derived cell, outcome value and row of last month
+the file no longer has; ``row_id`` indexes the frame. Each rule of the suite reads a column
+filled only on the rows it concerns and empty elsewhere (GX does not check empty values), so no
+rule needs a row condition — except the sign rules, whose columns hold 0 elsewhere
+(``_ZERO_ELSEWHERE``: 0 passes them, and GX vectorises them only over columns without empty
+values).
 
 The frame holds only what the rules read. Where a row was written — sheet, cell, label, the
 value as typed — matters only for the few rows that fail, so ``CheckFrame.details`` rebuilds it
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,7 +37,6 @@ PreviousFigures = Mapping[tuple[str, dt.date], Mapping[tuple[int, str, str], Dec
 # A month's report may arrive from the first day of its month until the end of the next year:
 # late files are still taken (flagged late); anything outside this is a mistyped period.
 FILING_WINDOW_YEARS_AFTER = 1
-_CORRECTION_MARKERS = ("điều chỉnh", "đính chính", "dieu chinh", "dinh chinh", "correction")
 
 _WHOLE_NUMBERS = {
     "plan_vnd",
@@ -47,23 +46,18 @@ _WHOLE_NUMBERS = {
     "previous_cumulative_vnd",
     "reference_plan_vnd",
     "excess_vnd",
+    "dropped_cumulative_vnd",
 }
-_FLAGS = {"unit_is_known", "period_in_window", "count_is_valid"}
+_FLAGS = {"unit_is_known", "period_in_window", "count_is_valid", "vintage_in_programme"}
 _INTEGERS = _WHOLE_NUMBERS | {"amount_key"}
 # Columns of sign rules, 0 (not empty) on the rows they do not concern: GX compares a plain
 # int64 column in one vectorised step, but maps a Python function over every value of a
 # nullable one — that was ~40 % of the gate. 0 passes both rules (≥ 0 and ≤ 0).
-_ZERO_ELSEWHERE = {"plan_or_zero_vnd", "disbursed_or_zero_vnd", "excess_vnd"}
+_ZERO_ELSEWHERE = {"plan_or_zero_vnd", "disbursed_or_zero_vnd", "excess_vnd", "dropped_cumulative_vnd"}
 
 
 def filing_window(period: dt.date) -> tuple[dt.date, dt.date]:
     return period, dt.date(period.year + FILING_WINDOW_YEARS_AFTER, 12, 31)
-
-
-@functools.lru_cache(maxsize=4096)  # notes repeat (most are empty)
-def is_correction(note: str) -> bool:
-    lowered = note.lower()
-    return any(marker in lowered for marker in _CORRECTION_MARKERS)
 
 
 def _exact(amount: Decimal | None) -> int | None:
@@ -107,7 +101,7 @@ class _Segment:
 
     start: int
     sub: Submission
-    kind: str  # submission | amount | derived | outcome
+    kind: str  # submission | amount | derived | outcome | dropped
     items: Sequence[Any]
 
 
@@ -117,6 +111,7 @@ class CheckFrame:
 
     frame: Any  # pandas.DataFrame: row_id and the columns the rules read
     segments: list[_Segment]
+    reference: Reference
     _starts: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +140,9 @@ class CheckFrame:
             row |= _submission_details(sub)
         elif segment.kind == "amount":
             row |= _amount_details(segment.items[position], segment.items)
+            row["vintage_range"] = _vintage_range(sub, self.reference)
+        elif segment.kind == "dropped":
+            row |= _dropped_details(segment.items[position], self.reference)
         elif segment.kind == "derived":
             row |= _derived_details(segment.items[position])
         else:
@@ -179,6 +177,31 @@ def _amount_details(amount: FundAmount, amounts: Sequence[FundAmount]) -> dict[s
         "plan_cell": amount.plan_cell,
         "disbursed_cell": amount.disbursed_cell,
     }
+
+
+def _vintage_range(sub: Submission, reference: Reference) -> str:
+    last = sub.period_month.year if sub.period_month else "?"
+    return f"{reference.programme_start_year}–{last}"
+
+
+# A row of last month that this month's file no longer has: its key and its cumulative disbursement.
+_DroppedItem = tuple[tuple[int, str, str], Decimal]
+
+
+def _row_name(key: tuple[int, str, str], reference: Reference) -> str:
+    """A fund row as an officer names it: component / source column / vintage ("DA5 / NSTW - SN / vốn 2024")."""
+    capital_year, component, source = key
+    known = reference.funding_sources.get(source)
+    if known is not None and known.capital_type:
+        column = f"{known.budget_level} - {known.capital_type}"
+    else:
+        column = known.name_vi if known is not None else source
+    return f"{component} / {column.replace('DTPT', 'ĐTPT').replace('NSDP', 'NSĐP')} / vốn {capital_year}"
+
+
+def _dropped_details(item: _DroppedItem, reference: Reference) -> dict[str, object]:
+    key, _ = item
+    return {"sheet": None, "dropped_row": _row_name(key, reference)}
 
 
 def _derived_details(check: DerivedCheck) -> dict[str, object]:
@@ -216,7 +239,10 @@ def _reference_plan(sub: Submission, reference: Reference) -> dict[tuple[int, st
 def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previous: PreviousFigures) -> None:
     amounts: list[FundAmount] = sub.fund_amounts
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    is_correction = reference.correction_phrases.marks_correction  # ref_correction_phrases, as dbt reads it
     planned = _reference_plan(sub, reference)
+    # a capital vintage runs from the programme's first year to the report's own year
+    first, last = reference.programme_start_year, sub.period_month.year if sub.period_month else None
     plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
     disbursed = [a.disbursed_cumulative_vnd for a in amounts]
     # One row per vintage, component and source in a file: a row's key is the frame row where its
@@ -237,8 +263,24 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
                 None if not before or is_correction(a.note) else _exact(before.get(a.key)) for a in amounts
             ],
             "reference_plan_vnd": [_exact(planned.get(a.key)) for a in amounts] if planned else [None] * len(amounts),
+            "vintage_in_programme": [None if last is None else first <= a.capital_year <= last for a in amounts],
         },
     )
+
+
+def _dropped_rows(sub: Submission, previous: PreviousFigures) -> list[_DroppedItem]:
+    """Last month's rows with disbursement to date that this month's file has no row for: dropped,
+    they would make the unit's and the province's cumulative fall without a word. (A file without
+    fund rows changes no fund figure; January starts a new count: no previous month.)"""
+    if not sub.fund_amounts:
+        return []
+    before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    kept = {a.key for a in sub.fund_amounts}
+    return sorted((key, amount) for key, amount in before.items() if key not in kept and amount)
+
+
+def _add_dropped(columns: _Columns, dropped: list[_DroppedItem]) -> None:
+    columns.add(len(dropped), {"dropped_cumulative_vnd": [_exact(amount) for _, amount in dropped]})
 
 
 def _add_derived(columns: _Columns, sub: Submission) -> None:
@@ -319,5 +361,8 @@ def check_frame(
         outcome_items = _outcome_items(sub, reference)
         starts_here(sub, "outcome", outcome_items)
         _add_outcomes(columns, outcome_items)
+        dropped = _dropped_rows(sub, previous)
+        starts_here(sub, "dropped", dropped)
+        _add_dropped(columns, dropped)
     frame = pd.DataFrame({"row_id": np.arange(columns.length, dtype="int64")} | columns.arrays())
-    return CheckFrame(frame, segments)
+    return CheckFrame(frame, segments, reference)

@@ -148,20 +148,20 @@ CATALOGUE: dict[str, ProblemText] = {
         "Merge the figures into one row.",
     ),
     "total_column_not_sum": ProblemText(
-        "Cột tổng số ghi {value}, khác tổng các nguồn vốn {expected} (đồng)",
-        "The total column says {value}, not the sum of its sources {expected} (VND)",
+        "Cột tổng số ghi {value}, khác tổng các nguồn vốn {expected}",
+        "The total column says {value}, not the sum of its sources {expected}",
         "Sửa số tổng hoặc để trống để hệ thống tự tính.",
         "Correct the total, or leave it empty to have it computed.",
     ),
     "project_not_sum_of_subprojects": ProblemText(
-        "Dòng dự án ghi {value}, khác tổng các tiểu dự án {expected} (đồng)",
-        "The project row says {value}, not the sum of its sub-projects {expected} (VND)",
+        "Dòng dự án ghi {value}, khác tổng các tiểu dự án {expected}",
+        "The project row says {value}, not the sum of its sub-projects {expected}",
         "Sửa số của dòng dự án hoặc để trống để hệ thống tự tính.",
         "Correct the project row, or leave it empty to have it computed.",
     ),
     "total_not_sum": ProblemText(
-        "Dòng tổng cộng ghi {value}, khác tổng các dòng chi tiết {expected} (đồng)",
-        "The total row says {value}, not the sum of the detail rows {expected} (VND)",
+        "Dòng tổng cộng ghi {value}, khác tổng các dòng chi tiết {expected}",
+        "The total row says {value}, not the sum of the detail rows {expected}",
         "Sửa dòng tổng hoặc để trống để hệ thống tự tính.",
         "Correct the total row, or leave it empty to have it computed.",
     ),
@@ -172,16 +172,32 @@ CATALOGUE: dict[str, ProblemText] = {
         "Amounts cannot be negative; explain reductions in Ghi chú.",
     ),
     "disbursed_above_plan": ProblemText(
-        "Giải ngân lũy kế {value} vượt kế hoạch vốn {expected} của cùng dòng (đồng)",
-        "Cumulative disbursement {value} exceeds the plan {expected} on the same row (VND)",
+        "Giải ngân lũy kế {value} vượt kế hoạch vốn {expected} của cùng dòng",
+        "Cumulative disbursement {value} exceeds the plan {expected} on the same row",
         "Kiểm tra lại số giải ngân hoặc kế hoạch vốn của dòng này.",
         "Check this row's disbursement or plan.",
     ),
     "cumulative_decreased": ProblemText(
-        "Giải ngân lũy kế {value} thấp hơn số đã báo cáo tháng trước {expected} (đồng)",
-        "Cumulative disbursement {value} is below last month's accepted {expected} (VND)",
+        "Giải ngân lũy kế {value} thấp hơn số đã báo cáo tháng trước {expected}",
+        "Cumulative disbursement {value} is below last month's accepted {expected}",
         "Nếu là điều chỉnh số liệu, ghi 'điều chỉnh' vào cột Ghi chú của dòng này.",
         "If this corrects an earlier figure, write 'điều chỉnh' in the row's Ghi chú.",
+    ),
+    "row_dropped": ProblemText(
+        "Dòng {value} đã có {expected} giải ngân lũy kế đến tháng trước nhưng tháng này không còn dòng nào",
+        "{value} had {expected} disbursed to date last month and has no row now",
+        "Giữ dòng này trong biểu. Nếu cần rút bỏ hoặc giảm số liệu, gửi dòng đó với số liệu mới và ghi "
+        "'điều chỉnh' vào cột Ghi chú.",
+        "Keep the row in the form. To withdraw or reduce it, send the row with its new figures and write "
+        "'điều chỉnh' in its Ghi chú.",
+    ),
+    "capital_year_out_of_range": ProblemText(
+        "Năm vốn {value} không thể có trong báo cáo này: năm vốn phải từ năm đầu Chương trình đến năm của kỳ báo cáo "
+        "({expected})",
+        "Capital year {value} is impossible in this report: a vintage runs from the programme's first year to the "
+        "report's year ({expected})",
+        "Kiểm tra tiêu đề mục 'Vốn năm ...' (hoặc cột capital_year) và kỳ báo cáo.",
+        "Check the 'Vốn năm ...' section heading (or the capital_year column) and the reporting period.",
     ),
     "percent_out_of_range": ProblemText(
         "Tỷ lệ {value}% nằm ngoài khoảng 0-100",
@@ -196,8 +212,8 @@ CATALOGUE: dict[str, ProblemText] = {
         "Enter a whole number (households, people, works...).",
     ),
     "plan_differs_from_reference": ProblemText(
-        "Kế hoạch vốn {value} khác kế hoạch được giao {expected} (đồng)",
-        "The plan {value} differs from the allocated plan {expected} (VND)",
+        "Kế hoạch vốn {value} khác kế hoạch được giao {expected}",
+        "The plan {value} differs from the allocated plan {expected}",
         "Kiểm tra lại quyết định giao vốn.",
         "Check the capital allocation decision.",
         severity="warning",

@@ -63,6 +63,8 @@ HEADERS = {
     "poverty_rate_start_pct,target_reduction_households,target_poor_households_end,target_rate_end_pct,source",
     "ref_outcome_targets.csv": "province_code,year,indicator_code,target_value,target_kind,source,note",
     "ref_unit_contacts.csv": "unit_code,email,contact_name,role,valid_from,valid_to,source",
+    "ref_correction_phrases.csv": "phrase,kind,source",
+    "ref_programme.csv": "programme_code,name_vi,name_en,start_year,end_year,source",
 }
 CODE_LENGTH = {"province": 2, "district": 3, "commune": 5}
 MILLION = Decimal(1_000_000)

@@ -40,6 +40,10 @@ class BadInput:
     expected: str  # "accepted" or the check code of the rejection
     why: str
     lands: tuple[FundRow, ...] = ()  # an accepted file: the fund rows it holds, to the đồng
+    # February's accepted report of the file's unit (long-format CSV rows), landed before the run:
+    # the rules that compare with last month. Such a case names its own unit (not Bảo Lạc).
+    last_month: tuple[str, ...] = ()
+    says: str = ""  # words the rejection's message must hold
 
 
 def _workbook(**kwargs: object) -> Callable[[Path], None]:
@@ -267,6 +271,17 @@ def _month_thirteen(workbook: Workbook) -> None:
 
 def _empty_workbook(path: Path) -> None:
     Workbook().save(path)
+
+
+def _vintage_section(year: int) -> Callable[[Workbook], None]:
+    """A section heading 'Vốn năm <year>' above the data row: the row's capital vintage."""
+
+    def edit(workbook: Workbook) -> None:
+        sheet = workbook["Giải ngân"]
+        sheet.insert_rows(7)
+        sheet["A7"], sheet["B7"] = "I", f"Vốn năm {year}"
+
+    return edit
 
 
 def _title_only(path: Path) -> None:
@@ -595,6 +610,67 @@ CASES: list[BadInput] = [
         _text(CSV_HEADER + "\n" + CSV_ROW.replace("2024-03", "2031-03") + "\n"),
         "period_outside_window",
         "a report for 2031",
+    ),
+    BadInput(
+        "negated_correction_note",
+        "not_a_correction.xlsx",
+        _workbook(unit_line="Đơn vị báo cáo: UBND huyện Hà Quảng", disbursed_sn="30", note="Không điều chỉnh"),
+        "cumulative_decreased",
+        "cumulative 40 → 30 triệu with the note 'Không điều chỉnh': a negated marker is no correction",
+        last_month=("2024-02,045,DA3.TDA1,NSTW_SN,2024,100,40,million_vnd",),
+    ),
+    BadInput(
+        "negated_correction_note_nfd_upper_case",
+        "not_corrected_nfd.xlsx",
+        _workbook(
+            unit_line="Đơn vị báo cáo: UBND huyện Trùng Khánh",
+            disbursed_sn="30",
+            note=unicodedata.normalize("NFD", "CHƯA ĐÍNH CHÍNH"),
+        ),
+        "cumulative_decreased",
+        "the same fall, noted 'CHƯA ĐÍNH CHÍNH' in capitals and decomposed Unicode (NFD)",
+        last_month=("2024-02,047,DA3.TDA1,NSTW_SN,2024,100,40,million_vnd",),
+    ),
+    BadInput(
+        "row_dropped",
+        "dropped_row.xlsx",
+        _workbook(unit_line="Đơn vị báo cáo: UBND huyện Hạ Lang", disbursed_sn="50"),
+        "row_dropped",
+        "DA5 / NSTW - SN had 400 triệu to date in February and has no row in March",
+        last_month=(
+            "2024-02,048,DA3.TDA1,NSTW_SN,2024,100,40,million_vnd",
+            "2024-02,048,DA5,NSTW_SN,2024,1000,400,million_vnd",
+        ),
+        says="DA5 / NSTW - SN / vốn 2024 đã có 400 triệu đồng (400.000.000 đồng)",
+    ),
+    BadInput(
+        "csv_capital_year_1900",
+        "vintage_1900.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace(",2024,", ",1900,") + "\n"),
+        "capital_year_out_of_range",
+        "capital_year 1900, before the 2021–2025 programme",
+    ),
+    BadInput(
+        "csv_capital_year_2030",
+        "vintage_2030.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace(",2024,", ",2030,") + "\n"),
+        "capital_year_out_of_range",
+        "capital_year 2030 in a March 2024 report",
+    ),
+    BadInput(
+        "vintage_section_after_the_report",
+        "von_nam_2025.xlsx",
+        _edited(_vintage_section(2025)),
+        "capital_year_out_of_range",
+        "a section 'Vốn năm 2025' in a March 2024 report",
+    ),
+    BadInput(
+        "above_plan_in_thousand_dong",
+        "nghin_dong.xlsx",
+        _workbook(amount_unit_line="Đơn vị tính: nghìn đồng", plan_sn="9.000", disbursed_sn="9.500,5"),
+        "disbursed_above_plan",
+        "a form in nghìn đồng: the note shows 9.500,5 nghìn đồng as typed, with đồng beside",
+        says="9.500,5 nghìn đồng (9.500.500 đồng)",
     ),
 ]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.intake import LOCAL_TZ, IntakeResult, ingest_paths
-from tests.bad_inputs import CASES, MARCH_2024, build_all, markdown_table
+from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths
+from tests.bad_inputs import CASES, CSV_HEADER, MARCH_2024, build_all, markdown_table
 
 ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
 
@@ -21,7 +21,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def verdicts(conn: psycopg.Connection, corpus) -> dict[Path, IntakeResult]:
+def verdicts(conn: psycopg.Connection, corpus, tmp_path: Path) -> dict[Path, IntakeResult]:
+    for number, case in enumerate(c for c in CASES if c.last_month):  # February, accepted first
+        february = tmp_path / f"february_{number}.csv"
+        february.write_text(CSV_HEADER + "\n" + "\n".join(case.last_month) + "\n", encoding="utf-8")
+        assert ingest_file(conn, february, received_at=ON_TIME - dt.timedelta(days=20)).status == "accepted"
     results = ingest_paths(conn, list(corpus), received_at=ON_TIME)  # all in one run, as an inbox would be
     return {r.path: r for r in results}
 
@@ -42,6 +46,8 @@ def test_every_bad_input_gets_its_verdict_and_intake_keeps_going(verdicts, corpu
                 wrong.append(f"{case.name}: expected accepted, got {result.summary()}")
         elif result.status != "rejected" or case.expected not in codes:
             wrong.append(f"{case.name}: expected {case.expected}, got {result.status} {sorted(codes)}")
+        elif case.says and not any(case.says in p.message_vi for p in result.problems):
+            wrong.append(f"{case.name}: no message says {case.says!r}: {[p.message_vi for p in result.problems]}")
         assert "Traceback" not in result.summary()
     assert wrong == [], "\n".join(wrong)
 

@@ -371,6 +371,8 @@ def test_build_runs_models_tests_and_unit_tests(scenario: Scenario) -> None:
         "assert_thua_thien_hue_districts_sum_to_province",
         "assert_consolidation_equals_sum_of_units",
         "assert_cumulative_never_decreases_without_correction",
+        "assert_no_row_dropped_with_disbursement_to_date",
+        "assert_capital_year_within_programme",
         "latest_accepted_version_wins",
         "increments_from_cumulative_figures",
         "compliance_on_time_late_missing",
@@ -896,6 +898,13 @@ def test_reconciliations_catch_a_wrong_number(scenario: Scenario) -> None:
     assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
 
 
+MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands them
+    ("DA5", "NSTW_SN", 2024, 1000 * M, 400 * M),
+    ("DA1.TDA1", "NSTW_DTPT", 2024, 2000 * M, 500 * M),
+    ("DA1.TDA1", "NSTW_DTPT", 2023, 500 * M, 100 * M),
+]
+
+
 def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
     from gnbv import db
 
@@ -906,9 +915,7 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
             "043",
             "2024-04",
             at("2024-04-10"),
-            funds=[
-                ("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M),
-            ],
+            funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]],
         )
         conn.commit()
     try:
@@ -921,6 +928,35 @@ def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenar
         cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
     assert cleaned.success, "\n".join(cleaned.lines())
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
+
+
+@pytest.mark.parametrize(
+    ("april", "failing_test"),
+    [
+        # DA1.TDA1's two rows had 600 triệu đồng to date in March and are gone in April
+        ([("DA5", "NSTW_SN", 2024, 1000 * M, 450 * M)], "assert_no_row_dropped_with_disbursement_to_date"),
+        # a 2025 vintage in a 2024 report; and one before the programme began
+        ([*MARCH_043, ("DA5", "NSTW_SN", 2025, 10 * M, 1 * M)], "assert_capital_year_within_programme"),
+        ([*MARCH_043, ("DA5", "NSTW_SN", 2019, 10 * M, 1 * M)], "assert_capital_year_within_programme"),
+    ],
+)
+def test_the_build_refuses_what_the_gate_refuses(
+    scenario: Scenario, april: list[tuple[str, str, int, int | None, int | None]], failing_test: str
+) -> None:
+    """Rules intake's gate applies (row_dropped, capital_year_out_of_range) hold in the marts too."""
+    from gnbv import db
+
+    with db.connect() as conn:
+        add_submission(conn, "s043_2024_04_gate_rule", "043", "2024-04", at("2024-04-10"), funds=april)
+        conn.commit()
+    try:
+        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+        assert not broken.success
+        assert [(n.name, n.status) for n in broken.failed] == [(failing_test, "fail")]
+    finally:
+        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_gate_rule'")
+        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+    assert cleaned.success, "\n".join(cleaned.lines())
 
 
 def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Scenario) -> None:

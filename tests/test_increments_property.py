@@ -176,7 +176,30 @@ def submissions(draw: st.DrawFn) -> list[Version]:
                     line = lines[0]
                     rows = (FundFigure(unit, month, month.year - line[2], line[0], line[1], None),)
                 versions.append(Version(unit, month, number, arrivals[month] if number == 1 else 2, rows))
-    return _consistent_corrections(versions)
+    return _consistent_corrections(_no_row_dropped(versions))
+
+
+def _no_row_dropped(versions: list[Version]) -> list[Version]:
+    """Keep a row (its cell empty) in the next month of the same year where a version of the
+    month before had disbursement to date on it: dropping it is refused (dbt's test
+    assert_no_row_dropped_with_disbursement_to_date, intake's row_dropped), whichever versions
+    are in force."""
+    disbursed: dict[tuple[str, dt.date], set[tuple[int, str, str]]] = defaultdict(set)
+    for version in versions:
+        for row in version.rows:
+            if row.cumulative:
+                disbursed[(row.unit, row.month)].add((row.capital_year, row.component, row.source))
+
+    def kept(version: Version) -> Version:
+        if version.month.month == 1:
+            return version
+        previous = version.month.replace(month=version.month.month - 1)
+        present = {(r.capital_year, r.component, r.source) for r in version.rows}
+        missing = sorted(disbursed[(version.unit, previous)] - present)
+        empty = tuple(FundFigure(version.unit, version.month, y, c, s, None) for y, c, s in missing)
+        return dataclasses.replace(version, rows=version.rows + empty)
+
+    return [kept(v) for v in versions]
 
 
 def _consistent_corrections(versions: list[Version]) -> list[Version]:

@@ -164,6 +164,25 @@ def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
 
+@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
+def test_a_negated_correction_note_does_not_let_cumulative_fall(
+    conn: psycopg.Connection, tmp_path: Path, note: str
+) -> None:
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
+    march = one_row_workbook(
+        tmp_path / "sample_043_2024-03.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2024,
+        plan_sn="1.250,5",
+        disbursed_sn=300,
+        note=note,
+    )
+    result = ingest_file(conn, march, received_at=ON_TIME)
+    assert result.status == "rejected"
+    assert [p.code for p in result.problems] == ["cumulative_decreased"]
+
+
 def test_money_from_a_csv_in_million_vnd_becomes_whole_vnd(conn: psycopg.Connection, tmp_path: Path) -> None:
     path = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
     result = ingest_file(conn, path, received_at=ON_TIME)
@@ -185,3 +204,106 @@ def test_a_correction_note_lets_cumulative_go_down(conn: psycopg.Connection, tmp
     )
     result = ingest_file(conn, march, received_at=ON_TIME)
     assert result.status == "accepted", result.summary()
+
+
+# --- rows dropped from one month to the next -------------------------------------------------
+
+FEB_TWO_ROWS = (
+    "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd",
+    "2024-02,043,DA5,NSTW_SN,2024,1000,400,million_vnd",
+)
+
+
+def test_a_row_with_disbursement_to_date_dropped_from_this_months_file_is_rejected(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    ingest_file(conn, _csv(tmp_path / "sample_043_2024-02.csv", *FEB_TWO_ROWS), received_at=ON_TIME)
+    march = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,320,million_vnd")
+    result = ingest_file(conn, march, received_at=ON_TIME)
+    assert result.status == "rejected"
+    (dropped,) = result.problems
+    assert dropped.code == "row_dropped"
+    assert dropped.message_vi == (
+        "Dòng DA5 / NSTW - SN / vốn 2024 đã có 400 triệu đồng (400.000.000 đồng) giải ngân lũy kế đến tháng trước"
+        " nhưng tháng này không còn dòng nào"
+    )
+    assert dropped.message_en == (
+        "DA5 / NSTW - SN / vốn 2024 had 400 triệu đồng (400.000.000 đồng) disbursed to date last month"
+        " and has no row now"
+    )
+
+
+def test_a_component_is_withdrawn_by_its_row_with_new_figures_and_a_correction_note(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    ingest_file(conn, _csv(tmp_path / "sample_043_2024-02.csv", *FEB_TWO_ROWS), received_at=ON_TIME)
+    march = one_row_workbook(
+        tmp_path / "sample_043_2024-03.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2024,
+        label="Dự án 5",
+        plan_sn="0",
+        disbursed_sn="0",
+        note="Điều chỉnh: rút bỏ dự án 5",
+    )
+    # the file names DA5 with 0 and the note, and no longer names DA3.TDA1: that one is dropped
+    result = ingest_file(conn, march, received_at=ON_TIME)
+    assert [p.code for p in result.problems] == ["row_dropped"]
+    assert "DA3.TDA1 / NSTW - SN / vốn 2024" in result.problems[0].message_vi
+
+
+@pytest.mark.parametrize(
+    ("february", "march", "why"),
+    [
+        (
+            ("2024-02,043,DA5,NSTW_SN,2024,1000,0,million_vnd",),
+            "2024-03,043,DA3.TDA1,NSTW_SN,2024,100,5,million_vnd",
+            "nothing disbursed to date: nothing falls",
+        ),
+        (
+            ("2024-02,043,DA5,NSTW_SN,2024,1000,,million_vnd",),
+            "2024-03,043,DA3.TDA1,NSTW_SN,2024,100,5,million_vnd",
+            "no cumulative figure last month",
+        ),
+    ],
+)
+def test_a_dropped_row_without_disbursement_to_date_changes_no_total(
+    conn: psycopg.Connection, tmp_path: Path, february: tuple[str, ...], march: str, why: str
+) -> None:
+    ingest_file(conn, _csv(tmp_path / "sample_043_2024-02.csv", *february), received_at=ON_TIME)
+    result = ingest_file(conn, _csv(tmp_path / "sample_043_2024-03.csv", march), received_at=ON_TIME)
+    assert result.status == "accepted", (why, result.summary())
+
+
+def test_january_starts_a_new_count_and_may_drop_last_years_rows(conn: psycopg.Connection, tmp_path: Path) -> None:
+    december = _csv(tmp_path / "sample_043_2023-12.csv", "2023-12,043,DA5,NSTW_SN,2023,1000,400,million_vnd")
+    january = _csv(tmp_path / "sample_043_2024-01.csv", "2024-01,043,DA3.TDA1,NSTW_SN,2024,100,5,million_vnd")
+    ingest_file(conn, december, received_at=dt.datetime(2024, 1, 5, 9, 0, tzinfo=LOCAL_TZ))
+    result = ingest_file(conn, january, received_at=dt.datetime(2024, 2, 5, 9, 0, tzinfo=LOCAL_TZ))
+    assert result.status == "accepted", result.summary()
+
+
+# --- capital vintages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("capital_year", "verdict"),
+    [
+        (1900, "rejected"),
+        (2020, "rejected"),
+        (2025, "rejected"),
+        (2030, "rejected"),
+        (2021, "accepted"),
+        (2024, "accepted"),
+    ],
+)
+def test_a_capital_vintage_runs_from_the_programmes_start_to_the_reports_year(
+    conn: psycopg.Connection, tmp_path: Path, capital_year: int, verdict: str
+) -> None:
+    path = _csv(tmp_path / "sample_043.csv", f"2024-03,043,DA3.TDA1,NSTW_SN,{capital_year},100,5,million_vnd")
+    result = ingest_file(conn, path, received_at=ON_TIME)
+    assert result.status == verdict, result.summary()
+    if verdict == "rejected":
+        (wrong,) = result.problems
+        assert (wrong.code, wrong.cell, wrong.value) == ("capital_year_out_of_range", "component:2", str(capital_year))
+        assert "(2021–2024)" in wrong.message_vi

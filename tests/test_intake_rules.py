@@ -138,7 +138,10 @@ def test_validate_is_a_dry_run_that_explains_each_problem_and_loads_nothing(
     assert result.exit_code == 1
     assert "WOULD BE REJECTED" in result.output
     assert "[disbursed_above_plan] trang/ô (sheet/cell) Giải ngân!F7" in result.output
-    assert "Giải ngân lũy kế 12.000.000 vượt kế hoạch vốn 10.000.000" in result.output
+    # in the form's unit, as the officer typed it, with đồng beside it
+    assert "Giải ngân lũy kế 12 triệu đồng (12.000.000 đồng) vượt kế hoạch vốn 10 triệu đồng (10.000.000 đồng)" in (
+        result.output
+    )
     assert "Cách sửa:" in result.output and "To fix:" in result.output
     assert conn.execute("select count(*) from raw.submissions").fetchone() == (0,)
 
@@ -159,5 +162,52 @@ def test_ingest_writes_a_report_for_the_sender_of_a_rejected_file(conn: psycopg.
     text = report.read_text(encoding="utf-8")
     assert result.exit_code == 1
     assert text.startswith("BÁO CÁO BỊ TỪ CHỐI — SUBMISSION REJECTED")
-    assert "[negative_amount] trang/ô (sheet/cell) Giải ngân!D7 — giá trị (value): -1.000.000" in text
+    assert (
+        "[negative_amount] trang/ô (sheet/cell) Giải ngân!D7 — giá trị (value): -1 triệu đồng (-1.000.000 đồng)" in text
+    )
     assert "Nothing from this file was loaded." in text
+
+
+@pytest.mark.parametrize(
+    ("unit_line", "plan", "disbursed", "said"),
+    [
+        (
+            "Đơn vị tính: triệu đồng",
+            "1.250,5",
+            "1.300,25",
+            "Giải ngân lũy kế 1.300,25 triệu đồng (1.300.250.000 đồng) vượt kế hoạch vốn 1.250,5 triệu đồng"
+            " (1.250.500.000 đồng)",
+        ),
+        (
+            "Đơn vị tính: nghìn đồng",
+            "9.000",
+            "9.500,5",
+            "Giải ngân lũy kế 9.500,5 nghìn đồng (9.500.500 đồng) vượt kế hoạch vốn 9.000 nghìn đồng (9.000.000 đồng)",
+        ),
+        (
+            "ĐVT: đồng",
+            "700",
+            "800",
+            "Giải ngân lũy kế 800 đồng vượt kế hoạch vốn 700 đồng",
+        ),
+    ],
+)
+def test_a_rejection_shows_amounts_as_typed_in_the_forms_unit_with_dong_beside(
+    tmp_path: Path, reference: Reference, unit_line: str, plan: str, disbursed: str, said: str
+) -> None:
+    from ingest.gate import dry_run, gate
+
+    workbook = one_row_workbook(
+        tmp_path / "sample_043.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=dt.date(2024, 3, 1),
+        plan_sn=plan,
+        disbursed_sn=disbursed,
+        amount_unit_line=unit_line,
+    )
+    sub = read_submission(workbook, reference)
+    with dry_run():
+        gate([sub], reference, received_on={sub.file_sha256: dt.date(2024, 3, 11)}, previous={})
+    (found,) = sub.errors
+    assert found.code == "disbursed_above_plan"
+    assert found.message_vi.startswith(said), found.message_vi

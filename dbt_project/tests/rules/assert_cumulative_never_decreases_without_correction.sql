@@ -1,6 +1,7 @@
 -- Cumulative disbursement never decreases within a reporting year unless the row is marked as a
--- correction (its note, Ghi chú, says "điều chỉnh"). Returns each offending row with the earlier
--- month it decreased from. On an incremental build, the months it touched (macro test_scope_filter).
+-- correction (its note, Ghi chú, holds a marker of ref_correction_phrases that no negation comes
+-- right before: macro is_correction_note). Returns each offending row with the earlier month it
+-- decreased from. On an incremental build, the months it touched (macro test_scope_filter).
 
 select
     period_month,
