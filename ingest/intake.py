@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import gc
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission
+from ingest.names import shown_name
+from ingest.problems import problem
 from ingest.read_file import SUBMISSION_SUFFIXES, read_submission
 
 # Reading one file lives in ingest.read_file; these stay importable from intake, where callers look.
@@ -32,6 +35,7 @@ from ingest.read_file import province_hint_from_path as province_hint_from_path
 from ingest.read_file import sha256_of as sha256_of
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+log = logging.getLogger(__name__)
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
 # their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
 # held in memory at once (two batches: one gated and loaded, the next arriving from the readers).
@@ -75,7 +79,7 @@ class IntakeResult:
 
     def summary(self) -> str:
         period = self.period_month.strftime("%Y-%m") if self.period_month else "?"
-        head = f"{self.status.upper():9} {self.path.name}  unit={self.unit_code or '?'} period={period}"
+        head = f"{self.status.upper():9} {shown_name(self.path.name)}  unit={self.unit_code or '?'} period={period}"
         if self.status == "accepted":
             warnings = [p for p in self.problems if p.severity == "warning"]
             tail = f"  {self.fund_rows} amount rows, {self.outcome_rows} outcome rows"
@@ -246,6 +250,34 @@ def _gate(
     return run
 
 
+def _gate_each_if_need_be(
+    group: list[Submission], reference: Reference, received_on: dt.date, conn: psycopg.Connection
+) -> None:
+    """Gate a group; if the gate itself fails, gate its files one by one so that the file it
+    fails on is rejected with a reason and the others go on. When every file fails alone, the
+    fault is not in the files: it is raised."""
+    try:
+        _gate(group, reference, received_on, conn)
+        return
+    except Exception as exc:
+        if len(group) == 1:
+            failed = [(group[0], exc)]
+        else:
+            log.exception("the gate failed on %d files together; gating them one by one", len(group))
+            failed = []
+            for sub in group:
+                try:
+                    _gate([sub], reference, received_on, conn)
+                except Exception as alone:
+                    failed.append((sub, alone))
+            if len(failed) == len(group):
+                raise
+    for sub, error in failed:
+        conn.rollback()
+        log.error("the gate failed on %s (%r); rejected", shown_name(sub.file_name), error)
+        sub.problems.append(problem("check_failed", detail=type(error).__name__))
+
+
 def validate_paths(
     paths: Iterable[Path],
     *,
@@ -308,7 +340,7 @@ def _gate_and_load(
 ) -> None:
     paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
     for group in _by_period(subs):
-        _gate(group, reference, received.date(), conn)
+        _gate_each_if_need_be(group, reference, received.date(), conn)
         with _Clock("load_s"):
             landed = load_batch(conn, group, received)
         for sub, loaded in zip(group, landed, strict=True):
