@@ -254,6 +254,20 @@ CATALOGUE: dict[str, ProblemText] = {
         "Gửi chính tệp Excel (.xlsx) của Biểu 05, không lưu sang định dạng khác.",
         "Send the Biểu 05 workbook itself (.xlsx), not an export of it.",
     ),
+    "second_table": ProblemText(
+        "Trang tính có bảng thứ hai, bắt đầu ở dòng {row}: chỉ được có một bảng Biểu 05 trên mỗi trang",
+        "The sheet holds a second table, starting at row {row}: one Biểu 05 table per sheet",
+        "Chuyển bảng thứ hai sang trang tính khác (mỗi tháng một tệp) hoặc xóa nó rồi gửi lại.",
+        "Move the second table to a sheet of its own (one file per month) or delete it, and resend.",
+    ),
+    "legacy_font_encoding": ProblemText(
+        "Văn bản gõ bằng bảng mã cũ (TCVN3/ABC hoặc VNI), không phải Unicode: '{value}'",
+        "The text is typed in a legacy Vietnamese font encoding (TCVN3/ABC or VNI), not Unicode: '{value}'",
+        "Chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, nguồn TCVN3 hoặc VNI, đích Unicode), dùng phông"
+        " Times New Roman, rồi gửi lại.",
+        "Convert the text to Unicode (Unikey's converter: from TCVN3 or VNI to Unicode), use a Unicode font"
+        " such as Times New Roman, and resend.",
+    ),
     "check_failed": ProblemText(
         "Hệ thống không kiểm tra được tệp này ({detail}); tệp không được đưa vào kho dữ liệu",
         "The file could not be checked ({detail}); nothing of it was loaded",
