@@ -16,9 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from gnbv.reference import Reference
+from ingest.cell_formats import percent_cells
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
-from ingest.cell_formats import percent_cells
 from ingest.excel_errors import UNCALCULATED, error_cells
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
