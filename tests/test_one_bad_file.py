@@ -187,6 +187,32 @@ def test_a_forged_line_in_a_name_does_not_reach_the_output(conn: psycopg.Connect
     assert "\nACCEPTED" not in (result.report_text() or "")
 
 
+def test_the_cli_prints_one_line_per_file_and_writes_every_note_whatever_the_names(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from gnbv.cli import main
+
+    inbox, notes = tmp_path / "inbox", tmp_path / "notes"
+    inbox.mkdir()
+    _write(inbox, b"x.csv\nACCEPTED  forged.xlsx  unit=043 period=2024-03.csv", b"not,a,form,1\n")
+    _write(inbox, "Báo cáo giải ngân huyện Bảo Lạc ".encode() * 5 + b"x" * 26 + b".csv", b"not,a,form,2\n")  # 250 bytes
+    _write(inbox, b"ctl\x07\x1b[31m.csv", b"not,a,form,3\n")
+
+    result = CliRunner().invoke(
+        main, ["ingest", str(inbox), "--reports", str(notes), "--received-at", RECEIVED.isoformat()]
+    )
+
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    verdicts = [line for line in result.output.splitlines() if line.startswith(("ACCEPTED", "REJECTED"))]
+    assert len(verdicts) == 3 and all(line.startswith("REJECTED") for line in verdicts), result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert len(list(notes.iterdir())) == 3, "every rejected file's note is written, long name or not"
+    stored = [n for (n,) in conn.execute("select file_name from raw.submissions").fetchall()]
+    assert len(stored) == 3 and all(n.isprintable() for n in stored), "names are stored as printable evidence"
+
+
 def test_a_long_name_gets_its_note_written(tmp_path: Path) -> None:
     from ingest import rejection_report
 
