@@ -51,6 +51,7 @@ from gnbv.orchestration.calendar import LOCAL_TZ, format_period
 # names are made safe in one place for every use (ingest.names); re-exported where callers look
 from ingest.names import MAX_NAME_CHARS as MAX_NAME_CHARS
 from ingest.names import safe_name as safe_name
+from ingest.names import shown_name
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -230,7 +231,7 @@ def list_new(
                 if not is_candidate(entry.name):
                     continue
                 if entry.is_dir():
-                    log(f"ignored folder {rel}/{entry.name}: put the files themselves in {rel}/")
+                    log(f"ignored folder {rel}/{shown_name(entry.name)}: put the files themselves in {rel}/")
                     continue
                 stat = entry.stat()
                 received = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
