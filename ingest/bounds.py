@@ -80,15 +80,16 @@ def _text_ok(text: str, limit: int) -> bool:
 
 
 def _fund_problems(r: FundAmount) -> list[CellProblem | None]:
-    # the common case costs one expression; the problems are worked out only for a row at fault
+    # the common case is one expression (~1 µs a row; a national month has ~180,000 rows); the
+    # problems are worked out only for a row at fault
+    plan, disbursed, texts = r.plan_amount_vnd, r.disbursed_cumulative_vnd, r.label + r.note + r.sheet
     if (
-        r.capital_year in SMALLINT
-        and _vnd_ok(r.plan_amount_vnd)
-        and _vnd_ok(r.disbursed_cumulative_vnd)
-        and r.row in INTEGER
-        and _text_ok(r.label, MAX_TEXT_CHARS)
-        and _text_ok(r.note, MAX_TEXT_CHARS)
-        and _text_ok(r.sheet, MAX_TEXT_CHARS)
+        -(2**15) <= r.capital_year < 2**15
+        and (plan is None or -MAX_VND < plan < MAX_VND)
+        and (disbursed is None or -MAX_VND < disbursed < MAX_VND)
+        and 0 <= r.row < 2**31
+        and len(texts) <= MAX_TEXT_CHARS
+        and (texts.isprintable() or not _CONTROL.search(texts))  # isprintable: C speed, mostly True
     ):
         return []
     sheet = r.sheet or None
