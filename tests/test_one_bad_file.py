@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, IntakeResult, ingest_paths
 from ingest.names import MAX_SHOWN_CHARS, original_name, safe_name, shown_name, stored_name
 
@@ -218,3 +219,23 @@ def test_a_long_name_gets_its_note_written(tmp_path: Path) -> None:
 
     written = rejection_report.write(tmp_path, "Bảo Lạc " * 60 + ".xlsx", "note")
     assert written.exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "code"),
+    [
+        ("2024-03,043,poor_households,1" + "0" * 20 + ",1,1", "value_out_of_range"),  # numeric(20, 4)
+        ("2024-03,043,poor_households,10,1,1\x07", "not_a_number"),  # read as text, refused as such
+        ("2024-03,043\x1b,poor_households,10,1,1", "unknown_unit"),  # a unit code that is no code
+    ],
+)
+def test_outcome_values_and_unit_codes_are_bounded_before_the_load(
+    tmp_path: Path, reference: Reference, row: str, code: str
+) -> None:
+    from ingest.read_file import read_submission
+
+    path = tmp_path / "outcomes.csv"
+    path.write_text("period,unit_code,indicator,target,actual_month,actual_cumulative\n" + row + "\n", encoding="utf-8")
+    sub = read_submission(path, reference)
+    assert code in [p.code for p in sub.errors]
+    assert sub.unit_code is None or sub.unit_code.isprintable()
