@@ -211,11 +211,34 @@ class _BatchReader:
         pending = self.pool.submit(self.batches[0]) if self.batches else []
         for number, batch in enumerate(self.batches):
             with _Clock("read_s"):
-                subs = self.pool.collect(pending)
+                try:
+                    subs = self.pool.collect(pending)
+                except Exception:
+                    subs = self._after_a_reader_died(batch, more=number + 1 < len(self.batches))
             if number + 1 < len(self.batches):
                 pending = self.pool.submit(self.batches[number + 1])
             yield batch, subs
             del subs
+
+    def _after_a_reader_died(self, batch: list[Path], *, more: bool) -> list[Submission]:
+        """A reader process died on the batch (a file that crashes the reader itself): its files
+        are read again one at a time, so only the file at fault is rejected, and a fresh pool
+        reads the batches after (if ``more``)."""
+        from ingest import parallel
+        from ingest.read_file import reader_failed
+
+        log.exception("a reader process failed on a batch of %d files; reading them one at a time", len(batch))
+        assert self.pool is not None
+        self.pool.close()
+        if more:
+            self.pool = parallel.ParallelReader(self.pool.workers, self.province_hint)
+        subs = []
+        for path, sub in zip(batch, parallel.read_each_alone(batch, self.province_hint), strict=True):
+            if sub is None:
+                log.error("the reader process died on %s: rejected", shown_name(path.name))
+                sub = reader_failed(path, "reader process ended")
+            subs.append(sub)
+        return subs
 
 
 @contextlib.contextmanager

@@ -38,18 +38,30 @@ def province_hint_from_path(path: Path) -> str | None:
     return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
 
 
+def _unread(path: Path) -> Submission:
+    suffix = path.suffix.lower()
+    return Submission(
+        file_name=stored_name(path.name),
+        file_sha256=sha256_of(path),
+        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
+        file_size=path.stat().st_size,
+    )
+
+
+def reader_failed(path: Path, detail: str) -> Submission:
+    """The rejection of a file whose reading failed outright (a reader process that died on it)."""
+    sub = _unread(path)
+    sub.problems.append(problem("reader_failed", detail=detail))
+    return sub
+
+
 def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
     """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
 
     suffix = path.suffix.lower()
-    sub = Submission(
-        file_name=stored_name(path.name),
-        file_sha256=sha256_of(path),
-        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
-        file_size=path.stat().st_size,
-    )
+    sub = _unread(path)
     try:
         if suffix in WORKBOOK_FORMATS:
             content = read_workbook(path, reference, province_hint or province_hint_from_path(path))

@@ -123,7 +123,11 @@ fields = st.one_of(
 rows = st.lists(st.lists(fields, min_size=8, max_size=9).map(",".join), max_size=4)
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("GNBV_PROPERTY_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(name=names, body=rows, plan=st.integers(min_value=400, max_value=10**6))
 def test_random_rows_and_names_never_stop_a_run(
     conn: psycopg.Connection, tmp_path_factory: pytest.TempPathFactory, name: bytes, body: list[str], plan: int
@@ -239,3 +243,46 @@ def test_outcome_values_and_unit_codes_are_bounded_before_the_load(
     sub = read_submission(path, reference)
     assert code in [p.code for p in sub.errors]
     assert sub.unit_code is None or sub.unit_code.isprintable()
+
+
+_CRASHING_READER = """
+import os
+
+import ingest.read_file as read_file
+
+_read = read_file.read_submission
+
+
+def _read_or_die(path, *args, **kwargs):
+    if "crash_me" in str(path):
+        os._exit(3)  # as a reader that dies in native code would
+    return _read(path, *args, **kwargs)
+
+
+read_file.read_submission = _read_or_die
+"""
+
+
+def test_a_reader_process_that_dies_on_a_file_rejects_that_file_and_the_others_land(
+    conn: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import parallel
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(_CRASHING_READER, encoding="utf-8")
+    worker_env = parallel._worker_env
+    monkeypatch.setattr(
+        parallel,
+        "_worker_env",
+        lambda: {**worker_env(), "PYTHONPATH": f"{hook}{os.pathsep}{worker_env()['PYTHONPATH']}"},
+    )
+    monkeypatch.setenv(parallel.ENV_WORKERS, "2")
+    files = [_write(tmp_path, f"{n:02d}.csv".encode(), _good(3000 + n)) for n in range(parallel.MIN_PARALLEL_FILES)]
+    files.append(_write(tmp_path, b"crash_me.csv", _good(2999)))
+
+    results = {r.path.name: r for r in ingest_paths(conn, files, received_at=RECEIVED)}
+
+    assert len(results) == len(files), "every file got a verdict"
+    assert [p.code for p in results.pop("crash_me.csv").problems] == ["reader_failed"]
+    assert {r.status for r in results.values()} == {"accepted"}
