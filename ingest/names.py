@@ -11,6 +11,8 @@ characters (a note named after it could not be written). Three forms, defined on
 - ``shown_name``: the one form in which a name is printed or written for people (CLI output,
   notes, e-mails, the report, Data Docs): nothing unprintable, NFC, at most MAX_SHOWN_CHARS.
 - ``safe_name``: a name safe as the last part of a path (archive, quarantine, notes beside).
+- ``utf8_name``: for the inbox, a name that is not UTF-8 made text (its stray bytes as ``%XX``),
+  so that it can travel between Airflow tasks; the file is renamed to it, bytes recoverable.
 """
 
 from __future__ import annotations
@@ -100,3 +102,13 @@ def safe_name(name: str) -> str:
     if text in {"", ".", ".."}:
         text = "file"
     return _cap(text, MAX_NAME_CHARS, MAX_NAME_BYTES, "")
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name from the file system was valid UTF-8 (else it holds surrogate escapes)."""
+    return not any(ord(ch) in _LOW_SURROGATES for ch in name)
+
+
+def utf8_name(name: str) -> str:
+    """``name`` with each byte that was not UTF-8 written as ``%XX`` (``b%E1o.csv``)."""
+    return "".join(f"%{ord(ch) - 0xDC00:02X}" if ord(ch) in _LOW_SURROGATES else ch for ch in name)

@@ -51,7 +51,7 @@ from gnbv.orchestration.calendar import LOCAL_TZ, format_period
 # names are made safe in one place for every use (ingest.names); re-exported where callers look
 from ingest.names import MAX_NAME_CHARS as MAX_NAME_CHARS
 from ingest.names import safe_name as safe_name
-from ingest.names import shown_name
+from ingest.names import is_utf8, shown_name, utf8_name
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -230,6 +230,14 @@ def list_new(
             for entry in _entries(period_dir):
                 if not is_candidate(entry.name):
                     continue
+                if not is_utf8(entry.name):  # from a Windows ZIP: it could not travel as text (XCom)
+                    target = _join(period_dir, utf8_name(entry.name))
+                    if target.exists():
+                        log(f"waiting: {rel}/{shown_name(entry.name)} is not UTF-8 and {target.name} exists")
+                        continue
+                    entry.rename(target)
+                    log(f"renamed {rel}/{shown_name(entry.name)} to {target.name}: the name was not UTF-8")
+                    entry = target
                 if entry.is_dir():
                     log(f"ignored folder {rel}/{shown_name(entry.name)}: put the files themselves in {rel}/")
                     continue
