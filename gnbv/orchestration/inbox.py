@@ -50,8 +50,8 @@ from gnbv.orchestration.calendar import LOCAL_TZ, format_period
 
 # names are made safe in one place for every use (ingest.names); re-exported where callers look
 from ingest.names import MAX_NAME_CHARS as MAX_NAME_CHARS
-from ingest.names import safe_name as safe_name
 from ingest.names import is_utf8, shown_name, utf8_name
+from ingest.names import safe_name as safe_name
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
