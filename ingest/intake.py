@@ -279,10 +279,13 @@ def _gate_each_if_need_be(
     """Gate a group; if the gate itself fails, gate its files one by one so that the file it
     fails on is rejected with a reason and the others go on. When every file fails alone, the
     fault is not in the files: it is raised."""
+    as_read = [list(sub.problems) for sub in group]
     try:
         _gate(group, reference, received_on, conn)
         return
     except Exception as exc:
+        for sub, problems in zip(group, as_read, strict=True):
+            sub.problems = problems  # what the failed gate attached before it failed goes
         if len(group) == 1:
             failed = [(group[0], exc)]
         else:

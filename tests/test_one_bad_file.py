@@ -286,3 +286,43 @@ def test_a_reader_process_that_dies_on_a_file_rejects_that_file_and_the_others_l
     assert len(results) == len(files), "every file got a verdict"
     assert [p.code for p in results.pop("crash_me.csv").problems] == ["reader_failed"]
     assert {r.status for r in results.values()} == {"accepted"}
+
+
+def test_a_file_the_gate_fails_on_is_rejected_and_the_others_land(
+    conn: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import intake
+
+    real_gate = intake.gate
+
+    def gate_failing_on_one_file(subs, *args, **kwargs):
+        if any(sub.file_name == "b_breaks_the_gate.csv" for sub in subs):
+            raise RuntimeError("the submission gate could not evaluate an expectation")
+        return real_gate(subs, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "gate", gate_failing_on_one_file)
+    files = [
+        _write(tmp_path, b"a_good.csv", _good(4000)),
+        _write(tmp_path, b"b_breaks_the_gate.csv", _good(4001)),
+        _write(tmp_path, b"c_good.csv", _good(4002)),
+    ]
+
+    results = ingest_paths(conn, files, received_at=RECEIVED)
+
+    assert [r.status for r in results] == ["accepted", "rejected", "accepted"]
+    assert [p.code for p in results[1].problems] == ["check_failed"]
+
+
+def test_a_gate_that_fails_on_every_file_stops_the_run_rather_than_reject_them_all(
+    conn: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import intake
+
+    def broken_gate(*args, **kwargs):
+        raise RuntimeError("Great Expectations is not installed properly")
+
+    monkeypatch.setattr(intake, "gate", broken_gate)
+    files = [_write(tmp_path, b"a.csv", _good(5000)), _write(tmp_path, b"b.csv", _good(5001))]
+    with pytest.raises(RuntimeError, match="not installed"):
+        ingest_paths(conn, files, received_at=RECEIVED)
+    assert conn.execute("select count(*) from raw.submissions").fetchone() == (0,), "nothing landed half-judged"
