@@ -326,3 +326,15 @@ def test_a_gate_that_fails_on_every_file_stops_the_run_rather_than_reject_them_a
     with pytest.raises(RuntimeError, match="not installed"):
         ingest_paths(conn, files, received_at=RECEIVED)
     assert conn.execute("select count(*) from raw.submissions").fetchone() == (0,), "nothing landed half-judged"
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.binary(min_size=1, max_size=300))
+def test_any_name_the_file_system_can_give_has_its_three_forms(raw: bytes) -> None:
+    name = os.fsdecode(raw)
+    assert original_name(stored_name(name)) == raw, "the evidence gives back the bytes"
+    stored_name(name).encode("utf-8")  # storable as text
+    shown = shown_name(name)
+    assert shown.isprintable() and len(shown) <= MAX_SHOWN_CHARS
+    safe = safe_name(name)
+    assert "/" not in safe and safe not in {"", ".", ".."} and len(safe.encode("utf-8")) <= 200
