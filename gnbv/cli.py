@@ -233,6 +233,7 @@ def _tell_senders(
     import smtplib
 
     from gnbv.orchestration import verdicts
+    from ingest.names import shown_name
     from ingest.read_file import province_hint_from_path
 
     for result in results:
@@ -254,7 +255,7 @@ def _tell_senders(
                 log=lambda line: click.echo(f"          {line}"),
             )
         except (smtplib.SMTPException, OSError) as err:
-            click.echo(f"          NOT E-MAILED {result.path.name}: {err}")
+            click.echo(f"          NOT E-MAILED {shown_name(result.path.name)}: {err}")
 
 
 @main.command()
@@ -278,6 +279,7 @@ def validate(paths: tuple[Path, ...], province: str | None, received_at: str | N
     from gnbv import db
     from ingest import rejection_report
     from ingest.intake import LOCAL_TZ, validate_paths
+    from ingest.names import shown_name
 
     now = _received_at(received_at) or dt.datetime.now(LOCAL_TZ)
     with contextlib.ExitStack() as stack:
@@ -287,7 +289,7 @@ def validate(paths: tuple[Path, ...], province: str | None, received_at: str | N
     for sub in subs:
         status = "rejected" if sub.errors else "accepted"
         failing += status == "rejected"
-        click.echo(f"{'WOULD BE ' + status.upper():20} {sub.file_name}")
+        click.echo(f"{'WOULD BE ' + status.upper():20} {shown_name(sub.file_name)}")
         if sub.problems:
             text = rejection_report.render(
                 file_name=sub.file_name,

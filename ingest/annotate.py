@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import CellProblem, SubmissionRejected
+from ingest.names import safe_name, shown_name
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
@@ -52,7 +53,7 @@ def marked_name(file_name: str, suffix: str = ".xlsx") -> str:
     """``bao_cao_043.xls`` → ``bao_cao_043.danh-dau-loi.xlsx`` (the sender's own name, shown to them)."""
     name = Path(file_name.replace("\\", "/")).name or "bao-cao"
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    stem = "".join(ch for ch in stem if ch.isprintable()).strip() or "bao-cao"
+    stem = safe_name(stem) if stem.strip() else "bao-cao"
     return f"{stem}{SUFFIX}{suffix}"
 
 
@@ -276,7 +277,7 @@ def _add_list_sheet(
         other.sheet_view.tabSelected = False
     rows: list[list[object]] = [
         ["Bảng tính đã đánh dấu các ô có lỗi — Your workbook with the faulty cells marked"],
-        [f"Tệp / file: {file_name}"],
+        [f"Tệp / file: {shown_name(file_name)}"],
         [
             "Ô tô đỏ: lỗi phải sửa; ô tô vàng: cảnh báo. Di chuột vào ô để đọc ghi chú. / "
             "Red: an error to fix; yellow: a warning. Hover over a cell for its note."

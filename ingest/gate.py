@@ -33,6 +33,7 @@ from gnbv.reference import Reference
 from ingest.amount_text import as_typed
 from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window
 from ingest.model import Submission
+from ingest.names import shown_name
 from ingest.problems import problem
 
 __all__ = [
@@ -194,9 +195,10 @@ def inert_text(text: str) -> str:
 
 def files_validated(names: list[str]) -> str:
     """The data asset of a batch's page: its files (Biểu 05 reports), by name."""
-    if len(names) == 1:
-        return f"Biểu 05: {names[0]}"
-    return f"Biểu 05, {len(names)} tệp / files: " + ", ".join(names)
+    shown = [shown_name(name) for name in names]
+    if len(shown) == 1:
+        return f"Biểu 05: {shown[0]}"
+    return f"Biểu 05, {len(shown)} tệp / files: " + ", ".join(shown)
 
 
 def gate(

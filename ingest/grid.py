@@ -38,6 +38,7 @@ class Grid:
     merged: list[tuple[tuple[int, int], tuple[int, int]]]
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #REF! and the like
     uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formulas never calculated
+    percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as percentages
     _header_texts: dict[tuple[int, int], str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property

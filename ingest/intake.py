@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import gc
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission
+from ingest.names import shown_name
+from ingest.problems import problem
 from ingest.read_file import SUBMISSION_SUFFIXES, read_submission
 
 # Reading one file lives in ingest.read_file; these stay importable from intake, where callers look.
@@ -32,6 +35,7 @@ from ingest.read_file import province_hint_from_path as province_hint_from_path
 from ingest.read_file import sha256_of as sha256_of
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+log = logging.getLogger(__name__)
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
 # their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
 # held in memory at once (two batches: one gated and loaded, the next arriving from the readers).
@@ -75,7 +79,7 @@ class IntakeResult:
 
     def summary(self) -> str:
         period = self.period_month.strftime("%Y-%m") if self.period_month else "?"
-        head = f"{self.status.upper():9} {self.path.name}  unit={self.unit_code or '?'} period={period}"
+        head = f"{self.status.upper():9} {shown_name(self.path.name)}  unit={self.unit_code or '?'} period={period}"
         if self.status == "accepted":
             warnings = [p for p in self.problems if p.severity == "warning"]
             tail = f"  {self.fund_rows} amount rows, {self.outcome_rows} outcome rows"
@@ -207,11 +211,34 @@ class _BatchReader:
         pending = self.pool.submit(self.batches[0]) if self.batches else []
         for number, batch in enumerate(self.batches):
             with _Clock("read_s"):
-                subs = self.pool.collect(pending)
+                try:
+                    subs = self.pool.collect(pending)
+                except Exception:
+                    subs = self._after_a_reader_died(batch, more=number + 1 < len(self.batches))
             if number + 1 < len(self.batches):
                 pending = self.pool.submit(self.batches[number + 1])
             yield batch, subs
             del subs
+
+    def _after_a_reader_died(self, batch: list[Path], *, more: bool) -> list[Submission]:
+        """A reader process died on the batch (a file that crashes the reader itself): its files
+        are read again one at a time, so only the file at fault is rejected, and a fresh pool
+        reads the batches after (if ``more``)."""
+        from ingest import parallel
+        from ingest.read_file import reader_failed
+
+        log.exception("a reader process failed on a batch of %d files; reading them one at a time", len(batch))
+        assert self.pool is not None
+        self.pool.close()
+        if more:
+            self.pool = parallel.ParallelReader(self.pool.workers, self.province_hint)
+        subs = []
+        for path, sub in zip(batch, parallel.read_each_alone(batch, self.province_hint), strict=True):
+            if sub is None:
+                log.error("the reader process died on %s: rejected", shown_name(path.name))
+                sub = reader_failed(path, "reader process ended")
+            subs.append(sub)
+        return subs
 
 
 @contextlib.contextmanager
@@ -244,6 +271,37 @@ def _gate(
     if times is not None:
         times.gate_calls += 1
     return run
+
+
+def _gate_each_if_need_be(
+    group: list[Submission], reference: Reference, received_on: dt.date, conn: psycopg.Connection
+) -> None:
+    """Gate a group; if the gate itself fails, gate its files one by one so that the file it
+    fails on is rejected with a reason and the others go on. When every file fails alone, the
+    fault is not in the files: it is raised."""
+    as_read = [list(sub.problems) for sub in group]
+    try:
+        _gate(group, reference, received_on, conn)
+        return
+    except Exception as exc:
+        for sub, problems in zip(group, as_read, strict=True):
+            sub.problems = problems  # what the failed gate attached before it failed goes
+        if len(group) == 1:
+            failed = [(group[0], exc)]
+        else:
+            log.exception("the gate failed on %d files together; gating them one by one", len(group))
+            failed = []
+            for sub in group:
+                try:
+                    _gate([sub], reference, received_on, conn)
+                except Exception as alone:
+                    failed.append((sub, alone))
+            if len(failed) == len(group):
+                raise
+    for sub, error in failed:
+        conn.rollback()
+        log.error("the gate failed on %s (%r); rejected", shown_name(sub.file_name), error)
+        sub.problems.append(problem("check_failed", detail=type(error).__name__))
 
 
 def validate_paths(
@@ -308,7 +366,7 @@ def _gate_and_load(
 ) -> None:
     paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
     for group in _by_period(subs):
-        _gate(group, reference, received.date(), conn)
+        _gate_each_if_need_be(group, reference, received.date(), conn)
         with _Clock("load_s"):
             landed = load_batch(conn, group, received)
         for sub, loaded in zip(group, landed, strict=True):

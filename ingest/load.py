@@ -3,8 +3,8 @@
 A batch of files lands in one transaction — four COPYs, whatever the number of files, instead
 of a transaction of six statements per file (~5 ms each, mostly the server's round trips). If
 the batch fails, it is rolled back and its files land one at a time, each in a transaction of
-its own: those before the file at fault land, and the error names that file. Either way a file
-lands wholly or not at all.
+its own: the others land, and the file at fault lands as rejected with the reason. Either way a
+file lands wholly or not at all.
 
 Serialised per unit and period with advisory locks (taken in key order, so two batches cannot
 deadlock), so two intake processes loading versions of the same report queue rather than
@@ -21,8 +21,10 @@ from decimal import Decimal
 
 import psycopg
 
+from ingest.bounds import storable_text
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
+from ingest.problems import problem
 
 READER_VERSION = "1"
 log = logging.getLogger(__name__)
@@ -91,15 +93,30 @@ def load_batch(conn: psycopg.Connection, subs: list[Submission], received_at: dt
     """Insert gated submissions, each wholly or not at all; results in the order of ``subs``.
 
     One transaction for the batch; if it fails (a constraint the gate did not foresee, a
-    deadlock), it is rolled back and each file lands on its own, where the one at fault raises.
+    deadlock), it is rolled back and each file lands on its own: the one at fault lands as
+    rejected, with a ``cannot_store`` reason in place of its rows (``_land_or_reject``).
     """
-    if len(subs) <= 1:
-        return [load_submission(conn, sub, received_at) for sub in subs]
+    if len(subs) > 1:
+        try:
+            return _land(conn, subs, received_at)
+        except psycopg.Error as exc:
+            conn.rollback()
+            log.warning("loading %d files together failed (%s); loading them one by one", len(subs), exc)
+    return [_land_or_reject(conn, sub, received_at) for sub in subs]
+
+
+def _land_or_reject(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:
+    """One file; if the database refuses one of its values (no check foresaw it), the file lands
+    as rejected with that reason instead — its rows and its own problems left out — and the run
+    goes on. Errors of the database itself (a lost connection) are the run's, and raise."""
     try:
-        return _land(conn, subs, received_at)
-    except psycopg.Error as exc:
-        log.warning("loading %d files together failed (%s); loading them one by one", len(subs), exc)
-        return [load_submission(conn, sub, received_at) for sub in subs]
+        return load_submission(conn, sub, received_at)
+    except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as exc:
+        conn.rollback()
+        log.warning("file %s could not be stored (%s); recorded as rejected", sub.submission_id, exc)
+        reason = problem("cannot_store", detail=type(exc).__name__)
+    sub.fund_amounts, sub.outcomes, sub.narrative, sub.problems = [], [], None, [reason]
+    return load_submission(conn, sub, received_at)
 
 
 def _lock_key(sub: Submission) -> str:
@@ -229,11 +246,11 @@ def _copy_problems(cur: psycopg.Cursor, subs: list[Submission]) -> None:
                 number,
                 p.code,
                 p.severity,
-                p.sheet,
-                p.cell,
-                p.value,
-                p.message_vi,
-                p.message_en,
+                storable_text(p.sheet),
+                storable_text(p.cell),
+                storable_text(p.value),
+                storable_text(p.message_vi),
+                storable_text(p.message_en),
                 p.hint_vi,
                 p.hint_en,
             )

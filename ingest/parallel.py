@@ -140,6 +140,27 @@ class _Worker:
             self.process.stdout.close()
 
 
+def read_each_alone(paths: Sequence[Path], province_hint: str | None) -> list[Submission | None]:
+    """Read ``paths`` one at a time in a reader process, after one died on a chunk holding them:
+    None for a file the process died on (a fresh process takes the files after it), so only
+    that file is lost to the reader — two process starts per such file, not one per file."""
+    results: list[Submission | None] = []
+    worker: _Worker | None = None
+    try:
+        for path in paths:
+            worker = worker or _Worker(_worker_env())
+            try:
+                results += pickle.loads(worker.run([str(path)], province_hint))
+            except (EOFError, OSError):  # the process died on this file
+                worker.close()
+                worker = None
+                results.append(None)
+    finally:
+        if worker is not None:
+            worker.close()
+    return results
+
+
 def _worker_env() -> dict[str, str]:
     """The caller's environment, with this package importable whatever the working folder."""
     env = dict(os.environ)

@@ -218,6 +218,84 @@ CATALOGUE: dict[str, ProblemText] = {
         "Check the capital allocation decision.",
         severity="warning",
     ),
+    # --- values the warehouse cannot hold, and files that cannot be stored (issue 15, item 8)
+    "value_out_of_range": ProblemText(
+        "Giá trị {value} vượt giới hạn cho phép của ô này",
+        "The value {value} is beyond what this cell may hold",
+        "Kiểm tra lại số đã nhập (năm vốn là năm 4 chữ số, số tiền theo đơn vị tính của biểu).",
+        "Check the figure (a capital year has 4 digits; amounts are in the form's unit).",
+    ),
+    "control_character": ProblemText(
+        "Ô chứa ký tự điều khiển không nhìn thấy được: '{value}'",
+        "The cell holds an invisible control character: '{value}'",
+        "Gõ lại nội dung ô (không dán từ phần mềm khác) rồi gửi lại.",
+        "Retype the cell's text (do not paste it from another program) and resend.",
+    ),
+    "text_too_long": ProblemText(
+        "Nội dung ô dài {value} ký tự, vượt giới hạn {limit} ký tự",
+        "The cell's text is {value} characters long, over the limit of {limit}",
+        "Rút gọn nội dung ô; phần thuyết minh dài gửi trong tệp riêng.",
+        "Shorten the text; send a long explanation as a separate document.",
+    ),
+    "cannot_store": ProblemText(
+        "Hệ thống không lưu được tệp này ({detail}); tệp không được đưa vào kho dữ liệu",
+        "The file could not be stored ({detail}); nothing of it was loaded",
+        "Kiểm tra các ô có ký tự lạ hoặc số quá lớn rồi gửi lại; nếu vẫn lỗi, báo cho cán bộ tổng hợp.",
+        "Check cells with unusual characters or very large numbers and resend; if it persists, tell the"
+        " consolidating officer.",
+    ),
+    "reader_failed": ProblemText(
+        "Không đọc được tệp do lỗi khi đọc ({detail})",
+        "The file could not be read: the reader failed ({detail})",
+        "Mở tệp bằng Excel, lưu lại dưới dạng .xlsx theo mẫu Biểu 05 rồi gửi lại; nếu vẫn lỗi, báo cho cán bộ"
+        " tổng hợp.",
+        "Open the file in Excel, save it as .xlsx on the Biểu 05 template and resend; if it persists, tell"
+        " the consolidating officer.",
+    ),
+    "duplicate_column": ProblemText(
+        "Dòng tiêu đề của tệp CSV có cột lặp lại: {value}",
+        "The CSV header repeats a column: {value}",
+        "Mỗi cột chỉ ghi một lần; xóa cột thừa rồi gửi lại.",
+        "Name each column once; delete the extra column and resend.",
+    ),
+    "csv_unclosed_quote": ProblemText(
+        'Dấu ngoặc kép (") không được đóng đúng chỗ (thấy ở dòng {line}): các dòng sau bị đọc lẫn vào một ô',
+        'A quote (") is not closed where it should be (seen at line {line}): the lines after it run into one field',
+        "Tìm ô mở dấu ngoặc kép ở các dòng phía trên, đóng nó (hoặc bỏ nó) rồi gửi lại.",
+        "Find the field that opens a quote on the lines above, close it (or remove it) and resend.",
+    ),
+    "unicode_text_export": ProblemText(
+        "Tệp là bảng tính lưu bằng 'Unicode Text' của Excel (phân cách bằng tab), không phải tệp CSV theo mẫu",
+        "The file is an Excel 'Unicode Text' export (tab-separated), not the long-format CSV",
+        "Gửi chính tệp Excel (.xlsx) của Biểu 05, không lưu sang định dạng khác.",
+        "Send the Biểu 05 workbook itself (.xlsx), not an export of it.",
+    ),
+    "second_table": ProblemText(
+        "Trang tính có bảng thứ hai, bắt đầu ở dòng {row}: chỉ được có một bảng Biểu 05 trên mỗi trang",
+        "The sheet holds a second table, starting at row {row}: one Biểu 05 table per sheet",
+        "Chuyển bảng thứ hai sang trang tính khác (mỗi tháng một tệp) hoặc xóa nó rồi gửi lại.",
+        "Move the second table to a sheet of its own (one file per month) or delete it, and resend.",
+    ),
+    "legacy_font_encoding": ProblemText(
+        "Văn bản gõ bằng bảng mã cũ (TCVN3/ABC hoặc VNI), không phải Unicode: '{value}'",
+        "The text is typed in a legacy Vietnamese font encoding (TCVN3/ABC or VNI), not Unicode: '{value}'",
+        "Chuyển mã sang Unicode (Unikey: Công cụ chuyển mã, nguồn TCVN3 hoặc VNI, đích Unicode), dùng phông"
+        " Times New Roman, rồi gửi lại.",
+        "Convert the text to Unicode (Unikey's converter: from TCVN3 or VNI to Unicode), use a Unicode font"
+        " such as Times New Roman, and resend.",
+    ),
+    "check_failed": ProblemText(
+        "Hệ thống không kiểm tra được tệp này ({detail}); tệp không được đưa vào kho dữ liệu",
+        "The file could not be checked ({detail}); nothing of it was loaded",
+        "Gửi lại tệp; nếu vẫn lỗi, báo cho cán bộ tổng hợp.",
+        "Send the file again; if it persists, tell the consolidating officer.",
+    ),
+    "csv_malformed": ProblemText(
+        "Tệp CSV bị lỗi cấu trúc ở dòng {line}: {detail_vi}",
+        "The CSV is malformed at line {line}: {detail_en}",
+        "Xuất lại tệp từ Excel bằng 'CSV UTF-8 (Comma delimited)' theo mẫu rồi gửi lại.",
+        "Export the file again from Excel as 'CSV UTF-8 (Comma delimited)' on the template and resend.",
+    ),
 }
 
 

@@ -8,12 +8,15 @@ Machine-made means a plain decimal point and codes, but a component may still be
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from gnbv.reference import Reference
 from ingest.errors import CellProblem, SubmissionRejected
@@ -62,10 +65,21 @@ def _decode(data: bytes) -> str:
     raise SubmissionRejected([problem("unreadable_file", detail="CSV must be UTF-8 (Excel: 'CSV UTF-8')")]) from None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _delimiter(text: str) -> str:
-    """Excel in a Vietnamese locale exports ';'-separated CSV; the header tells which it is."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
+    """Excel in a Vietnamese locale exports ';'-separated CSV, and its "Unicode Text" tabs; the
+    header tells which it is."""
+    header = _LINE_END.split(text, maxsplit=1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def _lines(text: str) -> io.StringIO:
+    """The text as the csv module wants it (``newline=""``): records end at CR LF, LF or a lone CR
+    (Excel's "CSV (Macintosh)"), and line breaks inside quoted fields stay as they are."""
+    return io.StringIO(text, newline="")
 
 
 def read_rows(path: Path) -> list[list[str]]:
@@ -73,7 +87,29 @@ def read_rows(path: Path) -> list[list[str]]:
     that record ``n`` of the reader (``column:n`` in a problem's cell) is ``rows[n - 1]``."""
     check_file(path)
     text = _decode(path.read_bytes())
-    return [row for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text)) if row]
+    with _csv_errors():
+        return [row for row in csv.reader(_lines(text), delimiter=_delimiter(text), strict=True) if row]
+
+
+@contextlib.contextmanager
+def _csv_errors(reader: Any = None) -> Iterator[None]:
+    """The csv module's errors as this file's rejection, saying where and what (a field over
+    its size limit, a quote left open at the end)."""
+    try:
+        yield
+    except csv.Error as exc:
+        line = str(getattr(reader, "line_num", "?"))
+        text = str(exc)
+        if "field larger than field limit" in text:
+            vi, en = (
+                f"một ô dài quá {csv.field_size_limit():,} ký tự",
+                f"a field over {csv.field_size_limit():,} characters",
+            )
+        elif "unexpected end of data" in text or "expected after" in text:
+            raise SubmissionRejected([problem("csv_unclosed_quote", line=line)]) from None
+        else:
+            vi, en = f"cấu trúc không hợp lệ ({text})", f"invalid structure ({text})"
+        raise SubmissionRejected([problem("csv_malformed", line=line, detail_vi=vi, detail_en=en)]) from None
 
 
 def _number(text: str, column: str, line: int, problems: list[CellProblem]) -> Decimal | None:
@@ -111,14 +147,32 @@ def _vnd(text: str, column: str, line: int, factor: int, problems: list[CellProb
 def read_csv(path: Path, reference: Reference) -> WorkbookContent:
     check_file(path)
     text = _decode(path.read_bytes())
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    reader = csv.DictReader(_lines(text), delimiter=delimiter, strict=True)
+    with _csv_errors(reader.reader):
+        content = _read_records(reader, delimiter, reference)
+    require_figures(content)
+    return content
+
+
+def _refuse_repeated_columns(header: tuple[str, ...]) -> None:
+    """A column named twice would be read from its last copy, silently: the file is refused."""
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise SubmissionRejected([problem("duplicate_column", value=", ".join(repeated))])
+
+
+def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) -> WorkbookContent:
     header = tuple(h.strip() for h in (reader.fieldnames or ()))
+    _refuse_repeated_columns(header)
     reader.fieldnames = list(header)
     content = WorkbookContent()
     if set(AMOUNT_COLUMNS) <= set(header):
         kind = "amounts"
     elif set(OUTCOME_COLUMNS) <= set(header):
         kind = "outcomes"
+    elif delimiter == "\t":  # Excel's "Unicode Text" of the form, named .csv: not the long format
+        raise SubmissionRejected([problem("unicode_text_export")])
     else:
         raise SubmissionRejected(
             [problem("no_disbursement_sheet", detail="CSV header must be: " + ",".join(AMOUNT_COLUMNS))]
@@ -130,19 +184,22 @@ def read_csv(path: Path, reference: Reference) -> WorkbookContent:
         row = {k: (v or "").strip() for k, v in row.items() if k}
         if not any(row.values()):
             continue
+        swallowed = next((k for k, v in row.items() if "\n" in v or "\r" in v), None)
+        if swallowed is not None:  # a quote left open: the next lines were read into this field
+            content.problems.append(problem("csv_unclosed_quote", cell=f"{swallowed}:{line}", line=str(line)))
+            continue
         if not _set_unit_and_period(row, line, content):
             continue
         if kind == "amounts":
             _amount_row(row, line, reference, components, content)
         else:
             _outcome_row(row, line, indicators, content, seen)
-    require_figures(content)
     return content
 
 
 def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookContent) -> bool:
     period_match = _PERIOD.match(row["period"])
-    if not period_match or not 1 <= int(period_match[2]) <= 12:
+    if not period_match or not 1 <= int(period_match[2]) <= 12 or int(period_match[1]) < 1:
         content.problems.append(problem("missing_period", cell=f"period:{line}", value=row["period"]))
         return False
     period = dt.date(int(period_match[1]), int(period_match[2]), 1)

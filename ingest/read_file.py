@@ -7,18 +7,22 @@ what reading needs — not the database driver, the loader or the gate — and s
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
 from gnbv.reference import Reference
+from ingest.bounds import bound
 from ingest.errors import SubmissionRejected
 from ingest.model import Submission
+from ingest.names import shown_name, stored_name
 from ingest.problems import problem
 
 WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
 _PROVINCE_DIR = re.compile(r"^\d{2}$")
 _HASH_CHUNK = 1 << 20
+log = logging.getLogger(__name__)
 
 
 def sha256_of(path: Path) -> str:
@@ -34,31 +38,48 @@ def province_hint_from_path(path: Path) -> str | None:
     return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
 
 
+def _unread(path: Path) -> Submission:
+    suffix = path.suffix.lower()
+    return Submission(
+        file_name=stored_name(path.name),
+        file_sha256=sha256_of(path),
+        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
+        file_size=path.stat().st_size,
+    )
+
+
+def reader_failed(path: Path, detail: str) -> Submission:
+    """The rejection of a file whose reading failed outright (a reader process that died on it)."""
+    sub = _unread(path)
+    sub.problems.append(problem("reader_failed", detail=detail))
+    return sub
+
+
 def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
     """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
 
     suffix = path.suffix.lower()
-    sub = Submission(
-        file_name=path.name,
-        file_sha256=sha256_of(path),
-        file_format=WORKBOOK_FORMATS.get(suffix, suffix.lstrip(".") or "unknown"),
-        file_size=path.stat().st_size,
-    )
+    sub = _unread(path)
     try:
         if suffix in WORKBOOK_FORMATS:
             content = read_workbook(path, reference, province_hint or province_hint_from_path(path))
         elif suffix == ".csv":
             content = read_csv(path, reference)
         else:
-            raise SubmissionRejected([problem("unsupported_format", detail=suffix or path.name)])
+            raise SubmissionRejected([problem("unsupported_format", detail=shown_name(suffix or path.name))])
     except SubmissionRejected as rejected:
         sub.problems.extend(rejected.problems)
+        return sub
+    except Exception as exc:  # a reader bug or a file no check foresaw: this file's rejection, not the run's
+        log.exception("reading %s failed", shown_name(path.name))
+        sub.problems.append(problem("reader_failed", detail=type(exc).__name__))
         return sub
     sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
     sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
     sub.derived_checks = content.derived_checks
     sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
     sub.problems.extend(content.problems)
+    bound(sub)
     return sub

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from gnbv.reference import Reference
+from ingest.cell_formats import percent_cells
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
 from ingest.excel_errors import UNCALCULATED, error_cells
@@ -26,7 +27,7 @@ from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.text import ascii_key
-from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year
+from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year, in_legacy_font
 
 HEADER_SEARCH_ROWS = 15
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
@@ -88,6 +89,10 @@ def load_grids(path: Path) -> list[Grid]:
             cells = marked.get(grid.name, {})
             grid.errors = {pos: text for pos, text in cells.items() if text != UNCALCULATED}
             grid.uncalculated = {pos for pos, text in cells.items() if text == UNCALCULATED}
+    for name, positions in percent_cells(path, {g.name for g in grids}).items():
+        for grid in grids:
+            if grid.name == name:
+                grid.percent = positions
     return grids
 
 
@@ -154,11 +159,15 @@ def _classified(index: int, header_stack: tuple[str, ...]) -> Column | None:
     return classify_column(index, list(header_stack))
 
 
+# the header of the label column, by which a disbursement table is found (and a second one seen)
+HEADER_LABELS = ("noi dung", "danh muc")
+
+
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
         keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
-        if not any(k.startswith(("noi dung", "danh muc")) for k in keys):
+        if not any(k.startswith(HEADER_LABELS) for k in keys):
             continue
         for depth in (2, 3, 1):
             bottom = top + depth - 1
@@ -254,6 +263,12 @@ def read_title_block(
             content.unit_code, content.unit_cell = match.unit.unit_code, cell_ref(r, c)
             break
         ambiguous = ambiguous or match.candidates
+    legacy = next(((r, c, t) for r, c, t in texts if in_legacy_font(t)), None)
+    if legacy is not None and (content.unit_code is None or content.period_month is None):
+        # typed in a TCVN3 / VNI font: the words cannot be read, so no "unknown unit" guessed from them
+        r, c, text = legacy
+        content.problems.append(problem("legacy_font_encoding", sheet=sheet, cell=cell_ref(r, c), value=text))
+        return plan_year
     if content.period_month is None:
         content.problems.append(problem("missing_period", sheet=sheet))
     if content.amount_unit is None:
@@ -295,6 +310,9 @@ def _read_amount_row(table: Table, row: int, factor: int, problems: list[CellPro
     for (measure, source, index), raw in zip(table.amount_cells, raws, strict=True):
         if raw is None:
             continue  # most cells of a form are empty
+        if grid.percent and (row, index) in grid.percent:
+            problems.append(_percent_amount(raw).at(grid.name, cell_ref(row, index)))
+            continue
         try:
             vnd = cell_to_whole_vnd(raw, factor)
         except CellProblem as bad:
@@ -310,6 +328,18 @@ def _read_amount_row(table: Table, row: int, factor: int, problems: list[CellPro
         amounts=amounts,
         cells=cells,
         note=grid.text(row, note_col.index) if note_col else "",
+    )
+
+
+def _percent_amount(raw: object) -> CellProblem:
+    """An amount cell formatted as a percentage: what the sender saw (25 %) is a ratio, and the
+    number behind it (0,25) is no amount either way."""
+    shown = f"{raw * 100:g} %" if isinstance(raw, int | float) else str(raw)
+    return problem(
+        "not_a_number",
+        value=shown,
+        reason_vi="là ô định dạng phần trăm, không phải số tiền",
+        reason_en="is formatted as a percentage, not an amount",
     )
 
 
@@ -367,11 +397,18 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
     for row in range(table.header_bottom + 1, grid.height):
         if grid.is_empty_row(row):
             continue
+        problems_before = len(problems)
         r = _read_amount_row(table, row, factor, problems)
         if not r.label and not r.stt and not r.has_amounts():
             continue
-        _check_row_columns(r, leaf_sources, sheet, content.derived_checks)
         label_key = ascii_key(r.label)
+        # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
+        if label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not r.has_amounts():
+            del problems[problems_before:]
+            cell = cell_ref(row, label_index)
+            problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
+            break
+        _check_row_columns(r, leaf_sources, sheet, content.derived_checks)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue

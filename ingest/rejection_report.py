@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from ingest.errors import CellProblem
+from ingest.names import safe_name, shown_name
 
 _TITLES = {
     "rejected": "BÁO CÁO BỊ TỪ CHỐI — SUBMISSION REJECTED",
@@ -36,7 +37,7 @@ def render(
     lines = [
         _TITLES.get(status, status.upper()),
         "",
-        f"Tệp (file):                {file_name}",
+        f"Tệp (file):                {shown_name(file_name)}",
         f"Đơn vị (unit):             {unit or '—'}",
         f"Kỳ báo cáo (period):       {period:%m/%Y}" if period else "Kỳ báo cáo (period):       —",
         f"Thời điểm nhận (received): {received_at:%d/%m/%Y %H:%M} (giờ Việt Nam)",
@@ -66,6 +67,6 @@ def render(
 
 def write(report_dir: Path, file_name: str, text: str) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / f"{file_name}.bao-cao-kiem-tra.txt"
+    path = report_dir / f"{safe_name(file_name)}.bao-cao-kiem-tra.txt"
     path.write_text(text, encoding="utf-8")
     return path

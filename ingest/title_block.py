@@ -55,3 +55,19 @@ def find_plan_year(text: str) -> int | None:
 def find_year(text: str) -> int | None:
     match = _YEAR.search(text)
     return int(match[1]) if match else None
+
+
+# Latin-1 letters Vietnamese uses (à á â ã è é ê ì í ò ó ô õ ù ú ý and capitals). Text typed in a
+# TCVN3 (ABC, ".VnTime") or VNI font and read as Unicode shows the others: "§¬n vÞ b¸o c¸o"
+# (TCVN3), "Ñôn vò baùo caùo" (VNI) for "Đơn vị báo cáo".
+_VIETNAMESE_LATIN1 = frozenset("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
+_HARMLESS_LATIN1 = frozenset("\u00a0°±×÷«»²³½")
+_LEGACY_MIN_CHARS = 2
+
+
+def in_legacy_font(text: str) -> bool:
+    """Text typed in a legacy Vietnamese font encoding (TCVN3 / VNI), not in Unicode."""
+    odd = sum(
+        1 for ch in text if "\u00a0" <= ch <= "\u00ff" and ch not in _VIETNAMESE_LATIN1 and ch not in _HARMLESS_LATIN1
+    )
+    return odd >= _LEGACY_MIN_CHARS

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from ingest.names import shown_name
 from tests.builders import HEADER_GROUPS, HEADER_SOURCES, one_row_workbook
 
 MARCH_2024 = dt.date(2024, 3, 1)
@@ -675,6 +676,142 @@ CASES: list[BadInput] = [
 ]
 
 
+# --- issue 15: files that used to be misread, misexplained, or stop the whole run ------------------
+
+NOT_UTF8_NAME = os.fsdecode(b"b\xe1o_c\xe1o_cp1258.csv")  # a name unpacked from a Windows ZIP
+
+
+def _csv_row(disbursed: int) -> str:
+    return CSV_ROW.replace("310", str(disbursed))
+
+
+def _csv_lands(disbursed: int) -> tuple[FundRow, ...]:
+    return (("DA3.TDA1", "NSTW_SN", 2024, 1_250_500_000, disbursed * M),)
+
+
+def _percent_format(workbook: Workbook) -> None:
+    workbook.active["F7"].number_format = "0%"  # 0,25 shown as 25 %
+
+
+def _second_table(workbook: Workbook) -> None:
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=1, max_row=7):  # last month's table pasted below
+        for cell in row:
+            if cell.value is not None:
+                sheet.cell(row=cell.row + 10, column=cell.column, value=cell.value)
+
+
+def _unicode_text_export(path: Path) -> None:
+    form = f"BÁO CÁO GIẢI NGÂN\t\t\n{BAO_LAC}\t\t\nTháng 03/2024\t\t\nNội dung\tKế hoạch vốn\tGiải ngân\n"
+    path.write_bytes(codecs.BOM_UTF16_LE + form.encode("utf-16-le"))
+
+
+CASES += [
+    BadInput(
+        "csv_repeated_column",
+        "repeated_column.csv",
+        _text(CSV_HEADER + ",plan_amount\n" + CSV_ROW + ",99999\n"),
+        "duplicate_column",
+        "a header naming plan_amount twice: never read from the last copy",
+    ),
+    BadInput(
+        "percent_formatted_amount",
+        "percent.xlsx",
+        _edited(_percent_format, disbursed_sn=0.25),
+        "not_a_number",
+        "an amount cell formatted as a percentage (0,25 shown as 25 %)",
+    ),
+    BadInput(
+        "csv_capital_year_beyond_smallint",
+        "capital_year.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace(",2024,", ",99999,") + "\n"),
+        "value_out_of_range",
+        "capital_year 99999: more than the warehouse's column holds",
+    ),
+    BadInput(
+        "csv_nul_byte",
+        "nul.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace("DA3.TDA1", "DA3.TDA1\x00") + "\n"),
+        "control_character",
+        "a NUL byte in a field",
+    ),
+    BadInput(
+        "csv_field_over_128kb",
+        "wide_field.csv",
+        _text(CSV_HEADER + ",ghi_chu\n" + CSV_ROW + "," + "x" * 200_000 + "\n"),
+        "csv_malformed",
+        "a field of 200,000 characters, over the CSV reader's limit",
+    ),
+    BadInput(
+        "csv_mac_line_ends",
+        "mac.csv",
+        _text(CSV_HEADER + "\r" + _csv_row(314) + "\r"),
+        "accepted",
+        "CR-only line ends, Excel's 'CSV (Macintosh)' (documented acceptance)",
+        lands=_csv_lands(314),
+    ),
+    BadInput(
+        "name_not_utf8",
+        NOT_UTF8_NAME,
+        _text(CSV_HEADER + "\n" + _csv_row(315) + "\n"),
+        "accepted",
+        "a file name that is not UTF-8: kept as escaped evidence, shown escaped (documented acceptance)",
+        lands=_csv_lands(315),
+    ),
+    BadInput(
+        "name_with_a_forged_line",
+        "x.csv\nACCEPTED  forged.xlsx.csv",
+        _text(CSV_HEADER + "\n" + _csv_row(316) + "\n"),
+        "accepted",
+        "a line break in the name: shown as \\x0a, never as a line of output (documented acceptance)",
+        lands=_csv_lands(316),
+    ),
+    BadInput(
+        "name_too_long",
+        "Báo cáo giải ngân huyện Bảo Lạc " * 5 + ".csv",
+        _text(CSV_HEADER + "\n" + _csv_row(317) + "\n"),
+        "accepted",
+        "a 164-character Vietnamese name: shown shortened, notes beside it fit the file system (documented acceptance)",
+        lands=_csv_lands(317),
+    ),
+    BadInput(
+        "two_tables_on_one_sheet",
+        "two_tables.xlsx",
+        _edited(_second_table),
+        "second_table",
+        "last month's table pasted under this month's: named, not dozens of not_a_number on its header",
+    ),
+    BadInput(
+        "csv_unicode_text",
+        "unicode_text.csv",
+        _unicode_text_export,
+        "unicode_text_export",
+        "Excel's 'Unicode Text' (UTF-16, tabs) of the form, named .csv",
+    ),
+    BadInput(
+        "csv_unclosed_quote",
+        "unclosed_quote.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace("DA3.TDA1", '"DA3.TDA1') + "\n" + CSV_ROW + "\n"),
+        "csv_unclosed_quote",
+        "a quote never closed, swallowing the next row",
+    ),
+    BadInput(
+        "tcvn3_title",
+        "tcvn3.xlsx",
+        _workbook(unit_line="§¬n vÞ b¸o c¸o: UBND huyÖn B¶o L¹c"),
+        "legacy_font_encoding",
+        "the title typed in a TCVN3 (.VnTime) font",
+    ),
+    BadInput(
+        "vni_title",
+        "vni.xlsx",
+        _workbook(unit_line="Ñôn vò baùo caùo: UBND huyeän Baûo Laïc"),
+        "legacy_font_encoding",
+        "the title typed in a VNI font",
+    ),
+]
+
+
 def build_all(folder: Path) -> dict[Path, BadInput]:
     folder.mkdir(parents=True, exist_ok=True)
     built = {}
@@ -689,7 +826,7 @@ def markdown_table() -> str:
     lines = ["| # | input | what it is | verdict |", "|---|---|---|---|"]
     for number, case in enumerate(CASES, start=1):
         verdict = "accepted" if case.expected == "accepted" else f"rejected: `{case.expected}`"
-        lines.append(f"| {number} | `{case.file_name}` | {case.why} | {verdict} |")
+        lines.append(f"| {number} | `{shown_name(case.file_name)}` | {case.why} | {verdict} |")
     return "\n".join(lines)
 
 

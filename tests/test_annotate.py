@@ -193,7 +193,8 @@ def test_a_csv_comes_back_as_a_sheet_with_its_faulty_cells_marked_and_no_formula
 def test_marked_name_keeps_the_senders_name_and_nothing_else() -> None:
     assert marked_name("bao_cao_043.xls") == "bao_cao_043.danh-dau-loi.xlsx"
     assert marked_name("../../etc/bao cáo.xlsm", ".xlsm") == "bao cáo.danh-dau-loi.xlsm"
-    assert marked_name("x\r\ny.csv") == "xy.danh-dau-loi.xlsx"
+    assert marked_name("x\r\ny.csv") == "x__y.danh-dau-loi.xlsx"  # as every path name: ingest.names.safe_name
+    assert len(marked_name("Bảo Lạc " * 60 + ".xls").encode()) <= 255, "a long name still fits the file system"
 
 
 def test_a_spreadsheet_program_opens_the_marked_workbook(

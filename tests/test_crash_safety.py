@@ -120,7 +120,7 @@ def test_two_intakes_of_the_same_inbox_at_once_load_each_file_once(
     )
 
 
-def test_a_batch_that_cannot_land_whole_lands_file_by_file_up_to_the_file_at_fault(
+def test_a_batch_that_cannot_land_whole_lands_the_others_and_rejects_the_file_at_fault(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     from gnbv.reference import load_reference
@@ -133,15 +133,16 @@ def test_a_batch_that_cannot_land_whole_lands_file_by_file_up_to_the_file_at_fau
     at_fault.fund_amounts.append(at_fault.fund_amounts[0])
     before = _counts(conn)
 
-    try:
-        load_batch(conn, [first, at_fault, last], dt.datetime.fromisoformat(RECEIVED))
-    except psycopg.errors.UniqueViolation as error:
-        assert at_fault.submission_id in str(error.diag.message_detail), "the error names the file at fault"
-    else:
-        raise AssertionError("the duplicated row must not land")
-    conn.rollback()
+    results = load_batch(conn, [first, at_fault, last], dt.datetime.fromisoformat(RECEIVED))
 
+    assert [r.status for r in results] == ["accepted", "rejected", "accepted"], "one bad file does not stop the rest"
     submissions, amounts, _ = _counts(conn)
-    assert (submissions, amounts) == (before[0] + 1, before[1] + len(first.fund_amounts)), (
-        "the file before the one at fault landed whole; nothing of the others"
+    assert (submissions, amounts) == (before[0] + 3, before[1] + len(first.fund_amounts) + len(last.fund_amounts)), (
+        "the others landed whole; nothing of the file at fault but its record"
     )
+    stored = conn.execute(
+        "select s.status, p.check_code from raw.submissions as s join raw.submission_problems as p"
+        " using (submission_id) where submission_id = %s",
+        (at_fault.submission_id,),
+    ).fetchall()
+    assert stored == [("rejected", "cannot_store")], "the file at fault is recorded as rejected, with its reason"

@@ -410,3 +410,18 @@ def test_the_reminder_names_units_without_an_accepted_report() -> None:
 def test_percent_is_exact_and_vietnamese() -> None:
     assert notify.percent(1, 3) == "33,3 %" and notify.percent(2, 3) == "66,7 %" and notify.percent(0, 0) == "—"
     assert notify.percent(5, 10) == "50,0 %"
+
+
+def test_a_name_that_is_not_utf8_is_renamed_so_that_it_can_travel_between_tasks(lay: InboxLayout) -> None:
+    """Airflow keeps what tasks hand each other as JSON, which cannot hold such a name: the
+    whole scan failed. The file is renamed with its stray bytes as %XX (recoverable)."""
+    from gnbv.orchestration import inbox
+
+    dropped = drop(lay, "04/2024-03/" + os.fsdecode(b"b\xe1o_c\xe1o.csv"))
+    logged: list[str] = []
+    found = inbox.list_new(lay, periods=None, as_of=at("2024-03-11T09:00"), log=logged.append)
+    assert [f.name for f in found] == ["b%E1o_c%E1o.csv"]
+    json.dumps([f.__dict__ for f in found], default=str, ensure_ascii=False).encode("utf-8")  # no lone surrogate
+    assert found[0].uri.encode("utf-8") and found[0].received_at == at("2024-03-10T09:00")
+    assert not dropped.exists() and (dropped.parent / "b%E1o_c%E1o.csv").exists()
+    assert any("not UTF-8" in line for line in logged)

@@ -40,7 +40,6 @@ import contextlib
 import datetime as dt
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -48,6 +47,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gnbv.orchestration.calendar import LOCAL_TZ, format_period
+
+# names are made safe in one place for every use (ingest.names); re-exported where callers look
+from ingest.names import MAX_NAME_CHARS as MAX_NAME_CHARS
+from ingest.names import is_utf8, shown_name, utf8_name
+from ingest.names import safe_name as safe_name
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -64,7 +68,6 @@ REPORT_SUFFIX = ".bao-cao-kiem-tra.txt"
 SETTLE_SECONDS = 30
 # A claim left behind by a run that died is offered again after this long.
 STALE_CLAIM = dt.timedelta(minutes=30)
-MAX_NAME_CHARS = 160
 _PROVINCE = re.compile(r"^\d{2}$")
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _STAMP = "%Y%m%dT%H%M%S%fZ"
@@ -78,23 +81,6 @@ class InboxError(Exception):
 
 
 # --------------------------------------------------------------------------- names
-
-
-def safe_name(name: str) -> str:
-    """A file name that is safe as the last part of a path: NFC, no separators, control
-    characters or leading dots, at most MAX_NAME_CHARS characters (the suffix kept)."""
-    text = unicodedata.normalize("NFC", name)
-    text = "".join("_" if (ch in "/\\:" or unicodedata.category(ch).startswith("C")) else ch for ch in text)
-    text = re.sub(r"\s+", " ", text).strip().lstrip(".").strip()
-    if text in {"", ".", ".."}:
-        text = "file"
-    if len(text) > MAX_NAME_CHARS:
-        stem, dot, suffix = text.rpartition(".")
-        if dot and 0 < len(suffix) <= 10:
-            text = stem[: MAX_NAME_CHARS - len(suffix) - 1] + "." + suffix
-        else:
-            text = text[:MAX_NAME_CHARS]
-    return text
 
 
 def is_candidate(name: str) -> bool:
@@ -244,8 +230,16 @@ def list_new(
             for entry in _entries(period_dir):
                 if not is_candidate(entry.name):
                     continue
+                if not is_utf8(entry.name):  # from a Windows ZIP: it could not travel as text (XCom)
+                    target = _join(period_dir, utf8_name(entry.name))
+                    if target.exists():
+                        log(f"waiting: {rel}/{shown_name(entry.name)} is not UTF-8 and {target.name} exists")
+                        continue
+                    entry.rename(target)
+                    log(f"renamed {rel}/{shown_name(entry.name)} to {target.name}: the name was not UTF-8")
+                    entry = target
                 if entry.is_dir():
-                    log(f"ignored folder {rel}/{entry.name}: put the files themselves in {rel}/")
+                    log(f"ignored folder {rel}/{shown_name(entry.name)}: put the files themselves in {rel}/")
                     continue
                 stat = entry.stat()
                 received = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)

@@ -17,6 +17,7 @@ from typing import Any
 
 from gnbv.orchestration import inbox
 from gnbv.orchestration.calendar import LOCAL_TZ, format_period, monthly_deadline, open_periods, parse_period, to_local
+from ingest.names import shown_name
 
 Log = inbox.Log
 
@@ -40,17 +41,20 @@ def claim_new_files(
     periods = {format_period(p) for p in open_periods(as_of)}
     claims = inbox.stale_claims(lay, now=now)
     for c in claims:
-        log(f"offered again (left by an earlier run): {c.province}/{c.period}/{c.name}")
+        log(f"offered again (left by an earlier run): {c.province}/{c.period}/{shown_name(c.name)}")
     waiting = inbox.list_new(lay, periods=periods, as_of=as_of, now=now, log=log)
     first_period: dict[str, str] = {}
     for item in waiting:
         first = first_period.setdefault(item.province, item.period)
         if item.period != first:
-            log(f"next run: {item.province}/{item.period}/{item.name} (after {item.province}/{first} is taken in)")
+            log(
+                f"next run: {item.province}/{item.period}/{shown_name(item.name)}"
+                f" (after {item.province}/{first} is taken in)"
+            )
             continue
         taken = inbox.claim(lay, item, now=now)
         if taken is None:
-            log(f"taken by another run: {item.province}/{item.period}/{item.name}")
+            log(f"taken by another run: {item.province}/{item.period}/{shown_name(item.name)}")
             continue
         claims.append(taken)
     log(f"{len(claims)} file(s) to take in (as of {to_local(as_of):%Y-%m-%d %H:%M} Vietnam time)")
@@ -107,9 +111,12 @@ def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None,
     lay = lay or inbox.layout()
     item = inbox.Claim.from_xcom(claim_data)
     if not lay.path(item.uri).exists():
-        log(f"{item.name}: no longer in {inbox.local_path(item.uri)} (settled by an earlier try or another run)")
+        log(
+            f"{shown_name(item.name)}: no longer in {inbox.local_path(item.uri)}"
+            " (settled by an earlier try or another run)"
+        )
         return FileOutcome(
-            item.name, item.province, item.period, "gone", True, summary=f"GONE      {item.name}"
+            item.name, item.province, item.period, "gone", True, summary=f"GONE      {shown_name(item.name)}"
         ).to_xcom()
     with inbox.local_file(lay, item) as path, db.connect() as conn:
         result = ingest_file(conn, path, received_at=item.received_at, province_hint=item.province)

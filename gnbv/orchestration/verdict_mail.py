@@ -12,13 +12,7 @@ from gnbv.orchestration.verdicts import Addressees, Verdict
 from gnbv.report.data import BUDGET_LEVEL_NAMES
 from gnbv.report.fmt import vn_number
 from ingest.annotate import MarkedWorkbook
-
-
-def _shown(name: str) -> str:
-    """A sender's file name as shown in a message: no control characters or line breaks."""
-    from gnbv.orchestration.inbox import safe_name
-
-    return safe_name(name)
+from ingest.names import shown_name
 
 
 def _vnd(value: int | None) -> str:
@@ -87,7 +81,7 @@ def _addressed(verdict: Verdict, whom: Addressees) -> tuple[list[str], list[str]
 
 def compose(verdict: Verdict, whom: Addressees, *, sender: str, marked: MarkedWorkbook | None = None) -> EmailMessage:
     """The e-mail of a verdict: Vietnamese first, then English; a rejected file's marked workbook attached."""
-    file_name = _shown(verdict.file_name)
+    file_name = shown_name(verdict.file_name)
     unit = verdict.unit_name or verdict.unit_code or "?"
     month_vi = f"tháng {verdict.period:%m/%Y}" if verdict.period else "không rõ kỳ báo cáo"
     month_en = f"{verdict.period:%B %Y}" if verdict.period else "an unknown month"

@@ -34,6 +34,7 @@ from gnbv.orchestration.calendar import MonthlyDeadline, monthly_deadline, to_lo
 from gnbv.reference import Reference, load_reference
 from ingest.annotate import MarkedWorkbook, mark_problems
 from ingest.errors import CellProblem
+from ingest.names import shown_name
 
 Log = Callable[[str], None]
 # beside a quarantined file: the marked copy its sender was sent (…xlsx.danh-dau-loi.xlsx)
@@ -122,7 +123,7 @@ def duplicate_note(file_name: str, submission_id: str, first_status: str | None)
     lines = [
         "TỆP GỬI LẠI KHÔNG THAY ĐỔI — UNCHANGED RESEND",
         "",
-        f"Tệp (file):                {file_name}",
+        f"Tệp (file):                {shown_name(file_name)}",
         f"Mã báo cáo (submission):   {submission_id}",
         "",
         f"Tệp này giống hệt một tệp đã nhận trước đây{', ' + then_vi if then_vi else ''}. Không có gì thay đổi.",
@@ -288,6 +289,7 @@ def tell(
     """E-mail ``verdict`` to the sender, with ``marked`` (``marked_workbook``) attached. Without
     SMTP settings or anyone to tell, it is only logged. SMTP errors are raised."""
     whom = addressees(verdict, reference)
+    shown = shown_name(verdict.file_name)
     record: dict[str, Any] = {
         "file": verdict.file_name,
         "status": verdict.status,
@@ -300,10 +302,10 @@ def tell(
         "message_id": None,
     }
     if not whom.to:
-        log(f"{verdict.file_name}: verdict not e-mailed: {whom.forwarded or 'no contact'}, and no province contact")
+        log(f"{shown}: verdict not e-mailed: {whom.forwarded or 'no contact'}, and no province contact")
         return record
     if smtp is None:
-        log(f"{verdict.file_name}: verdict not e-mailed (no SMTP server configured) — it was for {', '.join(whom.to)}")
+        log(f"{shown}: verdict not e-mailed (no SMTP server configured) — it was for {', '.join(whom.to)}")
         return record
     from gnbv.orchestration.verdict_mail import compose
 
@@ -311,7 +313,7 @@ def tell(
     record["message_id"] = mail.send(email, smtp)
     record["sent"] = True
     forwarded = f" (for the sender: {whom.forwarded})" if whom.forwarded else ""
-    log(f"{verdict.file_name}: verdict ({verdict.status}) e-mailed to {', '.join(whom.to)}{forwarded}")
+    log(f"{shown}: verdict ({verdict.status}) e-mailed to {', '.join(whom.to)}{forwarded}")
     return record
 
 

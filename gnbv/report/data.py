@@ -23,6 +23,8 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
+from ingest.names import shown_name
+
 # The district form's header words for the funding columns (SUBMISSION_FORM.md); a source the
 # form does not name is headed by its dim_funding_source name.
 FORM_HEADERS = {
@@ -680,7 +682,7 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
             status=r["status"],
             timeliness=r["timeliness"],
             received_at=r["received_at"],
-            file_name=r["file_name"],
+            file_name=shown_name(r["file_name"]) if r["file_name"] is not None else None,
             failed_checks=tuple(r["failed_checks"] or ()),
             warned_checks=tuple(r["warned_checks"] or ()),
             ingest_seq=r["ingest_seq"],
