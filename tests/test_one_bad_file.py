@@ -90,14 +90,15 @@ def test_one_run_lands_the_good_files_and_records_each_bad_one_as_rejected_with_
 def test_a_file_the_database_refuses_is_recorded_as_rejected_and_the_others_land(
     conn: psycopg.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The load's own safety net: a value no check foresaw (here a capital year past smallint,
-    with the bound switched off) makes that file a rejection, not the run's failure."""
+    """The load's own safety net: a value no check foresaw (here a NUL byte in a component's
+    label, which PostgreSQL's text cannot hold, with the bound switched off) makes that file a rejection, not the run's
+    failure."""
     from ingest import read_file
 
     monkeypatch.setattr(read_file, "bound", lambda sub: None)
     files = [
         _write(tmp_path, b"a_good.csv", _good(2000)),
-        _write(tmp_path, b"b_bad.csv", _good(2001).replace(b",2024,", b",99999,")),
+        _write(tmp_path, b"b_bad.csv", _good(2001).replace(b"DA3.TDA1", b"DA3.TDA1\x00")),
         _write(tmp_path, b"c_good.csv", _good(2002).replace(b"NSTW_SN", b"NSTW_DTPT")),
     ]
 
