@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from gnbv.reference import Reference
+from gnbv.reference import AdminUnit, Reference
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
 from ingest.excel_errors import UNCALCULATED, error_cells
@@ -245,6 +245,7 @@ def read_title_block(
     labelled = [t for t in texts if names_a_unit(t[2])]
     candidates = labelled or texts
     ambiguous: tuple = ()
+    retired: tuple[str, AdminUnit] | None = None
     for r, c, text in candidates:
         if find_amount_unit(text) or (find_period(text) and not names_a_unit(text)):
             continue
@@ -254,18 +255,43 @@ def read_title_block(
             content.unit_code, content.unit_cell = match.unit.unit_code, cell_ref(r, c)
             break
         ambiguous = ambiguous or match.candidates
+        if match.retired and retired is None:
+            retired, content.unit_cell = (text, match.retired), cell_ref(r, c)
     if content.period_month is None:
         content.problems.append(problem("missing_period", sheet=sheet))
     if content.amount_unit is None:
         content.problems.append(problem("missing_amount_unit", sheet=sheet))
     if content.unit_code is None:
-        if ambiguous:
+        if retired is not None:
+            content.problems.append(_no_longer_exists(retired[0], retired[1], on, reference, sheet, content.unit_cell))
+        elif ambiguous:
             names = ", ".join(f"{u.unit_name} ({u.unit_code})" for u in ambiguous)
             content.problems.append(problem("ambiguous_unit", sheet=sheet, cell=content.unit_cell, detail=names))
         else:
             shown = next((t for _, _, t in labelled), None)
             content.problems.append(problem("unknown_unit", sheet=sheet, cell=content.unit_cell, value=shown))
     return plan_year
+
+
+def _no_longer_exists(
+    text: str, unit: AdminUnit, on: dt.date, reference: Reference, sheet: str, cell: str | None
+) -> CellProblem:
+    """A 2026 file from "UBND huyện Bảo Lạc": the district was abolished on 2025-07-01; the
+    sender is told so, and which communes took its place (the reform mapping)."""
+    successors = reference.successor_units(unit)
+    names = (
+        ", ".join(f"{u.unit_name} ({u.unit_code})" for u in successors)
+        or "— (bảng chuyển đổi không ghi / not in the reform mapping)"
+    )
+    return problem(
+        "unit_no_longer_exists",
+        sheet=sheet,
+        cell=cell,
+        value=text,
+        detail=f"{on:%m/%Y}",
+        successors=names,
+        unit_code=unit.unit_code,
+    )
 
 
 # --- the rows -----------------------------------------------------------------------------

@@ -1,5 +1,9 @@
--- Who is expected to report, per period: the province's districts valid on the district due
--- date (on the first day of the month when no calendar applies), per dim_admin_unit's history.
+-- Who is expected to report, per period: the units directly under the province valid on the
+-- district due date (on the first day of the month when no calendar applies), per
+-- dim_admin_unit's history — its districts until 2025-06-30, its communes from 2025-07-01 (two
+-- tiers: Decree 125/2025 hands the districts' program tasks to the communes). Where the province
+-- allocates capital to communes that year (plan figures of commune units), only those communes
+-- report. gnbv.reference.Reference.reporting_units is the same rule (a parity test binds them).
 -- is_reporting_required when the unit's province (or the unit itself) has a monthly calendar
 -- that year; the due date is the unit's own calendar's if any, else the province's.
 
@@ -11,10 +15,23 @@ periods as (
 
 ),
 
+-- a commune under a district reported through it: only a province's own children report
 units as (
 
     select * from {{ ref('int_admin_units_with_province') }}
-    where unit_level = 'district'
+    where
+        unit_level in ('district', 'commune')
+        and parent_unit_code = province_code
+
+),
+
+allocations as (
+
+    select distinct
+        plan_year,
+        unit_code
+    from {{ ref('stg_reference__plan_figures') }}
+    where figure_kind = 'plan'
 
 ),
 
@@ -52,12 +69,52 @@ expected as (
 
 ),
 
+allocated_communes as (
+
+    select
+        expected.period_month,
+        expected.province_code,
+        expected.unit_code
+    from expected
+    inner join {{ ref('int_admin_units_with_province') }} as units
+        on
+            expected.unit_code = units.unit_code
+            and units.unit_level = 'commune'
+            and units.valid_from <= expected.period_month + interval '1 month - 1 day'
+            and (units.valid_to is null or units.valid_to >= expected.period_month)
+    inner join allocations
+        on
+            expected.unit_code = allocations.unit_code
+            and extract(year from expected.period_month) = allocations.plan_year
+
+),
+
+narrowed as (
+
+    select expected.*
+    from expected
+    where
+        not exists (
+            select 1 from allocated_communes
+            where
+                allocated_communes.period_month = expected.period_month
+                and allocated_communes.province_code = expected.province_code
+        )
+        or exists (
+            select 1 from allocated_communes
+            where
+                allocated_communes.period_month = expected.period_month
+                and allocated_communes.unit_code = expected.unit_code
+        )
+
+),
+
 final as (
 
     select
         *,
         {{ end_of_local_day('district_due_date') }} as due_at
-    from expected
+    from narrowed
 
 )
 
