@@ -160,9 +160,10 @@ def find_disbursement_table(grid: Grid) -> Table | None:
         keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
         if not any(k.startswith(("noi dung", "danh muc")) for k in keys):
             continue
+        label_columns = [c for c, k in enumerate(keys) if k.startswith(("noi dung", "danh muc"))]
         for depth in (2, 3, 1):
             bottom = top + depth - 1
-            if bottom >= grid.height:
+            if bottom >= grid.height or _holds_a_body_row(grid, top + 1, bottom, label_columns):
                 continue
             group_row = _forward_filled(grid, top, width)
             columns = []
@@ -175,6 +176,22 @@ def find_disbursement_table(grid: Grid) -> Table | None:
             if plan and disbursed and any(c.measure == "label" for c in columns):
                 return Table(grid, top, bottom, columns)
     return None
+
+
+def _holds_a_body_row(grid: Grid, first: int, last: int, label_columns: list[int]) -> bool:
+    """Whether a row taken for a lower header row is the table's first row: a section ("Vốn năm
+    2025 chuyển sang") or a component under a one-row header. Swallowed into the header, a first
+    section of carried-over capital would be read as the plan year's own capital."""
+    for row in range(first, last + 1):
+        for column in label_columns:
+            key = ascii_key(grid.header_text(row, column))
+            if key.startswith(("von ", "du an", "tieu du an", "tong cong", "tong so")) or _is_section_label(key):
+                return True
+    return False
+
+
+def _is_section_label(label_key: str) -> bool:
+    return label_key.startswith("von") and ("nam" in label_key or "chuyen" in label_key)
 
 
 def find_outcome_table(grid: Grid) -> Table | None:
@@ -468,7 +485,7 @@ def _refuse_uncalculated_leaf_cells(
 def _is_section(r: _Row, label_key: str) -> bool:
     if r.stt.lower().rstrip(".") in _SECTION_STT:
         return True
-    return label_key.startswith("von") and ("nam" in label_key or "chuyen" in label_key)
+    return _is_section_label(label_key)
 
 
 def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
