@@ -283,8 +283,10 @@ def test_a_2024_district_month_and_a_2026_commune_month_share_one_warehouse(buil
     assert accepted == set(COMMUNES_2026), [r.summary() for r in results]  # type: ignore[attr-defined]
     facts = _rows(
         built,
-        "select to_char(period_month, 'YYYY-MM'), array_agg(distinct admin_unit_key order by admin_unit_key),"
-        " array_agg(distinct province_code) from marts.fct_fund_disbursement group by 1 order by 1",
+        "select to_char(f.period_month, 'YYYY-MM'), array_agg(distinct u.admin_unit_key order by u.admin_unit_key),"
+        " array_agg(distinct f.province_code) from marts.fct_fund_disbursement as f"
+        " join marts.dim_admin_unit as u on u.unit_code = f.unit_code"
+        " and f.period_month between u.valid_from and coalesce(u.valid_to, 'infinity') group by 1 order by 1",
     )
     by_month = {month: (keys, provinces) for month, keys, provinces in facts}
     # 2024: Cao Bằng's districts, as ever; 2026: the communes, straight under the province
