@@ -357,7 +357,10 @@ class UnitResolver:
         code_match = _UNIT_CODE.match(key)
         if code_match:
             by_code = [u for u in units if u.unit_code == code_match[1]]
-            return UnitMatch(by_code[0] if by_code else None)
+            if by_code:
+                return UnitMatch(by_code[0])
+            ended = [u for u in self._ended_before(on, province_code) if u.unit_code == code_match[1]]
+            return UnitMatch(None, retired=max(ended, key=lambda u: u.valid_from) if ended else None)
         typed = _longest([u for u in units if contains_phrase(key, match_key(u.unit_name))], match_key)
         if len(typed) == 1:
             return UnitMatch(typed[0])

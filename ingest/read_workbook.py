@@ -280,7 +280,7 @@ def read_title_block(
         content.problems.append(problem("missing_amount_unit", sheet=sheet))
     if content.unit_code is None:
         if retired is not None:
-            content.problems.append(_no_longer_exists(retired[0], retired[1], on, reference, sheet, content.unit_cell))
+            content.problems.append(no_longer_exists(retired[0], retired[1], on, reference, sheet, content.unit_cell))
         elif ambiguous:
             names = ", ".join(f"{u.unit_name} ({u.unit_code})" for u in ambiguous)
             content.problems.append(problem("ambiguous_unit", sheet=sheet, cell=content.unit_cell, detail=names))
@@ -290,8 +290,8 @@ def read_title_block(
     return plan_year
 
 
-def _no_longer_exists(
-    text: str, unit: AdminUnit, on: dt.date, reference: Reference, sheet: str, cell: str | None
+def no_longer_exists(
+    text: str, unit: AdminUnit, on: dt.date, reference: Reference, sheet: str | None, cell: str | None
 ) -> CellProblem:
     """A 2026 file from "UBND huyện Bảo Lạc": the district was abolished on 2025-07-01; the
     sender is told so, and which communes took its place (the reform mapping)."""

@@ -243,3 +243,17 @@ def test_a_2026_file_from_xa_bao_lam_is_that_commune(tmp_path: Path, reference: 
         tmp_path / "bao_lam.xlsx", unit_line="Đơn vị báo cáo: UBND xã Bảo Lâm", period=MARCH_2026, plan_sn="1"
     )
     assert read_submission(path, reference, province_hint=CAO_BANG).unit_code == "01290"  # not district 042
+
+
+def test_a_2026_csv_under_a_districts_code_is_refused_naming_the_communes(tmp_path: Path, reference: Reference) -> None:
+    path = _csv(tmp_path / "sample_043_2026-03.csv", "2026-03,043,DA3.TDA1,NSTW_SN,2025,1250.5,310,million_vnd")
+    sub = read_submission(path, reference)
+    (error,) = [p for p in sub.errors if p.code == "unit_no_longer_exists"]
+    assert error.cell == "unit_code:2" and "Xã Sơn Lộ (01360)" in error.message_vi
+    assert (
+        read_submission(
+            _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"),
+            reference,
+        ).errors
+        == []
+    )  # the same code in 2024: huyện Bảo Lạc
