@@ -54,7 +54,10 @@ expected as (
         -- the deadline in force
         (periods.has_monthly_calendar or unit_deadlines.unit_code is not null) as is_reporting_required,
         coalesce(unit_deadlines.district_due_date, periods.district_due_date) as district_due_date,
-        coalesce(unit_deadlines.province_due_date, periods.province_due_date) as province_due_date
+        coalesce(unit_deadlines.province_due_date, periods.province_due_date) as province_due_date,
+
+        -- a commune allocated capital that year
+        allocations.unit_code is not null as is_allocated
 
     from periods
     inner join units
@@ -66,55 +69,38 @@ expected as (
         on
             periods.period_month = unit_deadlines.period_month
             and units.unit_code = unit_deadlines.unit_code
+    left join allocations
+        on
+            units.unit_level = 'commune'
+            and units.unit_code = allocations.unit_code
+            and periods.period_year = allocations.plan_year
 
 ),
 
-allocated_communes as (
-
-    select
-        expected.period_month,
-        expected.province_code,
-        expected.unit_code
-    from expected
-    inner join {{ ref('int_admin_units_with_province') }} as units
-        on
-            expected.unit_code = units.unit_code
-            and units.unit_level = 'commune'
-            and units.valid_from <= expected.period_month + interval '1 month - 1 day'
-            and (units.valid_to is null or units.valid_to >= expected.period_month)
-    inner join allocations
-        on
-            expected.unit_code = allocations.unit_code
-            and extract(year from expected.period_month) = allocations.plan_year
-
-),
-
+-- where the province allocates to communes that month's year, only the allocated ones report
+-- (a window, not a second join with the units: the seeds have no statistics in a fresh build)
 narrowed as (
 
-    select expected.*
+    select
+        *,
+        bool_or(is_allocated) over (partition by period_month, province_code) as province_allocates
     from expected
-    where
-        not exists (
-            select 1 from allocated_communes
-            where
-                allocated_communes.period_month = expected.period_month
-                and allocated_communes.province_code = expected.province_code
-        )
-        or exists (
-            select 1 from allocated_communes
-            where
-                allocated_communes.period_month = expected.period_month
-                and allocated_communes.unit_code = expected.unit_code
-        )
 
 ),
 
 final as (
 
     select
-        *,
+        period_month,
+        province_code,
+        unit_code,
+        unit_name,
+        is_reporting_required,
+        district_due_date,
+        province_due_date,
         {{ end_of_local_day('district_due_date') }} as due_at
     from narrowed
+    where is_allocated or not province_allocates
 
 )
 
