@@ -200,7 +200,7 @@ class ReportData:
     period: Period
     components: list[Component]
     funding_sources: list[FundingSource]
-    districts: list[Unit]  # districts valid in the month (type-2 rows valid then), code order
+    districts: list[Unit]  # the reporting units valid in the month (districts; communes from 2025-07), code order
     units: dict[str, Unit]  # every unit named in the report
     province_lines: list[FundLine]
     coverage: ConsolidationCoverage | None
