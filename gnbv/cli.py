@@ -328,7 +328,10 @@ def template(unit_code: str, period: str, out_dir: Path) -> None:
 )
 @click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same files).")
 def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
-    """Generate SYNTHETIC sample submissions for every district of a province and month."""
+    """Generate SYNTHETIC sample submissions for every reporting unit of a province and month.
+
+    Districts until June 2025, communes from July 2025 (`--period 2026-03`: Cao Bằng's 56
+    communes, spending carried-over 2021–2025 capital)."""
     from ingest.samples import write_sample_inbox
 
     for file in write_sample_inbox(province, _period(period), out_dir, seed=seed):

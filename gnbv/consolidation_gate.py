@@ -69,22 +69,42 @@ _LINES = """
     full outer join units using (component_code, funding_source_code, capital_year)
 """
 
-# Districts of the province valid at some point in the month, from the type-2 unit dimension,
-# in months where the province's calendar sets a monthly report (no calendar, no obligation).
+# The units that report to the province, valid at some point in the month, from the type-2 unit
+# dimension: its own children (districts until 2025-06-30, communes from 2025-07-01; a commune
+# under a district reported through it), only the communes allocated capital that year where the
+# province allocates to communes (the rule of int_reporting_units_expected, checked here
+# independently of the compliance mart), in months where the province's calendar sets a monthly
+# report (no calendar, no obligation).
 _UNITS = """
-    select 'unit' as row_kind, unit.unit_code, compliance.status as compliance_status
-    from marts.dim_admin_unit as unit
+    with in_month as (
+        select unit.unit_code, unit.unit_level
+        from marts.dim_admin_unit as unit
+        where unit.parent_unit_code = %(province)s
+          and unit.unit_level in ('district', 'commune')
+          and unit.valid_from <= (%(period)s::date + interval '1 month - 1 day')
+          and coalesce(unit.valid_to, 'infinity') >= %(period)s::date
+    ),
+
+    allocated as (
+        select distinct in_month.unit_code
+        from in_month
+        inner join reference.ref_plan_figures as figure
+            on figure.unit_code = in_month.unit_code
+            and figure.plan_year = %(year)s
+            and figure.figure_kind = 'plan'
+        where in_month.unit_level = 'commune'
+    )
+
+    select distinct 'unit' as row_kind, in_month.unit_code, compliance.status as compliance_status
+    from in_month
     inner join marts.dim_period as period
-        on period.province_code = unit.parent_unit_code
+        on period.province_code = %(province)s
         and period.period_month = %(period)s
         and period.has_monthly_calendar
     left join marts.mart_reporting_compliance as compliance
-        on compliance.unit_code = unit.unit_code
+        on compliance.unit_code = in_month.unit_code
         and compliance.period_month = %(period)s
-    where unit.parent_unit_code = %(province)s
-      and unit.unit_level = 'district'
-      and unit.valid_from <= (%(period)s::date + interval '1 month - 1 day')
-      and coalesce(unit.valid_to, 'infinity') >= %(period)s::date
+    where not exists (select 1 from allocated) or in_month.unit_code in (select unit_code from allocated)
 """
 
 _PLAN = """

@@ -23,6 +23,8 @@ from pathlib import Path
 from gnbv.correction_note import CorrectionPhrases
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
+# The reform of 1 July 2025: two tiers of local government, the communes report to the province.
+TWO_TIERS_FROM = dt.date(2025, 7, 1)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,44 @@ class Reference:
         """The communes directly under the province on that day (from 2025-07-01: all of them;
         before, communes hang under districts and this is empty)."""
         return self.unit_index.children(province_code, on, "commune")
+
+    def reporting_units(self, province_code: str, on: dt.date) -> list[AdminUnit]:
+        """The units that report to the province on that day: the units directly under it — its
+        districts until 2025-06-30, its communes from 2025-07-01 (two tiers; Decree 125/2025 hands
+        the districts' program tasks to the communes). Where the province allocates capital to
+        communes that year (plan figures of commune units), only those communes report. The same
+        rule as dbt's int_reporting_units_expected (tests/test_admin_units.py binds the two)."""
+        units = [u for u in self.unit_index.children(province_code, on) if u.unit_level in ("district", "commune")]
+        allocated = {f.unit_code for f in self.plan_figures if f.plan_year == on.year and f.figure_kind == "plan"} & {
+            u.unit_code for u in units if u.unit_level == "commune"
+        }
+        return [u for u in units if u.unit_code in allocated] if allocated else units
+
+    def reports_to_province(self, unit: AdminUnit) -> bool:
+        """Whether this unit version is of the level that reports (a district, or a commune
+        directly under its province: a commune under a district reported through the district)."""
+        parent = self.unit(unit.parent_unit_code, unit.valid_from) if unit.parent_unit_code else None
+        return unit.unit_level in ("district", "commune") and parent is not None and parent.unit_level == "province"
+
+    def successor_units(self, unit: AdminUnit) -> list[AdminUnit]:
+        """The units that took this unit version's place in a reorganisation, per the reform
+        mapping: a commune's successors, or a district's (the successors of its communes, as the
+        districts themselves were abolished). Empty when the mapping does not reach it."""
+        direct = [link.new for link in self.reform.successors(unit) if link.new is not None]
+        if direct or unit.unit_level != "district":  # Nam Đông (483) became part of Phú Lộc (482)
+            return sorted(direct, key=lambda u: u.unit_code)
+        communes = [
+            u
+            for u in self.unit_index.children(unit.unit_code, unit.valid_to or unit.valid_from)
+            if u.unit_level == "commune"
+        ]
+        found = {
+            (link.new.unit_code, link.new.valid_from): link.new
+            for commune in communes
+            for link in self.reform.successors(commune)
+            if link.new is not None
+        }
+        return sorted(found.values(), key=lambda u: u.unit_code)
 
     def province_of(self, unit_code: str, on: dt.date) -> str | None:
         unit = self.unit(unit_code, on)

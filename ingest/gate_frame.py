@@ -218,7 +218,8 @@ def _add_submission(columns: _Columns, sub: Submission, reference: Reference, re
     unit_known = None
     if sub.unit_code and sub.period_month:
         unit = reference.unit(sub.unit_code, sub.period_month)
-        unit_known = unit is not None and unit.unit_level == "district"
+        # a unit that reports to its province in the period: a district until 2025-06-30, a commune after
+        unit_known = unit is not None and reference.reports_to_province(unit)
     in_window = None
     if sub.period_month:
         opens, closes = filing_window(sub.period_month)

@@ -226,14 +226,19 @@ class IndicatorResolver:
 
 # --- administrative units ---------------------------------------------------------------
 
-_UNIT_TYPES = ("thành phố", "thị xã", "huyện", "quận", "tỉnh", "tp")
+# Unit types as written before a name, longest first ("thị xã" before "xã"); "tp" is "thành phố".
+_UNIT_TYPES = ("thành phố", "thị xã", "thị trấn", "đặc khu", "huyện", "quận", "phường", "xã", "tỉnh", "tp")
+_TYPE_SPELLINGS = {"tp": "thành phố"}
 _UNIT_LABELS = ("đơn vị báo cáo", "mã đơn vị", "ubnd", "ủy ban", "uỷ ban", "huyện", "thành phố", "thị xã", "quận")
+_COMMUNE_LABELS = ("xã", "phường", "đặc khu")  # whole words only: "Xác nhận" is no "xã"
 
 
 def names_a_unit(text: str) -> bool:
     """Whether a title cell looks like it names the reporting unit."""
     key = ascii_key(text)
-    return key.startswith(tuple(ascii_key(label) for label in _UNIT_LABELS))
+    return key.startswith(tuple(ascii_key(label) for label in _UNIT_LABELS)) or any(
+        key == ascii_key(label) or key.startswith(ascii_key(label) + " ") for label in _COMMUNE_LABELS
+    )
 
 
 # Keys are compared in match_key form, so the patterns are built from match-keyed phrases.
@@ -242,13 +247,16 @@ _REPORTING_PREFIXES = re.compile(
     + "|".join(re.escape(match_key(p)) for p in ("đơn vị báo cáo", "đơn vị", "ủy ban nhân dân", "ubnd", "mã đơn vị"))
     + r")\s*"
 )
-_UNIT_CODE = re.compile(r"^(\d{3})$")
+_UNIT_CODE = re.compile(r"^(\d{3}|\d{5})$")  # a district's code, or a commune's
+_STATED_TYPE = re.compile(r"^(" + "|".join(re.escape(match_key(t)) for t in _UNIT_TYPES) + r")\s")
 
 
 @dataclass(frozen=True)
 class UnitMatch:
     unit: AdminUnit | None
     candidates: tuple[AdminUnit, ...] = ()
+    # the text names a unit that no longer existed in the period (a 2026 "UBND huyện Bảo Lạc")
+    retired: AdminUnit | None = None
 
 
 def _longest(units: list[AdminUnit], name_key: Callable[[AdminUnit], str]) -> list[AdminUnit]:
@@ -272,8 +280,23 @@ def _bare_key(unit_name: str) -> str:
     return key
 
 
+def stated_type(key: str) -> str | None:
+    """The unit type a match-keyed name starts with ("huyện bảo lạc" → "huyện"), if any."""
+    found = _STATED_TYPE.match(key + " ")
+    if not found:
+        return None
+    return match_key(_TYPE_SPELLINGS.get(found[1], found[1]))
+
+
+def _of_type(units: list[AdminUnit], unit_type: str | None) -> list[AdminUnit]:
+    """A name's stated type takes part in matching: "xã Bảo Lâm" is not "Huyện Bảo Lâm"."""
+    return units if unit_type is None else [u for u in units if match_key(u.unit_type) == unit_type]
+
+
 class UnitResolver:
-    """Finds the reporting unit named in a title cell such as ``Đơn vị báo cáo: UBND huyện Bảo Lạc``."""
+    """Finds the reporting unit named in a title cell such as ``Đơn vị báo cáo: UBND huyện Bảo Lạc``:
+    among the units that report to a province on the period's date (its districts until
+    2025-06-30, its communes from 2025-07-01), the name's unit type included."""
 
     def __init__(self, reference: Reference):
         self._reference = reference
@@ -281,19 +304,45 @@ class UnitResolver:
         for alias in reference.unit_aliases:
             self._aliases.setdefault(match_key(alias.alias), []).append(alias)
         self._answers = _Answers()
-        self._all_districts = _Answers()  # the country's, once per day: 60-odd provinces ask
-        self._districts = _Answers()
+        self._all_reporting = _Answers()  # the country's, once per day: 60-odd provinces ask
+        self._reporting = _Answers()
         self._provinces = _Answers()
+        self._ended = _Answers()
 
-    def _districts_on(self, on: dt.date, province_code: str | None) -> list[AdminUnit]:
-        return self._districts.get(
-            (on, province_code),
-            lambda: [
+    def _reporting_on(self, on: dt.date, province_code: str | None) -> list[AdminUnit]:
+        if province_code is not None:
+            return self._reporting.get(
+                (on, province_code),
+                lambda: [u for u in self._all_reporting_on(on) if u.parent_unit_code == province_code],
+            )
+        return self._all_reporting_on(on)
+
+    def _all_reporting_on(self, on: dt.date) -> list[AdminUnit]:
+        def build() -> list[AdminUnit]:
+            provinces = {u.unit_code for u in self._reference.units_on(on, "province")}
+            return [
                 u
-                for u in self._all_districts.get(on, lambda: self._reference.units_on(on, "district"))
-                if province_code is None or u.parent_unit_code == province_code
-            ],
-        )
+                for u in self._reference.units
+                if u.unit_level in ("district", "commune") and u.valid_on(on) and u.parent_unit_code in provinces
+            ]
+
+        return self._all_reporting.get(on, build)
+
+    def _ended_before(self, on: dt.date, province_code: str | None) -> list[AdminUnit]:
+        """The reporting units of the province that had ended by that day (the districts, after
+        the reform), to tell a sender that the unit named no longer exists."""
+
+        def build() -> list[AdminUnit]:
+            return [
+                u
+                for u in self._reference.units
+                if u.valid_to is not None
+                and u.valid_to < on
+                and self._reference.reports_to_province(u)
+                and (province_code is None or self._reference.province_of(u.unit_code, u.valid_to) == province_code)
+            ]
+
+        return self._ended.get((on, province_code), build)
 
     def resolve(self, text: str, on: dt.date, province_code: str | None = None) -> UnitMatch:
         return self._answers.get(("unit", text, on, province_code), lambda: self._resolve(text, on, province_code))
@@ -304,12 +353,15 @@ class UnitResolver:
             key = _REPORTING_PREFIXES.sub("", key).strip()
         if not key:
             return UnitMatch(None)
-        districts = self._districts_on(on, province_code)
+        units = self._reporting_on(on, province_code)
         code_match = _UNIT_CODE.match(key)
         if code_match:
-            by_code = [u for u in districts if u.unit_code == code_match[1]]
-            return UnitMatch(by_code[0] if by_code else None)
-        typed = _longest([u for u in districts if contains_phrase(key, match_key(u.unit_name))], match_key)
+            by_code = [u for u in units if u.unit_code == code_match[1]]
+            if by_code:
+                return UnitMatch(by_code[0])
+            ended = [u for u in self._ended_before(on, province_code) if u.unit_code == code_match[1]]
+            return UnitMatch(None, retired=max(ended, key=lambda u: u.valid_from) if ended else None)
+        typed = _longest([u for u in units if contains_phrase(key, match_key(u.unit_name))], match_key)
         if len(typed) == 1:
             return UnitMatch(typed[0])
         aliased = {  # an alias names a code only while it means it (codes are reused)
@@ -319,17 +371,27 @@ class UnitResolver:
             for a in aliases
             if a.valid_on(on)
         }
-        aliased_units = [u for u in districts if u.unit_code in aliased]
+        aliased_units = [u for u in units if u.unit_code in aliased]
         if len(aliased_units) == 1:
             return UnitMatch(aliased_units[0])
         mentions_province = contains_phrase(key, match_key("tỉnh")) and not any(
-            contains_phrase(key, match_key(t)) for t in ("huyện", "thị xã", "quận", "thành phố")
+            contains_phrase(key, match_key(t)) for t in _UNIT_TYPES if t not in ("tỉnh", "tp")
         )
         if mentions_province:
             return UnitMatch(None)
-        bare = typed or _longest([u for u in districts if contains_phrase(key, _bare_name(u))], _bare_name)
+        unit_type = stated_type(key)
+        bare = typed or _longest(
+            [u for u in _of_type(units, unit_type) if contains_phrase(key, _bare_name(u))], _bare_name
+        )
         if len(bare) == 1:
             return UnitMatch(bare[0])
+        if not bare and unit_type is not None:
+            ended = _longest(
+                [u for u in self._ended_before(on, province_code) if contains_phrase(key, match_key(u.unit_name))],
+                match_key,
+            )
+            if len(ended) == 1:
+                return UnitMatch(None, retired=ended[0])
         return UnitMatch(None, tuple(bare))
 
     def province_mentioned(self, text: str, on: dt.date) -> str | None:

@@ -93,6 +93,14 @@ CATALOGUE: dict[str, ProblemText] = {
         "Ghi 'Đơn vị báo cáo: UBND huyện <tên>' đúng tên theo danh mục hành chính, hoặc mã đơn vị.",
         "Write 'Đơn vị báo cáo: UBND huyện <name>' as the GSO register names it, or the unit code.",
     ),
+    "unit_no_longer_exists": ProblemText(
+        "Đơn vị '{value}' không còn tồn tại vào kỳ báo cáo {detail}; thay thế bởi: {successors}",
+        "The unit '{value}' no longer exists in the period {detail}; its place was taken by: {successors}",
+        "Từ 01/7/2025 không còn cấp huyện: UBND xã, phường, đặc khu báo cáo trực tiếp về tỉnh. "
+        "Ghi 'Đơn vị báo cáo: UBND xã <tên>' (lệnh gnbv template).",
+        "From 1 July 2025 there are no districts: communes, wards and special zones report straight to "
+        "the province. Write 'Đơn vị báo cáo: UBND xã <name>' (gnbv template).",
+    ),
     "ambiguous_unit": ProblemText(
         "Tên đơn vị báo cáo trùng với nhiều đơn vị: {detail}",
         "The reporting unit's name matches several units: {detail}",

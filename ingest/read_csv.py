@@ -25,7 +25,7 @@ from ingest.labels import resolvers_for
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
 from ingest.numbers import to_whole_vnd
 from ingest.problems import problem
-from ingest.read_workbook import WorkbookContent, require_figures
+from ingest.read_workbook import WorkbookContent, no_longer_exists, require_figures
 
 AMOUNT_COLUMNS = (
     "period",
@@ -194,7 +194,19 @@ def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) 
             _amount_row(row, line, reference, components, content)
         else:
             _outcome_row(row, line, indicators, content, seen)
+    _check_unit_still_exists(reference, content)
     return content
+
+
+def _check_unit_still_exists(reference: Reference, content: WorkbookContent) -> None:
+    """A 2026 CSV under a district's code (043): the district was abolished on 2025-07-01."""
+    if not (content.unit_code and content.period_month):
+        return
+    match = resolvers_for(reference).units.resolve(content.unit_code, content.period_month)
+    if match.unit is None and match.retired is not None:
+        content.problems.append(
+            no_longer_exists(content.unit_code, match.retired, content.period_month, reference, None, "unit_code:2")
+        )
 
 
 def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookContent) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from gnbv.reference import Reference
+from gnbv.reference import AdminUnit, Reference
 from ingest.cell_formats import percent_cells
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.errors import CellProblem, SubmissionRejected
@@ -169,9 +169,10 @@ def find_disbursement_table(grid: Grid) -> Table | None:
         keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
         if not any(k.startswith(HEADER_LABELS) for k in keys):
             continue
+        label_columns = [c for c, k in enumerate(keys) if k.startswith(("noi dung", "danh muc"))]
         for depth in (2, 3, 1):
             bottom = top + depth - 1
-            if bottom >= grid.height:
+            if bottom >= grid.height or _holds_a_body_row(grid, top + 1, bottom, label_columns):
                 continue
             group_row = _forward_filled(grid, top, width)
             columns = []
@@ -184,6 +185,22 @@ def find_disbursement_table(grid: Grid) -> Table | None:
             if plan and disbursed and any(c.measure == "label" for c in columns):
                 return Table(grid, top, bottom, columns)
     return None
+
+
+def _holds_a_body_row(grid: Grid, first: int, last: int, label_columns: list[int]) -> bool:
+    """Whether a row taken for a lower header row is the table's first row: a section ("Vốn năm
+    2025 chuyển sang") or a component under a one-row header. Swallowed into the header, a first
+    section of carried-over capital would be read as the plan year's own capital."""
+    for row in range(first, last + 1):
+        for column in label_columns:
+            key = ascii_key(grid.header_text(row, column))
+            if key.startswith(("von ", "du an", "tieu du an", "tong cong", "tong so")) or _is_section_label(key):
+                return True
+    return False
+
+
+def _is_section_label(label_key: str) -> bool:
+    return label_key.startswith("von") and ("nam" in label_key or "chuyen" in label_key)
 
 
 def find_outcome_table(grid: Grid) -> Table | None:
@@ -254,6 +271,7 @@ def read_title_block(
     labelled = [t for t in texts if names_a_unit(t[2])]
     candidates = labelled or texts
     ambiguous: tuple = ()
+    retired: tuple[str, AdminUnit] | None = None
     for r, c, text in candidates:
         if find_amount_unit(text) or (find_period(text) and not names_a_unit(text)):
             continue
@@ -263,6 +281,8 @@ def read_title_block(
             content.unit_code, content.unit_cell = match.unit.unit_code, cell_ref(r, c)
             break
         ambiguous = ambiguous or match.candidates
+        if match.retired and retired is None:
+            retired, content.unit_cell = (text, match.retired), cell_ref(r, c)
     legacy = next(((r, c, t) for r, c, t in texts if in_legacy_font(t)), None)
     if legacy is not None and (content.unit_code is None or content.period_month is None):
         # typed in a TCVN3 / VNI font: the words cannot be read, so no "unknown unit" guessed from them
@@ -274,13 +294,36 @@ def read_title_block(
     if content.amount_unit is None:
         content.problems.append(problem("missing_amount_unit", sheet=sheet))
     if content.unit_code is None:
-        if ambiguous:
+        if retired is not None:
+            content.problems.append(no_longer_exists(retired[0], retired[1], on, reference, sheet, content.unit_cell))
+        elif ambiguous:
             names = ", ".join(f"{u.unit_name} ({u.unit_code})" for u in ambiguous)
             content.problems.append(problem("ambiguous_unit", sheet=sheet, cell=content.unit_cell, detail=names))
         else:
             shown = next((t for _, _, t in labelled), None)
             content.problems.append(problem("unknown_unit", sheet=sheet, cell=content.unit_cell, value=shown))
     return plan_year
+
+
+def no_longer_exists(
+    text: str, unit: AdminUnit, on: dt.date, reference: Reference, sheet: str | None, cell: str | None
+) -> CellProblem:
+    """A 2026 file from "UBND huyện Bảo Lạc": the district was abolished on 2025-07-01; the
+    sender is told so, and which communes took its place (the reform mapping)."""
+    successors = reference.successor_units(unit)
+    names = (
+        ", ".join(f"{u.unit_name} ({u.unit_code})" for u in successors)
+        or "— (bảng chuyển đổi không ghi / not in the reform mapping)"
+    )
+    return problem(
+        "unit_no_longer_exists",
+        sheet=sheet,
+        cell=cell,
+        value=text,
+        detail=f"{on:%m/%Y}",
+        successors=names,
+        unit_code=unit.unit_code,
+    )
 
 
 # --- the rows -----------------------------------------------------------------------------
@@ -479,7 +522,7 @@ def _refuse_uncalculated_leaf_cells(
 def _is_section(r: _Row, label_key: str) -> bool:
     if r.stt.lower().rstrip(".") in _SECTION_STT:
         return True
-    return label_key.startswith("von") and ("nam" in label_key or "chuyen" in label_key)
+    return _is_section_label(label_key)
 
 
 def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:

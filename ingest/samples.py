@@ -357,7 +357,8 @@ def generate_sample_month(
     variations: bool = True,
     fmt: str = "mixed",
 ) -> list[SampleFile]:
-    """Write one SYNTHETIC submission per district of the province valid on ``period``.
+    """Write one SYNTHETIC submission per reporting unit of the province valid on ``period``: its
+    districts until 2025-06-30, its communes from 2025-07-01 (``Reference.reporting_units``).
 
     ``fmt``: "mixed" (workbooks, and the long CSV format for some districts), "xlsx" or
     "csv". With ``variations=False`` every workbook is the official template layout.
@@ -366,9 +367,9 @@ def generate_sample_month(
         raise ValueError(f"fmt must be 'mixed', 'xlsx' or 'csv', not {fmt!r}")
     ref = load_reference()
     month = period.replace(day=1)
-    districts = ref.districts_of(province_code, month)
+    districts = ref.reporting_units(province_code, month)
     if not districts:
-        raise ValueError(f"No districts of province '{province_code}' in the register on {month:%d/%m/%Y}.")
+        raise ValueError(f"No reporting units of province '{province_code}' in the register on {month:%d/%m/%Y}.")
     out_dir.mkdir(parents=True, exist_ok=True)
     numbers = _Numbers(ref, province_code, month, seed, districts)
     files: list[SampleFile] = []
@@ -429,12 +430,19 @@ def seeded_rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+# The last year of QĐ 90's capital (2021–2025). Until the 2026–2035 program's catalog is in the
+# reference data, a later month's samples spend only carried-over 2021–2025 capital under QĐ 90's
+# components, as the provinces do while the new program's allocations are pending.
+LAST_QD90_CAPITAL_YEAR = 2025
+
+
 class _Numbers:
     """Synthetic plan, disbursement and outcomes of one province and month."""
 
     def __init__(self, ref: Reference, province: str, month: date, seed: int, districts: list[AdminUnit]) -> None:
         self.ref, self.province, self.month, self.seed = ref, province, month, seed
         self.year = month.year
+        self.capital_year = min(self.year, LAST_QD90_CAPITAL_YEAR)  # the newest capital a row may carry
         weights = {
             u.unit_code: seeded_rng(seed, province, self.year, u.unit_code, "w").randint(60, 140) for u in districts
         }
@@ -465,7 +473,7 @@ class _Numbers:
             jitter = Fraction(seeded_rng(self.seed, unit_code, self.year, comp, src).randint(80, 120), 100)
             value = int(amount * share * jitter)
             if value > 0:
-                plan[(self.year, comp, src)] = value
+                plan[(self.capital_year, comp, src)] = value
         # district counterpart funds on some rows (đối ứng)
         for (year, comp, src), value in list(plan.items()):
             r = seeded_rng(self.seed, unit_code, self.year, comp, "counterpart")
@@ -476,7 +484,9 @@ class _Numbers:
         for _, comp, src in carried:
             r = seeded_rng(self.seed, unit_code, self.year, comp, src, "carry")
             if r.random() < 0.2:
-                plan[(self.year - 1, comp, src)] = plan[(self.year, comp, src)] * r.randint(5, 30) // 100 + 1
+                plan[(self.capital_year - 1, comp, src)] = (
+                    plan[(self.capital_year, comp, src)] * r.randint(5, 30) // 100 + 1
+                )
         return plan
 
     def amounts(self, unit_code: str, profile: SampleProfile) -> tuple[dict[_Key, int], dict[_Key, int]]:
@@ -644,14 +654,14 @@ def build_sample_workbook(
     unit_disbursed = {k: in_amount_unit(v, profile.amount_unit) for k, v in disbursed.items()}
     label = LABEL_STYLES[profile.labels]
     components = list(ref.components.values())
-    vintages = sorted({month.year, *(k[0] for k in plan)}, reverse=True)
+    vintages = sorted({min(month.year, LAST_QD90_CAPITAL_YEAR), *(k[0] for k in plan)}, reverse=True)
     stts = ("I", "II", "III") if profile.sections == "roman" else ("A", "B", "C")
     sections = [
         Section(
             stt=stts[i],
             label=(
-                "Vốn các năm trước chuyển sang"
-                if profile.sections == "roman" and year < month.year
+                "Vốn các năm trước chuyển sang"  # read as last year's: said only of last year's
+                if profile.sections == "roman" and year == month.year - 1 and month.year <= LAST_QD90_CAPITAL_YEAR
                 else section_label(year, month.year)
             ),
             capital_year=year,

@@ -65,7 +65,7 @@ OFFICIAL_SHEET = "Giải ngân"
 OFFICIAL_OUTCOME_SHEET = "Kết quả"
 OFFICIAL_NARRATIVE_SHEET = "Thuyết minh"
 
-_UNIT_KINDS = ("thành phố", "thị xã", "huyện", "quận", "tỉnh")
+_UNIT_KINDS = ("thành phố", "thị xã", "thị trấn", "huyện", "quận", "tỉnh", "xã", "phường", "đặc khu")
 
 
 # --------------------------------------------------------------------------- layout

@@ -209,3 +209,71 @@ def test_the_seeds_are_what_the_script_builds() -> None:
     for name, text in build.build(sources).items():
         assert (SEEDS_DIR / name).read_text(encoding="utf-8") == text, f"{name} is stale: run the script"
     assert build.main(["--check"]) == 0
+
+
+# --- who reports, and matching a name by its type and period ---------------------------------
+
+
+def test_the_reporting_units_are_the_districts_then_the_communes(reference: Reference) -> None:
+    """Until 2025-06-30 a province's districts report; from 2025-07-01 its communes (two tiers)."""
+    before = reference.reporting_units("04", BEFORE)
+    after = reference.reporting_units("04", AFTER)
+    assert [u.unit_code for u in before] == ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
+    assert len(after) == 56 and {u.unit_level for u in after} == {"commune"}
+    assert {u.parent_unit_code for u in after} == {"04"}
+    # a reused province code: Tiền Giang's districts in 2024, the new Đồng Tháp's communes in 2026
+    assert {u.unit_level for u in reference.reporting_units("82", BEFORE)} == {"district"}
+    assert "Phường Mỹ Tho" in {u.unit_name for u in reference.reporting_units("82", AFTER)}
+
+
+def test_where_a_province_allocates_to_communes_only_those_report(reference: Reference) -> None:
+    import dataclasses
+    from decimal import Decimal
+
+    from gnbv.reference import PlanFigure
+
+    allocation = [
+        PlanFigure("test", "04", code, 2026, "plan", 2025, "DA5", "NSTW_SN", Decimal(1_000_000), True)
+        for code in ("01290", "01321")
+    ]
+    allocated = dataclasses.replace(reference, plan_figures=(*reference.plan_figures, *allocation))
+    assert [u.unit_code for u in allocated.reporting_units("04", AFTER)] == ["01290", "01321"]
+    assert len(allocated.reporting_units("04", dt.date(2027, 3, 1))) == 56  # another year's: not narrowed
+    assert len(allocated.reporting_units("04", BEFORE)) == 10  # districts: never narrowed by communes
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "code"),
+    [
+        ("Đơn vị báo cáo: UBND huyện Bảo Lạc", BEFORE, "043"),  # 2024 exactly as before
+        ("Đơn vị báo cáo: UBND xã Bảo Lâm", AFTER, "01290"),  # the commune, not the old district 042
+        ("Đơn vị báo cáo: UBND xã Bảo Lâm", BEFORE, None),  # no commune reported in 2024
+        ("Đơn vị báo cáo: 01290", AFTER, "01290"),
+        ("UBND TP Cao Bằng", BEFORE, "040"),
+        ("Đơn vị báo cáo: UBND phường Thục Phán", AFTER, "01273"),
+        ("Đơn vị báo cáo: UBND huyện Bảo Lạc", AFTER, None),  # abolished on 2025-07-01
+    ],
+)
+def test_a_name_matches_by_its_unit_type_and_the_period(
+    reference: Reference, text: str, period: dt.date, code: str | None
+) -> None:
+    match = UnitResolver(reference).resolve(text, period, "04")
+    assert (match.unit.unit_code if match.unit else None) == code
+
+
+def test_a_district_named_after_the_reform_is_known_to_have_ended(reference: Reference) -> None:
+    match = UnitResolver(reference).resolve("Đơn vị báo cáo: UBND huyện Bảo Lạc", AFTER, "04")
+    assert match.unit is None and match.retired is not None
+    assert (match.retired.unit_code, match.retired.valid_to) == ("043", EVE)
+    assert [u.unit_name for u in reference.successor_units(match.retired)] == [
+        "Xã Bảo Lạc",
+        "Xã Cốc Pàng",
+        "Xã Cô Ba",
+        "Xã Khánh Xuân",
+        "Xã Xuân Trường",
+        "Xã Hưng Đạo",
+        "Xã Huy Giáp",
+        "Xã Sơn Lộ",
+    ]
+    # also without the province given (no inbox folder): the name and the period decide
+    assert UnitResolver(reference).resolve("UBND huyện Bảo Lạc, tỉnh Cao Bằng", AFTER).retired is not None

@@ -271,6 +271,22 @@ def load_synthetic_reform_months(conn: psycopg.Connection) -> None:
             at(period + "-10"),
             outcomes=[("poverty_rate_pct", None, None, rate), ("poor_households", None, None, households)],
         )
+    # March 2025, before the reform: a district of old Đồng Tháp (873) and one of Tiền Giang (815
+    # Thành phố Mỹ Tho); March 2026: a commune of the new Đồng Tháp (28249 Phường Đạo Thạnh).
+    for submission_id, unit, period, cumulative in (
+        ("s873_2025_03", "873", "2025-03", 50 * M),
+        ("s815_2025_03", "815", "2025-03", 20 * M),
+        ("s28249_2026_03", "28249", "2026-03", 40 * M),
+    ):
+        capital = min(int(period[:4]), 2025)
+        add_submission(
+            conn,
+            submission_id,
+            unit,
+            period,
+            at(period + "-10"),
+            funds=[("DA5", "NSTW_SN", capital, 500 * M, cumulative)],
+        )
     # March 2026: a commune reporting straight to its province (Phường Thục Phán, Cao Bằng).
     add_submission(
         conn,
@@ -734,6 +750,29 @@ def test_trends_by_todays_province_add_up_their_predecessors(scenario: Scenario)
         )
     )
     assert by_old == {"82": 30 * M, "87": 70 * M}
+
+
+def _report_trend(scenario: Scenario, province: str, period: str) -> dict[str, int]:
+    import psycopg
+
+    from gnbv.report.data import load_report_data
+
+    with psycopg.connect(scenario.url) as conn:
+        data = load_report_data(conn, province, dt.date.fromisoformat(period + "-01"))
+    totals: dict[str, int] = {}
+    for month in data.trend:
+        key = f"{month.period_month:%Y-%m}"
+        totals[key] = totals.get(key, 0) + int(month.disbursed_vnd)
+    return totals
+
+
+def test_the_reports_same_period_last_year_is_todays_province(scenario: Scenario) -> None:
+    """The 2026 report of Đồng Tháp (82) sets March 2026 beside March 2025 of everything that is
+    Đồng Tháp today — Tiền Giang's 815 and old Đồng Tháp's 873 — each counted once; a 2025 report
+    of Tiền Giang (82 then) compares Tiền Giang with itself, never with old Đồng Tháp."""
+    assert _report_trend(scenario, "82", "2026-03") == {"2025-03": (50 + 20) * M, "2026-03": 40 * M}
+    assert _report_trend(scenario, "82", "2025-03") == {"2024-03": 30 * M, "2025-03": 20 * M}
+    assert _report_trend(scenario, "87", "2025-03") == {"2024-03": 70 * M, "2025-03": 50 * M}
 
 
 def test_dim_period_lists_a_province_while_it_exists(scenario: Scenario) -> None:

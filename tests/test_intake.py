@@ -307,3 +307,75 @@ def test_a_capital_vintage_runs_from_the_programmes_start_to_the_reports_year(
         (wrong,) = result.problems
         assert (wrong.code, wrong.cell, wrong.value) == ("capital_year_out_of_range", "component:2", str(capital_year))
         assert "(2021–2024)" in wrong.message_vi
+
+
+# --- after the reform of 2025-07-01: communes report -------------------------------------------
+
+MARCH_2026 = dt.date(2026, 3, 1)
+
+
+@pytest.fixture(scope="module")
+def march_2026_samples(tmp_path_factory: pytest.TempPathFactory) -> list[SampleFile]:
+    return write_sample_inbox(CAO_BANG, MARCH_2026, tmp_path_factory.mktemp("inbox_2026"), seed=1)
+
+
+def test_a_2026_month_of_communes_is_read_to_the_exact_vnd(
+    march_2026_samples: list[SampleFile], reference: Reference
+) -> None:
+    """Every variation, from Cao Bằng's 56 communes; the first section of a one-row header is
+    carried-over 2025 capital and stays 2025 (it was once swallowed into the header and read as
+    2026 capital)."""
+    assert {s.unit_code for s in march_2026_samples} == {
+        u.unit_code for u in reference.communes_of(CAO_BANG, MARCH_2026)
+    }
+    for sample in march_2026_samples:
+        sub = read_submission(sample.path, reference)
+        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
+        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2026), sample.variation
+        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
+        assert got == _expected(sample), sample.variation
+        assert {r.capital_year for r in sub.fund_amounts} <= {2024, 2025}, sample.variation
+
+
+def test_a_2026_file_from_a_district_is_refused_naming_the_communes_in_its_place(
+    tmp_path: Path, reference: Reference
+) -> None:
+    path = one_row_workbook(
+        tmp_path / "bao_lac_2026.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2026,
+        plan_sn="100",
+        disbursed_sn="10",
+    )
+    sub = read_submission(path, reference, province_hint=CAO_BANG)
+    assert [p.code for p in sub.errors] == ["unit_no_longer_exists"]
+    (error,) = sub.errors
+    assert (error.sheet, error.cell) == ("Giải ngân", "A2")
+    assert "không còn tồn tại" in error.message_vi and "no longer exists" in error.message_en
+    assert "Xã Bảo Lạc (01321)" in error.message_vi and "Xã Bảo Lạc (01321)" in error.message_en
+    # the same file dated 2024 is huyện Bảo Lạc's, as it always was
+    old = one_row_workbook(
+        tmp_path / "bao_lac_2024.xlsx", unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc", period=MARCH_2024
+    )
+    assert read_submission(old, reference, province_hint=CAO_BANG).unit_code == "043"
+
+
+def test_a_2026_file_from_xa_bao_lam_is_that_commune(tmp_path: Path, reference: Reference) -> None:
+    path = one_row_workbook(
+        tmp_path / "bao_lam.xlsx", unit_line="Đơn vị báo cáo: UBND xã Bảo Lâm", period=MARCH_2026, plan_sn="1"
+    )
+    assert read_submission(path, reference, province_hint=CAO_BANG).unit_code == "01290"  # not district 042
+
+
+def test_a_2026_csv_under_a_districts_code_is_refused_naming_the_communes(tmp_path: Path, reference: Reference) -> None:
+    path = _csv(tmp_path / "sample_043_2026-03.csv", "2026-03,043,DA3.TDA1,NSTW_SN,2025,1250.5,310,million_vnd")
+    sub = read_submission(path, reference)
+    (error,) = [p for p in sub.errors if p.code == "unit_no_longer_exists"]
+    assert error.cell == "unit_code:2" and "Xã Sơn Lộ (01360)" in error.message_vi
+    assert (
+        read_submission(
+            _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"),
+            reference,
+        ).errors
+        == []
+    )  # the same code in 2024: huyện Bảo Lạc

@@ -17,15 +17,18 @@ import psycopg
 import pytest
 
 from gnbv.consolidation_gate import validate_consolidation
+from gnbv.reference import load_reference
 from ingest.intake import LOCAL_TZ, ingest_paths, sha256_of
 from ingest.model import AMOUNT_UNITS
 from ingest.numbers import parse_number, to_whole_vnd
 from ingest.read_workbook import load_grids
 from ingest.samples import generate_bad_samples, write_sample_inbox
+from tests.builders import one_row_workbook
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 CAO_BANG = "04"
+CAO_BANG_DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
 MARCH_2024 = dt.date(2024, 3, 1)
 RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
 
@@ -83,11 +86,33 @@ def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             assert [r.status for r in late] == ["accepted", "rejected"], [r.summary() for r in late]
             LATE.update(superseded=first.submission_id, correction=late[0].submission_id)
             LATE.update(rejected=late[1].submission_id)
+            _take_in_a_2026_month(conn, Path(inbox))
         result = dbt.build(full_refresh=True, docs=False, quiet=True)
         assert result.success, "\n".join(result.lines())
         yield database_url
     finally:
         patch.undo()
+
+
+MARCH_2026 = dt.date(2026, 3, 1)
+COMMUNES_2026 = ("01273", "01290")  # Phường Thục Phán (a reused code), Xã Bảo Lâm
+TAKEN_2026: dict[str, object] = {}
+
+
+def _take_in_a_2026_month(conn: psycopg.Connection, inbox: Path) -> None:
+    """After the reform, in the same warehouse: two communes' SYNTHETIC March 2026 files, and a
+    file still sent as "UBND huyện Bảo Lạc" (a district abolished on 2025-07-01)."""
+    samples = [f for f in write_sample_inbox(CAO_BANG, MARCH_2026, inbox) if f.unit_code in COMMUNES_2026]
+    district = one_row_workbook(
+        inbox / "04" / "2026-03" / "sample_huyen_bao_lac_2026-03.xlsx",
+        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
+        period=MARCH_2026,
+        plan_sn="100",
+        disbursed_sn="10",
+    )
+    arrival = dt.datetime(2026, 3, 10, 9, tzinfo=LOCAL_TZ)
+    results = ingest_paths(conn, [*(f.path for f in samples), district], received_at=arrival)
+    TAKEN_2026.update(samples=samples, results=results)
 
 
 def _gate(url: str, period: dt.date = MARCH_2024):
@@ -247,3 +272,73 @@ def test_every_version_and_rejection_is_kept_with_who_and_when(built: str) -> No
         built, "select count(*), count(ingested_by), count(ingested_at), count(received_at) from raw.submissions"
     )
     assert len(set(every[0])) == 1  # who and when, for every file ever taken in
+
+
+# --- across the reform ----------------------------------------------------------------------
+
+
+def test_a_2024_district_month_and_a_2026_commune_month_share_one_warehouse(built: str) -> None:
+    results = TAKEN_2026["results"]
+    accepted = {r.unit_code for r in results if r.status == "accepted"}  # type: ignore[attr-defined]
+    assert accepted == set(COMMUNES_2026), [r.summary() for r in results]  # type: ignore[attr-defined]
+    facts = _rows(
+        built,
+        "select to_char(f.period_month, 'YYYY-MM'), array_agg(distinct u.admin_unit_key order by u.admin_unit_key),"
+        " array_agg(distinct f.province_code) from marts.fct_fund_disbursement as f"
+        " join marts.dim_admin_unit as u on u.unit_code = f.unit_code"
+        " and f.period_month between u.valid_from and coalesce(u.valid_to, 'infinity') group by 1 order by 1",
+    )
+    by_month = {month: (keys, provinces) for month, keys, provinces in facts}
+    # 2024: Cao Bằng's districts, as ever; 2026: the communes, straight under the province
+    assert by_month["2024-03"][0] == [f"{code}@2021-01-01" for code in CAO_BANG_DISTRICTS]
+    assert by_month["2026-03"] == (["01273@2025-07-01", "01290@2025-07-01"], ["04"])
+    # every 2026 figure is the file's, to the VND: carried-over 2021–2025 capital only
+    truth = {
+        (s.unit_code, a.capital_year, a.component_code, a.funding_source_code): a.disbursed_cumulative_vnd
+        for s in TAKEN_2026["samples"]  # type: ignore[attr-defined]
+        for a in s.amounts
+        if a.disbursed_cumulative_vnd is not None
+    }
+    marts = {
+        (u, y, c, f): d
+        for u, y, c, f, d in _rows(
+            built,
+            "select unit_code, capital_year, component_code, funding_source_code, disbursed_cumulative_vnd"
+            " from marts.fct_fund_disbursement where period_month = '2026-03-01' and disbursed_cumulative_vnd > 0",
+        )
+    }
+    assert marts == truth and max(y for _, y, _, _ in marts) == 2025
+
+
+def test_a_2026_file_from_an_abolished_district_is_refused_naming_its_communes(built: str) -> None:
+    (refused,) = [r for r in TAKEN_2026["results"] if r.status == "rejected"]  # type: ignore[attr-defined]
+    assert [p.code for p in refused.problems] == ["unit_no_longer_exists"]
+    message = refused.problems[0].message_vi
+    assert message.startswith("Đơn vị 'Đơn vị báo cáo: UBND huyện Bảo Lạc' không còn tồn tại vào kỳ báo cáo 03/2026")
+    assert "Xã Bảo Lạc (01321)" in message and "Xã Sơn Lộ (01360)" in message
+    assert _rows(built, "select count(*) from raw.fund_amounts where submission_id = %s", (refused.submission_id,)) == [
+        (0,)
+    ]
+
+
+def test_cao_bang_expects_its_56_communes_in_a_2026_month(built: str) -> None:
+    """With no allocation data for 2026, every commune of Cao Bằng valid in the month reports."""
+    expected = dict(
+        _rows(
+            built,
+            "select to_char(period_month, 'YYYY-MM'), array_agg(distinct unit_code order by unit_code)"
+            " from intermediate.int_reporting_units_expected where province_code = '04'"
+            " and period_month in ('2024-03-01', '2026-03-01') group by 1",
+        )
+    )
+    assert expected["2024-03"] == CAO_BANG_DISTRICTS
+    assert len(expected["2026-03"]) == 56 and all(len(code) == 5 for code in expected["2026-03"])
+    # one rule, two homes bound: dbt's expected units are Reference.reporting_units (intake, reminders)
+    reference = load_reference()
+    for month, day in (("2024-03", dt.date(2024, 3, 12)), ("2026-03", dt.date(2026, 3, 12))):
+        assert expected[month] == [u.unit_code for u in reference.reporting_units(CAO_BANG, day)]
+    assert _rows(
+        built,
+        "select distinct units_expected, units_reported from marts.mart_province_consolidation"
+        " where province_code = '04' and period_month = '2026-03-01'",
+    ) == [(56, 2)]

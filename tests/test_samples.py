@@ -343,3 +343,18 @@ def test_without_an_allocation_the_template_takes_the_latest_accepted_plan(tmp_p
     assert typed == [12.5]  # triệu đồng
     text = " ".join(c.value for c in openpyxl.load_workbook(path)["Hướng dẫn"]["A"] if c.value)
     assert "báo cáo được chấp nhận gần nhất" in text
+
+
+def test_a_2026_month_is_one_sample_per_commune_of_carried_over_capital(
+    tmp_path_factory: pytest.TempPathFactory, reference
+) -> None:
+    """After the reform the communes report; until the 2026–2035 catalog exists, the samples spend
+    2021–2025 capital (capital_year ≤ 2025) under QĐ 90's components."""
+    march_2026 = dt.date(2026, 3, 1)
+    files = generate_sample_month(CAO_BANG, march_2026, tmp_path_factory.mktemp("march_2026"))
+    communes = {u.unit_code for u in reference.communes_of(CAO_BANG, march_2026)}
+    assert len(communes) == 56 and {f.unit_code for f in files} == communes
+    assert all("sample" in f.path.name and f.period == march_2026 for f in files)
+    amounts = [a for f in files for a in f.amounts]
+    assert {a.capital_year for a in amounts} == {2024, 2025}
+    assert {a.component_code for a in amounts} <= set(reference.components)

@@ -270,3 +270,26 @@ def test_a_correction_after_the_deadline_is_not_called_late(
     assert "bản điều chỉnh; báo cáo đầu tiên của tháng nhận lúc 10/03/2024 09:00 (đúng hạn)" in text
     assert "a correction; the month's first report arrived 10/03/2024 09:00 (on time)" in text
     assert "NỘP MUỘN" not in text and "LATE" not in text
+
+
+def test_a_2026_reminder_goes_to_the_communes(
+    conn: psycopg.Connection, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """After the reform the reminder lists Cao Bằng's 56 communes, not its former districts."""
+    from gnbv.orchestration import notify
+    from gnbv.orchestration.calendar import MonthlyDeadline
+
+    march_2026 = dt.date(2026, 3, 1)
+    (bao_lam,) = [
+        f
+        for f in generate_sample_month("04", march_2026, tmp_path_factory.mktemp("s2026"), variations=False, fmt="xlsx")
+        if f.unit_code == "01290"
+    ]
+    assert ingest_file(conn, bao_lam.path, received_at=at("2026-03-10T09:00"), province_hint="04").status == "accepted"
+    due = MonthlyDeadline("04", march_2026, dt.date(2026, 3, 12), dt.date(2026, 3, 15))
+    units = notify.reminder_units(conn, due)
+    assert len(units) == 56 and all(len(u.unit_code) == 5 for u in units)
+    assert [u.status for u in units if u.unit_code == "01290"] == ["on_time"]
+    text = notify.reminder_message(due, units, as_of=at("2026-03-11T08:00"), province_name="Tỉnh Cao Bằng").text
+    assert text.startswith("Kính gửi các đơn vị cấp xã thuộc Tỉnh Cao Bằng,") and "đã tiếp nhận 1/56 đơn vị" in text
+    assert "To the commune units of Tỉnh Cao Bằng:" in text and "Huyện" not in text

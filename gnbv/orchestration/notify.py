@@ -87,6 +87,14 @@ def _unit(u: UnitStatus) -> str:
     return f"{u.unit_code} {u.unit_name}"
 
 
+def _tier(deadline: MonthlyDeadline) -> tuple[str, str]:
+    """Who reports, for the wording (Vietnamese, English): districts until 2025-06-30, communes
+    from the reform of 2025-07-01 (which units exactly: ``Reference.reporting_units``)."""
+    from gnbv.reference import TWO_TIERS_FROM
+
+    return ("cấp xã", "commune") if deadline.district_due >= TWO_TIERS_FROM else ("cấp huyện", "district")
+
+
 def reminder_message(
     deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, as_of: dt.datetime, province_name: str
 ) -> Message:
@@ -100,7 +108,7 @@ def reminder_message(
     )
     moment = f"{to_local(as_of):%H:%M} ngày {_d(to_local(as_of).date())}"
     lines = [
-        f"Kính gửi các đơn vị cấp huyện thuộc {province_name},",
+        f"Kính gửi các đơn vị {_tier(deadline)[0]} thuộc {province_name},",
         "",
         f"Hạn nộp báo cáo tháng {month} (Biểu 05, tiến độ giải ngân Chương trình MTQG giảm nghèo bền vững) "
         f"là hết ngày {_d(deadline.district_due)}.",
@@ -116,7 +124,7 @@ def reminder_message(
     lines += [
         "",
         "---",
-        f"To the district units of {province_name}:",
+        f"To the {_tier(deadline)[1]} units of {province_name}:",
         f"The {deadline.period:%B %Y} report (Biểu 05) is due by the end of {_d(deadline.district_due)} "
         f"(Vietnam time). As of {to_local(as_of):%d/%m/%Y %H:%M}, {done} of {len(units)} units have an "
         "accepted report.",
@@ -208,7 +216,7 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
     lines = [
         f"Kính gửi Sở Lao động - Thương binh và Xã hội và các cơ quan chủ trì ({province_name}),",
         "",
-        f"Tình hình nộp báo cáo tháng {month} của các đơn vị cấp huyện (hạn {_d(deadline.district_due)}):",
+        f"Tình hình nộp báo cáo tháng {month} của các đơn vị {_tier(deadline)[0]} (hạn {_d(deadline.district_due)}):",
         f"  Tỷ lệ báo cáo:   {percent(reported, total)} ({reported}/{total})",
         f"  Tỷ lệ đúng hạn:  {percent(len(on_time), total)} ({len(on_time)}/{total})",
     ]
@@ -223,7 +231,8 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
     lines += [
         "",
         "---",
-        f"District reporting for {deadline.period:%B %Y} in {province_name} (due {_d(deadline.district_due)}):",
+        f"{_tier(deadline)[1].capitalize()} reporting for {deadline.period:%B %Y} in {province_name} "
+        f"(due {_d(deadline.district_due)}):",
         f"  Reporting rate: {percent(reported, total)} ({reported}/{total})",
         f"  On-time rate:   {percent(len(on_time), total)} ({len(on_time)}/{total})",
     ]
@@ -248,12 +257,13 @@ def _unit_name(reference: Any, code: str, day: dt.date) -> str:
 
 
 def reminder_units(conn: Any, deadline: MonthlyDeadline) -> list[UnitStatus]:
-    """The province's districts on the due date, with whether each has an accepted report; for
-    a unit whose files were all rejected, its latest file and that file's errors."""
+    """The units that report to the province on the due date (its districts until 2025-06-30, its
+    communes from 2025-07-01), with whether each has an accepted report; for a unit whose files
+    were all rejected, its latest file and that file's errors."""
     from gnbv.reference import load_reference
 
     reference = load_reference()
-    districts = reference.districts_of(deadline.province_code, deadline.district_due)
+    districts = reference.reporting_units(deadline.province_code, deadline.district_due)
     codes = [d.unit_code for d in districts]
     rows = conn.execute(
         "select unit_code, bool_or(status = 'accepted') from raw.submissions"

@@ -202,7 +202,7 @@ class ReportData:
     period: Period
     components: list[Component]
     funding_sources: list[FundingSource]
-    districts: list[Unit]  # districts valid in the month (type-2 rows valid then), code order
+    districts: list[Unit]  # the reporting units valid in the month (districts; communes from 2025-07), code order
     units: dict[str, Unit]  # every unit named in the report
     province_lines: list[FundLine]
     coverage: ConsolidationCoverage | None
@@ -449,8 +449,8 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
         f"""
         select distinct on (unit_code) unit_code, unit_name, unit_type, unit_level, parent_unit_code
         from marts.dim_admin_unit
-        where (unit_code = %(province)s or province_code = %(province)s)
-          and unit_level in ('province', 'district') and {_VALID_IN_MONTH}
+        where (unit_code = %(province)s or parent_unit_code = %(province)s)
+          and unit_level in ('province', 'district', 'commune') and {_VALID_IN_MONTH}
         order by unit_code, valid_from desc
         """,
         params,
@@ -462,8 +462,11 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
             f"'{province}' không phải mã tỉnh trong dim_admin_unit tháng {period:%m/%Y} / "
             f"'{province}' is not a province code in dim_admin_unit for {period:%m/%Y}"
         )
+    # the reporting units: the province's own children, districts until 2025-06-30, communes after
     districts = [
-        units[r["unit_code"]] for r in unit_rows if r["unit_level"] == "district" and r["parent_unit_code"] == province
+        units[r["unit_code"]]
+        for r in unit_rows
+        if r["unit_level"] in ("district", "commune") and r["parent_unit_code"] == province
     ]
 
     period_rows = _rows(
@@ -658,16 +661,49 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
         )
         for r in _rows(
             conn,
-            """
+            f"""
+            -- Like with like across the reform: a province that exists today is compared with
+            -- every province version that became it (current_province_code: the new Đồng Tháp 82
+            -- of 2026 with Tiền Giang 82 and old Đồng Tháp 87 in early 2025), each month summing
+            -- the versions valid then; a province that has since ended is its own code.
+            with report_province as (
+                select current_province_code, valid_to
+                from marts.dim_admin_unit
+                where unit_code = %(province)s and unit_level = 'province' and {_VALID_IN_MONTH}
+                order by valid_from desc
+                limit 1
+            ),
+
+            provinces as (
+                select unit.unit_code, unit.valid_from, unit.valid_to
+                from marts.dim_admin_unit as unit
+                cross join report_province
+                where unit.unit_level = 'province'
+                  and case
+                      when report_province.valid_to is null
+                          then unit.current_province_code = report_province.current_province_code
+                      else unit.unit_code = %(province)s
+                  end
+            ),
+
+            by_province as (
+                select consolidation.period_month, consolidation.province_code, capital_year, component_code,
+                       sum(plan_amount_vnd) as plan_vnd, sum(disbursed_cumulative_vnd) as disbursed_vnd,
+                       max(units_reported) as units_reported, max(units_expected) as units_expected
+                from marts.mart_province_consolidation as consolidation
+                inner join provinces
+                    on provinces.unit_code = consolidation.province_code
+                    and provinces.valid_from <= consolidation.period_month
+                    and coalesce(provinces.valid_to, 'infinity') >= consolidation.period_month
+                where consolidation.period_month between %(year_start)s and %(period)s
+                   or consolidation.period_month between %(last_year_start)s and %(same_month_last_year)s
+                group by consolidation.period_month, consolidation.province_code, capital_year, component_code
+            )
+
             select period_month, capital_year, component_code,
-                   sum(plan_amount_vnd) as plan_vnd, sum(disbursed_cumulative_vnd) as disbursed_vnd,
-                   max(units_reported) as units_reported, max(units_expected) as units_expected
-            from marts.mart_province_consolidation
-            where province_code = %(province)s
-              and (
-                  period_month between %(year_start)s and %(period)s
-                  or period_month between %(last_year_start)s and %(same_month_last_year)s
-              )
+                   sum(plan_vnd) as plan_vnd, sum(disbursed_vnd) as disbursed_vnd,
+                   sum(units_reported) as units_reported, sum(units_expected) as units_expected
+            from by_province
             group by period_month, capital_year, component_code
             order by period_month, capital_year, component_code
             """,

@@ -1,5 +1,9 @@
--- Who is expected to report, per period: the province's districts valid on the district due
--- date (on the first day of the month when no calendar applies), per dim_admin_unit's history.
+-- Who is expected to report, per period: the units directly under the province valid on the
+-- district due date (on the first day of the month when no calendar applies), per
+-- dim_admin_unit's history — its districts until 2025-06-30, its communes from 2025-07-01 (two
+-- tiers: Decree 125/2025 hands the districts' program tasks to the communes). Where the province
+-- allocates capital to communes that year (plan figures of commune units), only those communes
+-- report. gnbv.reference.Reference.reporting_units is the same rule (a parity test binds them).
 -- is_reporting_required when the unit's province (or the unit itself) has a monthly calendar
 -- that year; the due date is the unit's own calendar's if any, else the province's.
 
@@ -11,10 +15,23 @@ periods as (
 
 ),
 
+-- a commune under a district reported through it: only a province's own children report
 units as (
 
     select * from {{ ref('int_admin_units_with_province') }}
-    where unit_level = 'district'
+    where
+        unit_level in ('district', 'commune')
+        and parent_unit_code = province_code
+
+),
+
+allocations as (
+
+    select distinct
+        plan_year,
+        unit_code
+    from {{ ref('stg_reference__plan_figures') }}
+    where figure_kind = 'plan'
 
 ),
 
@@ -37,7 +54,10 @@ expected as (
         -- the deadline in force
         (periods.has_monthly_calendar or unit_deadlines.unit_code is not null) as is_reporting_required,
         coalesce(unit_deadlines.district_due_date, periods.district_due_date) as district_due_date,
-        coalesce(unit_deadlines.province_due_date, periods.province_due_date) as province_due_date
+        coalesce(unit_deadlines.province_due_date, periods.province_due_date) as province_due_date,
+
+        -- a commune allocated capital that year
+        allocations.unit_code is not null as is_allocated
 
     from periods
     inner join units
@@ -49,15 +69,38 @@ expected as (
         on
             periods.period_month = unit_deadlines.period_month
             and units.unit_code = unit_deadlines.unit_code
+    left join allocations
+        on
+            units.unit_level = 'commune'
+            and units.unit_code = allocations.unit_code
+            and periods.period_year = allocations.plan_year
+
+),
+
+-- where the province allocates to communes that month's year, only the allocated ones report
+-- (a window, not a second join with the units: the seeds have no statistics in a fresh build)
+narrowed as (
+
+    select
+        *,
+        bool_or(is_allocated) over (partition by period_month, province_code) as province_allocates
+    from expected
 
 ),
 
 final as (
 
     select
-        *,
+        period_month,
+        province_code,
+        unit_code,
+        unit_name,
+        is_reporting_required,
+        district_due_date,
+        province_due_date,
         {{ end_of_local_day('district_due_date') }} as due_at
-    from expected
+    from narrowed
+    where is_allocated or not province_allocates
 
 )
 
