@@ -218,6 +218,7 @@ class Calendar:
     day_count: str
     due_date: dt.date | None
     basis: str  # stated (the source says so for these dates) | carried_forward (assumed to continue)
+    source: str = ""
 
     def in_force_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -493,6 +494,7 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             day_count=r["day_count"],
             due_date=_date(r["due_date"]),
             basis=r["basis"],
+            source=r["source"],
         )
         for r in _rows("ref_reporting_calendars.csv", seeds_dir)
     )

@@ -55,10 +55,10 @@
 {% macro days_after(due_date_expr, day_expr, day_count) -%}
     case
         when {{ day_count }} = 'working' then (
-            select count(*) filter (where calendar_days.is_working_day)
+            select cast(count(*) filter (where calendar_days.is_working_day) as integer)
             from {{ ref('int_calendar_days') }} as calendar_days
             where calendar_days.calendar_date > {{ due_date_expr }} and calendar_days.calendar_date <= {{ day_expr }}
         )
-        else {{ day_expr }} - {{ due_date_expr }}
+        else cast({{ day_expr }} - {{ due_date_expr }} as integer)
     end
 {%- endmacro %}
