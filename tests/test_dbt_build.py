@@ -996,3 +996,46 @@ def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> No
     assert scenario.query("select status from marts.fct_submission where submission_id = 's040_2024_01'") == [
         ("superseded",)
     ]
+
+
+def test_calendar_days_agree_with_the_python_calendar(scenario: Scenario) -> None:
+    """One definition of a working day, read by both: every day dbt lists (2020-11 .. 2027-03)
+    is a working day, and moves a deadline, exactly as gnbv.orchestration.calendar says."""
+    from gnbv.orchestration.calendar import WorkingDays
+    from gnbv.reference import load_reference
+
+    days = WorkingDays(load_reference())
+    rows = scenario.query(
+        "select calendar_date, is_working_day, next_working_day from intermediate.int_calendar_days"
+        " where calendar_date <= '2027-02-01' order by calendar_date"
+    )
+    assert len(rows) > 2000
+    assert [r for r in rows if (r[1], r[2]) != (days.is_working_day(r[0]), days.on_or_after(r[0]))] == []
+
+
+def test_monthly_dates_agree_with_the_python_calendar(scenario: Scenario) -> None:
+    """dim_period's data window and deadlines are the DAGs' (gnbv.orchestration.calendar), for
+    every province-month with a monthly calendar, 2024 (stated) and 2025–2026 (carried forward)."""
+    from gnbv.orchestration.calendar import monthly_deadline
+
+    rows = scenario.query(
+        "select province_code, period_month, data_window_start, data_window_end, district_due_date,"
+        " province_due_date, day_count, calendar_basis from marts.dim_period where has_monthly_calendar"
+    )
+    assert {(r[0], r[1].year, r[7]) for r in rows} == {
+        ("04", 2024, "stated"),
+        ("04", 2025, "carried_forward"),
+        ("04", 2026, "carried_forward"),
+    }
+    for province, month, *dates, day_count, _ in rows:
+        d = monthly_deadline(province, month)
+        assert d is not None and day_count == "calendar"
+        assert dates == [d.data_window_start, d.data_window_end, d.district_due, d.province_due], (province, month)
+
+
+def test_dim_component_carries_each_catalogs_program(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select program_code, catalog_status, min(capital_year_from), count(*) from marts.dim_component"
+        " group by program_code, catalog_status order by program_code"
+    )
+    assert rows == [("MTQG_2026_2035", "provisional", 2026, 3), ("QD90_2021_2025", "official", 2021, 18)]
