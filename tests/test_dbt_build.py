@@ -1039,3 +1039,40 @@ def test_dim_component_carries_each_catalogs_program(scenario: Scenario) -> None
         " group by program_code, catalog_status order by program_code"
     )
     assert rows == [("MTQG_2026_2035", "provisional", 2026, 3), ("QD90_2021_2025", "official", 2021, 18)]
+
+
+def test_a_new_2026_catalog_file_reaches_dbt_without_a_code_change(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same dbt project with only ref_components_2026_2035.csv replaced: `dbt seed` loads the
+    new catalog and the components view follows; the real file is loaded back afterwards."""
+    import csv
+    import shutil
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(ROOT / "dbt_project", copy, ignore=shutil.ignore_patterns("target", "logs"))
+    catalog = copy / "seeds" / "reference" / "ref_components_2026_2035.csv"
+    with catalog.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    with catalog.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(
+            ["X26.HT", "X26.HT", "", "project", "true", "Hạ tầng thiết yếu", "Essential infrastructure", "200",
+             "MTQG_2026_2035", "official", "a final catalog (test)"]
+        )  # fmt: skip
+    components = (
+        "select component_code from staging.stg_reference__components"
+        " where program_code = 'MTQG_2026_2035' order by component_code"
+    )
+    before = scenario.query(components)
+    try:
+        monkeypatch.setenv("GNBV_DBT_PROJECT_DIR", str(copy))
+        swapped = dbt.run_dbt(["seed", "--select", "ref_components_2026_2035"], target_path=tmp_path / "target")
+        assert swapped.success, "\n".join(swapped.lines())
+        assert scenario.query(components) == [("X26.HT",)]
+    finally:
+        monkeypatch.delenv("GNBV_DBT_PROJECT_DIR")
+        restored = dbt.run_dbt(["seed", "--select", "ref_components_2026_2035"], target_path=tmp_path / "target_back")
+        assert restored.success, "\n".join(restored.lines())
+    assert scenario.query(components) == before and len(before) == 3
