@@ -1,11 +1,11 @@
 """The project's reference data, read from the dbt seeds so there is one source of truth.
 
 Administrative units, the programs and their component catalogs (QĐ 90's 2021–2025, the
-2026–2035 program's) and the components' label aliases, funding sources, outcome
-indicators, lead agencies, reporting calendars and public holidays, the units' e-mail contacts and the plans' real
-figures all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them into the
-warehouse, and Python code (intake, templates, sample data, e-mail) reads the same files through
-this module.
+2026–2035 program's) with the components' label aliases, funding sources, outcome indicators,
+lead agencies, reporting calendars and public holidays, the units' e-mail contacts and the
+plans' real figures all live as CSV files in ``dbt_project/seeds/reference/``; dbt loads them
+into the warehouse, and Python code (intake, templates, sample data, e-mail) reads the same
+files through this module.
 
 A unit is its code *and* its validity: codes are reused across the reform of 2025-07-01 (82 was
 Tiền Giang and is the new Đồng Tháp), so every unit lookup takes a date.

@@ -103,7 +103,7 @@ class ComponentResolver:
     of the program whose capital the row reports (``Reference.program_for_capital``)."""
 
     def __init__(self, reference: Reference, program_code: str | None = None):
-        self._reference = reference
+        self._reference = self.reference = reference
         first = reference.program_for_capital(None)
         self.program_code = program_code or (first.program_code if first else None)
         self._components = (
@@ -368,24 +368,25 @@ class Resolvers:
         """The resolver of the catalog that capital of that year is reported against: 2025
         capital (carried over into a 2026 report too) → QĐ 90's; 2026 capital → the 2026–2035
         program's. No year known: the first program's."""
-        program = self.components._reference.program_for_capital(capital_year)
-        if program is None or program.program_code == self.components.program_code:
-            return self.components
-        if program.program_code not in self.catalogs:
-            self.catalogs[program.program_code] = ComponentResolver(self.components._reference, program.program_code)
-        return self.catalogs[program.program_code]
+        program = self.components.reference.program_for_capital(capital_year)
+        return self._catalog(program.program_code) if program is not None else self.components
 
     def other_catalog_code(self, label: str, stt: str, program_code: str | None) -> str | None:
         """The code ``label`` names in another program's catalog: a 2026 capital row labelled
         with a QĐ 90 project is named as such in the problem, not called unknown."""
-        reference = self.components._reference
-        for program in reference.programs:
-            if program.program_code == program_code:
-                continue
-            code = ComponentResolver(reference, program.program_code).resolve(label, stt)
-            if code is not None:
-                return code
+        for program in self.components.reference.programs:
+            if program.program_code != program_code:
+                code = self._catalog(program.program_code).resolve(label, stt)
+                if code is not None:
+                    return code
         return None
+
+    def _catalog(self, program_code: str) -> ComponentResolver:
+        if program_code == self.components.program_code:
+            return self.components
+        if program_code not in self.catalogs:
+            self.catalogs[program_code] = ComponentResolver(self.components.reference, program_code)
+        return self.catalogs[program_code]
 
 
 _BUILT: dict[int, tuple[Reference, Resolvers]] = {}
