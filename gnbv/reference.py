@@ -1,9 +1,10 @@
 """The project's reference data, read from the dbt seeds so there is one source of truth.
 
-Administrative units, QĐ 90 components and their label aliases, funding sources, outcome
-indicators, lead agencies, reporting calendars, the units' e-mail contacts, the plans' real
-figures, the phrases that mark a correction and the programme's first year all live as CSV files
-in ``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code (intake,
+Administrative units, the programs and their component catalogs (QĐ 90's 2021–2025, the
+2026–2035 program's) with the components' label aliases, funding sources, outcome indicators,
+lead agencies, reporting calendars and public holidays, the units' e-mail contacts, the plans'
+real figures and the phrases that mark a correction all live as CSV files in
+``dbt_project/seeds/reference/``; dbt loads them into the warehouse, and Python code (intake,
 templates, sample data, e-mail) reads the same files through this module.
 
 A unit is its code *and* its validity: codes are reused across the reform of 2025-07-01 (82 was
@@ -25,6 +26,9 @@ from gnbv.correction_note import CorrectionPhrases
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds" / "reference"
 # The reform of 1 July 2025: two tiers of local government, the communes report to the province.
 TWO_TIERS_FROM = dt.date(2025, 7, 1)
+# The component catalogs, one file per program phase (ref_programs.csv): replacing a file (the
+# 2026–2035 program's, provisional until its final structure is known) changes no code.
+COMPONENT_CATALOGS = ("ref_components.csv", "ref_components_2026_2035.csv")
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,28 @@ class UnitIndex:
 
 
 @dataclass(frozen=True)
+class Program:
+    """A phase of the national target program, whose catalog of components a submission is read
+    against: QĐ 90's 2021–2025 program, then the merged 2026–2035 program. Capital keeps its
+    program: 2025 capital disbursed in 2026 is still reported under its QĐ 90 component."""
+
+    program_code: str
+    name_vi: str
+    name_en: str
+    capital_year_from: int
+    capital_year_to: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    catalog_status: str  # official | provisional (the catalog is not the program's final structure)
+    source: str
+
+    def funds_capital_of(self, capital_year: int) -> bool:
+        return self.capital_year_from <= capital_year and (
+            self.capital_year_to is None or capital_year <= self.capital_year_to
+        )
+
+
+@dataclass(frozen=True)
 class Component:
     component_code: str
     project_code: str
@@ -130,6 +156,7 @@ class Component:
     name_vi: str
     name_en: str
     sort_order: int
+    program_code: str = "QD90_2021_2025"
 
 
 @dataclass(frozen=True)
@@ -173,14 +200,43 @@ class Indicator:
 
 @dataclass(frozen=True)
 class Calendar:
+    """One reporting rule of ref_reporting_calendars, in force from ``valid_from`` to ``valid_to``.
+
+    A monthly rule keeps three things apart: the data window (Decree 09/2019: from the
+    ``data_window_start_day`` of the previous month to the ``data_window_end_day`` of the
+    reporting month), the units' submission deadline and the lead agencies' consolidation
+    deadline (Cao Bằng: the 12th and the 15th). ``day_count`` says how the deadlines count days:
+    ``calendar``, or ``working`` (Vietnamese working days: a deadline on a weekend or public
+    holiday moves to the next working day, and lateness is counted in working days)."""
+
     province_code: str
     unit_code: str | None
-    year: int
+    valid_from: dt.date
+    valid_to: dt.date | None
     report_kind: str
     frequency: str
-    district_due_day: int | None
-    province_due_day: int | None
+    data_window_start_day: int | None
+    data_window_end_day: int | None
+    submission_due_day: int | None
+    consolidation_due_day: int | None
+    day_count: str
     due_date: dt.date | None
+    basis: str  # stated (the source says so for these dates) | carried_forward (assumed to continue)
+    source: str = ""
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class PublicHoliday:
+    """A day that is not a working day although a weekday (``day_off``), or a Saturday that is
+    one (``working_day``, made up for a swapped day off)."""
+
+    holiday_date: dt.date
+    kind: str
+    name_vi: str
+    status: str  # verified | law_fixed_date | unverified
 
 
 @dataclass(frozen=True)
@@ -227,8 +283,9 @@ class Reference:
     plan_figures: tuple[PlanFigure, ...]
     lead_agencies: dict[tuple[str, str], str]
     correction_phrases: CorrectionPhrases = field(repr=False, compare=False)  # ref_correction_phrases
-    programme_start_year: int  # ref_programme: the earliest capital vintage a report may state
     unit_contacts: tuple[UnitContact, ...] = ()
+    programs: tuple[Program, ...] = ()
+    holidays: tuple[PublicHoliday, ...] = ()
 
     def unit(self, unit_code: str, on: dt.date) -> AdminUnit | None:
         """The unit with this code as it was on a day (codes are reused after reforms)."""
@@ -297,16 +354,60 @@ class Reference:
         """The unit's e-mail contacts valid on a day (none: the unit is told nothing by e-mail)."""
         return [c for c in self.unit_contacts if c.unit_code == unit_code and c.valid_on(on)]
 
-    def leaf_components(self) -> list[Component]:
-        return sorted((c for c in self.components.values() if c.is_leaf), key=lambda c: c.sort_order)
+    def leaf_components(self, program_code: str | None = None) -> list[Component]:
+        return sorted(
+            (
+                c
+                for c in self.components.values()
+                if c.is_leaf and (program_code is None or c.program_code == program_code)
+            ),
+            key=lambda c: c.sort_order,
+        )
 
-    def monthly_calendar(self, province_code: str, year: int) -> Calendar | None:
+    def program_of_capital(self, capital_year: int) -> Program | None:
+        """The program whose catalog capital of that year is reported against (2025 capital:
+        QĐ 90's, even in a 2026 report), or None when no program funds that year."""
+        return next((p for p in self.programs if p.funds_capital_of(capital_year)), None)
+
+    def program_for_capital(self, capital_year: int | None) -> Program | None:
+        """The catalog a row of that capital year is read against: the program funding it, else
+        (a vintage outside every program: the gate judges vintages) the nearest program; with
+        no year, the first program."""
+        ordered = sorted(self.programs, key=lambda p: p.capital_year_from)
+        if not ordered:
+            return None
+        if capital_year is None:
+            return ordered[0]
+        funding = self.program_of_capital(capital_year)
+        if funding is not None:
+            return funding
+        earlier = [p for p in ordered if p.capital_year_from <= capital_year]
+        return earlier[-1] if earlier else ordered[0]
+
+    def first_capital_year(self) -> int:
+        """The earliest capital year any program funds (2021, QĐ 90's start): older vintages
+        belong to no program of this warehouse. The gate bounds vintages by it, and dbt's
+        ``assert_capital_year_within_programme`` reads the same seed (ref_programs)."""
+        return min(p.capital_year_from for p in self.programs)
+
+    def components_of(self, program_code: str) -> dict[str, Component]:
+        return {code: c for code, c in self.components.items() if c.program_code == program_code}
+
+    def catalog_for_year(self, year: int) -> list[Component]:
+        """The components a template or sample of ``year`` lists: those of the program funding
+        that year's capital, in display order."""
+        program = self.program_for_capital(year)
+        chosen = self.components_of(program.program_code) if program else self.components
+        return sorted(chosen.values(), key=lambda c: c.sort_order)
+
+    def monthly_calendar(self, province_code: str, period: dt.date) -> Calendar | None:
+        """The province's monthly rule in force for the reporting month ``period``."""
         for calendar in self.calendars:
             if (
                 calendar.province_code == province_code
-                and calendar.year == year
                 and calendar.frequency == "monthly"
                 and not calendar.unit_code
+                and calendar.in_force_on(period.replace(day=1))
             ):
                 return calendar
         return None
@@ -366,11 +467,6 @@ def _correction_phrases(rows: list[dict[str, str]]) -> CorrectionPhrases:
     )
 
 
-def _programme_start_year(rows: list[dict[str, str]]) -> int:
-    (programme,) = rows  # one programme, one phase: a second would need reports to name theirs
-    return int(programme["start_year"])
-
-
 @functools.cache
 def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
     """Read every reference seed once per process."""
@@ -396,8 +492,10 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             name_vi=r["name_vi"],
             name_en=r["name_en"],
             sort_order=int(r["sort_order"]),
+            program_code=r["program_code"],
         )
-        for r in _rows("ref_components.csv", seeds_dir)
+        for name in COMPONENT_CATALOGS
+        for r in _rows(name, seeds_dir)
     }
     component_aliases = tuple(
         ComponentAlias(
@@ -436,12 +534,18 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         Calendar(
             province_code=r["province_code"],
             unit_code=r["unit_code"] or None,
-            year=int(r["year"]),
+            valid_from=dt.date.fromisoformat(r["valid_from"]),
+            valid_to=_date(r["valid_to"]),
             report_kind=r["report_kind"],
             frequency=r["frequency"],
-            district_due_day=_int(r["district_due_day"]),
-            province_due_day=_int(r["province_due_day"]),
+            data_window_start_day=_int(r["data_window_start_day"]),
+            data_window_end_day=_int(r["data_window_end_day"]),
+            submission_due_day=_int(r["submission_due_day"]),
+            consolidation_due_day=_int(r["consolidation_due_day"]),
+            day_count=r["day_count"],
             due_date=_date(r["due_date"]),
+            basis=r["basis"],
+            source=r["source"],
         )
         for r in _rows("ref_reporting_calendars.csv", seeds_dir)
     )
@@ -483,7 +587,6 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             for r in _rows("ref_lead_agencies.csv", seeds_dir)
         },
         correction_phrases=_correction_phrases(_rows("ref_correction_phrases.csv", seeds_dir)),
-        programme_start_year=_programme_start_year(_rows("ref_programme.csv", seeds_dir)),
         unit_contacts=tuple(
             UnitContact(
                 unit_code=r["unit_code"],
@@ -494,5 +597,23 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
                 valid_to=_date(r["valid_to"]),
             )
             for r in _rows("ref_unit_contacts.csv", seeds_dir)
+        ),
+        programs=tuple(
+            Program(
+                program_code=r["program_code"],
+                name_vi=r["name_vi"],
+                name_en=r["name_en"],
+                capital_year_from=int(r["capital_year_from"]),
+                capital_year_to=_int(r["capital_year_to"]),
+                valid_from=dt.date.fromisoformat(r["valid_from"]),
+                valid_to=_date(r["valid_to"]),
+                catalog_status=r["catalog_status"],
+                source=r["source"],
+            )
+            for r in _rows("ref_programs.csv", seeds_dir)
+        ),
+        holidays=tuple(
+            PublicHoliday(dt.date.fromisoformat(r["holiday_date"]), r["kind"], r["name_vi"], r["status"])
+            for r in _rows("ref_public_holidays.csv", seeds_dir)
         ),
     )

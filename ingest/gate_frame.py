@@ -181,7 +181,7 @@ def _amount_details(amount: FundAmount, amounts: Sequence[FundAmount]) -> dict[s
 
 def _vintage_range(sub: Submission, reference: Reference) -> str:
     last = sub.period_month.year if sub.period_month else "?"
-    return f"{reference.programme_start_year}–{last}"
+    return f"{reference.first_capital_year()}–{last}"
 
 
 # A row of last month that this month's file no longer has: its key and its cumulative disbursement.
@@ -242,8 +242,8 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
     is_correction = reference.correction_phrases.marks_correction  # ref_correction_phrases, as dbt reads it
     planned = _reference_plan(sub, reference)
-    # a capital vintage runs from the programme's first year to the report's own year
-    first, last = reference.programme_start_year, sub.period_month.year if sub.period_month else None
+    # a capital vintage runs from the programs' first capital year to the report's own year
+    first, last = reference.first_capital_year(), sub.period_month.year if sub.period_month else None
     plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
     disbursed = [a.disbursed_cumulative_vnd for a in amounts]
     # One row per vintage, component and source in a file: a row's key is the frame row where its

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gnbv.reference import AdminUnit, Reference, UnitAlias
@@ -98,15 +98,25 @@ def _overlap(a: str, b: str) -> float:
 
 
 class ComponentResolver:
-    """Turns a row's STT and label into a QĐ 90 component code, or None."""
+    """Turns a row's STT and label into a component code of one program's catalog (QĐ 90's
+    2021–2025 catalog, the 2026–2035 program's), or None: a label is read against the catalog
+    of the program whose capital the row reports (``Reference.program_for_capital``)."""
 
-    def __init__(self, reference: Reference):
-        self._reference = reference
-        self._components = reference.components
+    def __init__(self, reference: Reference, program_code: str | None = None):
+        self._reference = self.reference = reference
+        first = reference.program_for_capital(None)
+        self.program_code = program_code or (first.program_code if first else None)
+        self._components = (
+            reference.components_of(self.program_code) if self.program_code else dict(reference.components)
+        )
         self._names: list[tuple[str, str]] = [
             (c.component_code, match_key(c.name_vi)) for c in self._components.values()
         ]
-        self._names += [(a.component_code, match_key(a.alias)) for a in reference.component_aliases if not a.unit_code]
+        self._names += [
+            (a.component_code, match_key(a.alias))
+            for a in reference.component_aliases
+            if not a.unit_code and a.component_code in self._components
+        ]
         self._answers = _Answers()
         self._numberings = _Answers()
 
@@ -125,7 +135,7 @@ class ComponentResolver:
     def _build_local_numbering(self, unit_code: str | None, year: int | None) -> _LocalNumbering:
         table: dict[tuple[int | None, int | None], str] = {}
         for alias in self._reference.component_aliases:
-            if alias.unit_code and alias.applies_to(unit_code, year):
+            if alias.unit_code and alias.component_code in self._components and alias.applies_to(unit_code, year):
                 numbers = parse_numbering(alias.alias)
                 if numbers.project_no is not None:
                     table[(numbers.project_no, numbers.sub_no)] = alias.component_code
@@ -411,9 +421,34 @@ class UnitResolver:
 
 @dataclass(frozen=True)
 class Resolvers:
-    components: ComponentResolver
+    components: ComponentResolver  # the first program's catalog (QĐ 90)
     indicators: IndicatorResolver
     units: UnitResolver
+    catalogs: dict[str, ComponentResolver] = field(default_factory=dict)
+
+    def components_for_capital(self, capital_year: int | None) -> ComponentResolver:
+        """The resolver of the catalog that capital of that year is reported against: 2025
+        capital (carried over into a 2026 report too) → QĐ 90's; 2026 capital → the 2026–2035
+        program's. No year known: the first program's."""
+        program = self.components.reference.program_for_capital(capital_year)
+        return self._catalog(program.program_code) if program is not None else self.components
+
+    def other_catalog_code(self, label: str, stt: str, program_code: str | None) -> str | None:
+        """The code ``label`` names in another program's catalog: a 2026 capital row labelled
+        with a QĐ 90 project is named as such in the problem, not called unknown."""
+        for program in self.components.reference.programs:
+            if program.program_code != program_code:
+                code = self._catalog(program.program_code).resolve(label, stt)
+                if code is not None:
+                    return code
+        return None
+
+    def _catalog(self, program_code: str) -> ComponentResolver:
+        if program_code == self.components.program_code:
+            return self.components
+        if program_code not in self.catalogs:
+            self.catalogs[program_code] = ComponentResolver(self.components.reference, program_code)
+        return self.catalogs[program_code]
 
 
 _BUILT: dict[int, tuple[Reference, Resolvers]] = {}

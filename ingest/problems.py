@@ -137,6 +137,14 @@ CATALOGUE: dict[str, ProblemText] = {
         "Ghi đúng tên hoặc số hiệu dự án theo QĐ 90/QĐ-TTg, ví dụ 'Tiểu dự án 1 - Dự án 3'.",
         "Name the project as QĐ 90/QĐ-TTg does, e.g. 'Tiểu dự án 1 - Dự án 3'.",
     ),
+    "component_not_in_program": ProblemText(
+        "Dự án/tiểu dự án '{value}' không thuộc danh mục của chương trình cấp vốn năm đó",
+        "Project or sub-project '{value}' is not in the catalog of the program funding that year's capital",
+        "Vốn 2021-2025 (kể cả chuyển nguồn) ghi theo dự án QĐ 90/QĐ-TTg; vốn từ 2026 ghi theo danh mục "
+        "Chương trình MTQG 2026-2035. Ghi dòng vào đúng mục vốn của năm cấp vốn.",
+        "Capital of 2021-2025 (carried over included) is reported under its QĐ 90/QĐ-TTg project; capital "
+        "from 2026 under the 2026-2035 program's catalog. Put the row under its capital year's section.",
+    ),
     "project_without_subprojects": ProblemText(
         "Dòng dự án '{value}' có số liệu nhưng không có dòng tiểu dự án nào",
         "Project row '{value}' carries amounts but none of its sub-project rows",

@@ -178,7 +178,7 @@ def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) 
             [problem("no_disbursement_sheet", detail="CSV header must be: " + ",".join(AMOUNT_COLUMNS))]
         )
     resolvers = resolvers_for(reference)
-    components, indicators = resolvers.components, resolvers.indicators
+    indicators = resolvers.indicators
     seen: dict[tuple, int] = {}
     for line, row in enumerate(reader, start=2):
         row = {k: (v or "").strip() for k, v in row.items() if k}
@@ -191,7 +191,7 @@ def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) 
         if not _set_unit_and_period(row, line, content):
             continue
         if kind == "amounts":
-            _amount_row(row, line, reference, components, content)
+            _amount_row(row, line, reference, resolvers, content)
         else:
             _outcome_row(row, line, indicators, content, seen)
     _check_unit_still_exists(reference, content)
@@ -231,24 +231,7 @@ def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookConten
     return True
 
 
-def _amount_row(row, line, reference, components, content) -> None:
-    code = (
-        row["component"]
-        if row["component"] in reference.components
-        else components.resolve(row["component"], unit_code=content.unit_code)
-    )
-    if code is None or not reference.components[code].is_leaf:
-        content.problems.append(problem("unknown_component", cell=f"component:{line}", value=row["component"]))
-        return
-    source = row["funding_source"]
-    if source not in reference.funding_sources:
-        content.problems.append(problem("unknown_component", cell=f"funding_source:{line}", value=source))
-        return
-    unit = _UNIT_ALIASES.get(row["amount_unit"].lower())
-    if unit is None:
-        content.problems.append(problem("missing_amount_unit", cell=f"amount_unit:{line}", value=row["amount_unit"]))
-        return
-    content.amount_unit = content.amount_unit or unit
+def _amount_row(row, line, reference, resolvers, content) -> None:
     try:
         capital_year = int(row["capital_year"])
     except ValueError:
@@ -262,6 +245,28 @@ def _amount_row(row, line, reference, components, content) -> None:
             )
         )
         return
+    # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
+    catalog = resolvers.components_for_capital(capital_year)
+    given = row["component"]
+    in_catalog = reference.components.get(given)
+    if in_catalog is not None and in_catalog.program_code != catalog.program_code:
+        content.problems.append(
+            problem("component_not_in_program", cell=f"component:{line}", value=f"{given}, vốn năm {capital_year}")
+        )
+        return
+    code = given if in_catalog is not None else catalog.resolve(given, unit_code=content.unit_code)
+    if code is None or not reference.components[code].is_leaf:
+        content.problems.append(problem("unknown_component", cell=f"component:{line}", value=given))
+        return
+    source = row["funding_source"]
+    if source not in reference.funding_sources:
+        content.problems.append(problem("unknown_component", cell=f"funding_source:{line}", value=source))
+        return
+    unit = _UNIT_ALIASES.get(row["amount_unit"].lower())
+    if unit is None:
+        content.problems.append(problem("missing_amount_unit", cell=f"amount_unit:{line}", value=row["amount_unit"]))
+        return
+    content.amount_unit = content.amount_unit or unit
     factor = AMOUNT_UNITS[unit]
     plan = _vnd(row["plan_amount"], "plan_amount", line, factor, content.problems)
     disbursed = _vnd(row["disbursed_cumulative"], "disbursed_cumulative", line, factor, content.problems)

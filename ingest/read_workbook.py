@@ -430,7 +430,7 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
     label_column = table.column("label")
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
-    resolver = resolvers_for(reference).components
+    resolvers = resolvers_for(reference)
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
@@ -455,6 +455,8 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue
+        # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
+        resolver = resolvers.components_for_capital(capital_year)
         code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
         if code is None and _is_section(r, label_key):
             capital_year = _section_capital_year(label_key, year)
@@ -464,7 +466,18 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
         if code is None:
             if r.has_amounts():
                 label_cell = cell_ref(row, label_index)
-                problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
+                elsewhere = resolvers.other_catalog_code(r.label, r.stt, resolver.program_code)
+                if elsewhere is not None:
+                    problems.append(
+                        problem(
+                            "component_not_in_program",
+                            sheet=sheet,
+                            cell=label_cell,
+                            value=f"{r.label or r.stt} ({elsewhere}), vốn năm {capital_year}",
+                        )
+                    )
+                else:
+                    problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
             continue
         component = reference.components[code]
         current_project = component.project_code

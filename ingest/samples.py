@@ -653,7 +653,6 @@ def build_sample_workbook(
     unit_amounts = {k: in_amount_unit(v, profile.amount_unit) for k, v in plan.items()}
     unit_disbursed = {k: in_amount_unit(v, profile.amount_unit) for k, v in disbursed.items()}
     label = LABEL_STYLES[profile.labels]
-    components = list(ref.components.values())
     vintages = sorted({min(month.year, LAST_QD90_CAPITAL_YEAR), *(k[0] for k in plan)}, reverse=True)
     stts = ("I", "II", "III") if profile.sections == "roman" else ("A", "B", "C")
     sections = [
@@ -665,7 +664,7 @@ def build_sample_workbook(
                 else section_label(year, month.year)
             ),
             capital_year=year,
-            rows=component_rows(components, year, unit_amounts, unit_disbursed, label),
+            rows=component_rows(ref.catalog_for_year(year), year, unit_amounts, unit_disbursed, label),
         )
         for i, year in enumerate(vintages)
     ]
@@ -1194,7 +1193,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
 
 def _project_with_children(ref: Reference, plan: dict[_Key, int], year: int) -> tuple[str, str, int]:
     """A project row with sub-projects, a source its sub-projects have, and their sum."""
-    for comp in sorted(ref.components.values(), key=lambda c: c.sort_order):
+    for comp in ref.catalog_for_year(year):
         if comp.component_level != "project" or comp.is_leaf:
             continue
         sums: dict[str, int] = {}

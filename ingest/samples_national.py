@@ -260,7 +260,6 @@ def _sections(
     ref: Reference, month: dt.date, profile: SampleProfile, plan: dict[Any, Decimal], disbursed: dict[Any, Decimal]
 ) -> tuple[Section, ...]:
     label = LABEL_STYLES[profile.labels]
-    components = list(ref.components.values())
     years = sorted({month.year, *(k[0] for k in plan)}, reverse=True)
     roman = profile.sections == "roman"
     stts = ("I", "II", "III", "IV", "V", "VI") if roman else ("A", "B", "C", "D", "E", "F")
@@ -270,7 +269,7 @@ def _sections(
             # every carried vintage names its year (several "các năm trước" would be one vintage)
             label=section_label(year, month.year),
             capital_year=year,
-            rows=component_rows(components, year, plan, disbursed, label),
+            rows=component_rows(ref.catalog_for_year(year), year, plan, disbursed, label),
         )
         for i, year in enumerate(years)
     )
@@ -559,7 +558,8 @@ def insert_national_history(
     same tag, seed, unit and month give the same submission id (so a month can be removed and
     re-added under another tag as a new version)."""
     ref = load_reference()
-    leaves = ref.leaf_components()
+    # the QĐ 90 leaves the synthetic plan has figures for (the history is 2021–2025 capital)
+    leaves = [c for c in ref.leaf_components() if c.component_code in _DISTRICT_PLAN_MILLIONS]
     from ingest.workbook_layout import official_label
 
     leaf_codes = [c.component_code for c in leaves]

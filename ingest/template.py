@@ -122,7 +122,7 @@ def write_template(unit_code: str, period: date, out_dir: Path, *, accepted_plan
             stt=_SECTION_LETTERS[i],
             label=section_label(year, period.year) if year >= period.year - 1 else f"Vốn năm {year} chuyển sang",
             capital_year=year,
-            rows=component_rows(list(ref.components.values()), year, plan, {}),
+            rows=component_rows(ref.catalog_for_year(year), year, plan, {}),
         )
         for i, year in enumerate(vintages)
     )
@@ -162,10 +162,10 @@ def _write_instructions(ws: Any, amount_unit: str, plan_source: str, ref: Refere
 
 def _district_due_day(ref: Reference, unit: Any, period: date) -> str:
     """``ngày 12`` (Cao Bằng's district deadline) from the reporting calendars."""
-    calendar = ref.monthly_calendar(unit.parent_unit_code or unit.unit_code, period.year)
-    if calendar is None or calendar.district_due_day is None:
+    calendar = ref.monthly_calendar(unit.parent_unit_code or unit.unit_code, period)
+    if calendar is None or calendar.submission_due_day is None:
         return "hạn theo lịch báo cáo của tỉnh"
-    return f"ngày {calendar.district_due_day}"
+    return f"ngày {calendar.submission_due_day}"
 
 
 def latest_accepted_plan(unit_code: str, period: date) -> list[PlanFigure]:

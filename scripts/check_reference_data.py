@@ -49,14 +49,20 @@ HEADERS = {
     "new_unit_code,new_unit_level,new_valid_from,link,source",
     "ref_admin_unit_aliases.csv": "unit_code,alias,valid_from,valid_to,source",
     "ref_components.csv": "component_code,project_code,subproject_no,component_level,is_leaf,"
-    "name_vi,name_en,sort_order",
+    "name_vi,name_en,sort_order,program_code,catalog_status,source",
+    "ref_components_2026_2035.csv": "component_code,project_code,subproject_no,component_level,is_leaf,"
+    "name_vi,name_en,sort_order,program_code,catalog_status,source",
+    "ref_programs.csv": "program_code,name_vi,name_en,capital_year_from,capital_year_to,valid_from,valid_to,"
+    "catalog_status,source",
+    "ref_public_holidays.csv": "holiday_date,kind,name_vi,name_en,status,source",
     "ref_component_aliases.csv": "component_code,alias,unit_code,valid_from_year,valid_to_year,source",
     "ref_funding_sources.csv": "funding_source_code,budget_level,capital_type,rollup_code,name_vi,name_en,sort_order",
     "ref_lead_agencies.csv": "province_code,component_code,agency_code,agency_name_vi,agency_name_en,source",
     "ref_indicators.csv": "indicator_code,name_vi,name_en,unit_vi,dimension,value_kind,sort_order",
     "ref_indicator_aliases.csv": "indicator_code,alias,source",
-    "ref_reporting_calendars.csv": "province_code,unit_code,year,report_kind,frequency,district_due_day,"
-    "province_due_day,due_date,period_covered,source",
+    "ref_reporting_calendars.csv": "province_code,unit_code,valid_from,valid_to,report_kind,frequency,"
+    "data_window_start_day,data_window_end_day,submission_due_day,consolidation_due_day,day_count,due_date,"
+    "period_covered,basis,source",
     "ref_plan_figures.csv": "figure_id,source,province_code,unit_code,plan_year,figure_kind,capital_year,"
     "component_code,funding_source_code,amount_as_written,amount_unit,amount_vnd,note,is_leaf,budget_level,row_role",
     "ref_poverty_targets.csv": "year,province_code,unit_code,unit_name_as_written,poor_households_start,"
@@ -64,7 +70,6 @@ HEADERS = {
     "ref_outcome_targets.csv": "province_code,year,indicator_code,target_value,target_kind,source,note",
     "ref_unit_contacts.csv": "unit_code,email,contact_name,role,valid_from,valid_to,source",
     "ref_correction_phrases.csv": "phrase,kind,source",
-    "ref_programme.csv": "programme_code,name_vi,name_en,start_year,end_year,source",
 }
 CODE_LENGTH = {"province": 2, "district": 3, "commune": 5}
 MILLION = Decimal(1_000_000)
@@ -280,12 +285,16 @@ def check_codes(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
         if r["target_kind"] == "percent" or kinds.get(r["indicator_code"]) == "percent":
             c.check(0 <= value <= 100, f"{where}: percentage {value} outside 0-100")
     for r in t["ref_reporting_calendars.csv"]:
-        year = int(r["year"])
+        year = int(r["valid_from"][:4])
         where = f"calendar {r['province_code']}/{r['unit_code']}/{r['report_kind']}"
         province(r["province_code"], where, year)
         unit(r["unit_code"], where, year)
+        c.check(r["day_count"] in {"calendar", "working"}, f"{where}: day_count")
+        c.check(r["basis"] in {"stated", "carried_forward"}, f"{where}: basis")
         if r["frequency"] == "monthly":
-            c.check(1 <= int(r["district_due_day"]) <= int(r["province_due_day"]) <= 28, f"{where}: due days")
+            c.check(1 <= int(r["submission_due_day"]) <= int(r["consolidation_due_day"]) <= 28, f"{where}: due days")
+            window = (r["data_window_start_day"], r["data_window_end_day"])
+            c.check(window == ("15", "14"), f"{where}: Decree 09 window")
         else:
             due = day(r["due_date"])
             c.check(due is not None and due.year == year, f"{where}: due_date {r['due_date']!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from gnbv.reference import load_reference
 from ingest.names import shown_name
 from tests.builders import HEADER_GROUPS, HEADER_SOURCES, one_row_workbook
 
@@ -28,6 +29,10 @@ CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount
 CSV_ROW = "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"
 
 M = 1_000_000  # VND in one triệu đồng, the amount unit of every file here
+# a component of the 2026–2035 program's catalog, whichever file is in place (it is provisional)
+_PROGRAM_2026 = load_reference().program_of_capital(2026)
+assert _PROGRAM_2026 is not None
+_A_2026_COMPONENT = next(iter(load_reference().components_of(_PROGRAM_2026.program_code)))
 FundRow = tuple[str, str, int, int | None, int | None]  # component, source, capital year, plan, cumulative (VND)
 # what an accepted file holds: Bảo Lạc (043), March 2024, one sub-project row on the NSTW - SN column
 ONE_ROW_100_40: tuple[FundRow, ...] = (("DA3.TDA1", "NSTW_SN", 2024, 100 * M, 40 * M),)  # _workbook()'s defaults
@@ -808,6 +813,13 @@ CASES += [
         _workbook(unit_line="Ñôn vò baùo caùo: UBND huyeän Baûo Laïc"),
         "legacy_font_encoding",
         "the title typed in a VNI font",
+    ),
+    BadInput(
+        "csv_component_of_another_program",
+        "program.csv",
+        _text(CSV_HEADER + "\n" + CSV_ROW.replace("DA3.TDA1", _A_2026_COMPONENT) + "\n"),
+        "component_not_in_program",
+        "2024 capital under a component of the 2026–2035 program",
     ),
 ]
 

@@ -1071,3 +1071,83 @@ def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> No
     assert scenario.query("select status from marts.fct_submission where submission_id = 's040_2024_01'") == [
         ("superseded",)
     ]
+
+
+def test_calendar_days_agree_with_the_python_calendar(scenario: Scenario) -> None:
+    """One definition of a working day, read by both: every day dbt lists (2020-11 .. 2027-03)
+    is a working day, and moves a deadline, exactly as gnbv.orchestration.calendar says."""
+    from gnbv.orchestration.calendar import WorkingDays
+    from gnbv.reference import load_reference
+
+    days = WorkingDays(load_reference())
+    rows = scenario.query(
+        "select calendar_date, is_working_day, next_working_day from intermediate.int_calendar_days"
+        " where calendar_date <= '2027-02-01' order by calendar_date"
+    )
+    assert len(rows) > 2000
+    assert [r for r in rows if (r[1], r[2]) != (days.is_working_day(r[0]), days.on_or_after(r[0]))] == []
+
+
+def test_monthly_dates_agree_with_the_python_calendar(scenario: Scenario) -> None:
+    """dim_period's data window and deadlines are the DAGs' (gnbv.orchestration.calendar), for
+    every province-month with a monthly calendar, 2024 (stated) and 2025–2026 (carried forward)."""
+    from gnbv.orchestration.calendar import monthly_deadline
+
+    rows = scenario.query(
+        "select province_code, period_month, data_window_start, data_window_end, district_due_date,"
+        " province_due_date, day_count, calendar_basis from marts.dim_period where has_monthly_calendar"
+    )
+    assert {(r[0], r[1].year, r[7]) for r in rows} == {
+        ("04", 2024, "stated"),
+        ("04", 2025, "carried_forward"),
+        ("04", 2026, "carried_forward"),
+    }
+    for province, month, *dates, day_count, _ in rows:
+        d = monthly_deadline(province, month)
+        assert d is not None and day_count == "calendar"
+        assert dates == [d.data_window_start, d.data_window_end, d.district_due, d.province_due], (province, month)
+
+
+def test_dim_component_carries_each_catalogs_program(scenario: Scenario) -> None:
+    rows = scenario.query(
+        "select program_code, catalog_status, min(capital_year_from), count(*) from marts.dim_component"
+        " group by program_code, catalog_status order by program_code"
+    )
+    assert rows == [("MTQG_2026_2035", "provisional", 2026, 3), ("QD90_2021_2025", "official", 2021, 18)]
+
+
+def test_a_new_2026_catalog_file_reaches_dbt_without_a_code_change(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same dbt project with only ref_components_2026_2035.csv replaced: `dbt seed` loads the
+    new catalog and the components view follows; the real file is loaded back afterwards."""
+    import csv
+    import shutil
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(ROOT / "dbt_project", copy, ignore=shutil.ignore_patterns("target", "logs"))
+    catalog = copy / "seeds" / "reference" / "ref_components_2026_2035.csv"
+    with catalog.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    with catalog.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerow(
+            ["X26.HT", "X26.HT", "", "project", "true", "Hạ tầng thiết yếu", "Essential infrastructure", "200",
+             "MTQG_2026_2035", "official", "a final catalog (test)"]
+        )  # fmt: skip
+    components = (
+        "select component_code from staging.stg_reference__components"
+        " where program_code = 'MTQG_2026_2035' order by component_code"
+    )
+    before = scenario.query(components)
+    try:
+        monkeypatch.setenv("GNBV_DBT_PROJECT_DIR", str(copy))
+        swapped = dbt.run_dbt(["seed", "--select", "ref_components_2026_2035"], target_path=tmp_path / "target")
+        assert swapped.success, "\n".join(swapped.lines())
+        assert scenario.query(components) == [("X26.HT",)]
+    finally:
+        monkeypatch.delenv("GNBV_DBT_PROJECT_DIR")
+        restored = dbt.run_dbt(["seed", "--select", "ref_components_2026_2035"], target_path=tmp_path / "target_back")
+        assert restored.success, "\n".join(restored.lines())
+    assert scenario.query(components) == before and len(before) == 3

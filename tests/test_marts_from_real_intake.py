@@ -184,7 +184,9 @@ def test_an_expected_unit_without_a_status_blocks_publication(built: str) -> Non
 
 
 def test_a_month_with_no_consolidation_at_all_is_not_published(built: str) -> None:
-    verdict = _gate(built, dt.date(2025, 5, 1))
+    # 2023: no monthly calendar of Cao Bằng in the sources (from 2025 its 2024 rule is carried
+    # forward, so a month of 2025 is an obligation whose units are all missing, not "nothing")
+    verdict = _gate(built, dt.date(2023, 5, 1))
     assert not verdict.success
     assert verdict.failures == ["không có dữ liệu tổng hợp / the marts hold nothing for this province-month"]
 

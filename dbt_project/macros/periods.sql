@@ -32,3 +32,33 @@
         {{ local_date("cast('" ~ run_started_at ~ "' as timestamptz)") }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A deadline under a calendar rule: the due day of the period's month (clamped), moved to the
+    next Vietnamese working day when the rule counts working days (day_count = 'working';
+    int_calendar_days). gnbv.orchestration.calendar.monthly_deadline is the Python twin. -#}
+{% macro rule_due_date(period_month, due_day, day_count) -%}
+    case
+        when {{ due_day }} is null then null
+        when {{ day_count }} = 'working' then (
+            select calendar_days.next_working_day
+            from {{ ref('int_calendar_days') }} as calendar_days
+            where calendar_days.calendar_date = {{ due_date(period_month, due_day) }}
+        )
+        else {{ due_date(period_month, due_day) }}
+    end
+{%- endmacro %}
+
+
+{#- Days from a deadline to a later date, in the rule's days: calendar days, or working days in
+    (due, day] when the rule counts working days. -#}
+{% macro days_after(due_date_expr, day_expr, day_count) -%}
+    case
+        when {{ day_count }} = 'working' then (
+            select cast(count(*) filter (where calendar_days.is_working_day) as integer)
+            from {{ ref('int_calendar_days') }} as calendar_days
+            where calendar_days.calendar_date > {{ due_date_expr }} and calendar_days.calendar_date <= {{ day_expr }}
+        )
+        else cast({{ day_expr }} - {{ due_date_expr }} as integer)
+    end
+{%- endmacro %}

@@ -1,12 +1,12 @@
--- A capital vintage runs from the programme's first year (seed ref_programme, the bound intake's
--- gate reads too) to the year of the report: "Vốn năm 2025" in a 2024 report, or a vintage of
+-- A capital vintage runs from the first capital year any program funds (seed ref_programs, the
+-- bound intake's gate reads too: Reference.first_capital_year) to the year of the report: "Vốn năm 2025" in a 2024 report, or a vintage of
 -- 1900, is a typing error, never money. Returns each offending fact row.
 
 with
 
 programme as (
 
-    select min(start_year) as start_year from {{ ref('stg_reference__programme') }}
+    select min(capital_year_from) as start_year from {{ ref('stg_reference__programs') }}
 
 )
 

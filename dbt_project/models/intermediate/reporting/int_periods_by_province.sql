@@ -1,6 +1,10 @@
 -- Every reporting month (var period_start .. period_end) × province that exists that month,
--- with the province's monthly calendar for that year when it has one (Cao Bằng 2024: districts
--- by the 12th, the lead agencies by the 15th). Due dates are the period_month's year-month with the due days.
+-- with the province's monthly calendar in force for that month when it has one (Cao Bằng: units
+-- by the 12th, the lead agencies by the 15th). Three dates kept apart: the data window (Decree
+-- 09/2019: the 15th of the previous month to the 14th), the submission deadline
+-- (district_due_date: the name predates the 2025 reform, when districts submitted) and the
+-- consolidation deadline (province_due_date). Due dates are the period_month's year-month with
+-- the due days, moved to the next working day where the rule counts working days.
 
 with
 
@@ -44,18 +48,36 @@ province_months as (
 
 monthly_calendars as (
 
-    select distinct on (province_code, calendar_year)
-        province_code,
-        calendar_year,
-        report_kind,
-        district_due_day,
-        province_due_day,
-        source
+    select *
     from {{ ref('stg_reference__reporting_calendars') }}
     where
         frequency = 'monthly'
         and unit_code is null
-    order by province_code, calendar_year, district_due_day, report_kind
+
+),
+
+-- the rule in force for the month (the latest start wins should two overlap; a data test
+-- forbids it)
+calendar_in_force as (
+
+    select distinct on (province_months.period_month, province_months.province_code)
+        province_months.period_month,
+        province_months.province_code,
+        monthly_calendars.report_kind,
+        monthly_calendars.data_window_start_day,
+        monthly_calendars.data_window_end_day,
+        monthly_calendars.submission_due_day,
+        monthly_calendars.consolidation_due_day,
+        monthly_calendars.day_count,
+        monthly_calendars.basis,
+        monthly_calendars.source
+    from province_months
+    inner join monthly_calendars
+        on
+            province_months.province_code = monthly_calendars.province_code
+            and province_months.period_month >= monthly_calendars.valid_from
+            and (monthly_calendars.valid_to is null or province_months.period_month <= monthly_calendars.valid_to)
+    order by province_months.period_month, province_months.province_code, monthly_calendars.valid_from desc
 
 ),
 
@@ -72,20 +94,31 @@ periods as (
         case when extract(month from province_months.period_month) <= 6 then 1 else 2 end as period_half_year,
         cast(extract(month from province_months.period_month) as integer) as period_month_number,
 
-        -- the province's monthly reporting rule, if any that year
-        monthly_calendars.province_code is not null as has_monthly_calendar,
-        monthly_calendars.report_kind,
-        monthly_calendars.district_due_day,
-        monthly_calendars.province_due_day,
-        {{ due_date('province_months.period_month', 'monthly_calendars.district_due_day') }} as district_due_date,
-        {{ due_date('province_months.period_month', 'monthly_calendars.province_due_day') }} as province_due_date,
-        monthly_calendars.source as calendar_source
+        -- the province's monthly reporting rule in force that month, if any
+        calendar_in_force.province_code is not null as has_monthly_calendar,
+        calendar_in_force.report_kind,
+        calendar_in_force.submission_due_day as district_due_day,
+        calendar_in_force.consolidation_due_day as province_due_day,
+        calendar_in_force.day_count,
+
+        -- the data window (Decree 09/2019), then the two deadlines
+        {{ due_date("cast(province_months.period_month - interval '1 month' as date)", 'calendar_in_force.data_window_start_day') }}
+            as data_window_start,
+        {{ due_date('province_months.period_month', 'calendar_in_force.data_window_end_day') }} as data_window_end,
+        {{ rule_due_date('province_months.period_month', 'calendar_in_force.submission_due_day', 'calendar_in_force.day_count') }}
+            as district_due_date,
+        {{ rule_due_date('province_months.period_month', 'calendar_in_force.consolidation_due_day', 'calendar_in_force.day_count') }}
+            as province_due_date,
+
+        -- provenance: stated | carried_forward
+        calendar_in_force.basis as calendar_basis,
+        calendar_in_force.source as calendar_source
 
     from province_months
-    left join monthly_calendars
+    left join calendar_in_force
         on
-            province_months.province_code = monthly_calendars.province_code
-            and extract(year from province_months.period_month) = monthly_calendars.calendar_year
+            province_months.period_month = calendar_in_force.period_month
+            and province_months.province_code = calendar_in_force.province_code
 
 )
 

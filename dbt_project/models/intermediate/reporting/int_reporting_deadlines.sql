@@ -12,18 +12,11 @@ periods as (
 
 unit_calendars as (
 
-    select distinct on (unit_code, calendar_year)
-        province_code,
-        unit_code,
-        calendar_year,
-        district_due_day,
-        province_due_day,
-        source
+    select *
     from {{ ref('stg_reference__reporting_calendars') }}
     where
         frequency = 'monthly'
         and unit_code is not null
-    order by unit_code, calendar_year, district_due_day, report_kind
 
 ),
 
@@ -35,6 +28,7 @@ province_deadlines as (
         cast(null as text) as unit_code,
         district_due_date,
         province_due_date,
+        day_count,
         calendar_source
     from periods
     where has_monthly_calendar
@@ -47,14 +41,18 @@ unit_deadlines as (
         periods.period_month,
         unit_calendars.province_code,
         unit_calendars.unit_code,
-        {{ due_date('periods.period_month', 'unit_calendars.district_due_day') }} as district_due_date,
-        {{ due_date('periods.period_month', 'unit_calendars.province_due_day') }} as province_due_date,
+        {{ rule_due_date('periods.period_month', 'unit_calendars.submission_due_day', 'unit_calendars.day_count') }}
+            as district_due_date,
+        {{ rule_due_date('periods.period_month', 'unit_calendars.consolidation_due_day', 'unit_calendars.day_count') }}
+            as province_due_date,
+        unit_calendars.day_count,
         unit_calendars.source as calendar_source
     from periods
     inner join unit_calendars
         on
             periods.province_code = unit_calendars.province_code
-            and periods.period_year = unit_calendars.calendar_year
+            and periods.period_month >= unit_calendars.valid_from
+            and (unit_calendars.valid_to is null or periods.period_month <= unit_calendars.valid_to)
 
 ),
 

@@ -4,7 +4,8 @@
 -- status: on_time | late (by the first accepted submission's received_at, so a later
 -- correction never makes an on-time report late) | missing (no accepted submission; a unit
 -- whose submissions were all rejected is missing). Reporting rate = (on_time + late) / rows;
--- on-time rate = on_time / rows.
+-- on-time rate = on_time / rows. days_late counts the rule's days: calendar days, or Vietnamese
+-- working days where the rule says so (day_count; int_calendar_days).
 
 with
 
@@ -20,6 +21,26 @@ expected as (
 submissions as (
 
     select * from {{ ref('int_submissions_ranked') }}
+
+),
+
+-- how the rule in force counts days (calendar | working): the unit's own rule, else the province's
+day_counts as (
+
+    select
+        expected.period_month,
+        expected.unit_code,
+        coalesce(unit_rule.day_count, province_rule.day_count, 'calendar') as day_count
+    from expected
+    left join {{ ref('int_reporting_deadlines') }} as unit_rule
+        on
+            expected.period_month = unit_rule.period_month
+            and expected.unit_code = unit_rule.unit_code
+    left join {{ ref('int_reporting_deadlines') }} as province_rule
+        on
+            expected.period_month = province_rule.period_month
+            and expected.province_code = province_rule.province_code
+            and province_rule.unit_code is null
 
 ),
 
@@ -66,7 +87,7 @@ final as (
         case
             when first_accepted.submission_id is null then null
             when first_accepted.received_at <= expected.due_at then 0
-            else {{ local_date('first_accepted.received_at') }} - expected.district_due_date
+            else {{ days_after('expected.district_due_date', local_date('first_accepted.received_at'), 'day_counts.day_count') }}
         end as days_late,
 
         -- deadline
@@ -87,6 +108,10 @@ final as (
         on
             expected.unit_code = counts.unit_code
             and expected.period_month = counts.period_month
+    left join day_counts
+        on
+            expected.unit_code = day_counts.unit_code
+            and expected.period_month = day_counts.period_month
 
 )
 

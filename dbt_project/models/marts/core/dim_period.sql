@@ -1,7 +1,7 @@
 -- Grain: one row per reporting month × province existing that month (var period_start ..
 -- period_end, 2021-01 .. 2026-12 by default). period_month is the first day of the month whose
--- 12th (the district due day) is the deadline; due dates are filled where the province has a
--- monthly calendar that year.
+-- 12th (the submission due day) is the deadline; the data window and the due dates are filled
+-- where a monthly calendar of the province is in force that month.
 
 with
 
@@ -25,12 +25,17 @@ final as (
         period_month_number as month,
         to_char(period_month, 'MM/YYYY') as period_label,
 
-        -- the province's monthly reporting rule
+        -- the province's monthly reporting rule: the data window, the submission deadline
+        -- (district_due_*: communes submit from 2025-07-01) and the consolidation deadline
         has_monthly_calendar,
+        data_window_start,
+        data_window_end,
         district_due_day,
         province_due_day,
         district_due_date,
         province_due_date,
+        day_count,
+        calendar_basis,
         calendar_source
 
     from periods

@@ -1,0 +1,77 @@
+-- Grain: one row per day around the reporting months (var period_start − 2 months ..
+-- period_end + 3 months): whether it is a Vietnamese working day (Monday to Friday, less the
+-- public holidays' days off, plus the Saturdays worked for a swapped day off; ref_public_holidays),
+-- the first working day on or after it, and a running count of working days, so the working days
+-- in (a, b] are working_day_number(b) − working_day_number(a). gnbv.orchestration.calendar
+-- computes the same in Python (tests/test_calendar_parity.py).
+
+with
+
+days as (
+
+    select cast(day_start as date) as calendar_date
+    from
+        generate_series(
+            cast('{{ var("period_start") }}' as date) - interval '2 months',
+            cast('{{ var("period_end") }}' as date) + interval '3 months',
+            interval '1 day'
+        ) as day_start
+
+),
+
+holidays as (
+
+    select * from {{ ref('stg_reference__public_holidays') }}
+
+),
+
+flagged as (
+
+    select
+        days.calendar_date,
+        cast(extract(isodow from days.calendar_date) as integer) as iso_weekday,
+        holidays.kind as holiday_kind,
+        holidays.name_vi as holiday_name_vi,
+        coalesce(
+            holidays.kind = 'working_day',
+            extract(isodow from days.calendar_date) <= 5
+        ) as is_working_day
+    from days
+    left join holidays
+        on days.calendar_date = holidays.holiday_date
+
+),
+
+numbered as (
+
+    select
+        *,
+        cast(count(*) filter (where is_working_day) over (order by calendar_date) as integer) as working_day_number,
+        min(case when is_working_day then calendar_date end) over (
+            order by calendar_date rows between current row and unbounded following
+        ) as next_working_day
+    from flagged
+
+),
+
+final as (
+
+    select
+        -- ids
+        numbered.calendar_date,
+
+        -- the day
+        numbered.iso_weekday,
+        numbered.holiday_kind,
+        numbered.holiday_name_vi,
+        numbered.is_working_day,
+        numbered.working_day_number,
+
+        -- the first working day on or after it (a deadline counted in working days moves there)
+        numbered.next_working_day
+
+    from numbered
+
+)
+
+select * from final
