@@ -9,7 +9,7 @@ working days (``day_count = working``) a deadline on a weekend or public holiday
 (``ref_public_holidays.csv``, Tết included) moves to the next working day and lateness counts
 working days. A deadline ends at the end of its day in Vietnam time. The dbt models compute the
 same from the same seeds (``int_calendar_days``, macros ``due_date`` / ``end_of_local_day``);
-tests/test_calendar_parity.py binds the two.
+tests/test_dbt_build.py binds the two (every day, every month).
 
 Standard library only (plus the reference module), so the DAG files can import it at parse time.
 """

@@ -3,7 +3,11 @@
 -- public holidays' days off, plus the Saturdays worked for a swapped day off; ref_public_holidays),
 -- the first working day on or after it, and a running count of working days, so the working days
 -- in (a, b] are working_day_number(b) − working_day_number(a). gnbv.orchestration.calendar
--- computes the same in Python (tests/test_calendar_parity.py).
+-- computes the same in Python (tests/test_dbt_build.py checks every day).
+
+-- A table: the deadlines of every province-month read it day by day; as a view its window was
+-- recomputed inside each lookup, for every unit and month the compliance mart joins.
+{{ config(materialized='table') }}
 
 with
 

@@ -6,6 +6,10 @@
 -- consolidation deadline (province_due_date). Due dates are the period_month's year-month with
 -- the due days, moved to the next working day where the rule counts working days.
 
+-- A table: small (months × provinces), and every unit-month expected to report joins it on its
+-- due dates; as a view, those dates were recomputed for each unit version the join tried.
+{{ config(materialized='table') }}
+
 with
 
 months as (
