@@ -10,6 +10,7 @@ national month's Decimals took ~4 s of CPU to send between processes).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -99,6 +100,37 @@ class Submission:
         return self.file_sha256[:20]
 
     @property
+    def content_sha256(self) -> str:
+        """A fingerprint of what the file says, whatever bytes carry it: unit, period, every
+        figure in whole VND with its capital vintage, component, source and note, every outcome
+        value, the narrative. A workbook opened and saved again, or typed in another layout or
+        amount unit, has the same fingerprint as long as no figure or note changed; where a
+        figure came from (sheet, row, cell, label as written) is not content."""
+        funds = sorted(
+            (
+                r.capital_year,
+                r.component_code,
+                r.funding_source_code,
+                r.plan_amount_vnd,
+                r.disbursed_cumulative_vnd,
+                r.note,
+            )
+            for r in self.fund_amounts
+        )  # leaf keys are unique in an accepted file, so the order never compares a None
+        outcomes = sorted(
+            (
+                o.indicator_code,
+                *(_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative)),
+                o.note,
+            )
+            for o in self.outcomes
+        )
+        text = repr(
+            (self.unit_code, self.period_month and self.period_month.isoformat(), funds, outcomes, self.narrative)
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @property
     def errors(self) -> list[CellProblem]:
         return [p for p in self.problems if p.severity == "error"]
 
@@ -120,6 +152,11 @@ class Submission:
         for name, row_type in _ROW_TYPES.items():
             state[name] = [_retype(row_type, row) for row in state[name]]
         self.__dict__.update(state)
+
+
+def _canonical(value: Decimal | None) -> str | None:
+    """1, 1.0 and 1.00 alike: the same value is the same content."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 _ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {

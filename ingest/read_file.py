@@ -6,6 +6,7 @@ what reading needs — not the database driver, the loader or the gate — and s
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -34,8 +35,17 @@ def province_hint_from_path(path: Path) -> str | None:
     return next((p.name for p in path.parents if _PROVINCE_DIR.match(p.name)), None)
 
 
-def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
-    """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
+def read_submission(
+    path: Path,
+    reference: Reference,
+    province_hint: str | None = None,
+    expected_period: dt.date | None = None,
+) -> Submission:
+    """Read a file into normalised rows, with the problems found while reading (not yet gated).
+
+    ``expected_period`` is the month the file was sent for, when known (its inbox folder,
+    ``--period``): a workbook is read from the sheet stating it, and a file stating another
+    month is refused — it must never become a new version of that other month."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
 
@@ -48,7 +58,7 @@ def read_submission(path: Path, reference: Reference, province_hint: str | None 
     )
     try:
         if suffix in WORKBOOK_FORMATS:
-            content = read_workbook(path, reference, province_hint or province_hint_from_path(path))
+            content = read_workbook(path, reference, province_hint or province_hint_from_path(path), expected_period)
         elif suffix == ".csv":
             content = read_csv(path, reference)
         else:
@@ -61,4 +71,14 @@ def read_submission(path: Path, reference: Reference, province_hint: str | None 
     sub.derived_checks = content.derived_checks
     sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
     sub.problems.extend(content.problems)
+    if expected_period is not None and sub.period_month is not None and sub.period_month != expected_period:
+        sub.problems.append(
+            problem(
+                "period_not_expected",
+                sheet=sub.title_sheet,
+                cell=sub.period_cell,
+                value=sub.period_month.strftime("%m/%Y"),
+                expected=expected_period.strftime("%m/%Y"),
+            )
+        )
     return sub
