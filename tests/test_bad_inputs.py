@@ -22,7 +22,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def verdicts(conn: psycopg.Connection, corpus) -> dict[Path, IntakeResult]:
-    results = ingest_paths(conn, list(corpus), received_at=ON_TIME)  # all in one run, as an inbox would be
+    """The corpus in one run, as an inbox would be — but for the good files of one report: files
+    of one unit and month arriving together with different figures are a tie, and none would be
+    used, so each good file after the first arrives in a run of its own, a minute apart."""
+    good = [path for path, case in corpus.items() if case.expected == "accepted"]
+    results = ingest_paths(conn, [p for p in corpus if p not in good[1:]], received_at=ON_TIME)
+    for minutes, path in enumerate(good[1:], start=1):
+        results += ingest_paths(conn, [path], received_at=ON_TIME + dt.timedelta(minutes=minutes))
     return {r.path: r for r in results}
 
 
@@ -38,7 +44,8 @@ def test_every_bad_input_gets_its_verdict_and_intake_keeps_going(verdicts, corpu
         result = verdicts[path]
         codes = {p.code for p in result.problems if p.severity == "error"}
         if case.expected == "accepted":
-            if result.status != "accepted":
+            # or the same content as the version in force (the same figures in another format)
+            if result.status != "accepted" and (result.status, result.previous_status) != ("duplicate", "accepted"):
                 wrong.append(f"{case.name}: expected accepted, got {result.summary()}")
         elif result.status != "rejected" or case.expected not in codes:
             wrong.append(f"{case.name}: expected {case.expected}, got {result.status} {sorted(codes)}")
