@@ -64,6 +64,15 @@ _CONTENT_IN_FORCE = f"""
     from ({VERSION_IN_FORCE.format(carries="has_outcomes")}) as outcomes
 """
 
+# The latest judging of each content (of a known unit and month), for a rejected file: the same
+# content rejected for the same reasons before is that judging again.
+_LATEST_JUDGING_OF_CONTENT = """
+    select distinct on (content_sha256) content_sha256, submission_id, status
+    from raw.submissions
+    where content_sha256 = any(%s) and unit_code is not null and period_month is not null
+    order by content_sha256, ingest_seq desc
+"""
+
 # Earlier judgings of the same bytes: whether any was accepted, and the latest one.
 _EARLIER_JUDGINGS = """
     select distinct on (file_sha256)
@@ -160,7 +169,8 @@ class _Judged:
     * The same bytes as a file only ever rejected: judged again — its context may have changed
       (the province given, last month corrected). A verdict that is the same as the last judging
       (same status, same problems) is that judging again: nothing new is recorded (intake stays
-      idempotent); a different one is recorded as a new judging, with an id of its own.
+      idempotent); a different one is recorded as a new judging, with an id of its own. Other
+      bytes with the same content (a rejected workbook saved again) are treated alike.
     * Other bytes with the same content as the version in force of everything they carry (a
       workbook opened and saved again): ``duplicate`` of that version; nothing changes.
     """
@@ -174,6 +184,9 @@ class _Judged:
             for sha, latest, status, count, ever_accepted, accepted_id in cur.fetchall()
         }
         self.in_force = self._content_in_force(subs)
+        rejected = [s.content_sha256 for s in subs if s.errors and s.unit_code and s.period_month]
+        cur.execute(_LATEST_JUDGING_OF_CONTENT, (rejected,))
+        self.content_judged = {content: (sid, status) for content, sid, status in cur.fetchall()}
         self.seen: dict[str, LoadResult] = {}  # sha → its verdict earlier in this batch
         self.recorded: set[str] = set()  # judgings that exist already (a verdict repeated)
 
@@ -193,6 +206,8 @@ class _Judged:
         if accepted_id is not None:
             result = LoadResult(accepted_id, "duplicate", previous_status="accepted")
         elif sub.errors:
+            if latest is None and sub.unit_code and sub.period_month:  # other bytes, the same content?
+                latest, latest_status = self.content_judged.get(sub.content_sha256, (None, None))
             if latest is not None and latest_status == "rejected" and self._same_problems(latest, sub):
                 self.recorded.add(latest)
                 result = LoadResult(latest, "rejected")
@@ -271,7 +286,7 @@ def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResu
                 sub.narrative,
                 received_at,
                 READER_VERSION,
-                sub.content_sha256 if result.status == "accepted" else None,
+                sub.content_sha256 if sub.unit_code and sub.period_month else None,
             )
             for sub, result in subs
         ),

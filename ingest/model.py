@@ -106,25 +106,9 @@ class Submission:
         value, the narrative. A workbook opened and saved again, or typed in another layout or
         amount unit, has the same fingerprint as long as no figure or note changed; where a
         figure came from (sheet, row, cell, label as written) is not content."""
-        funds = sorted(
-            (
-                r.capital_year,
-                r.component_code,
-                r.funding_source_code,
-                r.plan_amount_vnd,
-                r.disbursed_cumulative_vnd,
-                r.note,
-            )
-            for r in self.fund_amounts
-        )  # leaf keys are unique in an accepted file, so the order never compares a None
-        outcomes = sorted(
-            (
-                o.indicator_code,
-                *(_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative)),
-                o.note,
-            )
-            for o in self.outcomes
-        )
+        # sorted by repr: a rejected file may hold a key twice, a None beside a figure
+        funds = sorted(map(_fund_content, self.fund_amounts), key=repr)
+        outcomes = sorted(map(_outcome_content, self.outcomes), key=repr)
         text = repr(
             (self.unit_code, self.period_month and self.period_month.isoformat(), funds, outcomes, self.narrative)
         )
@@ -152,6 +136,22 @@ class Submission:
         for name, row_type in _ROW_TYPES.items():
             state[name] = [_retype(row_type, row) for row in state[name]]
         self.__dict__.update(state)
+
+
+def _fund_content(r: FundAmount) -> tuple[object, ...]:
+    return (
+        r.capital_year,
+        r.component_code,
+        r.funding_source_code,
+        r.plan_amount_vnd,
+        r.disbursed_cumulative_vnd,
+        r.note,
+    )
+
+
+def _outcome_content(o: OutcomeValue) -> tuple[object, ...]:
+    values = (_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative))
+    return (o.indicator_code, *values, o.note)
 
 
 def _canonical(value: Decimal | None) -> str | None:

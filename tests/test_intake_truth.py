@@ -197,3 +197,21 @@ def test_a_workbook_saved_again_without_a_change_is_a_duplicate_and_changes_noth
         tmp_path / "changed.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="41"
     )
     assert ingest_file(conn, changed, received_at=MAR_10 + dt.timedelta(hours=3)).status == "accepted"
+
+
+def test_a_rejected_workbook_saved_again_unchanged_is_the_same_judging(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """The demo's sample generator writes new bytes for the same figures each time: the same
+    content rejected for the same reasons records nothing new."""
+    bad = one_row_workbook(tmp_path / "bad.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="-5")
+    first = ingest_file(conn, bad, received_at=MAR_10)
+    assert first.status == "rejected"
+    resaved = tmp_path / "bad (saved again).xlsx"
+    workbook = load_workbook(bad)
+    workbook.properties.creator = "someone else"
+    workbook.save(resaved)
+    assert resaved.read_bytes() != bad.read_bytes()
+    again = ingest_file(conn, resaved, received_at=MAR_10 + dt.timedelta(hours=1))
+    assert (again.status, again.submission_id) == ("rejected", first.submission_id)
+    assert conn.execute("select count(*) from raw.submissions").fetchone() == (1,)

@@ -10,7 +10,9 @@
 -- content_sha256 fingerprints what a file says — unit, period, every figure with its capital
 -- vintage and note, the narrative — whatever bytes carry it (ingest.model.Submission): a
 -- workbook opened and saved again without a change is the same content, answered DUPLICATE
--- against the version in force, and changes nothing. Null for rows loaded before V005.
+-- against the version in force, and changes nothing; a rejected one saved again, with the same
+-- reasons, is the same judging. Null for rows loaded before V005 and for files whose unit or
+-- month could not be read.
 
 alter table raw.submissions drop constraint if exists submissions_file_sha256_key;
 
@@ -21,4 +23,5 @@ alter table raw.submissions add column if not exists content_sha256 text;
 comment on column raw.submissions.file_sha256 is
     'SHA-256 of the file''s bytes; several rows when a rejected file was judged again';
 comment on column raw.submissions.content_sha256 is
-    'Fingerprint of the content (unit, period, figures, vintages, notes, narrative); null before V005';
+    'Fingerprint of the content (unit, period, figures, vintages, notes, narrative); null before V005 '
+    'and where the unit or month could not be read';
