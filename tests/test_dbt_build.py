@@ -996,3 +996,21 @@ def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> No
     assert scenario.query("select status from marts.fct_submission where submission_id = 's040_2024_01'") == [
         ("superseded",)
     ]
+
+
+def test_the_gate_and_dbt_agree_on_the_version_in_force(scenario: Scenario) -> None:
+    """The gate checks a file against last month's version in force (ingest.load.VERSION_IN_FORCE)
+    and intake answers DUPLICATE against it, before dbt runs; dbt's int_submissions_ranked decides
+    which version the facts hold. One rule: for every unit and month, the same submission."""
+    from ingest.load import VERSION_IN_FORCE
+
+    wanted = "wanted as (select distinct unit_code, period_month from raw.submissions where unit_code is not null)"
+    for carries, fact in (("has_funds", "fct_fund_disbursement"), ("has_outcomes", "fct_outcome")):
+        gate = scenario.query(
+            f"with {wanted} select unit_code, period_month, submission_id"
+            f" from ({VERSION_IN_FORCE.format(carries=carries)}) as in_force order by 1, 2"
+        )
+        built = scenario.query(
+            f"select distinct unit_code, period_month, submission_id from marts.{fact} order by 1, 2"
+        )
+        assert gate == built, carries

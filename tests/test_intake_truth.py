@@ -8,7 +8,6 @@ import datetime as dt
 from pathlib import Path
 
 import psycopg
-import pytest
 from openpyxl import load_workbook
 
 from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, validate_paths
