@@ -275,6 +275,7 @@ def validate_paths(
         with dry_run():
             for group in _by_period(subs):
                 run = _gate(group, reference, received.date(), conn)
+                refuse_ties(group)  # as intake would: files of one report together are a tie
     return subs, run
 
 

@@ -84,6 +84,13 @@ def test_a_file_stating_only_other_months_never_supersedes_them(conn: psycopg.Co
     assert conn.execute("select count(*) from raw.fund_amounts").fetchone() == (0,)
 
 
+def test_two_sheets_stating_the_period_sent_for_are_refused(tmp_path: Path) -> None:
+    path = monthly_sheets(tmp_path / "bao_lac_2024.xlsx", {"T3": (MAR, "40"), "T3 (2)": (MAR, "45")})
+    (sub,), _run = validate_paths([path], received_at=MAR_10, expected_period=MAR)
+    assert [p.code for p in sub.errors] == ["several_sheets_for_period"]
+    assert "'T3 (2)' (03/2024)" in sub.errors[0].message_vi
+
+
 def test_a_csv_stating_another_period_than_expected_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bao_lac.csv"
     path.write_text(
