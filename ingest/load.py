@@ -24,6 +24,7 @@ import psycopg
 
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
+from ingest.read_file import NOT_FOR_THE_MONTH_SENT
 
 READER_VERSION = "1"
 log = logging.getLogger(__name__)
@@ -165,7 +166,8 @@ def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.date
 class _Judged:
     """What the warehouse already knows of a batch's files, and the verdict on each.
 
-    * The same bytes as a file accepted before (even one superseded since): ``duplicate``.
+    * The same bytes as a file accepted before (even one superseded since): ``duplicate`` —
+      unless sent for a month they do not report (then judged, and rejected, as sent).
     * The same bytes as a file only ever rejected: judged again — its context may have changed
       (the province given, last month corrected). A verdict that is the same as the last judging
       (same status, same problems) is that judging again: nothing new is recorded (intake stays
@@ -203,7 +205,7 @@ class _Judged:
             first = self.seen[sub.file_sha256]
             return LoadResult(first.submission_id, "duplicate", previous_status=_settled(first))
         latest, latest_status, count, accepted_id = self.earlier.get(sub.file_sha256, (None, None, 0, None))
-        if accepted_id is not None:
+        if accepted_id is not None and not any(p.code in NOT_FOR_THE_MONTH_SENT for p in sub.errors):
             result = LoadResult(accepted_id, "duplicate", previous_status="accepted")
         elif sub.errors:
             if latest is None and sub.unit_code and sub.period_month:  # other bytes, the same content?

@@ -19,6 +19,11 @@ from ingest.problems import problem
 WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
 _PROVINCE_DIR = re.compile(r"^\d{2}$")
+# A file refused for the month it is sent for: even bytes accepted before for another month are
+# judged (and rejected) as sent, never answered "unchanged" for a month they do not report.
+NOT_FOR_THE_MONTH_SENT = frozenset(
+    {"period_not_in_workbook", "period_not_expected", "several_periods_in_workbook", "several_sheets_for_period"}
+)
 _HASH_CHUNK = 1 << 20
 
 
