@@ -27,7 +27,9 @@ for the reporting months still open:
 2. **file.take_in** (one mapped task per file, named after it) reads it, runs the Great
    Expectations submission gate and loads it in one transaction, then moves it to `archive/`
    (accepted) or `quarantine/` (rejected) with the note for the sender beside it
-   (`<file>.bao-cao-kiem-tra.txt`, Vietnamese and English). Files after the 12th are taken and
+   (`<file>.bao-cao-kiem-tra.txt`, Vietnamese and English); the folder's `<YYYY-MM>` is the month
+   the file is sent for (the workbook's sheet of that month is read; a file stating only other
+   months is rejected). Files after the 12th are taken and
    flagged late;
    **file.tell_sender** e-mails the verdict to the sending unit's contacts
    (`ref_unit_contacts`): accepted (what was read per budget level, on time or late), rejected

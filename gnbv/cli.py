@@ -137,6 +137,11 @@ def warehouse_status(as_json: bool) -> None:
 @click.option("--received-at", help="When the files were received (ISO-8601; default: now, Asia/Ho_Chi_Minh).")
 @click.option("--province", help="Province code (e.g. 04) to tell apart units with the same name.")
 @click.option(
+    "--period",
+    help="The reporting month (YYYY-MM) the files are sent for: a workbook with one Biểu 05 sheet per month "
+    "is read from the sheet of that month, and a file stating only other months is rejected.",
+)
+@click.option(
     "--reports",
     "report_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -153,6 +158,7 @@ def ingest(
     paths: tuple[Path, ...],
     received_at: str | None,
     province: str | None,
+    period: str | None,
     report_dir: Path | None,
     build_marts: bool,
     notify: bool,
@@ -185,7 +191,14 @@ def ingest(
 
     when = _received_at(received_at)
     with db.connect() as conn:
-        results = ingest_paths(conn, paths, received_at=when, province_hint=province, on_result=show)
+        results = ingest_paths(
+            conn,
+            paths,
+            received_at=when,
+            province_hint=province,
+            expected_period=_period(period) if period else None,
+            on_result=show,
+        )
         if smtp is not None:
             _tell_senders(conn, results, smtp, province)
     if not results:
@@ -261,13 +274,20 @@ def _tell_senders(
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--province", help="Province code (e.g. 04) to tell apart units with the same name.")
+@click.option(
+    "--period",
+    help="The reporting month (YYYY-MM) the files are sent for: a workbook with one Biểu 05 sheet per month "
+    "is read from the sheet of that month, and a file stating only other months is rejected.",
+)
 @click.option("--received-at", help="Check as if received at this time (ISO-8601; default: now).")
 @click.option(
     "--offline",
     is_flag=True,
     help="Do not consult the warehouse (skips the check against last month's accepted figures).",
 )
-def validate(paths: tuple[Path, ...], province: str | None, received_at: str | None, offline: bool) -> None:
+def validate(
+    paths: tuple[Path, ...], province: str | None, period: str | None, received_at: str | None, offline: bool
+) -> None:
     """Check submissions against the quality gate without loading anything (a dry run).
 
     A district officer can run this on a file before sending it: it prints every problem with
@@ -284,7 +304,13 @@ def validate(paths: tuple[Path, ...], province: str | None, received_at: str | N
     now = _received_at(received_at) or dt.datetime.now(LOCAL_TZ)
     with contextlib.ExitStack() as stack:
         conn = None if offline else stack.enter_context(db.connect())
-        subs, _run = validate_paths(paths, conn=conn, received_at=now, province_hint=province)
+        subs, _run = validate_paths(
+            paths,
+            conn=conn,
+            received_at=now,
+            province_hint=province,
+            expected_period=_period(period) if period else None,
+        )
     failing = 0
     for sub in subs:
         status = "rejected" if sub.errors else "accepted"

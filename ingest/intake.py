@@ -177,14 +177,21 @@ class _BatchReader:
     """Reads batches of files in order; with several files, in reader processes, one batch
     ahead of the caller (``ingest.parallel``), so reading overlaps gating and loading."""
 
-    def __init__(self, files: list[Path], batch_size: int, reference: Reference, province_hint: str | None):
+    def __init__(
+        self,
+        files: list[Path],
+        batch_size: int,
+        reference: Reference,
+        province_hint: str | None,
+        expected_period: dt.date | None = None,
+    ):
         from ingest import parallel
 
         self.batches = list(_batches(files, batch_size))
-        self.reference, self.province_hint = reference, province_hint
+        self.reference, self.province_hint, self.expected_period = reference, province_hint, expected_period
         workers = parallel.default_workers()
         self.pool = (
-            parallel.ParallelReader(workers, province_hint)
+            parallel.ParallelReader(workers, province_hint, expected_period)
             if workers > 1 and len(files) >= parallel.MIN_PARALLEL_FILES
             else None
         )
@@ -204,7 +211,7 @@ class _BatchReader:
         if self.pool is None:
             for batch in self.batches:
                 with _Clock("read_s"):
-                    subs = [read_submission(p, self.reference, self.province_hint) for p in batch]
+                    subs = [read_submission(p, self.reference, self.province_hint, self.expected_period) for p in batch]
                 yield batch, subs
                 del subs  # the caller is done with it: not alive while the next batch is read
             return
@@ -231,9 +238,11 @@ class _BatchReader:
         assert self.pool is not None
         self.pool.close()
         if more:
-            self.pool = parallel.ParallelReader(self.pool.workers, self.province_hint)
+            self.pool = parallel.ParallelReader(self.pool.workers, self.province_hint, self.expected_period)
         subs = []
-        for path, sub in zip(batch, parallel.read_each_alone(batch, self.province_hint), strict=True):
+        for path, sub in zip(
+            batch, parallel.read_each_alone(batch, self.province_hint, self.expected_period), strict=True
+        ):
             if sub is None:
                 log.error("the reader process died on %s: rejected", shown_name(path.name))
                 sub = reader_failed(path, "reader process ended")
@@ -310,19 +319,22 @@ def validate_paths(
     conn: psycopg.Connection | None = None,
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
+    expected_period: dt.date | None = None,
 ) -> tuple[list[Submission], GateRun | None]:
     """A dry run: read and gate files, load nothing, record nothing (no stored validation, no
-    Data Docs). Without a connection, the check against last month's accepted figures is skipped."""
+    Data Docs). Without a connection, the check against last month's accepted figures is skipped.
+    ``expected_period``: the month the files are sent for, when known (see ``ingest_paths``)."""
     reference = load_reference()
     received = _local(received_at)
     files = list(submission_files(paths))
     run = None
     with _older_objects_out_of_gc():
-        with _BatchReader(files, max(len(files), 1), reference, province_hint) as reader:
+        with _BatchReader(files, max(len(files), 1), reference, province_hint, expected_period) as reader:
             subs = [sub for _, batch in reader for sub in batch]
         with dry_run():
             for group in _by_period(subs):
                 run = _gate(group, reference, received.date(), conn)
+                refuse_ties(group)  # as intake would: files of one report together are a tie
     return subs, run
 
 
@@ -332,10 +344,16 @@ def ingest_paths(
     *,
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
+    expected_period: dt.date | None = None,
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[IntakeResult]:
     """Read, gate and load files; each file lands wholly or not at all.
+
+    ``expected_period`` is the month the files are sent for, when known (the inbox folder
+    ``inbox/<province>/<YYYY-MM>/``, ``gnbv ingest --period``): a workbook holding one Biểu 05
+    sheet per month is read from the sheet stating that month, and a file stating only other
+    months is rejected, so that it never supersedes another month's accepted report.
 
     Files go in batches of ``batch_size``: one gate call and one load transaction per batch and
     period (``ingest.load.load_batch``; a batch that fails to land lands file by file). From
@@ -346,7 +364,7 @@ def ingest_paths(
     reference = load_reference()
     received = _local(received_at)
     results: list[IntakeResult] = []
-    reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint)
+    reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint, expected_period)
     # the Data Docs are rebuilt once, for every batch
     with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
@@ -367,6 +385,7 @@ def _gate_and_load(
     paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
     for group in _by_period(subs):
         _gate_each_if_need_be(group, reference, received.date(), conn)
+        refuse_ties(group)
         with _Clock("load_s"):
             landed = load_batch(conn, group, received)
         for sub, loaded in zip(group, landed, strict=True):
@@ -387,12 +406,42 @@ def _gate_and_load(
                 on_result(result)
 
 
+def refuse_ties(subs: list[Submission]) -> None:
+    """Files of one run that would each become the version in force of the same unit and month
+    (for its amounts, or for its outcomes) with different content: they arrived together, so
+    nothing says which one the unit meant. None of them is used — each is rejected saying so, the
+    version in force before stays, and the unit is asked to send one file. (The same content
+    twice is no tie: the second is a duplicate of the first.)"""
+    contents: dict[tuple[str, dt.date, str], dict[str, list[Submission]]] = {}
+    for sub in subs:
+        if sub.errors or not sub.unit_code or not sub.period_month:
+            continue
+        for part, rows in (("funds", sub.fund_amounts), ("outcomes", sub.outcomes)):
+            if rows:
+                contents.setdefault((sub.unit_code, sub.period_month, part), {}).setdefault(
+                    sub.content_sha256, []
+                ).append(sub)
+    tied: dict[int, list[Submission]] = {}
+    for by_content in contents.values():
+        if len(by_content) > 1:
+            files = [sub for same in by_content.values() for sub in same]
+            for sub in files:
+                tied.setdefault(id(sub), []).extend(f for f in files if f is not sub and f not in tied[id(sub)])
+    for sub in subs:
+        if id(sub) in tied:
+            names = sorted({sub.file_name, *(other.file_name for other in tied[id(sub)])})
+            sub.problems.append(problem("several_files_at_once", count=str(len(names)), detail=", ".join(names)))
+
+
 def ingest_file(
     conn: psycopg.Connection,
     path: Path,
     *,
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
+    expected_period: dt.date | None = None,
 ) -> IntakeResult:
-    (result,) = ingest_paths(conn, [path], received_at=received_at, province_hint=province_hint)
+    (result,) = ingest_paths(
+        conn, [path], received_at=received_at, province_hint=province_hint, expected_period=expected_period
+    )
     return result

@@ -8,7 +8,8 @@ file lands wholly or not at all.
 
 Serialised per unit and period with advisory locks (taken in key order, so two batches cannot
 deadlock), so two intake processes loading versions of the same report queue rather than
-interleave. The same bytes loaded twice change nothing (the file's SHA-256 is unique).
+interleave. The same bytes loaded twice change nothing once accepted; a file rejected before is
+judged again (``_Judged``).
 """
 
 from __future__ import annotations
@@ -25,29 +26,65 @@ from ingest.bounds import storable_text
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
 from ingest.problems import problem
+from ingest.read_file import NOT_FOR_THE_MONTH_SENT
 
 READER_VERSION = "1"
 log = logging.getLogger(__name__)
 
-# The last accepted report of the previous month, per unit: the same "latest accepted version"
-# rule as dbt's int_submissions_ranked, needed here because the gate runs before dbt does.
-_PREVIOUS_MONTH_FIGURES = """
-    with wanted as (
-        select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month)
-    ),
-    latest as (
-        select distinct on (s.unit_code, s.period_month) s.submission_id, s.unit_code, s.period_month
-        from raw.submissions as s
-        inner join wanted using (unit_code, period_month)
-        where s.status = 'accepted' and s.has_funds
-        order by s.unit_code, s.period_month, s.received_at desc, s.ingest_seq desc
-    )
+# The version in force of a unit's report for a month, for what it carries (funds, outcomes):
+# the latest accepted submission by receipt time, then load order (a later run loaded it later).
+# The same rule as dbt's int_submissions_ranked (tests/test_load_rules.py binds the two); needed
+# here because the gate and the load run before dbt does. ``{carries}`` is has_funds or has_outcomes.
+VERSION_IN_FORCE = """
+    select distinct on (s.unit_code, s.period_month) s.submission_id, s.unit_code, s.period_month, s.content_sha256
+    from raw.submissions as s
+    inner join wanted using (unit_code, period_month)
+    where s.status = 'accepted' and s.{carries}
+    order by s.unit_code, s.period_month, s.received_at desc, s.ingest_seq desc
+"""
+
+_WANTED = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month))"
+
+# The last accepted report of the previous month, per unit (its funds version in force).
+_PREVIOUS_MONTH_FIGURES = f"""
+    with {_WANTED},
+    latest as ({VERSION_IN_FORCE.format(carries="has_funds")})
     select
         l.unit_code, l.period_month, f.capital_year, f.component_code, f.funding_source_code,
         f.disbursed_cumulative_vnd
     from latest as l
     inner join raw.fund_amounts as f using (submission_id)
     where f.disbursed_cumulative_vnd is not null
+"""
+
+# The content of the versions in force (funds and outcomes) of the units and months being loaded.
+_CONTENT_IN_FORCE = f"""
+    with {_WANTED}
+    select 'funds', submission_id, unit_code, period_month, content_sha256
+    from ({VERSION_IN_FORCE.format(carries="has_funds")}) as funds
+    union all
+    select 'outcomes', submission_id, unit_code, period_month, content_sha256
+    from ({VERSION_IN_FORCE.format(carries="has_outcomes")}) as outcomes
+"""
+
+# The latest judging of each content (of a known unit and month), for a rejected file: the same
+# content rejected for the same reasons before is that judging again.
+_LATEST_JUDGING_OF_CONTENT = """
+    select distinct on (content_sha256) content_sha256, submission_id, status
+    from raw.submissions
+    where content_sha256 = any(%s) and unit_code is not null and period_month is not null
+    order by content_sha256, ingest_seq desc
+"""
+
+# Earlier judgings of the same bytes: whether any was accepted, and the latest one.
+_EARLIER_JUDGINGS = """
+    select distinct on (file_sha256)
+        file_sha256, submission_id, status, count(*) over (partition by file_sha256),
+        bool_or(status = 'accepted') over (partition by file_sha256),
+        (array_agg(submission_id) filter (where status = 'accepted') over (partition by file_sha256))[1]
+    from raw.submissions
+    where file_sha256 = any(%s)
+    order by file_sha256, ingest_seq desc
 """
 
 
@@ -127,27 +164,117 @@ def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.date
     with conn.transaction(), conn.cursor() as cur:
         for key in sorted({_lock_key(sub) for sub in subs}):
             cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (key,))
-        cur.execute(
-            "select file_sha256, status from raw.submissions where file_sha256 = any(%s)",
-            ([sub.file_sha256 for sub in subs],),
-        )
-        known: dict[str, str] = dict(cur.fetchall())
+        judged = _Judged(cur, subs)
         results, new = [], []
         for sub in subs:
-            if sub.file_sha256 in known:  # loaded before, or earlier in this batch
-                results.append(LoadResult(sub.submission_id, "duplicate", previous_status=known[sub.file_sha256]))
-                continue
-            status = "rejected" if sub.errors else "accepted"
-            known[sub.file_sha256] = status
-            results.append(LoadResult(sub.submission_id, status))
-            new.append((sub, status))
+            result = judged.verdict(sub)
+            results.append(result)
+            if result.status != "duplicate" and result.submission_id not in judged.recorded:
+                new.append((sub, result))
         if new:
             _copy_submissions(cur, new, received_at)
-            accepted = [sub for sub, status in new if status == "accepted"]
+            accepted = [(sub, r.submission_id) for sub, r in new if r.status == "accepted"]
             if accepted:
                 _copy_rows(cur, accepted)
-            _copy_problems(cur, [sub for sub, _ in new])
+            _copy_problems(cur, [(sub, r.submission_id) for sub, r in new])
     return results
+
+
+class _Judged:
+    """What the warehouse already knows of a batch's files, and the verdict on each.
+
+    * The same bytes as a file accepted before (even one superseded since): ``duplicate`` —
+      unless sent for a month they do not report (then judged, and rejected, as sent).
+    * The same bytes as a file only ever rejected: judged again — its context may have changed
+      (the province given, last month corrected). A verdict that is the same as the last judging
+      (same status, same problems) is that judging again: nothing new is recorded (intake stays
+      idempotent); a different one is recorded as a new judging, with an id of its own. Other
+      bytes with the same content (a rejected workbook saved again) are treated alike.
+    * Other bytes with the same content as the version in force of everything they carry (a
+      workbook opened and saved again): ``duplicate`` of that version; nothing changes.
+    """
+
+    def __init__(self, cur: psycopg.Cursor, subs: list[Submission]):
+        self.cur = cur
+        cur.execute(_EARLIER_JUDGINGS, ([sub.file_sha256 for sub in subs],))
+        # sha → (latest submission_id, its status, judgings, an accepted submission_id or None)
+        self.earlier = {
+            sha: (latest, status, count, accepted_id if ever_accepted else None)
+            for sha, latest, status, count, ever_accepted, accepted_id in cur.fetchall()
+        }
+        self.in_force = self._content_in_force(subs)
+        rejected = [s.content_sha256 for s in subs if s.errors and s.unit_code and s.period_month]
+        cur.execute(_LATEST_JUDGING_OF_CONTENT, (rejected,))
+        self.content_judged = {content: (sid, status) for content, sid, status in cur.fetchall()}
+        self.seen: dict[str, LoadResult] = {}  # sha → its verdict earlier in this batch
+        self.recorded: set[str] = set()  # judgings that exist already (a verdict repeated)
+
+    def _content_in_force(self, subs: list[Submission]) -> dict[tuple[str, str, dt.date], tuple[str, str | None]]:
+        wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and not s.errors}
+        if not wanted:
+            return {}
+        units, months = zip(*wanted, strict=True)
+        self.cur.execute(_CONTENT_IN_FORCE, {"units": list(units), "months": list(months)})
+        return {(part, unit, month): (sid, content) for part, sid, unit, month, content in self.cur.fetchall()}
+
+    def verdict(self, sub: Submission) -> LoadResult:
+        if sub.file_sha256 in self.seen:  # the same bytes twice in one batch
+            first = self.seen[sub.file_sha256]
+            return LoadResult(first.submission_id, "duplicate", previous_status=_settled(first))
+        latest, latest_status, count, accepted_id = self.earlier.get(sub.file_sha256, (None, None, 0, None))
+        if accepted_id is not None and not any(p.code in NOT_FOR_THE_MONTH_SENT for p in sub.errors):
+            result = LoadResult(accepted_id, "duplicate", previous_status="accepted")
+        elif sub.errors:
+            if latest is None and sub.unit_code and sub.period_month:  # other bytes, the same content?
+                latest, latest_status = self.content_judged.get(sub.content_sha256, (None, None))
+            if latest is not None and latest_status == "rejected" and self._same_problems(latest, sub):
+                self.recorded.add(latest)
+                result = LoadResult(latest, "rejected")
+            else:
+                result = LoadResult(_judging_id(sub, count), "rejected")
+        else:
+            result = self._same_content(sub) or LoadResult(_judging_id(sub, count), "accepted")
+            if result.status == "accepted":
+                for part in _parts(sub):
+                    self.in_force[(part, sub.unit_code, sub.period_month)] = (  # type: ignore[index]
+                        result.submission_id,
+                        sub.content_sha256,
+                    )
+        self.seen[sub.file_sha256] = result
+        return result
+
+    def _same_content(self, sub: Submission) -> LoadResult | None:
+        parts = _parts(sub)
+        forces = [self.in_force.get((part, sub.unit_code, sub.period_month)) for part in parts]  # type: ignore[misc,arg-type]
+        content = sub.content_sha256
+        if parts and all(force is not None and force[1] == content for force in forces):
+            return LoadResult(forces[0][0], "duplicate", previous_status="accepted")  # type: ignore[index]
+        return None
+
+    def _same_problems(self, submission_id: str, sub: Submission) -> bool:
+        self.cur.execute(
+            "select check_code, severity, sheet_name, cell, value_as_written, message_vi, message_en"
+            " from raw.submission_problems where submission_id = %s order by problem_no",
+            (submission_id,),
+        )
+        before = [tuple(row) for row in self.cur.fetchall()]
+        now = [(p.code, p.severity, p.sheet, p.cell, p.value, p.message_vi, p.message_en) for p in sub.problems]
+        return before == now
+
+
+def _parts(sub: Submission) -> list[str]:
+    return [part for part, rows in (("funds", sub.fund_amounts), ("outcomes", sub.outcomes)) if rows]
+
+
+def _settled(result: LoadResult) -> str:
+    return result.previous_status if result.status == "duplicate" and result.previous_status else result.status
+
+
+def _judging_id(sub: Submission, earlier_judgings: int) -> str:
+    """The first judging of a file keeps its content-addressed id; the n-th is ``<sha[:16]>-<n>``."""
+    if earlier_judgings == 0:
+        return sub.submission_id
+    return f"{sub.file_sha256[:16]}-{earlier_judgings + 1:03d}"
 
 
 def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
@@ -156,15 +283,15 @@ def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]
             copy.write_row(row)
 
 
-def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, str]], received_at: dt.datetime) -> None:
+def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResult]], received_at: dt.datetime) -> None:
     _copy(
         cur,
         "copy raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,"
-        " period_month, amount_unit, status, has_funds, has_outcomes, narrative, received_at, reader_version)"
-        " from stdin",
+        " period_month, amount_unit, status, has_funds, has_outcomes, narrative, received_at, reader_version,"
+        " content_sha256) from stdin",
         (
             (
-                sub.submission_id,
+                result.submission_id,
                 sub.file_sha256,
                 sub.file_name,
                 sub.file_format,
@@ -172,19 +299,20 @@ def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, str]], r
                 sub.unit_code,
                 sub.period_month,
                 sub.amount_unit,
-                status,
-                status == "accepted" and bool(sub.fund_amounts),
-                status == "accepted" and bool(sub.outcomes),
+                result.status,
+                result.status == "accepted" and bool(sub.fund_amounts),
+                result.status == "accepted" and bool(sub.outcomes),
                 sub.narrative,
                 received_at,
                 READER_VERSION,
+                sub.content_sha256 if sub.unit_code and sub.period_month else None,
             )
-            for sub, status in subs
+            for sub, result in subs
         ),
     )
 
 
-def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
+def _copy_rows(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
     _copy(
         cur,
         "copy raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
@@ -192,7 +320,7 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
         " label_as_written, note) from stdin",
         (
             (
-                sub.submission_id,
+                submission_id,
                 r.capital_year,
                 r.component_code,
                 r.funding_source_code,
@@ -205,7 +333,7 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
                 r.label,
                 r.note or None,
             )
-            for sub in subs
+            for sub, submission_id in subs
             for r in sub.fund_amounts
         ),
     )
@@ -216,7 +344,7 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
         " actual_cumulative_cell, label_as_written, note) from stdin",
         (
             (
-                sub.submission_id,
+                submission_id,
                 o.indicator_code,
                 o.target_value,
                 o.actual_in_month,
@@ -229,20 +357,20 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[Submission]) -> None:
                 o.label,
                 o.note or None,
             )
-            for sub in subs
+            for sub, submission_id in subs
             for o in sub.outcomes
         ),
     )
 
 
-def _copy_problems(cur: psycopg.Cursor, subs: list[Submission]) -> None:
+def _copy_problems(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
     _copy(
         cur,
         "copy raw.submission_problems (submission_id, problem_no, check_code, severity, sheet_name, cell,"
         " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin",
         (
             (
-                sub.submission_id,
+                submission_id,
                 number,
                 p.code,
                 p.severity,
@@ -254,7 +382,7 @@ def _copy_problems(cur: psycopg.Cursor, subs: list[Submission]) -> None:
                 p.hint_vi,
                 p.hint_en,
             )
-            for sub in subs
+            for sub, submission_id in subs
             for number, p in enumerate(sub.problems, start=1)
         ),
     )

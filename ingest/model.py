@@ -10,6 +10,7 @@ national month's Decimals took ~4 s of CPU to send between processes).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -99,6 +100,21 @@ class Submission:
         return self.file_sha256[:20]
 
     @property
+    def content_sha256(self) -> str:
+        """A fingerprint of what the file says, whatever bytes carry it: unit, period, every
+        figure in whole VND with its capital vintage, component, source and note, every outcome
+        value, the narrative. A workbook opened and saved again, or typed in another layout or
+        amount unit, has the same fingerprint as long as no figure or note changed; where a
+        figure came from (sheet, row, cell, label as written) is not content."""
+        # sorted by repr: a rejected file may hold a key twice, a None beside a figure
+        funds = sorted(map(_fund_content, self.fund_amounts), key=repr)
+        outcomes = sorted(map(_outcome_content, self.outcomes), key=repr)
+        text = repr(
+            (self.unit_code, self.period_month and self.period_month.isoformat(), funds, outcomes, self.narrative)
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @property
     def errors(self) -> list[CellProblem]:
         return [p for p in self.problems if p.severity == "error"]
 
@@ -120,6 +136,27 @@ class Submission:
         for name, row_type in _ROW_TYPES.items():
             state[name] = [_retype(row_type, row) for row in state[name]]
         self.__dict__.update(state)
+
+
+def _fund_content(r: FundAmount) -> tuple[object, ...]:
+    return (
+        r.capital_year,
+        r.component_code,
+        r.funding_source_code,
+        r.plan_amount_vnd,
+        r.disbursed_cumulative_vnd,
+        r.note,
+    )
+
+
+def _outcome_content(o: OutcomeValue) -> tuple[object, ...]:
+    values = (_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative))
+    return (o.indicator_code, *values, o.note)
+
+
+def _canonical(value: Decimal | None) -> str | None:
+    """1, 1.0 and 1.00 alike: the same value is the same content."""
+    return None if value is None else format(value.normalize(), "f")
 
 
 _ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {

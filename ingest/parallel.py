@@ -20,6 +20,7 @@ the bytes the readers sent (~5× smaller than the objects), rebuilt when the cal
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import pickle
 import queue
@@ -91,11 +92,11 @@ def _worker_main() -> None:
     reference = load_reference()
     while True:
         try:
-            paths, province_hint = _receive(source)
+            paths, province_hint, expected_period = _receive(source)
         except EOFError:
             return
         try:
-            subs = [read_submission(Path(p), reference, province_hint) for p in paths]
+            subs = [read_submission(Path(p), reference, province_hint, expected_period) for p in paths]
             answer: tuple[str, Any] = ("ok", pickle.dumps(subs, protocol=pickle.HIGHEST_PROTOCOL))
         except Exception as exc:  # reading bugs travel back to the caller, as in the serial path
             detail = traceback.format_exc()
@@ -116,10 +117,10 @@ class _Worker:
             env=env,
         )
 
-    def run(self, paths: list[str], province_hint: str | None) -> bytes:
+    def run(self, paths: list[str], province_hint: str | None, expected_period: dt.date | None) -> bytes:
         """The Submissions of ``paths``, pickled (the caller rebuilds them when it needs them)."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        _send(self.process.stdin, (paths, province_hint))
+        _send(self.process.stdin, (paths, province_hint, expected_period))
         status, payload = _receive(self.process.stdout)
         if status == "error":
             exc, _detail = payload
@@ -140,7 +141,9 @@ class _Worker:
             self.process.stdout.close()
 
 
-def read_each_alone(paths: Sequence[Path], province_hint: str | None) -> list[Submission | None]:
+def read_each_alone(
+    paths: Sequence[Path], province_hint: str | None, expected_period: dt.date | None = None
+) -> list[Submission | None]:
     """Read ``paths`` one at a time in a reader process, after one died on a chunk holding them:
     None for a file the process died on (a fresh process takes the files after it), so only
     that file is lost to the reader — two process starts per such file, not one per file."""
@@ -150,7 +153,7 @@ def read_each_alone(paths: Sequence[Path], province_hint: str | None) -> list[Su
         for path in paths:
             worker = worker or _Worker(_worker_env())
             try:
-                results += pickle.loads(worker.run([str(path)], province_hint))
+                results += pickle.loads(worker.run([str(path)], province_hint, expected_period))
             except (EOFError, OSError):  # the process died on this file
                 worker.close()
                 worker = None
@@ -176,9 +179,9 @@ class ParallelReader:
     answer (the threads only wait on pipes; the work is in the worker processes).
     """
 
-    def __init__(self, workers: int, province_hint: str | None = None) -> None:
+    def __init__(self, workers: int, province_hint: str | None = None, expected_period: dt.date | None = None) -> None:
         self.workers = workers
-        self.province_hint = province_hint
+        self.province_hint, self.expected_period = province_hint, expected_period
         self._tasks: queue.Queue[tuple[list[str], Future[bytes]] | None] = queue.Queue()
         env = _worker_env()
         self._procs = [_Worker(env) for _ in range(workers)]
@@ -195,7 +198,7 @@ class ParallelReader:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(worker.run(paths, self.province_hint))
+                future.set_result(worker.run(paths, self.province_hint, self.expected_period))
             except EOFError as exc:  # the process died: this and every later task fail
                 future.set_exception(RuntimeError(f"a reader process ended unexpectedly ({exc})"))
                 self._fail_pending()

@@ -312,6 +312,42 @@ CATALOGUE: dict[str, ProblemText] = {
         "Xuất lại tệp từ Excel bằng 'CSV UTF-8 (Comma delimited)' theo mẫu rồi gửi lại.",
         "Export the file again from Excel as 'CSV UTF-8 (Comma delimited)' on the template and resend.",
     ),
+    "period_not_in_workbook": ProblemText(
+        "Tệp được gửi cho kỳ {expected} nhưng không có trang Biểu 05 nào ghi kỳ này; các trang: {detail}",
+        "The file was sent for {expected} but no Biểu 05 sheet states that period; sheets: {detail}",
+        "Gửi tệp có trang báo cáo của kỳ {expected} (ghi 'Tháng MM/YYYY' phía trên bảng), "
+        "hoặc đặt tệp vào đúng thư mục kỳ báo cáo.",
+        "Send the file with the sheet of {expected} (write 'Tháng MM/YYYY' above its table), "
+        "or put the file in the folder of the period it reports.",
+    ),
+    "several_sheets_for_period": ProblemText(
+        "Nhiều trang Biểu 05 cùng ghi kỳ báo cáo này, không rõ trang nào là báo cáo: {detail}",
+        "Several Biểu 05 sheets state this period; which one is the report is unclear: {detail}",
+        "Chỉ giữ một trang báo cáo cho mỗi kỳ rồi gửi lại.",
+        "Keep one report sheet per period and resend.",
+    ),
+    "several_periods_in_workbook": ProblemText(
+        "Tệp có nhiều trang Biểu 05 ghi các kỳ khác nhau, không rõ tệp gửi cho kỳ nào: {detail}",
+        "The file holds Biểu 05 sheets of different periods; which period it is sent for is unclear: {detail}",
+        "Đặt tệp vào thư mục của kỳ báo cáo (inbox/<tỉnh>/<YYYY-MM>/), dùng 'gnbv ingest --period YYYY-MM', "
+        "hoặc chỉ gửi trang của kỳ báo cáo.",
+        "Put the file in its period's folder (inbox/<province>/<YYYY-MM>/), use 'gnbv ingest --period "
+        "YYYY-MM', or send only the sheet of the period reported.",
+    ),
+    "period_not_expected": ProblemText(
+        "Tệp ghi kỳ báo cáo {value} nhưng được gửi cho kỳ {expected}",
+        "The file states period {value} but was sent for {expected}",
+        "Gửi báo cáo của kỳ {expected}, hoặc đặt tệp vào thư mục của kỳ mà tệp báo cáo.",
+        "Send the report of {expected}, or put the file in the folder of the period it reports.",
+    ),
+    "several_files_at_once": ProblemText(
+        "Cùng lúc nhận được {count} tệp khác nhau cho cùng đơn vị và kỳ báo cáo ({detail}); "
+        "không xác định được tệp nào là bản đúng nên không tệp nào được dùng, số liệu đang có hiệu lực giữ nguyên",
+        "{count} different files for the same unit and period arrived at the same time ({detail}); "
+        "which one is meant cannot be told, so none is used and the figures in force stay as they were",
+        "Chỉ gửi lại một tệp (bản đúng) cho kỳ báo cáo này.",
+        "Send one file (the right one) for this period again.",
+    ),
 }
 
 
@@ -338,7 +374,7 @@ def problem(
         sheet=sheet,
         cell=cell,
         severity=text.severity,
-        hint_vi=text.hint_vi,
-        hint_en=text.hint_en,
+        hint_vi=text.hint_vi.format_map(fields),
+        hint_en=text.hint_en.format_map(fields),
         extra=dict(detail),
     )

@@ -6,6 +6,7 @@ what reading needs — not the database driver, the loader or the gate — and s
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -21,6 +22,11 @@ from ingest.problems import problem
 WORKBOOK_FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 SUBMISSION_SUFFIXES = set(WORKBOOK_FORMATS) | {".csv"}
 _PROVINCE_DIR = re.compile(r"^\d{2}$")
+# A file refused for the month it is sent for: even bytes accepted before for another month are
+# judged (and rejected) as sent, never answered "unchanged" for a month they do not report.
+NOT_FOR_THE_MONTH_SENT = frozenset(
+    {"period_not_in_workbook", "period_not_expected", "several_periods_in_workbook", "several_sheets_for_period"}
+)
 _HASH_CHUNK = 1 << 20
 log = logging.getLogger(__name__)
 
@@ -55,8 +61,17 @@ def reader_failed(path: Path, detail: str) -> Submission:
     return sub
 
 
-def read_submission(path: Path, reference: Reference, province_hint: str | None = None) -> Submission:
-    """Read a file into normalised rows, with the problems found while reading (not yet gated)."""
+def read_submission(
+    path: Path,
+    reference: Reference,
+    province_hint: str | None = None,
+    expected_period: dt.date | None = None,
+) -> Submission:
+    """Read a file into normalised rows, with the problems found while reading (not yet gated).
+
+    ``expected_period`` is the month the file was sent for, when known (its inbox folder,
+    ``--period``): a workbook is read from the sheet stating it, and a file stating another
+    month is refused — it must never become a new version of that other month."""
     from ingest.read_csv import read_csv
     from ingest.read_workbook import read_workbook
 
@@ -64,7 +79,7 @@ def read_submission(path: Path, reference: Reference, province_hint: str | None 
     sub = _unread(path)
     try:
         if suffix in WORKBOOK_FORMATS:
-            content = read_workbook(path, reference, province_hint or province_hint_from_path(path))
+            content = read_workbook(path, reference, province_hint or province_hint_from_path(path), expected_period)
         elif suffix == ".csv":
             content = read_csv(path, reference)
         else:
@@ -81,5 +96,15 @@ def read_submission(path: Path, reference: Reference, province_hint: str | None 
     sub.derived_checks = content.derived_checks
     sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
     sub.problems.extend(content.problems)
+    if expected_period is not None and sub.period_month is not None and sub.period_month != expected_period:
+        sub.problems.append(
+            problem(
+                "period_not_expected",
+                sheet=sub.title_sheet,
+                cell=sub.period_cell,
+                value=sub.period_month.strftime("%m/%Y"),
+                expected=expected_period.strftime("%m/%Y"),
+            )
+        )
     bound(sub)
     return sub

@@ -661,18 +661,61 @@ def _narrative(grids: list[Grid], used: set[str]) -> str | None:
     return None
 
 
-def read_workbook(path: Path, reference: Reference, province_hint: str | None = None) -> WorkbookContent:
+def stated_period(table: Table) -> dt.date | None:
+    """The period a table's title block states (the first one written above its header)."""
+    return next((period for _, _, text in _title_texts(table) if (period := find_period(text))), None)
+
+
+def _sheets_and_periods(tables: list[Table]) -> str:
+    return ", ".join(f"'{t.grid.name}' ({p.strftime('%m/%Y') if (p := stated_period(t)) else '?'})" for t in tables)
+
+
+def choose_table(tables: list[Table], expected_period: dt.date | None, what: str) -> Table:
+    """The one table of several (offices keep one Biểu 05 sheet per month: T1, T2, T3…) that
+    the file is read from. With the period the file was sent for known, the table stating that
+    period — a sheet of another month must never become a new version of that month. Without
+    it, the first table, unless the tables state different periods: then nobody can tell which
+    one was meant, and the file is refused naming its sheets."""
+    if expected_period is not None:
+        matching = [t for t in tables if stated_period(t) == expected_period]
+        if not matching:
+            raise SubmissionRejected(
+                [
+                    problem(
+                        "period_not_in_workbook",
+                        expected=expected_period.strftime("%m/%Y"),
+                        detail=_sheets_and_periods(tables),
+                    )
+                ]
+            )
+        if len(matching) > 1:
+            raise SubmissionRejected([problem("several_sheets_for_period", detail=_sheets_and_periods(matching))])
+        return matching[0]
+    if len({stated_period(t) for t in tables}) > 1:
+        raise SubmissionRejected(
+            [problem("several_periods_in_workbook", what=what, detail=_sheets_and_periods(tables))]
+        )
+    return tables[0]
+
+
+def read_workbook(
+    path: Path,
+    reference: Reference,
+    province_hint: str | None = None,
+    expected_period: dt.date | None = None,
+) -> WorkbookContent:
     grids = load_grids(path)
     content = WorkbookContent()
-    disbursement = next((t for g in grids if (t := find_disbursement_table(g))), None)
-    if disbursement is None:
+    tables = [t for g in grids if (t := find_disbursement_table(g))]
+    if not tables:
         names = ", ".join(g.name for g in grids) or "—"
         raise SubmissionRejected([problem("no_disbursement_sheet", detail=names)])
+    disbursement = choose_table(tables, expected_period, "disbursement")
     plan_year = read_title_block(disbursement, reference, province_hint, content)
     if content.amount_unit is not None:
         read_disbursement(disbursement, reference, content, plan_year)
     used = {disbursement.grid.name}
-    outcome = next((t for g in grids if g.name not in used and (t := find_outcome_table(g))), None)
+    outcome = _outcome_table(grids, used, content.period_month)
     if outcome is not None:
         used.add(outcome.grid.name)
         _check_same_unit(outcome, reference, content)
@@ -680,6 +723,14 @@ def read_workbook(path: Path, reference: Reference, province_hint: str | None = 
     content.narrative = _narrative(grids, used)
     require_figures(content)
     return content
+
+
+def _outcome_table(grids: list[Grid], used: set[str], period: dt.date | None) -> Table | None:
+    """The outcome table of the period read: one stating that period, else the first stating
+    none (a workbook with one outcome sheet for its one month); never another month's."""
+    tables = [t for g in grids if g.name not in used and (t := find_outcome_table(g))]
+    stated = [(t, stated_period(t)) for t in tables]
+    return next((t for t, p in stated if p == period), None) or next((t for t, p in stated if p is None), None)
 
 
 def require_figures(content: WorkbookContent) -> None:

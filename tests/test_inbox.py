@@ -426,3 +426,31 @@ def test_a_name_that_is_not_utf8_is_renamed_so_that_it_can_travel_between_tasks(
     assert found[0].uri.encode("utf-8") and found[0].received_at == at("2024-03-10T09:00")
     assert not dropped.exists() and (dropped.parent / "b%E1o_c%E1o.csv").exists()
     assert any("not UTF-8" in line for line in logged)
+
+
+def test_the_folder_says_which_month_a_workbook_of_monthly_sheets_is_sent_for(
+    lay: InboxLayout, conn, tmp_path: Path
+) -> None:
+    """``inbox/04/2024-03/`` reads the workbook's March sheet; the same workbook in ``2024-04/``
+    (no April sheet) is rejected and changes no month."""
+    from gnbv.orchestration import inbox
+    from gnbv.orchestration.intake import take_in
+    from tests.test_intake_truth import FEB, MAR, monthly_sheets
+
+    workbook = monthly_sheets(tmp_path / "bao_lac_2024.xlsx", {"T2": (FEB, "30"), "T3": (MAR, "40")})
+    drop(lay, "04/2024-03/bao_lac_2024.xlsx", workbook.read_bytes())
+    drop(lay, "04/2024-04/bao_lac_2024.xlsx", workbook.read_bytes(), received=at("2024-04-10T09:00"))
+    outcomes = {}
+    for as_of in ("2024-03-11T09:00", "2024-04-11T09:00"):
+        for item in inbox.list_new(lay, periods=None, as_of=at(as_of)):
+            claim = inbox.claim(lay, item)
+            assert claim is not None
+            outcomes[item.period] = take_in(claim.to_xcom(), lay=lay, log=lambda line: None)
+    assert (outcomes["2024-03"]["status"], outcomes["2024-03"]["period"]) == ("accepted", "2024-03")
+    assert outcomes["2024-04"]["status"] == "rejected"
+    assert any("không có trang Biểu 05 nào ghi kỳ này" in p for p in outcomes["2024-04"]["problems"])
+    landed = conn.execute(
+        "select s.period_month, f.disbursed_cumulative_vnd from raw.submissions s join raw.fund_amounts f"
+        " using (submission_id)"
+    ).fetchall()
+    assert landed == [(MAR, 40_000_000)]

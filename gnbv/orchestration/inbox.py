@@ -2,7 +2,8 @@
 
 Layout (a local folder by default; any fsspec store, e.g. S3-compatible, by configuration)::
 
-    inbox/<province>/<YYYY-MM>/<file>                  what districts send (e.g. inbox/04/2024-03/)
+    inbox/<province>/<YYYY-MM>/<file>                  what districts send (e.g. inbox/04/2024-03/): the
+                                                       folder's month is the month the file is sent for
     inbox/.claimed/<province>/<YYYY-MM>/<stamp>/<file> taken by one intake run, being processed
     archive/<province>/<YYYY-MM>/<arrival>_<file>      accepted (or an exact resend of an accepted file)
     quarantine/<province>/<YYYY-MM>/<arrival>_<file>   rejected, with ``<name>.bao-cao-kiem-tra.txt``

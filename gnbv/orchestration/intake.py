@@ -119,7 +119,14 @@ def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None,
             item.name, item.province, item.period, "gone", True, summary=f"GONE      {shown_name(item.name)}"
         ).to_xcom()
     with inbox.local_file(lay, item) as path, db.connect() as conn:
-        result = ingest_file(conn, path, received_at=item.received_at, province_hint=item.province)
+        # the folder inbox/<province>/<YYYY-MM>/ says which month the file is sent for
+        result = ingest_file(
+            conn,
+            path,
+            received_at=item.received_at,
+            province_hint=item.province,
+            expected_period=parse_period(item.period),
+        )
     outcome = FileOutcome(
         name=item.name,
         province=item.province,

@@ -8,7 +8,8 @@ valid on the day it arrived):
 - **rejected**: the note (every error with its sheet, cell and what would fix it; Vietnamese,
   then English) and the sender's own workbook with every faulty cell filled and commented
   (``ingest.annotate``);
-- **duplicate**: the same content was received before, and nothing changed.
+- **duplicate**: the same file, or the same content as the version in force (unit, period,
+  every figure and note: a workbook saved again), was received before; nothing changed.
 
 A file that does not say which unit sent it (or names one the register does not know, or one
 with no contact) is answered to the province's intake officers (the province's own contacts),
@@ -128,6 +129,10 @@ def duplicate_note(file_name: str, submission_id: str, first_status: str | None)
         "",
         f"Tệp này giống hệt một tệp đã nhận trước đây{', ' + then_vi if then_vi else ''}. Không có gì thay đổi.",
         f"This file is the same as one received before{', ' + then_en if then_en else ''}. Nothing changed.",
+        "(Cùng tệp, hoặc cùng nội dung với bản đang có hiệu lực: cùng đơn vị, kỳ, mọi số liệu và ghi chú,",
+        " kể cả khi tệp đã được mở và lưu lại.)",
+        "(The same file, or the same content as the version in force: same unit, period, every figure and",
+        " note, even when the file was opened and saved again.)",
     ]
     if first_status != "accepted":
         lines += [
