@@ -224,7 +224,12 @@ def test_a_flag_is_marked_reviewed_with_a_comment_until_its_figures_change(built
     # a new version of 051's July (the same outlying figure) is a new thing to look at
     with psycopg.connect(built, autocommit=True) as conn:
         add_submission(
-            conn, "s051_2024-07_v2", "051", "2024-07", at("2024-07-11"), funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 960 * M)]
+            conn,
+            "s051_2024-07_v2",
+            "051",
+            "2024-07",
+            at("2024-07-11"),
+            funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 960 * M)],
         )
     assert dbt.build(docs=False, quiet=True).success
     assert flags(built)[("disbursement_rate", "051", "2024-07")][4:] == (False, None)

@@ -110,9 +110,7 @@ def review_flag(conn: psycopg.Connection[Any], flag_id: str, comment: str, revie
     if not reviewed_by:
         raise OutlierError("Cần tên người rà soát (--by). / A review needs a reviewer (--by).")
     _mart_exists(conn)
-    rows = conn.execute(
-        "select submission_id from marts.fct_outlier_flag where flag_id = %s", (flag_id,)
-    ).fetchall()
+    rows = conn.execute("select submission_id from marts.fct_outlier_flag where flag_id = %s", (flag_id,)).fetchall()
     if not rows:
         raise OutlierError(
             f"Không có cờ bất thường mã {flag_id!r} (xem `gnbv outliers list`). / No outlier flag {flag_id!r}."

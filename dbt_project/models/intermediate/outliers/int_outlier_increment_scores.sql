@@ -36,15 +36,16 @@ reference as (
     from points
     inner join points as past
         on
-            past.admin_unit_key = points.admin_unit_key
-            and past.component_code = points.component_code
-            and past.funding_source_code = points.funding_source_code
-            and past.capital_year_offset = points.capital_year_offset
-            and past.is_december = points.is_december
-            and past.period_month < points.period_month
+            points.admin_unit_key = past.admin_unit_key
+            and points.component_code = past.component_code
+            and points.funding_source_code = past.funding_source_code
+            and points.capital_year_offset = past.capital_year_offset
+            and points.is_december = past.is_december
+            and points.period_month > past.period_month
             and (
                 points.is_december
-                or past.period_month >= points.period_month - make_interval(months => {{ var('outlier_history_months') }})
+                or past.period_month
+                >= points.period_month - make_interval(months => {{ var('outlier_history_months') }})
             )
 
 ),
@@ -59,9 +60,30 @@ reference as (
 final as (
 
     select
-        'disbursed_in_month' as measure,
-        case when is_december then 'unit_past_decembers' else 'unit_past_months' end as compared_with,
-        scores.*
+        cast('disbursed_in_month' as text) as measure,
+        case when scores.is_december then 'unit_past_decembers' else 'unit_past_months' end as compared_with,
+        scores.period_month,
+        scores.unit_code,
+        scores.admin_unit_key,
+        scores.province_code,
+        scores.component_code,
+        scores.funding_source_code,
+        scores.capital_year,
+        scores.plan_amount_vnd,
+        scores.disbursed_cumulative_vnd,
+        scores.disbursed_in_month_vnd,
+        scores.submission_id,
+        scores.value,
+        scores.reference_points,
+        scores.reference_median,
+        scores.median_absolute_deviation,
+        scores.mean_absolute_deviation,
+        scores.reference_min,
+        scores.reference_max,
+        scores.method,
+        scores.score,
+        scores.threshold,
+        scores.is_flagged
     from scores
 
 )

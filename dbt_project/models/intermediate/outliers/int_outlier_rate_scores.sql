@@ -30,11 +30,11 @@ reference as (
     from points
     inner join points as peers
         on
-            peers.province_code = points.province_code
-            and peers.period_month = points.period_month
-            and peers.component_code = points.component_code
-            and peers.funding_source_code = points.funding_source_code
-            and peers.capital_year = points.capital_year
+            points.province_code = peers.province_code
+            and points.period_month = peers.period_month
+            and points.component_code = peers.component_code
+            and points.funding_source_code = peers.funding_source_code
+            and points.capital_year = peers.capital_year
 
 ),
 
@@ -48,9 +48,30 @@ reference as (
 final as (
 
     select
-        'disbursement_rate' as measure,
+        cast('disbursement_rate' as text) as measure,
         'peer_units' as compared_with,
-        scores.*
+        scores.period_month,
+        scores.unit_code,
+        scores.admin_unit_key,
+        scores.province_code,
+        scores.component_code,
+        scores.funding_source_code,
+        scores.capital_year,
+        scores.plan_amount_vnd,
+        scores.disbursed_cumulative_vnd,
+        scores.disbursed_in_month_vnd,
+        scores.submission_id,
+        scores.value,
+        scores.reference_points,
+        scores.reference_median,
+        scores.median_absolute_deviation,
+        scores.mean_absolute_deviation,
+        scores.reference_min,
+        scores.reference_max,
+        scores.method,
+        scores.score,
+        scores.threshold,
+        scores.is_flagged
     from scores
 
 )

@@ -105,15 +105,15 @@ final as (
 
     from flags
     left join units
-        on units.admin_unit_key = flags.admin_unit_key
+        on flags.admin_unit_key = units.admin_unit_key
     left join lead_agencies
         on
-            lead_agencies.province_code = flags.province_code
-            and lead_agencies.component_code = flags.component_code
+            flags.province_code = lead_agencies.province_code
+            and flags.component_code = lead_agencies.component_code
     left join reviews
         on
-            reviews.flag_id = flags.flag_id
-            and reviews.submission_id = flags.submission_id
+            flags.flag_id = reviews.flag_id
+            and flags.submission_id = reviews.submission_id
 
 )
 
