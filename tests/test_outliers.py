@@ -18,9 +18,12 @@ run by every build, this one included.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import statistics
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -265,3 +268,16 @@ def test_the_reports_data_quality_annex_lists_the_months_flags(built: str) -> No
     # August has none
     with psycopg.connect(built) as conn:
         assert load_report_data(conn, "04", dt.date(2024, 8, 1)).outliers == []
+
+
+def test_the_pdf_annex_lists_them_and_the_body_does_not(built: str, tmp_path: Path) -> None:
+    from gnbv.report.build import build_monthly_report
+
+    assert shutil.which("pdftotext"), "pdftotext is not installed: apt-get install -y poppler-utils"
+    version = build_monthly_report("04", dt.date(2024, 7, 1), tmp_path, now=dt.datetime(2024, 7, 15, 9))
+    text = subprocess.run(["pdftotext", str(version.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    body, annex = text.split("PHỤ LỤC", 1)
+    assert "bất thường" not in body
+    annex = " ".join(annex.split())
+    assert "Số liệu bất thường cần rà soát" in annex
+    assert "Huyện Bảo Lạc (043)" in annex and "Huyện Hoà An (051)" in annex
