@@ -16,3 +16,8 @@ create table if not exists raw.outlier_reviews (
 );
 
 create index if not exists outlier_reviews_flag_idx on raw.outlier_reviews (flag_id, reviewed_at);
+
+-- as V003's default privileges give (explicit, whoever runs the migrations)
+revoke all on raw.outlier_reviews from public;
+grant select, insert on raw.outlier_reviews to gnbv_loader;
+grant select on raw.outlier_reviews to gnbv_transformer;
