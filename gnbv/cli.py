@@ -390,6 +390,7 @@ def _register_subcommands() -> None:
     from gnbv.bi.cli import bi_group
     from gnbv.dbt import build_command
     from gnbv.dbt_docs import docs_command
+    from gnbv.outliers.cli import outliers_group
     from gnbv.report.cli import report_command
 
     main.add_command(build_command)
@@ -400,6 +401,7 @@ def _register_subcommands() -> None:
     main.add_command(notify_command)
     main.add_command(bench_command)
     main.add_command(bi_group)
+    main.add_command(outliers_group)
 
 
 _register_subcommands()

@@ -1,6 +1,6 @@
 """The dashboards as code (deploy/superset/assets/), read without Superset: what each reads, the
 dbt exposures that name them, and what provisioning does with a dashboard whose mart is not
-built yet (the outlier flags of marts.fct_outlier_flag, to come)."""
+built yet (the outlier flags of marts.fct_outlier_flag on a warehouse built before it)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,13 @@ def superset_exposures() -> dict[str, set[str]]:
 
 def test_the_province_dashboards_are_there(bundle: Bundle) -> None:
     slugs = {d["slug"] for d in bundle.dashboards.values()}
-    assert slugs == {"giai-ngan-theo-thang", "giai-ngan-theo-du-an-nguon-von", "giai-ngan-theo-don-vi", "ty-le-bao-cao"}
+    assert slugs == {
+        "giai-ngan-theo-thang",
+        "giai-ngan-theo-du-an-nguon-von",
+        "giai-ngan-theo-don-vi",
+        "ty-le-bao-cao",
+        "so-lieu-bat-thuong",
+    }
 
 
 def test_every_dashboard_has_a_dbt_exposure_naming_exactly_the_marts_it_reads(bundle: Bundle) -> None:
@@ -81,52 +87,37 @@ def test_the_repo_holds_the_assets_as_export_writes_them(bundle: Bundle) -> None
         assert yaml.safe_load(text) == bundle.configs[path], path
 
 
-def outlier_dashboard() -> dict[str, str]:
-    """The dashboard issue 20 brings: its dataset, chart and dashboard YAML, nothing else."""
-    dataset_uuid, chart_uuid = "0e7d3f55-0000-4000-8000-000000000001", "0e7d3f55-0000-4000-8000-000000000002"
-    return {
-        "datasets/GNBV_warehouse_marts/fct_outlier_flag.yaml": yaml.safe_dump(
-            {
-                "table_name": "fct_outlier_flag",
-                "schema": "marts",
-                "sql": None,
-                "uuid": dataset_uuid,
-                "database_uuid": "6f0c6b1e-3d0a-4f57-9a51-2b7f0c4e8a10",
-                "metrics": [],
-                "columns": [],
-                "version": "1.0.0",
-            }
-        ),
-        "charts/co_bat_thuong.yaml": yaml.safe_dump(
-            {"slice_name": "Cờ bất thường / Outlier flags", "viz_type": "table", "params": {}, "uuid": chart_uuid}
-            | {"dataset_uuid": dataset_uuid, "version": "1.0.0"}
-        ),
-        "dashboards/co_bat_thuong.yaml": yaml.safe_dump(
-            {
-                "dashboard_title": "Cờ bất thường / Outlier flags",
-                "slug": "co-bat-thuong",
-                "uuid": "0e7d3f55-0000-4000-8000-000000000003",
-                "position": {"CHART-1": {"type": "CHART", "id": "CHART-1", "meta": {"uuid": chart_uuid}}},
-                "metadata": {},
-                "version": "1.0.0",
-            }
-        ),
-    }
+OUTLIERS = "Số liệu bất thường cần rà soát / Outliers to review"
+OUTLIER_FILES = {
+    "datasets/GNBV_warehouse_marts/so_lieu_bat_thuong.yaml",
+    "charts/co_bat_thuong_chua_ra_soat.yaml",
+    "charts/so_co_bat_thuong_theo_thang.yaml",
+    "charts/danh_sach_so_lieu_bat_thuong.yaml",
+    "dashboards/so_lieu_bat_thuong.yaml",
+}
+
+
+def test_the_outlier_dashboard_is_yaml_only_on_the_outlier_mart(bundle: Bundle) -> None:
+    """Issue 20's dashboard came as YAML and its exposure: a dataset on marts.fct_outlier_flag,
+    three charts and the dashboard."""
+    [dashboard] = [d for d in bundle.dashboards.values() if d["dashboard_title"] == OUTLIERS]
+    assert bundle.marts_of_dashboard(dashboard) == {"fct_outlier_flag"}
+    assert set(bundle.texts) >= OUTLIER_FILES
 
 
 def test_a_dashboard_whose_mart_is_not_built_yet_waits_named_and_the_others_go_ahead(bundle: Bundle) -> None:
-    with_outliers = Bundle.from_texts(bundle.texts | outlier_dashboard())
-    ready, waiting = with_outliers.without_missing_marts(MART_MODELS)
-    assert waiting == {"Cờ bất thường / Outlier flags": {"fct_outlier_flag"}}
-    assert set(ready.texts) == set(bundle.texts)  # nothing of it imported, everything else is
+    """A warehouse built before marts.fct_outlier_flag existed: its dashboard waits, named."""
+    ready, waiting = bundle.without_missing_marts(MART_MODELS - {"fct_outlier_flag"})
+    assert waiting == {OUTLIERS: {"fct_outlier_flag"}}
+    assert set(ready.texts) == set(bundle.texts) - OUTLIER_FILES  # nothing of it imported, everything else is
 
-    ready, waiting = with_outliers.without_missing_marts(MART_MODELS | {"fct_outlier_flag"})
+    ready, waiting = bundle.without_missing_marts(MART_MODELS)
     assert waiting == {}
-    assert set(ready.texts) == set(with_outliers.texts)
+    assert set(ready.texts) == set(bundle.texts)
 
 
 def test_a_dashboard_placing_a_chart_that_is_not_in_the_bundle_is_refused(bundle: Bundle) -> None:
-    broken = outlier_dashboard()
-    del broken["charts/co_bat_thuong.yaml"]
+    broken = dict(bundle.texts)
+    del broken["charts/danh_sach_so_lieu_bat_thuong.yaml"]
     with pytest.raises(BiError, match="places charts not in the bundle"):
-        Bundle.from_texts(bundle.texts | broken).without_missing_marts(MART_MODELS)
+        Bundle.from_texts(broken).without_missing_marts(MART_MODELS)

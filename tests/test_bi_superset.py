@@ -192,6 +192,20 @@ def test_provisioning_again_changes_nothing_but_the_password_and_superset_still_
         assert api.chart_data(chart_id(api, MONTH_TABLE))
 
 
+def test_the_outlier_flags_read_through_superset_are_those_of_the_mart(bi: Bi) -> None:
+    """The dashboard of issue 20 (marts.fct_outlier_flag): every flag listed, the open ones counted."""
+    expected = bi.marts("select flag_id, value, is_reviewed from marts.fct_outlier_flag order by flag_id")
+    with bi.api() as api:
+        listed = api.chart_data(chart_id(api, "charts/danh_sach_so_lieu_bat_thuong.yaml"))
+        (open_flags,) = api.chart_data(chart_id(api, "charts/co_bat_thuong_chua_ra_soat.yaml"))
+    assert sorted(r["flag_id"] for r in listed) == [flag for flag, _value, _reviewed in expected]
+    by_id = {r["flag_id"]: r for r in listed}
+    for flag, value, reviewed in expected:
+        assert str(by_id[flag]["value"]) == str(value) or by_id[flag]["value"] == value, flag
+        assert by_id[flag]["review_label"].startswith("✓" if reviewed else "⚠")
+    assert open_flags["so_co_chua_ra_soat"] == sum(not reviewed for _flag, _value, reviewed in expected)
+
+
 def _screens():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("bi_screenshots", ROOT / "scripts" / "bi_screenshots.py")
     assert spec is not None and spec.loader is not None

@@ -533,6 +533,26 @@ CONTRACT = {
         "source": "text",
         "admin_unit_key": "text",
     },
+    "fct_outlier_flag": {
+        "flag_id": "text",
+        "period_month": "date",
+        "unit_code": "text",
+        "admin_unit_key": "text",
+        "component_code": "text",
+        "funding_source_code": "text",
+        "capital_year": "integer",
+        "measure": "text",
+        "value": "numeric",
+        "score": "numeric",
+        "method": "text",
+        "threshold": "numeric",
+        "plan_amount_vnd": "numeric(20,0)",
+        "disbursed_cumulative_vnd": "numeric(20,0)",
+        "disbursed_in_month_vnd": "numeric(20,0)",
+        "is_reviewed": "boolean",
+        "review_comment": "text",
+        "submission_id": "text",
+    },
 }
 
 

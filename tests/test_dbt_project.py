@@ -26,6 +26,7 @@ MARTS = {
     "fct_poverty",
     "mart_reporting_compliance",
     "mart_province_consolidation",
+    "fct_outlier_flag",
 }
 RAW_TABLES = ("submissions", "fund_amounts", "outcome_values", "submission_problems")
 

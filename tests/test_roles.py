@@ -48,6 +48,7 @@ EXPECTED_MARTS = {  # the BI contract (dbt_project/README.md); more may come, no
     "mart_reporting_compliance",
     "mart_province_consolidation",
     "fct_poverty",
+    "fct_outlier_flag",
 }
 M = 1_000_000
 # dbt_project/macros/bi_role.sql comments on role gnbv_bi at every run, which PostgreSQL allows only

@@ -194,6 +194,25 @@ class SubmissionInfo:
     ingest_seq: int | None
 
 
+@dataclass(frozen=True)
+class OutlierFlag:
+    """A figure marts.fct_outlier_flag flags for review (never a rejection), with its review as of
+    the build (the review is not data: it is left out of the fingerprint)."""
+
+    flag_id: str
+    unit_code: str
+    component_code: str
+    funding_source_code: str
+    capital_year: int
+    measure: str  # disbursed_in_month (VND) | disbursement_rate (percent)
+    value: Decimal
+    score: Decimal
+    method: str  # modified_z | min_max
+    threshold: Decimal
+    is_reviewed: bool
+    review_comment: str | None
+
+
 @dataclass
 class ReportData:
     """Everything one province-month report shows, as read from the marts."""
@@ -216,6 +235,7 @@ class ReportData:
     in_force: dict[str, list[str]] = field(default_factory=dict)  # unit → submission ids in force
     agency: Agency | None = None  # set on an agency's report: only the components it leads
     standing: Agency | None = None  # on an agency's report, the province's standing agency
+    outliers: list[OutlierFlag] = field(default_factory=list)  # the month's flags (the annex)
 
     # -- derived views ----------------------------------------------------------------
 
@@ -340,6 +360,7 @@ class ReportData:
             outcomes=[],
             poverty=[],
             trend=[t for t in self.trend if t.component_code in led],
+            outliers=[f for f in self.outliers if f.component_code in led],
             agency=agency,
             standing=self.standing_agency(),
         )
@@ -366,6 +387,13 @@ class ReportData:
         data["submissions"].sort(key=lambda s: (s["unit_code"] or "", s["received_at"], s["submission_id"]))
         for unit in data["compliance"]:
             unit.pop("first_submission_id", None)
+        # an outlier's review is a person's reading of the figures, not data: reviewing a flag
+        # makes no new version; and a warehouse without flags hashes as before they existed
+        for flag in data["outliers"]:
+            flag.pop("is_reviewed", None)
+            flag.pop("review_comment", None)
+        if not data["outliers"]:
+            data.pop("outliers")
         return data
 
     def fingerprint(self) -> str:
@@ -740,6 +768,21 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
         )
     ]
 
+    outliers = [
+        OutlierFlag(**r)
+        for r in _rows(
+            conn,
+            """
+            select flag_id, unit_code, component_code, funding_source_code, capital_year, measure, value,
+                   score, method, threshold, is_reviewed, review_comment
+            from marts.fct_outlier_flag
+            where province_code = %(province)s and period_month = %(period)s
+            order by unit_code, component_code, funding_source_code, capital_year, measure
+            """,
+            params,
+        )
+    ]
+
     # Name every unit the report mentions (a unit outside the district list keeps its code).
     mentioned = (
         set(unit_lines)
@@ -747,6 +790,7 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
         | {o.unit_code for o in outcomes}
         | {r["unit_code"] for r in poverty_plan}
         | {s.unit_code for s in submissions if s.unit_code}
+        | {f.unit_code for f in outliers}
     )
     missing_names = sorted(mentioned - set(units))
     if missing_names:
@@ -823,6 +867,7 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
         trend=trend,
         submissions=submissions,
         in_force={unit: sorted(ids) for unit, ids in sorted(in_force.items())},
+        outliers=outliers,
     )
 
 

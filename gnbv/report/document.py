@@ -411,7 +411,9 @@ def render_pdf(context: DocumentContext) -> bytes:
         Paragraph(escape(frame.annex_note()).replace("  ", "&nbsp; "), styles["stamp"]),
         para("1. Cảnh báo chất lượng dữ liệu", "h2"),
         bullets(summary.warnings_vi) if summary.warnings_vi else para("Không có cảnh báo."),
-        para("2. Nguồn dữ liệu của phiên bản này", "h2"),
+        para("2. Số liệu bất thường cần rà soát (không phải lỗi, không loại khỏi tổng hợp)", "h2"),
+        bullets(summary.outliers_vi) if summary.outliers_vi else para("Không có số liệu bất thường."),
+        para("3. Nguồn dữ liệu của phiên bản này", "h2"),
         para(
             f"Dấu vân tay dữ liệu (SHA-256): {stamp.data_hash}. Bài nộp đang dùng: {len(ids)}"
             + (f"; thứ tự nạp lớn nhất {v['max_ingest_seq']}" if v["max_ingest_seq"] else "")

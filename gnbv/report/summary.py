@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from gnbv.report.data import ReportData, Stamp
-from gnbv.report.fmt import ZERO, rate, vn_date, vn_datetime, vn_percent, vn_trieu
+from gnbv.report.fmt import ZERO, rate, vn_date, vn_datetime, vn_number, vn_percent, vn_trieu
 from gnbv.report.tables import SourceRow, source_summary
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,6 +36,7 @@ class Summary:
     warnings_vi: list[str] = field(default_factory=list)  # the same, Vietnamese only (the PDF's annex)
     status_vi: str = ""
     status_en: str = ""
+    outliers_vi: list[str] = field(default_factory=list)  # the month's outlier flags (the annex)
 
 
 def _en_number(value: Decimal | None, decimals: int) -> str:
@@ -98,6 +99,26 @@ def _source_sentence_en(rows: Sequence[SourceRow], data: ReportData) -> str:
         rounded = row.rate_rounded()
         parts.append(f"{label} {_en_trieu(row.disbursed)}" + (f" ({rounded:.0f} %)" if rounded is not None else ""))
     return "; ".join(p.strip() for p in parts)
+
+
+OUTLIER_METHOD_VI = {"modified_z": "điểm z hiệu chỉnh", "min_max": "min–max so với các tháng trước của đơn vị"}
+
+
+def outlier_lines_vi(data: ReportData) -> list[str]:
+    """The month's outlier flags as the annex lists them: figures to review, not errors."""
+    lines = []
+    for f in data.outliers:
+        if f.measure == "disbursed_in_month":
+            what = f"giải ngân trong tháng {vn_trieu(f.value)} triệu đồng"
+        else:
+            what = f"tỷ lệ giải ngân {vn_percent(f.value)} (so với các đơn vị khác)"
+        review = f"đã rà soát: {f.review_comment}" if f.is_reviewed else "chưa rà soát"
+        lines.append(
+            f"{data.unit_name(f.unit_code)} ({f.unit_code}) – {f.component_code}, nguồn {f.funding_source_code},"
+            f" vốn năm {f.capital_year}: {what}; {OUTLIER_METHOD_VI.get(f.method, f.method)}"
+            f" {vn_number(f.score, 2)} (ngưỡng {vn_number(f.threshold, 1)}); {review} [mã {f.flag_id}]"
+        )
+    return lines
 
 
 _GATE_LINE = re.compile(r"^\[(?P<code>[^\]]+)\] (?P<vi>.*?) / (?P<en>[^:]*): (?P<where>.*)$", re.S)
@@ -259,4 +280,5 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
         warnings_vi=warnings_vi,
         status_vi=status_vi,
         status_en=status_en,
+        outliers_vi=outlier_lines_vi(data),
     )
