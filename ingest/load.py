@@ -25,6 +25,7 @@ import psycopg
 from ingest.bounds import storable_text
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
+from ingest.names import shown_name
 from ingest.problems import problem
 from ingest.read_file import NOT_FOR_THE_MONTH_SENT
 
@@ -32,14 +33,25 @@ READER_VERSION = "1"
 log = logging.getLogger(__name__)
 
 # The version in force of a unit's report for a month, for what it carries (funds, outcomes):
-# the latest accepted submission by receipt time, then load order (a later run loaded it later).
-# The same rule as dbt's int_submissions_ranked (tests/test_load_rules.py binds the two); needed
-# here because the gate and the load run before dbt does. ``{carries}`` is has_funds or has_outcomes.
+# the latest accepted submission by receipt time, then load order (a later run loaded it later) —
+# except a file received at the very time a different file for the same unit and month was
+# rejected as a tie (``several_files_at_once``: two files taken in separate intake calls, as the
+# intake DAG takes each file, with one receipt time): nothing orders the two, so neither counts
+# and the version before stays in force. The same rule as dbt's int_submissions_ranked
+# (tests/test_dbt_build.py binds the two); needed here because the gate and the load run before
+# dbt does. ``{carries}`` is has_funds or has_outcomes.
 VERSION_IN_FORCE = """
     select distinct on (s.unit_code, s.period_month) s.submission_id, s.unit_code, s.period_month, s.content_sha256
     from raw.submissions as s
     inner join wanted using (unit_code, period_month)
     where s.status = 'accepted' and s.{carries}
+        and not exists (
+            select from raw.submissions as tie
+            inner join raw.submission_problems as p using (submission_id)
+            where tie.unit_code = s.unit_code and tie.period_month = s.period_month
+                and tie.received_at = s.received_at and tie.status = 'rejected'
+                and p.check_code = 'several_files_at_once'
+        )
     order by s.unit_code, s.period_month, s.received_at desc, s.ingest_seq desc
 """
 
@@ -65,6 +77,19 @@ _CONTENT_IN_FORCE = f"""
     union all
     select 'outcomes', submission_id, unit_code, period_month, content_sha256
     from ({VERSION_IN_FORCE.format(carries="has_outcomes")}) as outcomes
+"""
+
+# Files of the units and months being loaded received at the very time of this load: accepted
+# ones carrying the same part with other content, or a tie rejected already, make a file of this
+# load a tie (``_Judged._tie``).
+_RECEIVED_AT_THE_SAME_TIME = f"""
+    with {_WANTED}
+    select distinct s.unit_code, s.period_month, s.status, s.has_funds, s.has_outcomes, s.content_sha256, s.file_name
+    from raw.submissions as s
+    inner join wanted using (unit_code, period_month)
+    left join raw.submission_problems as p
+        on p.submission_id = s.submission_id and p.check_code = 'several_files_at_once'
+    where s.received_at = %(received_at)s and (s.status = 'accepted' or p.submission_id is not null)
 """
 
 # The latest judging of each content (of a known unit and month), for a rejected file: the same
@@ -164,7 +189,7 @@ def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.date
     with conn.transaction(), conn.cursor() as cur:
         for key in sorted({_lock_key(sub) for sub in subs}):
             cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (key,))
-        judged = _Judged(cur, subs)
+        judged = _Judged(cur, subs, received_at)
         results, new = [], []
         for sub in subs:
             result = judged.verdict(sub)
@@ -192,9 +217,16 @@ class _Judged:
       bytes with the same content (a rejected workbook saved again) are treated alike.
     * Other bytes with the same content as the version in force of everything they carry (a
       workbook opened and saved again): ``duplicate`` of that version; nothing changes.
+    * A file that would become a version in force while an accepted file of the same unit and
+      month, carrying the same part, was received at the very same time with other content (the
+      intake DAG takes each file on its own, with its modification time as receipt time; files
+      unpacked from one ZIP share it): a tie, as ``ingest.intake.refuse_ties`` finds within one
+      call. Nothing orders the two, so this one is rejected (``several_files_at_once``, naming
+      both) and ``VERSION_IN_FORCE`` no longer counts the other: the version before stays. Decided
+      here, under the unit's and month's advisory lock, so that two loads cannot both miss it.
     """
 
-    def __init__(self, cur: psycopg.Cursor, subs: list[Submission]):
+    def __init__(self, cur: psycopg.Cursor, subs: list[Submission], received_at: dt.datetime):
         self.cur = cur
         cur.execute(_EARLIER_JUDGINGS, ([sub.file_sha256 for sub in subs],))
         # sha → (latest submission_id, its status, judgings, an accepted submission_id or None)
@@ -203,6 +235,7 @@ class _Judged:
             for sha, latest, status, count, ever_accepted, accepted_id in cur.fetchall()
         }
         self.in_force = self._content_in_force(subs)
+        self.same_time = self._received_at_the_same_time(subs, received_at)
         rejected = [s.content_sha256 for s in subs if s.errors and s.unit_code and s.period_month]
         cur.execute(_LATEST_JUDGING_OF_CONTENT, (rejected,))
         self.content_judged = {content: (sid, status) for content, sid, status in cur.fetchall()}
@@ -216,6 +249,31 @@ class _Judged:
         units, months = zip(*wanted, strict=True)
         self.cur.execute(_CONTENT_IN_FORCE, {"units": list(units), "months": list(months)})
         return {(part, unit, month): (sid, content) for part, sid, unit, month, content in self.cur.fetchall()}
+
+    def _received_at_the_same_time(
+        self, subs: list[Submission], received_at: dt.datetime
+    ) -> dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str]]]:
+        wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and not s.errors}
+        if not wanted:
+            return {}
+        units, months = zip(*wanted, strict=True)
+        self.cur.execute(
+            _RECEIVED_AT_THE_SAME_TIME, {"units": list(units), "months": list(months), "received_at": received_at}
+        )
+        same_time: dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str]]] = {}
+        for unit, month, *rest in self.cur.fetchall():
+            same_time.setdefault((unit, month), []).append(tuple(rest))  # type: ignore[arg-type]
+        return same_time
+
+    def _tie(self, sub: Submission) -> list[str]:
+        """The names of the files received at the same time that this one ties with (none: no tie)."""
+        parts = set(_parts(sub))
+        tied = []
+        for status, funds, outcomes, content, name in self.same_time.get((sub.unit_code, sub.period_month), []):  # type: ignore[arg-type]
+            carried = {part for part, carries in (("funds", funds), ("outcomes", outcomes)) if carries}
+            if status == "rejected" or (content != sub.content_sha256 and parts & carried):
+                tied.append(name)  # a rejected one: a tie found before at this time, which stands
+        return tied
 
     def verdict(self, sub: Submission) -> LoadResult:
         if sub.file_sha256 in self.seen:  # the same bytes twice in one batch
@@ -232,8 +290,18 @@ class _Judged:
                 result = LoadResult(latest, "rejected")
             else:
                 result = LoadResult(_judging_id(sub, count), "rejected")
+        elif (same := self._same_content(sub)) is not None:
+            result = same
+        elif tied := self._tie(sub):
+            names = sorted({shown_name(name) for name in (sub.file_name, *tied)})
+            sub.problems.append(problem("several_files_at_once", count=str(len(names)), detail=", ".join(names)))
+            if latest is not None and latest_status == "rejected" and self._same_problems(latest, sub):
+                self.recorded.add(latest)  # the same tie judged again: nothing new
+                result = LoadResult(latest, "rejected")
+            else:
+                result = LoadResult(_judging_id(sub, count), "rejected")
         else:
-            result = self._same_content(sub) or LoadResult(_judging_id(sub, count), "accepted")
+            result = LoadResult(_judging_id(sub, count), "accepted")
             if result.status == "accepted":
                 for part in _parts(sub):
                     self.in_force[(part, sub.unit_code, sub.period_month)] = (  # type: ignore[index]

@@ -233,6 +233,28 @@ def load_synthetic_months(conn: psycopg.Connection) -> None:
             ("DA5", "NSTW_SN", 2024, 500 * M, 12 * M),
         ],
     )
+    # 047 again: two different files taken in separate intake calls with one receipt time (the
+    # intake DAG, files unpacked from one ZIP): the first accepted, the second rejected as a tie.
+    # Neither counts; the second load above stays in force.
+    add_submission(
+        conn,
+        "s047_2024_03_tie_accepted",
+        "047",
+        "2024-03",
+        at("2024-03-09"),
+        funds=[
+            ("DA5", "NSTW_SN", 2024, 500 * M, 13 * M),
+        ],
+    )
+    add_submission(
+        conn,
+        "s047_2024_03_tie_rejected",
+        "047",
+        "2024-03",
+        at("2024-03-09"),
+        status="rejected",
+        problems=[("several_files_at_once", "error")],
+    )
     # 474 Thành phố Huế (province 46 has no monthly calendar): no deadline, not in compliance.
     add_submission(
         conn,
@@ -577,6 +599,12 @@ def test_latest_accepted_version_wins_and_older_is_superseded(scenario: Scenario
     assert status["s043_2024_02_v2"] == "accepted"
     assert status["s047_2024_03_first_load"] == "superseded"  # same received_at: later load wins
     assert status["s047_2024_03_second_load"] == "accepted"
+    # a tie of separate calls at one receipt time counts for nothing: the version before stays
+    assert status["s047_2024_03_tie_accepted"] == "superseded"
+    assert status["s047_2024_03_tie_rejected"] == "rejected"
+    assert {v[3] for v in fund_rows(scenario, "unit_code = '047' and period_month = '2024-03-01'").values()} == {
+        "s047_2024_03_second_load"
+    }
     feb = fund_rows(scenario, "unit_code = '043' and period_month = '2024-02-01'")
     assert {v[3] for v in feb.values()} == {"s043_2024_02_v2"}
     assert feb[("043", "2024-02", "DA5", "NSTW_SN", 2024)][1] == 260 * M
@@ -1189,3 +1217,11 @@ def test_the_gate_and_dbt_agree_on_the_version_in_force(scenario: Scenario) -> N
             f"select distinct unit_code, period_month, submission_id from marts.{fact} order by 1, 2"
         )
         assert gate == built, carries
+    # the data compared holds a tie of separate intake calls (047, March 2024): neither home counts it
+    tie = "s047_2024_03_tie_accepted"
+    assert scenario.query("select status from raw.submissions where submission_id = %s", (tie,)) == [("accepted",)]
+    gate = scenario.query(
+        f"with {wanted} select submission_id from ({VERSION_IN_FORCE.format(carries='has_funds')}) as in_force"
+        " where unit_code = '047' and period_month = '2024-03-01'"
+    )
+    assert gate == [("s047_2024_03_second_load",)]

@@ -133,14 +133,63 @@ def test_files_that_tie_are_neither_used_and_the_version_in_force_stays(
     assert again.status == "accepted" and fund_rows(conn, again.submission_id) == [(MAR, 50_000_000)]
 
 
-def test_files_of_one_run_are_ordered_by_their_receipt_time_then_by_run(
+def funds_in_force(conn: psycopg.Connection, unit: str = "043", period: dt.date = MAR) -> str | None:
+    """The funds version in force as the gate and the load see it (ingest.load.VERSION_IN_FORCE)."""
+    from ingest.load import VERSION_IN_FORCE
+
+    row = conn.execute(
+        "with wanted as (select %s::text as unit_code, %s::date as period_month)"
+        f" select submission_id from ({VERSION_IN_FORCE.format(carries='has_funds')}) as in_force",
+        (unit, period),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_files_taken_in_separate_calls_at_one_receipt_time_tie_too(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """The intake DAG takes each file in a call of its own, received at the file's modification
+    time (files unpacked from one ZIP share it): two different files of one report at the same
+    time are a tie whichever call comes first. The second is rejected naming both, the first no
+    longer counts, and the version in force before both stays."""
+    before = one_row_workbook(tmp_path / "v1.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="20")
+    (kept,) = ingest_paths(conn, [before], received_at=MAR_10 - dt.timedelta(days=1))
+    first = one_row_workbook(tmp_path / "a_first.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="40")
+    second = one_row_workbook(tmp_path / "b_second.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="50")
+    (one,) = ingest_paths(conn, [first], received_at=MAR_10)
+    assert one.status == "accepted" and funds_in_force(conn) == one.submission_id
+    (other,) = ingest_paths(conn, [second], received_at=MAR_10)
+    assert other.status == "rejected", other.summary()
+    (error,) = [p for p in other.problems if p.code == "several_files_at_once"]
+    assert "a_first.xlsx, b_second.xlsx" in error.message_vi and "không tệp nào được dùng" in error.message_vi
+    assert funds_in_force(conn) == kept.submission_id
+    # the same file taken again at that time is the same judging: nothing new recorded
+    (again,) = ingest_paths(conn, [second], received_at=MAR_10)
+    assert (again.status, again.submission_id) == ("rejected", other.submission_id)
+    # a third different file of that time ties too; one file sent later decides
+    third = one_row_workbook(tmp_path / "c_third.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="60")
+    assert ingest_file(conn, third, received_at=MAR_10).status == "rejected"
+    assert funds_in_force(conn) == kept.submission_id
+    (decided,) = ingest_paths(conn, [second], received_at=MAR_10 + dt.timedelta(hours=1))
+    assert decided.status == "accepted" and funds_in_force(conn) == decided.submission_id
+
+
+def test_the_same_content_twice_at_one_receipt_time_is_a_duplicate_not_a_tie(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
+    first = one_row_workbook(tmp_path / "a.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="40")
+    (one,) = ingest_paths(conn, [first], received_at=MAR_10)
+    (same_bytes,) = ingest_paths(conn, [first], received_at=MAR_10)
+    copy = one_row_workbook(tmp_path / "b.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="40")
+    (same_content,) = ingest_paths(conn, [copy], received_at=MAR_10)
+    assert [r.status for r in (one, same_bytes, same_content)] == ["accepted", "duplicate", "duplicate"]
+    assert funds_in_force(conn) == one.submission_id
+
+
+def test_files_of_separate_calls_are_ordered_by_their_receipt_time(conn: psycopg.Connection, tmp_path: Path) -> None:
     first = one_row_workbook(tmp_path / "z.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="40")
     later = one_row_workbook(tmp_path / "a.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="50")
     ingest_paths(conn, [first], received_at=MAR_10)
-    (second,) = ingest_paths(conn, [later], received_at=MAR_10)  # same time, a later run
-    assert second.status == "accepted"
+    (second,) = ingest_paths(conn, [later], received_at=MAR_10 + dt.timedelta(microseconds=1))
+    assert second.status == "accepted" and funds_in_force(conn) == second.submission_id
 
 
 # --- 10. a rejected file sent again is judged again ---------------------------------------------

@@ -1,9 +1,15 @@
 -- Every submission with its version standing among the accepted submissions of the same unit
 -- and period. Latest = max received_at, then max ingest_seq (the load order breaks ties).
+-- A tie counts for nothing: an accepted submission received at the very time a different file
+-- of the same unit and period was rejected as `several_files_at_once` (files taken in separate
+-- intake calls, as the intake DAG takes each file, with one receipt time) is not a version; the
+-- version before stays. The same rule as ingest.load.VERSION_IN_FORCE (the gate's, before dbt
+-- runs; tests/test_dbt_build.py binds the two).
 --   funds version:    the latest accepted submission with has_funds    (feeds fct_fund_disbursement)
 --   outcomes version: the latest accepted submission with has_outcomes (feeds fct_outcome)
 -- submission_status: rejected (the gate said so) | accepted (current for what it carries) |
--- superseded (accepted, but a later accepted submission replaced everything it carried).
+-- superseded (accepted, but a later accepted submission replaced everything it carried, or it
+-- was tied: superseded_by is then the version left in force, or null when there was none).
 
 with
 
@@ -13,9 +19,30 @@ submissions as (
 
 ),
 
+problems as (
+
+    select * from {{ ref('stg_raw__submission_problems') }}
+
+),
+
 units as (
 
     select * from {{ ref('int_admin_units_with_province') }}
+
+),
+
+tied_arrivals as (
+
+    select distinct
+        submissions.unit_code,
+        submissions.period_month,
+        submissions.received_at
+    from submissions
+    inner join problems
+        on submissions.submission_id = problems.submission_id
+    where
+        submissions.gate_status = 'rejected'
+        and problems.check_code = 'several_files_at_once'
 
 ),
 
@@ -23,6 +50,8 @@ accepted as (
 
     select
         submission_id,
+        unit_code,
+        period_month,
         row_number() over latest_first as version_rank,
         case when has_funds then row_number() over latest_funds_first end as funds_version_rank,
         case when has_outcomes then row_number() over latest_outcomes_first end as outcomes_version_rank,
@@ -33,7 +62,16 @@ accepted as (
         first_value(submission_id) over latest_first as latest_submission_id
 
     from submissions
-    where gate_status = 'accepted'
+    where
+        gate_status = 'accepted'
+        and not exists (
+            select 1
+            from tied_arrivals
+            where
+                tied_arrivals.unit_code = submissions.unit_code
+                and tied_arrivals.period_month = submissions.period_month
+                and tied_arrivals.received_at = submissions.received_at
+        )
     window
         latest_first as (
             partition by unit_code, period_month
@@ -47,6 +85,17 @@ accepted as (
             partition by unit_code, period_month, has_outcomes
             order by received_at desc, ingest_seq desc
         )
+
+),
+
+-- the version a tied submission leaves in force (the latest of the others), if any
+latest_of_report as (
+
+    select distinct
+        unit_code,
+        period_month,
+        latest_submission_id
+    from accepted
 
 ),
 
@@ -91,11 +140,16 @@ ranked as (
         submissions.received_at,
         submissions.ingested_at,
         submissions.ingest_seq,
-        accepted.latest_submission_id
+        coalesce(accepted.latest_submission_id, latest_of_report.latest_submission_id) as latest_submission_id
 
     from submissions
     left join accepted
         on submissions.submission_id = accepted.submission_id
+    left join latest_of_report
+        on
+            submissions.gate_status = 'accepted'
+            and submissions.unit_code = latest_of_report.unit_code
+            and submissions.period_month = latest_of_report.period_month
     left join units
         on
             submissions.unit_code = units.unit_code
