@@ -454,3 +454,28 @@ def test_the_folder_says_which_month_a_workbook_of_monthly_sheets_is_sent_for(
         " using (submission_id)"
     ).fetchall()
     assert landed == [(MAR, 40_000_000)]
+
+
+def test_two_files_of_one_report_unpacked_with_one_time_are_a_tie_across_tasks(
+    lay: InboxLayout, conn, tmp_path: Path
+) -> None:
+    """The intake DAG takes each file in a task of its own, received at its modification time:
+    two different workbooks of 043's March unpacked from one ZIP (one mtime) are a tie whichever
+    task runs first — the second is rejected naming both, and neither is the version in force."""
+    from gnbv.orchestration import inbox
+    from gnbv.orchestration.intake import take_in
+    from tests.builders import one_row_workbook
+    from tests.test_intake_truth import BAO_LAC, MAR, funds_in_force
+
+    for name, disbursed in (("bao_lac_a.xlsx", "40"), ("bao_lac_b.xlsx", "50")):
+        workbook = one_row_workbook(tmp_path / name, unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn=disbursed)
+        drop(lay, f"04/2024-03/{name}", workbook.read_bytes())
+    outcomes = []
+    for item in inbox.list_new(lay, periods=None, as_of=at("2024-03-11T09:00")):
+        claim = inbox.claim(lay, item)
+        assert claim is not None
+        outcomes.append(take_in(claim.to_xcom(), lay=lay, log=lambda line: None))
+    assert sorted(o["status"] for o in outcomes) == ["accepted", "rejected"]
+    (rejected,) = [o for o in outcomes if o["status"] == "rejected"]
+    assert any("bao_lac_a.xlsx, bao_lac_b.xlsx" in p and "không tệp nào được dùng" in p for p in rejected["problems"])
+    assert funds_in_force(conn) is None
