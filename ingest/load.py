@@ -269,10 +269,12 @@ class _Judged:
         """The names of the files received at the same time that this one ties with (none: no tie)."""
         parts = set(_parts(sub))
         tied = []
-        for status, funds, outcomes, content, name in self.same_time.get((sub.unit_code, sub.period_month), []):  # type: ignore[arg-type]
+        same_time = self.same_time.get((sub.unit_code, sub.period_month), [])  # type: ignore[arg-type]
+        for status, funds, outcomes, content, name in same_time:
             carried = {part for part, carries in (("funds", funds), ("outcomes", outcomes)) if carries}
+            # a rejected one is a tie found before at this time, which stands for whatever comes
             if status == "rejected" or (content != sub.content_sha256 and parts & carried):
-                tied.append(name)  # a rejected one: a tie found before at this time, which stands
+                tied.append(name)
         return tied
 
     def verdict(self, sub: Submission) -> LoadResult:
@@ -302,12 +304,11 @@ class _Judged:
                 result = LoadResult(_judging_id(sub, count), "rejected")
         else:
             result = LoadResult(_judging_id(sub, count), "accepted")
-            if result.status == "accepted":
-                for part in _parts(sub):
-                    self.in_force[(part, sub.unit_code, sub.period_month)] = (  # type: ignore[index]
-                        result.submission_id,
-                        sub.content_sha256,
-                    )
+            for part in _parts(sub):
+                self.in_force[(part, sub.unit_code, sub.period_month)] = (  # type: ignore[index]
+                    result.submission_id,
+                    sub.content_sha256,
+                )
         self.seen[sub.file_sha256] = result
         return result
 

@@ -19,6 +19,12 @@ _TITLES = {
 }
 
 
+def only_a_tie(errors: list[CellProblem]) -> bool:
+    """Rejected only for arriving with another file of the same report (``several_files_at_once``):
+    there is nothing to fix in the file, one file is to be sent."""
+    return bool(errors) and all(p.code == "several_files_at_once" for p in errors)
+
+
 def _where(p: CellProblem) -> str:
     location = "!".join(part for part in (p.sheet, p.cell) if part)
     return f"trang/ô (sheet/cell) {location}" if location else "toàn tệp (whole file)"
@@ -59,7 +65,10 @@ def render(
             if p.hint_vi:
                 lines += [f"   Cách sửa: {p.hint_vi}", f"   To fix: {p.hint_en}"]
             lines.append("")
-    if errors:
+    if errors and only_a_tie(errors):  # nothing to fix in the file: which file is meant is unknown
+        lines.append("Không có số liệu nào của tệp này được đưa vào kho dữ liệu. Chỉ gửi lại một tệp (bản đúng).")
+        lines.append("Nothing from this file was loaded. Send one file (the right one) again.")
+    elif errors:
         lines.append("Không có số liệu nào của tệp này được đưa vào kho dữ liệu. Sửa các lỗi trên rồi gửi lại tệp.")
         lines.append("Nothing from this file was loaded. Fix the errors above and send the file again.")
     return "\n".join(lines).rstrip() + "\n"

@@ -468,7 +468,9 @@ def test_two_files_of_one_report_unpacked_with_one_time_are_a_tie_across_tasks(
     from tests.test_intake_truth import BAO_LAC, MAR, funds_in_force
 
     for name, disbursed in (("bao_lac_a.xlsx", "40"), ("bao_lac_b.xlsx", "50")):
-        workbook = one_row_workbook(tmp_path / name, unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn=disbursed)
+        workbook = one_row_workbook(
+            tmp_path / name, unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn=disbursed
+        )
         drop(lay, f"04/2024-03/{name}", workbook.read_bytes())
     outcomes = []
     for item in inbox.list_new(lay, periods=None, as_of=at("2024-03-11T09:00")):

@@ -153,7 +153,9 @@ def test_files_taken_in_separate_calls_at_one_receipt_time_tie_too(conn: psycopg
     before = one_row_workbook(tmp_path / "v1.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="20")
     (kept,) = ingest_paths(conn, [before], received_at=MAR_10 - dt.timedelta(days=1))
     first = one_row_workbook(tmp_path / "a_first.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="40")
-    second = one_row_workbook(tmp_path / "b_second.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="50")
+    second = one_row_workbook(
+        tmp_path / "b_second.xlsx", unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn="50"
+    )
     (one,) = ingest_paths(conn, [first], received_at=MAR_10)
     assert one.status == "accepted" and funds_in_force(conn) == one.submission_id
     (other,) = ingest_paths(conn, [second], received_at=MAR_10)

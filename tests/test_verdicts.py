@@ -293,3 +293,29 @@ def test_a_2026_reminder_goes_to_the_communes(
     text = notify.reminder_message(due, units, as_of=at("2026-03-11T08:00"), province_name="Tỉnh Cao Bằng").text
     assert text.startswith("Kính gửi các đơn vị cấp xã thuộc Tỉnh Cao Bằng,") and "đã tiếp nhận 1/56 đơn vị" in text
     assert "To the commune units of Tỉnh Cao Bằng:" in text and "Huyện" not in text
+
+
+def test_a_file_tied_with_another_of_the_same_time_is_told_to_send_one_file(
+    conn: psycopg.Connection, tmp_path: Path, sink: MailSink
+) -> None:
+    """Two different files of 043's March taken in separate calls at one receipt time (the intake
+    DAG): the second is told that neither is used, the figures in force stay, send one file —
+    not "fix the errors" (there is nothing to fix in it)."""
+    from tests.builders import one_row_workbook
+    from tests.test_intake_truth import BAO_LAC as BAO_LAC_LINE
+
+    first = one_row_workbook(
+        tmp_path / "a.xlsx", unit_line=BAO_LAC_LINE, period=MARCH, plan_sn="100", disbursed_sn="40"
+    )
+    second = one_row_workbook(
+        tmp_path / "b.xlsx", unit_line=BAO_LAC_LINE, period=MARCH, plan_sn="100", disbursed_sn="50"
+    )
+    assert ingest_file(conn, first, received_at=at("2024-03-10T09:00")).status == "accepted"
+    tied = ingest_file(conn, second, received_at=at("2024-03-10T09:00"))
+    assert tied.status == "rejected"
+    _record, mail_ = told(conn, tied, sink)
+    text = mail_.text()
+    assert "không tệp nào được dùng" in text and "a.xlsx, b.xlsx" in text
+    assert "Chỉ gửi lại một tệp (bản đúng) cho kỳ báo cáo này trước hết ngày 12/03/2024." in text
+    assert "Send one file (the right one) for this period again, by the end of 12/03/2024." in text
+    assert "Sửa các lỗi" not in text and "Fix them" not in text

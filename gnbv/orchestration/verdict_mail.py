@@ -13,6 +13,7 @@ from gnbv.report.data import BUDGET_LEVEL_NAMES
 from gnbv.report.fmt import vn_number
 from ingest.annotate import MarkedWorkbook
 from ingest.names import shown_name
+from ingest.rejection_report import only_a_tie
 
 
 def _vnd(value: int | None) -> str:
@@ -138,22 +139,38 @@ def compose(verdict: Verdict, whom: Addressees, *, sender: str, marked: MarkedWo
             if marked
             else "The file could not be opened as a spreadsheet, so no marked copy is attached."
         )
+        due_vi = f" trước hết ngày {verdict.deadline.district_due:%d/%m/%Y}." if verdict.deadline else "."
+        due_en = f", by the end of {verdict.deadline.district_due:%d/%m/%Y}." if verdict.deadline else "."
         vi = [
             *greeting,
             f"Tệp {file_name} ({unit}, {month_vi}), nhận lúc {received} (giờ Việt Nam), đã bị TỪ CHỐI: "
             "không số liệu nào của tệp được đưa vào kho dữ liệu.",
-            f"Có {errors} lỗi cần sửa, liệt kê dưới đây (tiếng Việt, kèm tiếng Anh). {marked_vi}",
-            "Sửa các lỗi rồi gửi lại tệp"
-            + (f" trước hết ngày {verdict.deadline.district_due:%d/%m/%Y}." if verdict.deadline else "."),
         ]
         en = [
             *forwarded_en,
             f"Your file {file_name} ({unit}, {month_en}), received {received} (Vietnam time), was REJECTED: nothing "
             "from it was loaded.",
-            f"The {errors} error(s) to fix are listed above, each in Vietnamese and English. {marked_en}",
-            "Fix them and send the file again"
-            + (f", by the end of {verdict.deadline.district_due:%d/%m/%Y}." if verdict.deadline else "."),
         ]
+        if only_a_tie(verdict.errors):  # nothing to fix in the file: which file is meant is unknown
+            vi += [
+                "Cùng lúc còn có tệp khác cho cùng đơn vị và kỳ báo cáo (xem dưới đây): không tệp nào được dùng, "
+                "số liệu đang có hiệu lực trước đó giữ nguyên.",
+                "Chỉ gửi lại một tệp (bản đúng) cho kỳ báo cáo này" + due_vi,
+            ]
+            en += [
+                "Another file for the same unit and period arrived at the same time (see the note above): neither "
+                "is used, the figures in force before stay.",
+                "Send one file (the right one) for this period again" + due_en,
+            ]
+        else:
+            vi += [
+                f"Có {errors} lỗi cần sửa, liệt kê dưới đây (tiếng Việt, kèm tiếng Anh). {marked_vi}",
+                "Sửa các lỗi rồi gửi lại tệp" + due_vi,
+            ]
+            en += [
+                f"The {errors} error(s) to fix are listed above, each in Vietnamese and English. {marked_en}",
+                "Fix them and send the file again" + due_en,
+            ]
     else:
         subject = mail.subject(
             f"Tệp gửi lại không thay đổi — {file_name}", f"Unchanged resend, nothing changed: {file_name}"
