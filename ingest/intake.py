@@ -429,7 +429,7 @@ def refuse_ties(subs: list[Submission]) -> None:
                 tied.setdefault(id(sub), []).extend(f for f in files if f is not sub and f not in tied[id(sub)])
     for sub in subs:
         if id(sub) in tied:
-            names = sorted({sub.file_name, *(other.file_name for other in tied[id(sub)])})
+            names = sorted({shown_name(f.file_name) for f in (sub, *tied[id(sub)])})
             sub.problems.append(problem("several_files_at_once", count=str(len(names)), detail=", ".join(names)))
 
 
