@@ -426,10 +426,14 @@ class Resolvers:
     units: UnitResolver
     catalogs: dict[str, ComponentResolver] = field(default_factory=dict)
 
-    def components_for_capital(self, capital_year: int | None) -> ComponentResolver:
+    def components_for_capital(self, capital_year: int | None, report_year: int | None = None) -> ComponentResolver:
         """The resolver of the catalog that capital of that year is reported against: 2025
         capital (carried over into a 2026 report too) → QĐ 90's; 2026 capital → the 2026–2035
-        program's. No year known: the first program's."""
+        program's. No year known: the first program's. A vintage after the report's own year is
+        impossible (the gate refuses it, naming the vintage): its row is read against the
+        catalog of the report's year, so the sender hears of the vintage, not of a catalog."""
+        if capital_year is not None and report_year is not None:
+            capital_year = min(capital_year, report_year)
         program = self.components.reference.program_for_capital(capital_year)
         return self._catalog(program.program_code) if program is not None else self.components
 

@@ -246,7 +246,8 @@ def _amount_row(row, line, reference, resolvers, content) -> None:
         )
         return
     # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-    catalog = resolvers.components_for_capital(capital_year)
+    report_year = content.period_month.year if content.period_month else None
+    catalog = resolvers.components_for_capital(capital_year, report_year)
     given = row["component"]
     in_catalog = reference.components.get(given)
     if in_catalog is not None and in_catalog.program_code != catalog.program_code:

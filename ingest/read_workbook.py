@@ -456,7 +456,9 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
             totals.append((None, r, False))
             continue
         # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        resolver = resolvers.components_for_capital(capital_year)
+        resolver = resolvers.components_for_capital(
+            capital_year, content.period_month.year if content.period_month else None
+        )
         code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
         if code is None and _is_section(r, label_key):
             capital_year = _section_capital_year(label_key, year)

@@ -340,10 +340,13 @@ def test_a_2026_month_of_communes_is_read_to_the_exact_vnd(
 def test_a_2026_file_from_a_district_is_refused_naming_the_communes_in_its_place(
     tmp_path: Path, reference: Reference
 ) -> None:
+    program_2026 = reference.program_of_capital(2026)
+    assert program_2026 is not None
     path = one_row_workbook(
         tmp_path / "bao_lac_2026.xlsx",
         unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
         period=MARCH_2026,
+        label=next(iter(reference.components_of(program_2026.program_code).values())).name_vi,  # 2026 capital
         plan_sn="100",
         disbursed_sn="10",
     )
