@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -243,6 +244,28 @@ def _node_results(result: object) -> list[NodeResult]:
     return nodes
 
 
+def _calling_module() -> str:
+    """The first module on the stack outside dbt_common's behavior flags: the name dbt records
+    as a flag's source, found from the frames' globals alone."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if name and name != "dbt_common.behavior_flags":
+            return str(name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return "Unknown"
+
+
+def _name_behavior_flags_cheaply() -> None:
+    """dbt names the source of each behavior flag, at every adapter registration (every dbt
+    command), with ``inspect.stack()``: it reads the source lines of every frame on the stack.
+    Deep in an Airflow task, with Airflow, GX and dbt loaded, that became the main cost of a
+    consolidation's dbt calls, growing with each one. The same name, from the frames alone."""
+    from dbt_common.behavior_flags import BehaviorFlagRendered
+
+    BehaviorFlagRendered._default_source = staticmethod(_calling_module)  # type: ignore[method-assign]
+
+
 def run_dbt(
     args: Sequence[str],
     *,
@@ -260,6 +283,7 @@ def run_dbt(
         raise ValueError("run_dbt needs a dbt command, e.g. ['build']")
     from dbt.cli.main import dbtRunner
 
+    _name_behavior_flags_cheaply()
     paths = _paths(profiles_dir, target_path)
     _url, params = _connection()
     write_profile(paths.profiles_dir, params)
