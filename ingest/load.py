@@ -295,7 +295,7 @@ class _Judged:
         elif (same := self._same_content(sub)) is not None:
             result = same
         elif tied := self._tie(sub):
-            names = sorted({shown_name(name) for name in (sub.file_name, *tied)})
+            names = sorted(shown_name(name) for name in (sub.file_name, *tied))  # two files may share a name
             sub.problems.append(problem("several_files_at_once", count=str(len(names)), detail=", ".join(names)))
             if latest is not None and latest_status == "rejected" and self._same_problems(latest, sub):
                 self.recorded.add(latest)  # the same tie judged again: nothing new

@@ -99,6 +99,16 @@ COMMUNES_2026 = ("01273", "01290")  # Phường Thục Phán (a reused code), X�
 TAKEN_2026: dict[str, object] = {}
 
 
+def _a_2026_component_name() -> str:
+    reference = load_reference()
+    program = reference.program_of_capital(2026)
+    assert program is not None
+    return next(iter(reference.components_of(program.program_code).values())).name_vi
+
+
+_A_2026_COMPONENT_NAME = _a_2026_component_name()
+
+
 def _take_in_a_2026_month(conn: psycopg.Connection, inbox: Path) -> None:
     """After the reform, in the same warehouse: two communes' SYNTHETIC March 2026 files, and a
     file still sent as "UBND huyện Bảo Lạc" (a district abolished on 2025-07-01)."""
@@ -107,6 +117,7 @@ def _take_in_a_2026_month(conn: psycopg.Connection, inbox: Path) -> None:
         inbox / "04" / "2026-03" / "sample_huyen_bao_lac_2026-03.xlsx",
         unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
         period=MARCH_2026,
+        label=_A_2026_COMPONENT_NAME,  # 2026 capital, under the catalog of 2026
         plan_sn="100",
         disbursed_sn="10",
     )

@@ -8,6 +8,7 @@ only ever shown in one safe form. Real PostgreSQL, real gate.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 from pathlib import Path
 
@@ -25,8 +26,20 @@ HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,dis
 ROW = "2024-03,043,DA3.TDA1,NSTW_SN,2024,{plan},310,million_vnd"
 
 
-def _good(plan: int = 1250) -> bytes:
-    return (HEADER + "\n" + ROW.format(plan=plan) + "\n").encode()
+def _good(plan: int = 1250, unit: str = "043") -> bytes:
+    return (HEADER + "\n" + ROW.format(plan=plan).replace(",043,", f",{unit},") + "\n").encode()
+
+
+def _districts(count: int) -> list[str]:
+    """Codes of ``count`` districts reporting in March 2024: good files of one run are each a
+    unit's own report (two different files of one unit and month arriving together are a tie)."""
+    from gnbv.reference import load_reference
+
+    reference = load_reference()
+    march = dt.date(2024, 3, 1)
+    codes = [u.unit_code for p in ("04", "02", "06", "08") for u in reference.reporting_units(p, march)]
+    assert len(codes) >= count
+    return codes[:count]
 
 
 def _write(folder: Path, name: bytes, data: bytes) -> Path:
@@ -68,7 +81,7 @@ def test_one_run_lands_the_good_files_and_records_each_bad_one_as_rejected_with_
 ) -> None:
     good = [
         _write(tmp_path, b"b\xe1o_c\xe1o_cp1258.csv", _good(1000)),  # a name that is not UTF-8
-        _write(tmp_path, b"mac.csv", _good(1001).replace(b"\n", b"\r")),  # Excel's "CSV (Macintosh)"
+        _write(tmp_path, b"mac.csv", _good(1001, unit="045").replace(b"\n", b"\r")),  # "CSV (Macintosh)"
     ]
     bad = {_write(tmp_path, name, data): code for name, (data, code) in BAD_FILES.items()}
 
@@ -98,8 +111,8 @@ def test_a_file_the_database_refuses_is_recorded_as_rejected_and_the_others_land
     monkeypatch.setattr(read_file, "bound", lambda sub: None)
     files = [
         _write(tmp_path, b"a_good.csv", _good(2000)),
-        _write(tmp_path, b"b_bad.csv", _good(2001).replace(b"DA3.TDA1", b"DA3.TDA1\x00")),
-        _write(tmp_path, b"c_good.csv", _good(2002).replace(b"NSTW_SN", b"NSTW_DTPT")),
+        _write(tmp_path, b"b_bad.csv", _good(2001, unit="042").replace(b"DA3.TDA1", b"DA3.TDA1\x00")),
+        _write(tmp_path, b"c_good.csv", _good(2002, unit="045")),
     ]
 
     results = ingest_paths(conn, files, received_at=RECEIVED)
@@ -115,6 +128,7 @@ def test_a_file_the_database_refuses_is_recorded_as_rejected_and_the_others_land
 # --------------------------------------------------------------------------- random files
 
 
+_ARRIVALS = itertools.count()
 names = st.binary(min_size=1, max_size=80).filter(lambda b: b"/" not in b and b"\x00" not in b)
 fields = st.one_of(
     st.text(max_size=12),
@@ -139,7 +153,10 @@ def test_random_rows_and_names_never_stop_a_run(
         folder, b"1_" + name[:200] + b".csv", (HEADER + "\n" + "\n".join(body)).encode("utf-8", "surrogatepass")
     )
 
-    results = ingest_paths(conn, [good, randomised], received_at=RECEIVED)  # never raises
+    # each example arrives at a time of its own: the warehouse is shared across examples, and two
+    # good files of one unit and month at one time would be a tie
+    arrived = RECEIVED + dt.timedelta(seconds=next(_ARRIVALS))
+    results = ingest_paths(conn, [good, randomised], received_at=arrived)  # never raises
 
     verdicts = {r.path: r for r in results}
     assert set(verdicts) == {good, randomised}, "every file got a status"
@@ -279,8 +296,9 @@ def test_a_reader_process_that_dies_on_a_file_rejects_that_file_and_the_others_l
         lambda: {**worker_env(), "PYTHONPATH": f"{hook}{os.pathsep}{worker_env()['PYTHONPATH']}"},
     )
     monkeypatch.setenv(parallel.ENV_WORKERS, "2")
-    files = [_write(tmp_path, f"{n:02d}.csv".encode(), _good(3000 + n)) for n in range(parallel.MIN_PARALLEL_FILES)]
-    files.append(_write(tmp_path, b"crash_me.csv", _good(2999)))
+    units = _districts(parallel.MIN_PARALLEL_FILES + 1)
+    files = [_write(tmp_path, f"{n:02d}.csv".encode(), _good(3000 + n, unit)) for n, unit in enumerate(units[1:])]
+    files.append(_write(tmp_path, b"crash_me.csv", _good(2999, units[0])))
 
     results = {r.path.name: r for r in ingest_paths(conn, files, received_at=RECEIVED)}
 
@@ -304,8 +322,8 @@ def test_a_file_the_gate_fails_on_is_rejected_and_the_others_land(
     monkeypatch.setattr(intake, "gate", gate_failing_on_one_file)
     files = [
         _write(tmp_path, b"a_good.csv", _good(4000)),
-        _write(tmp_path, b"b_breaks_the_gate.csv", _good(4001)),
-        _write(tmp_path, b"c_good.csv", _good(4002)),
+        _write(tmp_path, b"b_breaks_the_gate.csv", _good(4001, unit="042")),
+        _write(tmp_path, b"c_good.csv", _good(4002, unit="045")),
     ]
 
     results = ingest_paths(conn, files, received_at=RECEIVED)

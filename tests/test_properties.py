@@ -23,7 +23,10 @@ from tests.builders import one_row_workbook
 
 REFERENCE = load_reference()
 RESOLVER = ComponentResolver(REFERENCE)
-SUBPROJECTS = sorted(c for c in REFERENCE.components if "." in c)
+# QĐ 90's numbered sub-projects (Tiểu dự án n - Dự án m): the catalog of 2021–2025 capital
+_QD90 = REFERENCE.program_of_capital(2024)
+assert _QD90 is not None
+SUBPROJECTS = sorted(c for c in REFERENCE.components_of(_QD90.program_code) if "." in c)
 
 amounts = st.decimals(min_value=0, max_value=Decimal("999999999999.999"), places=3, allow_nan=False)
 

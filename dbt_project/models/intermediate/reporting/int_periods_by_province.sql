@@ -81,7 +81,7 @@ calendar_in_force as (
             province_months.province_code = monthly_calendars.province_code
             and province_months.period_month >= monthly_calendars.valid_from
             and (monthly_calendars.valid_to is null or province_months.period_month <= monthly_calendars.valid_to)
-    order by province_months.period_month, province_months.province_code, monthly_calendars.valid_from desc
+    order by province_months.period_month asc, province_months.province_code asc, monthly_calendars.valid_from desc
 
 ),
 
@@ -106,13 +106,17 @@ periods as (
         calendar_in_force.day_count,
 
         -- the data window (Decree 09/2019), then the two deadlines
-        {{ due_date("cast(province_months.period_month - interval '1 month' as date)", 'calendar_in_force.data_window_start_day') }}
-            as data_window_start,
+        {{ due_date(
+            "cast(province_months.period_month - interval '1 month' as date)",
+            'calendar_in_force.data_window_start_day'
+        ) }} as data_window_start,
         {{ due_date('province_months.period_month', 'calendar_in_force.data_window_end_day') }} as data_window_end,
-        {{ rule_due_date('province_months.period_month', 'calendar_in_force.submission_due_day', 'calendar_in_force.day_count') }}
-            as district_due_date,
-        {{ rule_due_date('province_months.period_month', 'calendar_in_force.consolidation_due_day', 'calendar_in_force.day_count') }}
-            as province_due_date,
+        {{ rule_due_date(
+            'province_months.period_month', 'calendar_in_force.submission_due_day', 'calendar_in_force.day_count'
+        ) }} as district_due_date,
+        {{ rule_due_date(
+            'province_months.period_month', 'calendar_in_force.consolidation_due_day', 'calendar_in_force.day_count'
+        ) }} as province_due_date,
 
         -- provenance: stated | carried_forward
         calendar_in_force.basis as calendar_basis,

@@ -65,7 +65,7 @@ accepted as (
     where
         gate_status = 'accepted'
         and not exists (
-            select 1
+            select 1 as is_tied
             from tied_arrivals
             where
                 tied_arrivals.unit_code = submissions.unit_code

@@ -87,7 +87,9 @@ final as (
         case
             when first_accepted.submission_id is null then null
             when first_accepted.received_at <= expected.due_at then 0
-            else {{ days_after('expected.district_due_date', local_date('first_accepted.received_at'), 'day_counts.day_count') }}
+            else {{ days_after(
+                'expected.district_due_date', local_date('first_accepted.received_at'), 'day_counts.day_count'
+            ) }}
         end as days_late,
 
         -- deadline
