@@ -84,7 +84,9 @@ _CONTENT_IN_FORCE = f"""
 # load a tie (``_Judged._tie``).
 _RECEIVED_AT_THE_SAME_TIME = f"""
     with {_WANTED}
-    select distinct s.unit_code, s.period_month, s.status, s.has_funds, s.has_outcomes, s.content_sha256, s.file_name
+    select distinct
+        s.unit_code, s.period_month, s.status, s.has_funds, s.has_outcomes, s.content_sha256, s.file_name,
+        s.file_sha256
     from raw.submissions as s
     inner join wanted using (unit_code, period_month)
     left join raw.submission_problems as p
@@ -252,7 +254,7 @@ class _Judged:
 
     def _received_at_the_same_time(
         self, subs: list[Submission], received_at: dt.datetime
-    ) -> dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str]]]:
+    ) -> dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str, str]]]:
         wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and not s.errors}
         if not wanted:
             return {}
@@ -260,7 +262,7 @@ class _Judged:
         self.cur.execute(
             _RECEIVED_AT_THE_SAME_TIME, {"units": list(units), "months": list(months), "received_at": received_at}
         )
-        same_time: dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str]]] = {}
+        same_time: dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str, str]]] = {}
         for unit, month, *rest in self.cur.fetchall():
             same_time.setdefault((unit, month), []).append(tuple(rest))  # type: ignore[arg-type]
         return same_time
@@ -270,7 +272,9 @@ class _Judged:
         parts = set(_parts(sub))
         tied = []
         same_time = self.same_time.get((sub.unit_code, sub.period_month), [])  # type: ignore[arg-type]
-        for status, funds, outcomes, content, name in same_time:
+        for status, funds, outcomes, content, name, file_sha256 in same_time:
+            if file_sha256 == sub.file_sha256:  # the same file judged again is no tie with itself
+                continue
             carried = {part for part, carries in (("funds", funds), ("outcomes", outcomes)) if carries}
             # a rejected one is a tie found before at this time, which stands for whatever comes
             if status == "rejected" or (content != sub.content_sha256 and parts & carried):
