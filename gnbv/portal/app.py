@@ -9,6 +9,7 @@ router here and renders its pages on ``base.html``.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import secrets
@@ -68,7 +69,15 @@ def vnd(value: int | None) -> str:
     return str(vn_number(value, empty="—"))
 
 
+def local_time(moment: dt.datetime | None) -> str:
+    """A moment as officers read it: Vietnam time, day first."""
+    from gnbv.orchestration.calendar import to_local
+
+    return "—" if moment is None else f"{to_local(moment):%d/%m/%Y %H:%M}"
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.filters["local"] = local_time
 templates.env.globals.update(csrf_token=csrf_token, t=bilingual, vnd=vnd)
 
 

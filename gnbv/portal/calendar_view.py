@@ -21,11 +21,12 @@ class PeriodDue:
         return f"{self.period:%m/%Y}"
 
 
-def periods_of(province_code: str | None, now: dt.datetime | None = None) -> list[PeriodDue]:
-    """The months a unit of ``province_code`` can send now, newest first."""
+def periods_of(province_code: str | None, now: dt.datetime | None = None, *, newest: int = 3) -> list[PeriodDue]:
+    """The ``newest`` months a unit of ``province_code`` can send now, newest first (the gate's
+    filing window keeps a late month open much longer: older ones are still taken)."""
     now = (now or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
     found = []
-    for period in sorted(open_periods(now), reverse=True):
+    for period in sorted(open_periods(now), reverse=True)[:newest]:
         deadline = monthly_deadline(province_code, period) if province_code else None
         if deadline is None:
             found.append(PeriodDue(period, None, None, 0))

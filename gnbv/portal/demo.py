@@ -1,5 +1,5 @@
 """``gnbv portal --demo``: accounts to try the portal with on the sample province (Cao Bằng, 04):
-an officer of huyện Bảo Lạc (043), a lead agency and the province office. Each password is
+an officer of xã Bảo Lâm (01290, a commune: communes report since the 2025 reform), a lead agency and the province office. Each password is
 generated and shown once; running it again resets the demo accounts' passwords."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from gnbv.portal.database import owner_connect
 
 PROVINCE = "04"
 DEMO_ACCOUNTS = (
-    ("demo-donvi", "unit", {"unit": "043"}, "cán bộ huyện Bảo Lạc / officer of Bảo Lạc district (043)"),
+    ("demo-donvi", "unit", {"unit": "01290"}, "cán bộ xã Bảo Lâm / officer of Bảo Lâm commune (01290)"),
     ("demo-coquan", "agency", {"agency": "BDT", "province": PROVINCE}, "cơ quan chủ trì / lead agency"),
     ("demo-tinh", "province", {"province": PROVINCE}, "Sở LĐTBXH tỉnh Cao Bằng / the province office"),
 )
