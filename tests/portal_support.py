@@ -34,14 +34,17 @@ def open_period() -> dt.date:
     return max(open_periods(dt.datetime.now(LOCAL_TZ)))
 
 
-def make_files(folder: Path) -> PortalFiles:
+def make_files(folder: Path, seed: int) -> PortalFiles:
+    """The files of a test module: each module its own ``seed``, so that no module's upload is a
+    duplicate of another's on the shared warehouse."""
     import openpyxl
 
     from ingest.samples import generate_sample_month
 
     period = open_period()
     samples = {
-        f.path.name: f.path for f in generate_sample_month("04", period, folder / "s", variations=False, fmt="xlsx")
+        f.path.name: f.path
+        for f in generate_sample_month("04", period, folder / "s", seed=seed, variations=False, fmt="xlsx")
     }
     good = samples[f"sample_bieu05_{UNIT}_{period:%Y-%m}.xlsx"]
     other = samples[f"sample_bieu05_{OTHER_UNIT}_{period:%Y-%m}.xlsx"]

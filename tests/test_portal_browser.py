@@ -19,7 +19,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "portal"
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> PortalFiles:
-    return make_files(tmp_path_factory.mktemp("portal-browser"))
+    return make_files(tmp_path_factory.mktemp("portal-browser"), seed=1)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Portal accounts: who they are, their role and the unit, agency or province they act for.
 
-Passwords are argon2id hashes made by argon2-cffi (its default parameters); the clear text is never stored, logged or echoed except the one time a
-generated password is shown to the administrator who made it. API tokens are 256-bit random
-strings kept as their SHA-256 (a lookup by hash; nothing to brute-force at that entropy).
+Passwords are argon2id hashes made by argon2-cffi (its default parameters); the clear text is
+never stored, logged or echoed, except the one time a generated password is shown to the
+administrator who made it. API tokens are 256-bit random strings kept as their SHA-256 (a
+lookup by hash; nothing to brute-force at that entropy).
 
 Lockout: after ``MAX_FAILURES`` wrong passwords in a row an account is locked for
 ``LOCKOUT``; a client (IP address) with ``MAX_CLIENT_FAILURES`` failures within ``WINDOW`` is
@@ -59,7 +60,8 @@ _COLUMNS = "account_id, name, role, unit_code, agency_code, province_code, disab
 
 
 def _account(row: Any) -> Account:
-    return Account(*row[:6], disabled=bool(row[6]))
+    account_id, name, role, unit, agency, province, disabled = row[:7]
+    return Account(account_id, name, role, unit, agency, province, disabled=bool(disabled))
 
 
 @functools.cache
@@ -127,7 +129,7 @@ def _scope_for(
         raise AccountError("a province account needs --province CODE")
     if province and not ref.unit_versions(province):
         raise AccountError(f"unknown province {province!r} (not in ref_admin_units)")
-    return None, agency if role == "agency" else None, province if role != "admin" else province
+    return None, agency if role == "agency" else None, province
 
 
 def add(

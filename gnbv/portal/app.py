@@ -99,7 +99,9 @@ def create_app(*, docs_interval_s: float = 300.0) -> FastAPI:
         yield
         docs.stop()
 
-    app = FastAPI(title="gnbv portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="gnbv portal", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+    )
     app.state.docs = docs
     app.state.max_upload_bytes = max_upload_bytes()
 

@@ -1,5 +1,6 @@
 """``gnbv portal --demo``: accounts to try the portal with on the sample province (Cao Bằng, 04):
-an officer of xã Bảo Lâm (01290, a commune: communes report since the 2025 reform), a lead agency and the province office. Each password is
+an officer of xã Bảo Lâm (01290, a commune: communes report since the 2025 reform), a lead
+agency and the province office. Each password is
 generated and shown once; running it again resets the demo accounts' passwords."""
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -106,7 +106,10 @@ def session_account(request: Request, conn: psycopg.Connection[Any]) -> Account 
     return account if account and not account.disabled else None
 
 
-def current_account(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> Account:
+Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
+
+
+def current_account(request: Request, conn: Conn) -> Account:
     account = session_account(request, conn)
     if account is None:
         raise LoginRequired()
@@ -117,7 +120,7 @@ def current_account(request: Request, conn: psycopg.Connection[Any] = Depends(ge
 def require_roles(*roles: str) -> Callable[..., Account]:
     """A dependency: the session's account, when its role is one of ``roles``."""
 
-    def dependency(account: Account = Depends(current_account)) -> Account:
+    def dependency(account: Annotated[Account, Depends(current_account)]) -> Account:
         if account.role not in roles:
             raise Forbidden("Tài khoản này không được làm việc này. / This account may not do this.")
         return account
@@ -125,7 +128,7 @@ def require_roles(*roles: str) -> Callable[..., Account]:
     return dependency
 
 
-def bearer_account(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> Account:
+def bearer_account(request: Request, conn: Conn) -> Account:
     """The account of the request's ``Authorization: Bearer`` token; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -146,3 +149,10 @@ def local_path(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
         return default
     return target
+
+
+# The accounts a route asks for, by what it needs (FastAPI dependencies, reused by every router).
+SignedIn = Annotated[Account, Depends(current_account)]
+UnitOfficer = Annotated[Account, Depends(require_roles("unit"))]
+Oversight = Annotated[Account, Depends(require_roles("agency", "province", "admin"))]
+ScriptAccount = Annotated[Account, Depends(bearer_account)]

@@ -136,9 +136,7 @@ def take_upload(
                 sender_unit=account.unit_code,
             )
         if result.status == "refused":
-            found = UploadVerdict(
-                0, "refused", None, result.unit_code, result.period_month, result.problems, file_name
-            )
+            found = UploadVerdict(0, "refused", None, result.unit_code, result.period_month, result.problems, file_name)
             note, marked = None, None
         else:
             verdict = verdicts.load(
@@ -206,7 +204,11 @@ def take_upload(
         submission_id=found.submission_id,
         upload_id=found.upload_id,
         client=client,
-        detail={"file_name": file_name, "bytes": len(content), "errors": sum(p.severity == "error" for p in found.problems)},
+        detail={
+            "file_name": file_name,
+            "bytes": len(content),
+            "errors": sum(p.severity == "error" for p in found.problems),
+        },
     )
     return found
 
@@ -288,11 +290,29 @@ def stored_file(conn: psycopg.Connection, upload_id: int, kind: str) -> StoredFi
     upload_id, unit, period, submission_id, file_name, original, note, marked_name, marked = row
     name = safe_name(Path(file_name.replace("\\", "/")).name or "bao-cao")
     if kind == "original":
-        return StoredFile(upload_id, unit, period, submission_id, name, bytes(original), _MEDIA.get(_suffix_of(name), "application/octet-stream"))
+        return StoredFile(
+            upload_id,
+            unit,
+            period,
+            submission_id,
+            name,
+            bytes(original),
+            _MEDIA.get(_suffix_of(name), "application/octet-stream"),
+        )
     if kind == "note" and note is not None:
-        return StoredFile(upload_id, unit, period, submission_id, f"{name}.bao-cao-kiem-tra.txt", note.encode(), "text/plain; charset=utf-8")
+        return StoredFile(
+            upload_id,
+            unit,
+            period,
+            submission_id,
+            f"{name}.bao-cao-kiem-tra.txt",
+            note.encode(),
+            "text/plain; charset=utf-8",
+        )
     if kind == "marked" and marked is not None:
-        return StoredFile(upload_id, unit, period, submission_id, marked_name, bytes(marked), _MEDIA[_suffix_of(marked_name)])
+        return StoredFile(
+            upload_id, unit, period, submission_id, marked_name, bytes(marked), _MEDIA[_suffix_of(marked_name)]
+        )
     return None
 
 
@@ -307,8 +327,19 @@ def load_upload(conn: psycopg.Connection, upload_id: int) -> dict[str, Any] | No
     conn.commit()
     if row is None:
         return None
-    keys = (
-        "upload_id unit_code file_name received_at verdict submission_id period late days_late has_note has_marked"
-        " summary expected_period"
-    ).split()
+    keys = [
+        "upload_id",
+        "unit_code",
+        "file_name",
+        "received_at",
+        "verdict",
+        "submission_id",
+        "period",
+        "late",
+        "days_late",
+        "has_note",
+        "has_marked",
+        "summary",
+        "expected_period",
+    ]
     return dict(zip(keys, row, strict=True))

@@ -8,16 +8,14 @@ another unit (or an account that does not send), 413 over the size limit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-import psycopg
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from gnbv.portal import audit, uploads
-from gnbv.portal.accounts import Account
 from gnbv.portal.routes.unit import parse_period, read_limited
-from gnbv.portal.security import bearer_account, client_of, get_conn
+from gnbv.portal.security import Conn, ScriptAccount, client_of
 
 router = APIRouter(prefix="/api/v1")
 
@@ -30,10 +28,10 @@ def _problems(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.post("/submissions")
 async def submit(
     request: Request,
-    file: UploadFile = File(...),
-    period: str = Form(""),
-    account: Account = Depends(bearer_account),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    file: Annotated[UploadFile, File()],
+    account: ScriptAccount,
+    conn: Conn,
+    period: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
@@ -44,7 +42,9 @@ async def submit(
     try:
         content = await read_limited(request, file)
     except HTTPException:
-        audit.record(conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request))
+        audit.record(
+            conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request)
+        )
         raise
     verdict = await run_in_threadpool(
         uploads.take_upload,
@@ -72,9 +72,9 @@ async def submit(
 @router.get("/submissions")
 def list_submissions(
     request: Request,
+    account: ScriptAccount,
+    conn: Conn,
     period: str | None = None,
-    account: Account = Depends(bearer_account),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> JSONResponse:
     if account.role != "unit" or not account.unit_code:
         raise HTTPException(status_code=403, detail="only a unit account lists its own submissions")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
-import psycopg
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from gnbv.portal import accounts, audit
-from gnbv.portal.security import check_csrf, client_of, end_session, get_conn, local_path, session_account, start_session
+from gnbv.portal.security import (
+    Conn,
+    check_csrf,
+    client_of,
+    end_session,
+    local_path,
+    session_account,
+    start_session,
+)
 
 router = APIRouter()
 
@@ -27,7 +34,7 @@ def home_of(account: accounts.Account) -> str:
 
 
 @router.get("/")
-def root(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> Response:
+def root(request: Request, conn: Conn) -> Response:
     account = session_account(request, conn)
     return RedirectResponse(home_of(account) if account else "/login", status_code=303)
 
@@ -42,10 +49,10 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(
     request: Request,
-    name: str = Form(..., max_length=200),
-    password: str = Form(..., max_length=1000),
-    next: str = Form("/"),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    name: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+    conn: Conn,
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     from gnbv.portal.app import render
 
@@ -71,7 +78,7 @@ def login(
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
-def logout(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> Response:
+def logout(request: Request, conn: Conn) -> Response:
     account = session_account(request, conn)
     end_session(request, conn)
     if account is not None:

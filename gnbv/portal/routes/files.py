@@ -3,16 +3,13 @@ number and a kind from a fixed list, never by a path; each download is audited."
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
-import psycopg
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from gnbv.portal import access, audit, uploads
-from gnbv.portal.accounts import Account
-from gnbv.portal.security import client_of, current_account, get_conn
+from gnbv.portal.security import Conn, SignedIn, client_of
 
 router = APIRouter()
 
@@ -22,13 +19,18 @@ def download(
     request: Request,
     upload_id: int,
     kind: str,
-    account: Account = Depends(current_account),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    account: SignedIn,
+    conn: Conn,
 ) -> Response:
     stored = uploads.stored_file(conn, upload_id, kind) if kind in uploads.KINDS else None
     if stored is None or not access.can_see_unit(account, stored.unit_code):
         audit.record(
-            conn, "download", "refused", account=account, upload_id=upload_id, client=client_of(request),
+            conn,
+            "download",
+            "refused",
+            account=account,
+            upload_id=upload_id,
+            client=client_of(request),
             detail={"kind": kind[:20]},
         )
         raise HTTPException(status_code=404)

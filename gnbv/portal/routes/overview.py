@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import psycopg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from gnbv.portal.accounts import Account
-from gnbv.portal.security import get_conn, require_roles
+from gnbv.portal.security import Conn, Oversight
 
 router = APIRouter()
 
@@ -26,15 +22,17 @@ _RECENT = """
 @router.get("/overview")
 def overview(
     request: Request,
-    account: Account = Depends(require_roles("agency", "province", "admin")),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    account: Oversight,
+    conn: Conn,
 ) -> Response:
     from gnbv.portal.app import render
     from gnbv.reference import load_reference
 
     ref = load_reference()
     province = account.province_code
-    units = sorted({u.unit_code for u in ref.units if province and ref.province_of(u.unit_code, u.valid_from) == province})
+    units = sorted(
+        {u.unit_code for u in ref.units if province and ref.province_of(u.unit_code, u.valid_from) == province}
+    )
     names = {u.unit_code: u.unit_name for u in sorted(ref.units, key=lambda u: u.valid_from)}
     rows = conn.execute(_RECENT, {"province": province, "units": units}).fetchall()
     conn.commit()

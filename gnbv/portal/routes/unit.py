@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from gnbv.portal import access, audit, uploads
 from gnbv.portal.accounts import Account
-from gnbv.portal.security import Forbidden, check_csrf, client_of, current_account, get_conn, require_roles
+from gnbv.portal.security import Conn, Forbidden, SignedIn, UnitOfficer, check_csrf, client_of
 
 router = APIRouter()
 
@@ -73,7 +73,9 @@ def _unit_page(request: Request, conn: psycopg.Connection[Any], account: Account
 
 @router.get("/unit")
 def my_unit(
-    request: Request, account: Account = Depends(require_roles("unit")), conn: psycopg.Connection[Any] = Depends(get_conn)
+    request: Request,
+    account: UnitOfficer,
+    conn: Conn,
 ) -> Response:
     assert account.unit_code
     return _unit_page(request, conn, account, account.unit_code)
@@ -83,8 +85,8 @@ def my_unit(
 def unit_page(
     request: Request,
     unit_code: str,
-    account: Account = Depends(current_account),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    account: SignedIn,
+    conn: Conn,
 ) -> Response:
     return _unit_page(request, conn, account, unit_code)
 
@@ -92,10 +94,10 @@ def unit_page(
 @router.post("/upload", dependencies=[Depends(check_csrf)])
 async def upload(
     request: Request,
-    file: UploadFile = File(...),
-    period: str = Form(""),
-    account: Account = Depends(require_roles("unit")),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    file: Annotated[UploadFile, File()],
+    account: UnitOfficer,
+    conn: Conn,
+    period: Annotated[str, Form()] = "",
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
@@ -103,7 +105,9 @@ async def upload(
     try:
         content = await read_limited(request, file)
     except HTTPException:
-        audit.record(conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request))
+        audit.record(
+            conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request)
+        )
         raise
     verdict = await run_in_threadpool(
         uploads.take_upload,
@@ -122,8 +126,8 @@ async def upload(
 def upload_page(
     request: Request,
     upload_id: int,
-    account: Account = Depends(current_account),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    account: SignedIn,
+    conn: Conn,
 ) -> Response:
     from gnbv.orchestration import verdicts
     from gnbv.portal.app import render
@@ -161,8 +165,8 @@ def upload_page(
 def template(
     request: Request,
     period: str,
-    account: Account = Depends(require_roles("unit")),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
+    account: UnitOfficer,
+    conn: Conn,
 ) -> Response:
     """The pre-filled Biểu 05 of the account's unit for ``period`` (``gnbv template``)."""
     import tempfile
@@ -180,7 +184,15 @@ def template(
         except ValueError:
             raise HTTPException(status_code=404) from None
         content = path.read_bytes()
-    audit.record(conn, "download", "template", account=account, unit_code=account.unit_code, period=month, client=client_of(request))
+    audit.record(
+        conn,
+        "download",
+        "template",
+        account=account,
+        unit_code=account.unit_code,
+        period=month,
+        client=client_of(request),
+    )
     name = template_file_name(account.unit_code, month)
     return Response(
         content,
@@ -207,4 +219,7 @@ def _accepted_plan(conn: psycopg.Connection[Any], unit_code: str, period: dt.dat
         {"unit": unit_code, "start": dt.date(period.year, 1, 1), "period": period},
     ).fetchall()
     conn.commit()
-    return [PlanFigure("warehouse", "", unit_code, period.year, "plan", int(y), c, s, Decimal(a), True) for y, c, s, a in rows]
+    return [
+        PlanFigure("warehouse", "", unit_code, period.year, "plan", int(y), c, s, Decimal(a), True)
+        for y, c, s, a in rows
+    ]
