@@ -257,3 +257,14 @@ def test_the_portal_role_writes_raw_and_its_records_and_nothing_else(database_ur
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+
+
+def test_a_corrected_version_shows_what_changed_against_the_previous_one(portal, names, tokens, files) -> None:
+    post_file(portal, tokens["unit"], files.good, files.period)
+    again = post_file(portal, tokens["unit"], files.good_again, files.period).json()
+    assert again["verdict"] == "accepted", again["problems"]
+    page = log_in(portal, names["unit"]).get(f"/uploads/{again['upload_id']}")
+    assert page.status_code == 200
+    assert "So với bản đã tiếp nhận trước của tháng này" in page.text and "→" in page.text
+    listed = httpx.get(portal + "/api/v1/submissions", headers={"Authorization": f"Bearer {tokens['unit']}"}).json()
+    assert "superseded" in {s["status"] for s in listed["submissions"]}
