@@ -268,3 +268,17 @@ def test_a_corrected_version_shows_what_changed_against_the_previous_one(portal,
     assert "So với bản đã tiếp nhận trước của tháng này" in page.text and "→" in page.text
     listed = httpx.get(portal + "/api/v1/submissions", headers={"Authorization": f"Bearer {tokens['unit']}"}).json()
     assert "superseded" in {s["status"] for s in listed["submissions"]}
+
+
+def test_the_units_page_lists_its_reports_taken_in_otherwise(portal, names, files, database_url) -> None:
+    from gnbv import db
+    from ingest.intake import ingest_file
+    from tests.portal_support import make_files
+
+    inbox_file = make_files(files.good.parent.parent / "inbox", seed=7).good
+    with db.connect() as conn:
+        result = ingest_file(conn, inbox_file, expected_period=files.period)
+    assert result.status == "accepted"
+    page = log_in(portal, names["unit"]).get("/unit")
+    assert "Báo cáo nhận qua kênh khác" in page.text and inbox_file.name in page.text
+    assert "Đã được thay thế" in page.text  # the portal's earlier accepted versions: superseded

@@ -67,48 +67,50 @@ def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = 
     from ingest.samples import generate_sample_month
 
     period = max(open_periods(dt.datetime.now(LOCAL_TZ)))
-    with bench_database(keep=keep_db, name=os.environ.get("GNBV_BENCH_DATABASE", "gnbv_bench")):
-        with tempfile.TemporaryDirectory(prefix="gnbv-bench-portal-") as folder:
-            files = generate_sample_month(PROVINCE, period, Path(folder), variations=False, fmt="xlsx")
-            if len(files) < uploads + 1:
-                raise ValueError(f"only {len(files)} sample units: at most {len(files) - 1} uploads")
-            tokens: list[tuple[Path, str]] = []
-            with owner_connect() as conn:
-                for index, sample in enumerate(files[: uploads + 1]):
-                    name = f"bench-{index}"
-                    accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)
-                    tokens.append((sample.path, accounts.new_token(conn, name)))
-            server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
-            thread = threading.Thread(target=server.run, daemon=True)
-            thread.start()
-            while not server.started:
-                time.sleep(0.05)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            url = f"http://127.0.0.1:{port}/api/v1/submissions"
+    with (
+        bench_database(keep=keep_db, name=os.environ.get("GNBV_BENCH_DATABASE", "gnbv_bench")),
+        tempfile.TemporaryDirectory(prefix="gnbv-bench-portal-") as folder,
+    ):
+        files = generate_sample_month(PROVINCE, period, Path(folder), variations=False, fmt="xlsx")
+        if len(files) < uploads + 1:
+            raise ValueError(f"only {len(files)} sample units: at most {len(files) - 1} uploads")
+        tokens: list[tuple[Path, str]] = []
+        with owner_connect() as conn:
+            for index, sample in enumerate(files[: uploads + 1]):
+                name = f"bench-{index}"
+                accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)
+                tokens.append((sample.path, accounts.new_token(conn, name)))
+        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        url = f"http://127.0.0.1:{port}/api/v1/submissions"
 
-            def send(item: tuple[Path, str]) -> tuple[float, str]:
-                path, token = item
-                started = time.perf_counter()
-                with path.open("rb") as f:
-                    answer = httpx.post(
-                        url,
-                        headers={"Authorization": f"Bearer {token}"},
-                        data={"period": f"{period:%Y-%m}"},
-                        files={"file": (path.name, f)},
-                        timeout=120,
-                    )
-                body: dict[str, Any] = answer.json()
-                return time.perf_counter() - started, str(body.get("verdict"))
+        def send(item: tuple[Path, str]) -> tuple[float, str]:
+            path, token = item
+            started = time.perf_counter()
+            with path.open("rb") as f:
+                answer = httpx.post(
+                    url,
+                    headers={"Authorization": f"Bearer {token}"},
+                    data={"period": f"{period:%Y-%m}"},
+                    files={"file": (path.name, f)},
+                    timeout=120,
+                )
+            body: dict[str, Any] = answer.json()
+            return time.perf_counter() - started, str(body.get("verdict"))
 
-            try:
-                send(tokens[0])  # warm-up
-                started = time.perf_counter()
-                with ThreadPoolExecutor(concurrency) as pool:
-                    results = list(pool.map(send, tokens[1:]))
-                wall = time.perf_counter() - started
-            finally:
-                server.should_exit = True
-                thread.join(timeout=30)
+        try:
+            send(tokens[0])  # warm-up
+            started = time.perf_counter()
+            with ThreadPoolExecutor(concurrency) as pool:
+                results = list(pool.map(send, tokens[1:]))
+            wall = time.perf_counter() - started
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
     times = [t for t, _ in results]
     verdicts: dict[str, int] = {}
     for _, verdict in results:

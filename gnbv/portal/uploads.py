@@ -233,9 +233,9 @@ _LIST = """
     select u.upload_id, u.file_name, u.received_at, u.verdict, u.submission_id, u.period_month, u.late, u.days_late,
         u.note_text is not null, u.marked_bytes is not null,
         u.verdict = 'accepted' and exists (
-            select from portal.uploads as later
+            select from raw.submissions as later
             where later.unit_code = u.unit_code and later.period_month = u.period_month
-                and later.verdict = 'accepted' and later.received_at > u.received_at
+                and later.status = 'accepted' and later.received_at > u.received_at
         ),
         a.name
     from portal.uploads as u join portal.accounts as a using (account_id)
@@ -244,6 +244,39 @@ _LIST = """
     order by u.received_at desc, u.upload_id desc
     limit 200
 """
+
+
+@dataclass(frozen=True)
+class OtherChannelRow:
+    """A report of the unit taken in another way (the inbox folder, ``gnbv ingest``)."""
+
+    submission_id: str
+    file_name: str
+    received_at: dt.datetime
+    status: str
+    period: dt.date | None
+    superseded: bool
+
+
+_OTHER_CHANNELS = """
+    select s.submission_id, s.file_name, s.received_at, s.status, s.period_month,
+        s.status = 'accepted' and exists (
+            select from raw.submissions as later
+            where later.unit_code = s.unit_code and later.period_month = s.period_month
+                and later.status = 'accepted' and later.received_at > s.received_at
+        )
+    from raw.submissions as s
+    where s.unit_code = %(unit)s
+        and not exists (select from portal.uploads as u where u.submission_id = s.submission_id)
+    order by s.received_at desc
+    limit 100
+"""
+
+
+def other_channels(conn: psycopg.Connection, unit_code: str) -> list[OtherChannelRow]:
+    rows = conn.execute(_OTHER_CHANNELS, {"unit": unit_code}).fetchall()
+    conn.commit()
+    return [OtherChannelRow(*r) for r in rows]
 
 
 def list_for_unit(conn: psycopg.Connection, unit_code: str, period: dt.date | None = None) -> list[UploadRow]:
