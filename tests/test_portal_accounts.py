@@ -80,6 +80,7 @@ def test_accepted_uploads_are_handed_to_the_consolidation_once(database_url: str
     from gnbv.portal import consolidation
     from gnbv.portal.database import connect
 
+    with_portal_uploads([], log=lambda line: None)  # what other tests' uploads asked for
     with connect() as conn:
         consolidation.request(conn, "04", dt.date(2026, 11, 1), "s1")
         consolidation.request(conn, "04", dt.date(2026, 11, 1), "s2")

@@ -60,6 +60,7 @@ def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = 
     import uvicorn
 
     from gnbv.bench.database import bench_database
+    from gnbv.migrate import apply_migrations
     from gnbv.orchestration.calendar import LOCAL_TZ, open_periods
     from gnbv.portal import accounts
     from gnbv.portal.app import create_app
@@ -76,6 +77,7 @@ def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = 
             raise ValueError(f"only {len(files)} sample units: at most {len(files) - 1} uploads")
         tokens: list[tuple[Path, str]] = []
         with owner_connect() as conn:
+            apply_migrations(conn)  # a database made again in this process is not migrated by connect()
             for index, sample in enumerate(files[: uploads + 1]):
                 name = f"bench-{index}"
                 accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)

@@ -86,11 +86,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def create_app(*, docs_interval_s: float = 300.0) -> FastAPI:
+def create_app() -> FastAPI:
     from gnbv.portal.routes import api, auth, files, overview, unit
     from gnbv.portal.uploads import DocsBuilder
 
-    docs = DocsBuilder(docs_interval_s)
+    docs = DocsBuilder()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
