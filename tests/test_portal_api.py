@@ -212,11 +212,17 @@ def test_download_links_never_reach_a_path(portal, names, path) -> None:
     assert b"root:" not in answer.content
 
 
-def test_a_unit_cannot_download_another_units_files(portal, names, tokens, files) -> None:
+def test_a_unit_cannot_download_another_units_files(portal, names, tokens, files, database_url) -> None:
     upload_id = post_file(portal, tokens["unit"], files.good, files.period).json()["upload_id"]
     other = log_in(portal, names["unit2"])
     assert other.get(f"/files/{upload_id}/original").status_code == 404
     assert log_in(portal, names["province"]).get(f"/files/{upload_id}/original").status_code == 200
+    with psycopg.connect(database_url) as conn:
+        downloads = conn.execute(
+            "select account_name, outcome from portal.audit_log where action = 'download' and upload_id = %s",
+            (upload_id,),
+        ).fetchall()
+    assert downloads == [("api-unit2", "refused"), ("api-province", "original")]
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(portal, names) -> None:
