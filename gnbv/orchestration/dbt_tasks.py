@@ -25,7 +25,7 @@ from typing import Any
 
 from airflow.sdk import TaskGroup, task
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "reports")
 
 
 @dataclass(frozen=True)
