@@ -65,8 +65,8 @@ the Data Docs show the whole validation. Nothing is published until it passes.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    # dbt tasks of one layer could all start at once: each is a dbt process of ~300 MB on the
-    # one warehouse, and a small server is better served by a few at a time
+    # dbt tasks of one layer could all start at once: each is a whole dbt process on the one
+    # warehouse, and a small server is better served by a few at a time
     max_active_tasks=4,
     default_args=default_args(),
     params={

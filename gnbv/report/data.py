@@ -415,7 +415,6 @@ class NoSuchAgency(LookupError):
     """The agency code leads no component of the province (dim_component_lead_agency)."""
 
 
-
 # --------------------------------------------------------------------------- the version stamp
 
 KIND_VI = {"provisional": "tạm thời", "final": "chính thức", "revision": "điều chỉnh"}
