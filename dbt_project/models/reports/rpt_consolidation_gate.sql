@@ -48,6 +48,15 @@ allocations as (
 
 ),
 
+allocated_units as (
+
+    select distinct
+        plan_year,
+        unit_code
+    from allocations
+
+),
+
 -- lines: the consolidation's figures and its units' sums side by side --------------------------
 
 line_figures as (
@@ -62,9 +71,9 @@ line_figures as (
         disbursed_cumulative_vnd,
         disbursed_in_month_vnd,
         units_reported,
-        null::numeric as units_plan_amount_vnd,
-        null::numeric as units_disbursed_cumulative_vnd,
-        null::numeric as units_disbursed_in_month_vnd
+        cast(null as numeric) as units_plan_amount_vnd,
+        cast(null as numeric) as units_disbursed_cumulative_vnd,
+        cast(null as numeric) as units_disbursed_in_month_vnd
     from consolidation
 
     union all
@@ -75,10 +84,10 @@ line_figures as (
         component_code,
         funding_source_code,
         capital_year,
-        null::numeric as plan_amount_vnd,
-        null::numeric as disbursed_cumulative_vnd,
-        null::numeric as disbursed_in_month_vnd,
-        null::integer as units_reported,
+        cast(null as numeric) as plan_amount_vnd,
+        cast(null as numeric) as disbursed_cumulative_vnd,
+        cast(null as numeric) as disbursed_in_month_vnd,
+        cast(null as integer) as units_reported,
         plan_amount_vnd as units_plan_amount_vnd,
         disbursed_cumulative_vnd as units_disbursed_cumulative_vnd,
         disbursed_in_month_vnd as units_disbursed_in_month_vnd
@@ -142,7 +151,7 @@ units_in_month as (
             and unit.unit_level in ('district', 'commune')
             and unit.valid_from <= (periods.period_month + interval '1 month - 1 day')
             and coalesce(unit.valid_to, 'infinity') >= periods.period_month
-    left join (select distinct plan_year, unit_code from allocations) as allocated
+    left join allocated_units as allocated
         on
             unit.unit_code = allocated.unit_code
             and periods.year = allocated.plan_year
@@ -249,9 +258,9 @@ final as (
         cast(lines.units_disbursed_in_month_vnd as numeric(20, 0)) as units_disbursed_in_month_vnd,
         lines.units_reported,
         cast(units_in_facts.units_in_facts as integer) as units_in_facts,
-        null::text as unit_code,
-        null::text as compliance_status,
-        null::numeric(20, 0) as reference_plan_vnd
+        cast(null as text) as unit_code,
+        cast(null as text) as compliance_status,
+        cast(null as numeric(20, 0)) as reference_plan_vnd
     from lines
     left join units_in_facts
         on
@@ -264,21 +273,21 @@ final as (
         'unit' as row_kind,
         province_code,
         period_month,
-        null::text as component_code,
-        null::text as funding_source_code,
-        null::integer as capital_year,
-        null::numeric(20, 0) as plan_amount_vnd,
-        null::numeric(20, 0) as disbursed_cumulative_vnd,
-        null::numeric(20, 0) as disbursed_in_month_vnd,
-        null::numeric(20, 0) as plan_ceiling_vnd,
-        null::numeric(20, 0) as units_plan_amount_vnd,
-        null::numeric(20, 0) as units_disbursed_cumulative_vnd,
-        null::numeric(20, 0) as units_disbursed_in_month_vnd,
-        null::integer as units_reported,
-        null::integer as units_in_facts,
+        cast(null as text) as component_code,
+        cast(null as text) as funding_source_code,
+        cast(null as integer) as capital_year,
+        cast(null as numeric(20, 0)) as plan_amount_vnd,
+        cast(null as numeric(20, 0)) as disbursed_cumulative_vnd,
+        cast(null as numeric(20, 0)) as disbursed_in_month_vnd,
+        cast(null as numeric(20, 0)) as plan_ceiling_vnd,
+        cast(null as numeric(20, 0)) as units_plan_amount_vnd,
+        cast(null as numeric(20, 0)) as units_disbursed_cumulative_vnd,
+        cast(null as numeric(20, 0)) as units_disbursed_in_month_vnd,
+        cast(null as integer) as units_reported,
+        cast(null as integer) as units_in_facts,
         unit_code,
         compliance_status,
-        null::numeric(20, 0) as reference_plan_vnd
+        cast(null as numeric(20, 0)) as reference_plan_vnd
     from expected_units
 
     union all
@@ -289,18 +298,18 @@ final as (
         period_month,
         component_code,
         funding_source_code,
-        null::integer as capital_year,
+        cast(null as integer) as capital_year,
         cast(plan_amount_vnd as numeric(20, 0)) as plan_amount_vnd,
-        null::numeric(20, 0) as disbursed_cumulative_vnd,
-        null::numeric(20, 0) as disbursed_in_month_vnd,
-        null::numeric(20, 0) as plan_ceiling_vnd,
-        null::numeric(20, 0) as units_plan_amount_vnd,
-        null::numeric(20, 0) as units_disbursed_cumulative_vnd,
-        null::numeric(20, 0) as units_disbursed_in_month_vnd,
-        null::integer as units_reported,
-        null::integer as units_in_facts,
-        null::text as unit_code,
-        null::text as compliance_status,
+        cast(null as numeric(20, 0)) as disbursed_cumulative_vnd,
+        cast(null as numeric(20, 0)) as disbursed_in_month_vnd,
+        cast(null as numeric(20, 0)) as plan_ceiling_vnd,
+        cast(null as numeric(20, 0)) as units_plan_amount_vnd,
+        cast(null as numeric(20, 0)) as units_disbursed_cumulative_vnd,
+        cast(null as numeric(20, 0)) as units_disbursed_in_month_vnd,
+        cast(null as integer) as units_reported,
+        cast(null as integer) as units_in_facts,
+        cast(null as text) as unit_code,
+        cast(null as text) as compliance_status,
         cast(reference_plan_vnd as numeric(20, 0)) as reference_plan_vnd
     from plan
 

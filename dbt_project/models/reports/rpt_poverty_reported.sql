@@ -19,11 +19,11 @@ monthly as (
         province_code,
         unit_code,
         period_month,
-        max(coalesce(actual_cumulative, actual_in_month))
-            filter (where indicator_code = 'poverty_rate_pct') as poverty_rate,
+        max(coalesce(actual_cumulative, actual_in_month)) filter (where indicator_code = 'poverty_rate_pct')
+            as poverty_rate,
         max(target_value) filter (where indicator_code = 'poverty_rate_pct') as target_rate,
-        max(coalesce(actual_cumulative, actual_in_month))
-            filter (where indicator_code = 'poor_households') as poor_households,
+        max(coalesce(actual_cumulative, actual_in_month)) filter (where indicator_code = 'poor_households')
+            as poor_households,
         max(target_value) filter (where indicator_code = 'poor_households') as target_poor_households
     from outcomes
     group by province_code, unit_code, period_month

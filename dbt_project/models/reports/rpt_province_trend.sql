@@ -35,8 +35,8 @@ lineage as (
         on
             case
                 when report.valid_to is null
-                    then member.current_province_code = report.current_province_code
-                else member.unit_code = report.unit_code
+                    then report.current_province_code = member.current_province_code
+                else report.unit_code = member.unit_code
             end
 
 ),
