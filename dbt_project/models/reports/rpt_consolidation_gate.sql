@@ -8,17 +8,18 @@
 -- Recomputed from the facts, the unit dimension and the plans, not from the consolidation's own
 -- counts, so that a wrong consolidation cannot vouch for itself. A view over published tables:
 -- readers filter on province_code and period_month, which PostgreSQL pushes into every branch
--- (the lines are a union and a group by, not a full outer join, for that reason).
+-- (the lines are a union and a group by, not a full outer join, and the CTEs read twice are
+-- `not materialized`, for that reason: a materialized CTE would read every month first).
 
 with
 
-consolidation as (
+consolidation as not materialized (
 
     select * from {{ ref('mart_province_consolidation') }}
 
 ),
 
-facts as (
+facts as not materialized (
 
     select * from {{ ref('fct_fund_disbursement') }}
 
@@ -42,7 +43,7 @@ compliance as (
 
 ),
 
-allocations as (
+allocations as not materialized (
 
     select * from {{ ref('rpt_plan_allocation') }}
 
@@ -137,7 +138,7 @@ lines as (
 -- its own children valid at some point in the month (districts until 2025-06-30, communes from
 -- 2025-07-01; a commune under a district reported through it), in months where the province's
 -- calendar sets a monthly report (no calendar, no obligation)
-units_in_month as (
+units_in_month as not materialized (
 
     select
         periods.province_code,
