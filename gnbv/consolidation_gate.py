@@ -21,7 +21,7 @@ import psycopg
 from ingest.gate import validate_frame
 
 CHECKPOINT = "consolidation_gate"
-# Every column the suite names, present even when a query returns no rows (an all-missing month).
+# Every column the suite names, present even when the model has no row of a kind (an all-missing month).
 COLUMNS = (
     "row_kind",
     "component_code",
