@@ -168,7 +168,10 @@ def test_each_dbt_model_is_a_task_in_dbt_order(dags: dict[str, Any], manifest: P
         assert deps <= upstream, name
     assert tasks["mart_reporting_compliance"].task_id == "dbt.marts.mart_reporting_compliance"
     tests_task = dag.get_task("tests_across_models")
-    assert {t.rsplit(".", 1)[-1] for t in tests_task.upstream_task_ids} >= {"mart_province_consolidation"}
+    # after the consolidation (through the report models over it, the last layer)
+    after = {t.rsplit(".", 1)[-1] for t in tests_task.get_flat_relative_ids(upstream=True)}
+    assert after >= {"mart_province_consolidation"}
+    assert {t.rsplit(".", 1)[-1] for t in tests_task.upstream_task_ids} >= {"rpt_consolidation_gate"}
     order = [t.task_id for t in dag.topological_sort()]
     assert order.index("prepare_dbt") < order.index("dbt.staging.stg_raw__submissions") < order.index("month.validate")
 
