@@ -90,8 +90,10 @@ _UNITS = """
         from in_month
         inner join reference.ref_plan_figures as figure
             on figure.unit_code = in_month.unit_code
-            and figure.plan_year = %(year)s
             and figure.figure_kind = 'plan'
+            -- on the figure's days (inside one version of its code): never a reused code's other unit
+            and figure.valid_from <= %(period)s::date
+            and figure.valid_to >= %(period)s::date
         where in_month.unit_level = 'commune'
     )
 
@@ -119,6 +121,7 @@ _PLAN = """
         select component_code, funding_source_code, sum(amount_vnd) as reference_plan_vnd
         from reference.ref_plan_figures
         where unit_code = %(province)s and plan_year = %(year)s and figure_kind = 'plan' and is_leaf
+          and valid_from <= %(period)s::date and valid_to >= %(period)s::date
         group by component_code, funding_source_code
     )
 

@@ -533,6 +533,7 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
             from marts.dim_component as c
             left join marts.dim_component_lead_agency as a
                 on a.component_code = c.component_code and a.province_code = %(province)s
+                and a.valid_from <= %(period)s and (a.valid_to is null or a.valid_to >= %(period)s)
             -- the catalogs read in the month: QĐ 90's until its carried-over capital is spent,
             -- the 2026-2035 program's from 2026
             where c.program_valid_from <= %(period)s
