@@ -609,13 +609,13 @@ def test_the_compliance_sheet_lists_on_time_late_and_missing(scenario: Scenario,
     shown = {v[f"B{r}"]: v[f"F{r}"] for r in range(header + 1, header + 1 + len(expected))}
     assert shown == {unit: words[status] for unit, status in expected.items()}
     # the summary block (formulas over the table, as LibreOffice computes them)
-    first = next(int(k[1:]) for k, x in v.items() if x == "Số đơn vị phải báo cáo")
+    first = next(int(k[1:]) for k, x in v.items() if x == "Số huyện phải báo cáo")
     assert [v[f"D{first + k}"] for k in range(6)] == [10, 8, 1, 1, 90, 80]
 
 
 def test_the_outcome_sheet_sums_counts_against_targets(scenario: Scenario, march: March) -> None:
     v = _values(march.final.workbook)["Kết quả chỉ tiêu"]
-    detail = next(int(k[1:]) for k, x in v.items() if x == "Chi tiết theo đơn vị báo cáo")
+    detail = next(int(k[1:]) for k, x in v.items() if x == "Chi tiết theo huyện")
     rows = {v[f"I{r}"]: r for r in range(1, detail) if v.get(f"I{r}") and v.get(f"A{r}") != "STT"}
     (target, cumulative), *_ = scenario.query(
         "select sum(target_value), sum(actual_cumulative) from marts.fct_outcome"
