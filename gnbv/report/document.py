@@ -413,7 +413,10 @@ def render_pdf(context: DocumentContext) -> bytes:
         story.append(
             table(
                 ["STT", "Mã", v["unit_title"], "Kế hoạch vốn", "Giải ngân lũy kế", "Tỷ lệ (%)"],
-                [("row", [r["stt"], r["code"], r["name"], r["plan"], r["disbursed"], r["rate"]]) for r in v["unit_rows"]],
+                [
+                    ("row", [r["stt"], r["code"], r["name"], r["plan"], r["disbursed"], r["rate"]])
+                    for r in v["unit_rows"]
+                ],
                 [12 * mm, 16 * mm, 62 * mm, 32 * mm, 32 * mm, 26 * mm],
                 numeric_from=3,
             )
