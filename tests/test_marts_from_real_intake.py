@@ -382,10 +382,11 @@ def test_a_2026_report_is_laid_out_by_xa_phuong(built: str, tmp_path: Path) -> N
     html = version.html.read_text(encoding="utf-8")
     assert "5. Giải ngân theo xã/phường / Disbursement by commune" in html
     assert "of 56 communes" in html and "trên 56 xã/phường" in html
-    assert "theo huyện" not in html and "các huyện" not in html
+    assert "tỷ lệ của các xã/phường không được cộng gộp" in html  # the poverty chart's caption
+    assert "theo huyện" not in html and "tỷ lệ của các huyện" not in html  # (QĐ 90 names "các huyện nghèo")
 
     assert shutil.which("pdftotext"), "pdftotext is not installed: apt-get install -y poppler-utils"
     pdf = subprocess.run(["pdftotext", str(version.pdf), "-"], capture_output=True, text=True, check=True).stdout
     body = " ".join(pdf.split("PHỤ LỤC", 1)[0].split())
     assert "5. Giải ngân theo xã/phường (triệu đồng)" in body and "Phường Thục Phán" in body
-    assert "theo huyện" not in body and "các huyện" not in body
+    assert "theo huyện" not in body and "7. Tỷ lệ hộ nghèo so với mục tiêu (%)" in body  # as a table
