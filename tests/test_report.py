@@ -645,10 +645,10 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 
 def test_an_agency_report_holds_only_the_components_it_leads(scenario: Scenario, agency_report: ReportVersion) -> None:
+    in_force = "valid_from <= %s and (valid_to is null or valid_to >= %s)"  # the assignment of the month
     led = [code for (code,) in scenario.query(
         "select component_code from marts.dim_component_lead_agency where province_code = %s"
-        " and lead_agency_code = 'SXD' and valid_from <= %s and (valid_to is null or valid_to >= %s)",
-        (CAO_BANG, MARCH, MARCH))]  # fmt: skip  -- the assignment in force in the report's month
+        f" and lead_agency_code = 'SXD' and {in_force}", (CAO_BANG, MARCH, MARCH))]  # fmt: skip
     assert led == ["DA5"]
     (plan, disbursed), *_ = scenario.query(
         "select sum(plan_amount_vnd), sum(disbursed_cumulative_vnd) from marts.mart_province_consolidation"
