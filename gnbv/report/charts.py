@@ -324,7 +324,7 @@ def poverty_chart(data: ReportData) -> Chart:
                         ax.text(xi, h + 0.5, text, ha="center", va="bottom", fontsize=5.8, rotation=90)
             if across:
                 ax.set_yticks(x, [short_unit_name(names.get(c, c)) for c in codes], fontsize=7)
-                ax.invert_yaxis()
+                ax.set_ylim(len(codes) + 1.2, -0.6)  # top down, with room for the legend below the last unit
                 ax.set_xlim(0, top * 1.2 + 1)
                 ax.xaxis.set_major_formatter(FuncFormatter(_percent_axis))
                 ax.set_xlabel("Tỷ lệ hộ nghèo")
