@@ -984,3 +984,23 @@ def test_the_template_takes_the_latest_accepted_plan_from_the_warehouse(scenario
         marts
     )
     assert latest_accepted_plan("043", dt.date(2025, 1, 1)) == []  # nothing accepted that year yet
+
+
+def test_the_units_are_named_as_the_register_names_them_in_the_month() -> None:
+    """The report's word for its units comes from the reporting units of the month (their level
+    and type in dim_admin_unit), not from a date: districts before the reform, communes after."""
+    from gnbv.report.data import Unit
+    from gnbv.report.unit_terms import unit_terms
+
+    districts = [
+        Unit("040", "Thành phố Cao Bằng", "Thành phố", "district"),
+        Unit("043", "Huyện Bảo Lạc", "Huyện", "district"),
+    ]
+    communes = [Unit("01273", "Phường Thục Phán", "Phường", "commune"), Unit("01290", "Xã Bảo Lâm", "Xã", "commune")]
+    island = [*communes, Unit("31123", "Đặc khu Phú Quốc", "Đặc khu", "commune")]
+    assert [(t.vi, t.vi_title, t.en) for t in map(unit_terms, (districts, communes, island, []))] == [
+        ("huyện", "Huyện", "district"),
+        ("xã/phường", "Xã/phường", "commune"),
+        ("xã/phường/đặc khu", "Xã/phường/đặc khu", "commune"),
+        ("đơn vị", "Đơn vị", "unit"),
+    ]
