@@ -241,6 +241,10 @@ class PublicHoliday:
 
 @dataclass(frozen=True)
 class PlanFigure:
+    """A figure of a plan, for the unit with this code over the figure's days (valid_from ..
+    valid_to; by default its plan year): the days lie inside one version of the code, so a
+    reused code (82: Tiền Giang, then the new Đồng Tháp) never lends one unit's plan to the other."""
+
     source: str
     province_code: str
     unit_code: str
@@ -251,6 +255,29 @@ class PlanFigure:
     funding_source_code: str | None
     amount_vnd: Decimal
     is_leaf: bool
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        first = self.valid_from or dt.date(self.plan_year, 1, 1)
+        last = self.valid_to or dt.date(self.plan_year, 12, 31)
+        return first <= day <= last
+
+
+@dataclass(frozen=True)
+class LeadAgency:
+    """The agency leading a component in a province over a span of days, inside one version of
+    the province code (``basis``: stated by the source, or carried_forward with no later source)."""
+
+    province_code: str
+    component_code: str
+    agency_code: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    basis: str
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -281,7 +308,7 @@ class Reference:
     indicator_aliases: tuple[tuple[str, str], ...]
     calendars: tuple[Calendar, ...]
     plan_figures: tuple[PlanFigure, ...]
-    lead_agencies: dict[tuple[str, str], str]
+    lead_agencies: tuple[LeadAgency, ...]
     correction_phrases: CorrectionPhrases = field(repr=False, compare=False)  # ref_correction_phrases
     unit_contacts: tuple[UnitContact, ...] = ()
     programs: tuple[Program, ...] = ()
@@ -310,10 +337,11 @@ class Reference:
         """The units that report to the province on that day: the units directly under it — its
         districts until 2025-06-30, its communes from 2025-07-01 (two tiers; Decree 125/2025 hands
         the districts' program tasks to the communes). Where the province allocates capital to
-        communes that year (plan figures of commune units), only those communes report. The same
-        rule as dbt's int_reporting_units_expected (tests/test_admin_units.py binds the two)."""
+        communes that year (plan figures of commune units valid on the day), only those communes
+        report. The same rule as dbt's int_reporting_units_expected (tests/test_admin_units.py
+        binds the two)."""
         units = [u for u in self.unit_index.children(province_code, on) if u.unit_level in ("district", "commune")]
-        allocated = {f.unit_code for f in self.plan_figures if f.plan_year == on.year and f.figure_kind == "plan"} & {
+        allocated = {f.unit_code for f in self.plan_figures if f.figure_kind == "plan" and f.valid_on(on)} & {
             u.unit_code for u in units if u.unit_level == "commune"
         }
         return [u for u in units if u.unit_code in allocated] if allocated else units
@@ -412,12 +440,17 @@ class Reference:
                 return calendar
         return None
 
-    def plan_for(self, unit_code: str, plan_year: int) -> list[PlanFigure]:
-        """Leaf plan figures (component × funding source × vintage) the seeds give for a unit."""
+    def plan_for(self, unit_code: str, plan_year: int, on: dt.date | None = None) -> list[PlanFigure]:
+        """Leaf plan figures (component × funding source × vintage) the seeds give for a unit,
+        valid on ``on`` when given (the unit that had the code that day: codes are reused)."""
         return [
             f
             for f in self.plan_figures
-            if f.unit_code == unit_code and f.plan_year == plan_year and f.figure_kind == "plan" and f.is_leaf
+            if f.unit_code == unit_code
+            and f.plan_year == plan_year
+            and f.figure_kind == "plan"
+            and f.is_leaf
+            and (on is None or f.valid_on(on))
         ]
 
 
@@ -561,6 +594,8 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             funding_source_code=r["funding_source_code"] or None,
             amount_vnd=Decimal(r["amount_vnd"]),
             is_leaf=_bool(r["is_leaf"]),
+            valid_from=_date(r["valid_from"]),
+            valid_to=_date(r["valid_to"]),
         )
         for r in _rows("ref_plan_figures.csv", seeds_dir)
     )
@@ -582,10 +617,17 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         ),
         calendars=calendars,
         plan_figures=plan_figures,
-        lead_agencies={
-            (r["province_code"], r["component_code"]): r["agency_code"]
+        lead_agencies=tuple(
+            LeadAgency(
+                province_code=r["province_code"],
+                component_code=r["component_code"],
+                agency_code=r["agency_code"],
+                valid_from=_date(r["valid_from"]) or dt.date.min,
+                valid_to=_date(r["valid_to"]),
+                basis=r["basis"],
+            )
             for r in _rows("ref_lead_agencies.csv", seeds_dir)
-        },
+        ),
         correction_phrases=_correction_phrases(_rows("ref_correction_phrases.csv", seeds_dir)),
         unit_contacts=tuple(
             UnitContact(

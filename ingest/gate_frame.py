@@ -233,7 +233,7 @@ def _reference_plan(sub: Submission, reference: Reference) -> dict[tuple[int, st
     # a plan figure without a stated vintage is that year's own allocation
     return {
         (f.capital_year or f.plan_year, f.component_code, f.funding_source_code): f.amount_vnd
-        for f in reference.plan_for(sub.unit_code, sub.period_month.year)
+        for f in reference.plan_for(sub.unit_code, sub.period_month.year, sub.period_month)
     }  # only Bến Cầu 2023 has a unit-level plan in the seeds today
 
 

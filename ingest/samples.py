@@ -452,7 +452,7 @@ class _Numbers:
     def _province_plan_thousands(self) -> dict[tuple[str, str], int]:
         """Province plan per leaf × source, in thousand VND, local budget rolled up to NSDP."""
         base: dict[tuple[str, str], int] = {}
-        for fig in self.ref.plan_for(self.province, self.year):
+        for fig in self.ref.plan_for(self.province, self.year, self.month):
             comp, src = fig.component_code, fig.funding_source_code
             if not comp or not src or comp not in self.ref.components or fig.capital_year not in (None, self.year):
                 continue

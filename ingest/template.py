@@ -101,7 +101,7 @@ def write_template(unit_code: str, period: date, out_dir: Path, *, accepted_plan
         raise ValueError(
             f"Unknown reporting unit '{unit_code}': {why}. Use a district code such as 043 (huyện Bảo Lạc)."
         )
-    figures, plan_source = _plan_figures(ref, ref.plan_for(unit_code, period.year)), "reference"
+    figures, plan_source = _plan_figures(ref, ref.plan_for(unit_code, period.year, period.replace(day=1))), "reference"
     if not figures:
         figures, plan_source = (
             _plan_figures(ref, (accepted_plan or latest_accepted_plan)(unit_code, period)),

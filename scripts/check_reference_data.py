@@ -57,14 +57,16 @@ HEADERS = {
     "ref_public_holidays.csv": "holiday_date,kind,name_vi,name_en,status,source",
     "ref_component_aliases.csv": "component_code,alias,unit_code,valid_from_year,valid_to_year,source",
     "ref_funding_sources.csv": "funding_source_code,budget_level,capital_type,rollup_code,name_vi,name_en,sort_order",
-    "ref_lead_agencies.csv": "province_code,component_code,agency_code,agency_name_vi,agency_name_en,source",
+    "ref_lead_agencies.csv": "province_code,component_code,agency_code,agency_name_vi,agency_name_en,source,"
+    "valid_from,valid_to,basis",
     "ref_indicators.csv": "indicator_code,name_vi,name_en,unit_vi,dimension,value_kind,sort_order",
     "ref_indicator_aliases.csv": "indicator_code,alias,source",
     "ref_reporting_calendars.csv": "province_code,unit_code,valid_from,valid_to,report_kind,frequency,"
     "data_window_start_day,data_window_end_day,submission_due_day,consolidation_due_day,day_count,due_date,"
     "period_covered,basis,source",
     "ref_plan_figures.csv": "figure_id,source,province_code,unit_code,plan_year,figure_kind,capital_year,"
-    "component_code,funding_source_code,amount_as_written,amount_unit,amount_vnd,note,is_leaf,budget_level,row_role",
+    "component_code,funding_source_code,amount_as_written,amount_unit,amount_vnd,note,is_leaf,budget_level,row_role,"
+    "valid_from,valid_to",
     "ref_poverty_targets.csv": "year,province_code,unit_code,unit_name_as_written,poor_households_start,"
     "poverty_rate_start_pct,target_reduction_households,target_poor_households_end,target_rate_end_pct,source",
     "ref_outcome_targets.csv": "province_code,year,indicator_code,target_value,target_kind,source,note",
@@ -257,6 +259,9 @@ def check_codes(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
         province(r["province_code"], where)
         component(r["component_code"], where, required=True)
         c.check(comps.get(r["component_code"], {}).get("is_leaf") == "true", f"{where}: not a leaf component")
+        c.check(r["basis"] in {"stated", "carried_forward"}, f"{where}: basis")
+        c.check(day(r["valid_from"]) is not None, f"{where}: valid_from {r['valid_from']!r}")
+        province(r["province_code"], where, int(r["valid_from"][:4]))
     cb_leaves = {r["component_code"] for r in t["ref_lead_agencies.csv"] if r["province_code"] == "04"}
     c.equal(cb_leaves, {k for k, v in comps.items() if v["is_leaf"] == "true"}, "Cao Bằng lead agency for every leaf")
     for r in t["ref_indicator_aliases.csv"]:
@@ -309,6 +314,9 @@ def check_codes(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:
         unit(r["unit_code"], where, year, required=True)
         component(r["component_code"], where)
         fund(r["funding_source_code"], where)
+        first, last = day(r["valid_from"]), day(r["valid_to"])
+        within = first is not None and last is not None and first.year == last.year == year
+        c.check(within, f"{where}: valid_from..valid_to {first}..{last} not in {year}")
 
 
 def check_plan_figures(c: Checker, t: dict[str, list[dict[str, str]]]) -> None:

@@ -242,6 +242,44 @@ def test_where_a_province_allocates_to_communes_only_those_report(reference: Ref
     assert len(allocated.reporting_units("04", BEFORE)) == 10  # districts: never narrowed by communes
 
 
+def test_an_allocation_to_a_reused_codes_former_unit_narrows_nothing(reference: Reference) -> None:
+    """01273 was Phường Hợp Giang until 2025-06-30 and is Phường Thục Phán from 2025-07-01. A
+    2025 allocation to Hợp Giang holds over its days (valid_to 2025-06-30): in August 2025 every
+    Cao Bằng commune still reports, not Thục Phán alone; the plan of the code is Hợp Giang's only
+    on Hợp Giang's days."""
+    import dataclasses
+    from decimal import Decimal
+
+    from gnbv.reference import PlanFigure
+
+    hop_giang = PlanFigure(
+        "test", "04", "01273", 2025, "plan", 2025, "DA5", "NSTW_SN", Decimal(1_000_000), True,
+        valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2025, 6, 30),
+    )  # fmt: skip
+    allocated = dataclasses.replace(reference, plan_figures=(*reference.plan_figures, hop_giang))
+    assert len(allocated.reporting_units("04", dt.date(2025, 8, 12))) == 56
+    assert allocated.plan_for("01273", 2025, dt.date(2025, 3, 1)) == [hop_giang]
+    assert allocated.plan_for("01273", 2025, dt.date(2025, 8, 1)) == []
+
+
+def test_reference_rows_keep_inside_one_version_of_their_code(reference: Reference) -> None:
+    """Every lead agency and plan figure holds over days on which its code names one unit: none
+    straddles the reform of a reused code (82, 80, 01273...), so none mixes two units."""
+
+    def one_version(code: str, first: dt.date, last: dt.date | None) -> bool:
+        return any(
+            u.valid_from <= first and (u.valid_to is None or (last is not None and last <= u.valid_to))
+            for u in reference.unit_versions(code)
+        )
+
+    for agency in reference.lead_agencies:
+        assert one_version(agency.province_code, agency.valid_from, agency.valid_to), agency
+    for figure in reference.plan_figures:
+        assert figure.valid_from is not None and figure.valid_to is not None, figure
+        assert one_version(figure.unit_code, figure.valid_from, figure.valid_to), figure
+        assert one_version(figure.province_code, figure.valid_from, figure.valid_to), figure
+
+
 @pytest.mark.parametrize(
     ("text", "period", "code"),
     [

@@ -476,6 +476,8 @@ CONTRACT = {
         "component_code": "text",
         "lead_agency_code": "text",
         "agency_name_vi": "text",
+        "valid_from": "date",
+        "valid_to": "date",
     },
     "dim_funding_source": {
         "funding_source_code": "text",

@@ -355,3 +355,38 @@ def test_cao_bang_expects_its_56_communes_in_a_2026_month(built: str) -> None:
         "select distinct units_expected, units_reported from marts.mart_province_consolidation"
         " where province_code = '04' and period_month = '2026-03-01'",
     ) == [(56, 2)]
+
+
+def test_a_2026_report_is_laid_out_by_xa_phuong(built: str, tmp_path: Path) -> None:
+    """From 2025-07-01 Cao Bằng's reporting units are its communes: the report of March 2026 heads
+    its units' part, column titles and texts by xã/phường (English: commune), never by huyện, and
+    gives each of the 56 communes its sheet; the PDF, whose charts must fit a page, lists the
+    communes in a table. The words come from the units the register has in the month."""
+    import shutil
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    from gnbv.report.build import build_monthly_report
+
+    version = build_monthly_report(CAO_BANG, MARCH_2026, tmp_path, now=dt.datetime(2026, 3, 16, 9))
+    book = load_workbook(version.workbook, read_only=True)
+    communes = [name for name in book.sheetnames if name[:5].isdigit() and len(name.split()[0]) == 5]
+    assert len(communes) == 56 and "01273 Phường Thục Phán" in communes and "01290 Xã Bảo Lâm" in communes
+    compliance = [str(v) for row in book["Tình hình báo cáo"].iter_rows(values_only=True) for v in row if v]
+    assert any(v.startswith("Tình hình nộp báo cáo của các xã/phường (hạn ngày") for v in compliance)
+    assert {"Mã xã/phường", "Xã/phường báo cáo", "Số xã/phường phải báo cáo"} <= set(compliance)
+    cells = [str(v) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert not [v for v in cells if "huyện" in v.lower() and "theo" in v.lower()]
+
+    html = version.html.read_text(encoding="utf-8")
+    assert "5. Giải ngân theo xã/phường / Disbursement by commune" in html
+    assert "of 56 communes" in html and "trên 56 xã/phường" in html
+    assert "tỷ lệ của các xã/phường không được cộng gộp" in html  # the poverty chart's caption
+    assert "theo huyện" not in html and "tỷ lệ của các huyện" not in html  # (QĐ 90 names "các huyện nghèo")
+
+    assert shutil.which("pdftotext"), "pdftotext is not installed: apt-get install -y poppler-utils"
+    pdf = subprocess.run(["pdftotext", str(version.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    body = " ".join(pdf.split("PHỤ LỤC", 1)[0].split())
+    assert "5. Giải ngân theo xã/phường (triệu đồng)" in body and "Phường Thục Phán" in body
+    assert "theo huyện" not in body and "7. Tỷ lệ hộ nghèo so với mục tiêu (%)" in body  # as a table

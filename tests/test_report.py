@@ -609,13 +609,13 @@ def test_the_compliance_sheet_lists_on_time_late_and_missing(scenario: Scenario,
     shown = {v[f"B{r}"]: v[f"F{r}"] for r in range(header + 1, header + 1 + len(expected))}
     assert shown == {unit: words[status] for unit, status in expected.items()}
     # the summary block (formulas over the table, as LibreOffice computes them)
-    first = next(int(k[1:]) for k, x in v.items() if x == "Số đơn vị phải báo cáo")
+    first = next(int(k[1:]) for k, x in v.items() if x == "Số huyện phải báo cáo")
     assert [v[f"D{first + k}"] for k in range(6)] == [10, 8, 1, 1, 90, 80]
 
 
 def test_the_outcome_sheet_sums_counts_against_targets(scenario: Scenario, march: March) -> None:
     v = _values(march.final.workbook)["Kết quả chỉ tiêu"]
-    detail = next(int(k[1:]) for k, x in v.items() if x == "Chi tiết theo đơn vị báo cáo")
+    detail = next(int(k[1:]) for k, x in v.items() if x == "Chi tiết theo huyện")
     rows = {v[f"I{r}"]: r for r in range(1, detail) if v.get(f"I{r}") and v.get(f"A{r}") != "STT"}
     (target, cumulative), *_ = scenario.query(
         "select sum(target_value), sum(actual_cumulative) from marts.fct_outcome"
@@ -645,9 +645,10 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 
 
 def test_an_agency_report_holds_only_the_components_it_leads(scenario: Scenario, agency_report: ReportVersion) -> None:
+    in_force = "valid_from <= %s and (valid_to is null or valid_to >= %s)"  # the assignment of the month
     led = [code for (code,) in scenario.query(
         "select component_code from marts.dim_component_lead_agency where province_code = %s"
-        " and lead_agency_code = 'SXD'", (CAO_BANG,))]  # fmt: skip
+        f" and lead_agency_code = 'SXD' and {in_force}", (CAO_BANG, MARCH, MARCH))]  # fmt: skip
     assert led == ["DA5"]
     (plan, disbursed), *_ = scenario.query(
         "select sum(plan_amount_vnd), sum(disbursed_cumulative_vnd) from marts.mart_province_consolidation"
@@ -983,3 +984,23 @@ def test_the_template_takes_the_latest_accepted_plan_from_the_warehouse(scenario
         marts
     )
     assert latest_accepted_plan("043", dt.date(2025, 1, 1)) == []  # nothing accepted that year yet
+
+
+def test_the_units_are_named_as_the_register_names_them_in_the_month() -> None:
+    """The report's word for its units comes from the reporting units of the month (their level
+    and type in dim_admin_unit), not from a date: districts before the reform, communes after."""
+    from gnbv.report.data import Unit
+    from gnbv.report.unit_terms import unit_terms
+
+    districts = [
+        Unit("040", "Thành phố Cao Bằng", "Thành phố", "district"),
+        Unit("043", "Huyện Bảo Lạc", "Huyện", "district"),
+    ]
+    communes = [Unit("01273", "Phường Thục Phán", "Phường", "commune"), Unit("01290", "Xã Bảo Lâm", "Xã", "commune")]
+    island = [*communes, Unit("31123", "Đặc khu Phú Quốc", "Đặc khu", "commune")]
+    assert [(t.vi, t.vi_title, t.en) for t in map(unit_terms, (districts, communes, island, []))] == [
+        ("huyện", "Huyện", "district"),
+        ("xã/phường", "Xã/phường", "commune"),
+        ("xã/phường/đặc khu", "Xã/phường/đặc khu", "commune"),
+        ("đơn vị", "Đơn vị", "unit"),
+    ]

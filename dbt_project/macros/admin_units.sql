@@ -12,6 +12,15 @@
 
 {% macro unit_version_on(units, unit_code, day) -%}
     {{ units }}.unit_code = {{ unit_code }}
-    and {{ units }}.valid_from <= {{ day }}
-    and ({{ units }}.valid_to is null or {{ units }}.valid_to >= {{ day }})
+    and {{ valid_on(units, day) }}
+{%- endmacro %}
+
+
+{#- Join condition: a row of `relation` (valid_from, valid_to; null = still in force) holds on
+    `day`. Reference rows that name a unit by code (lead agencies, plan figures) carry validity
+    inside one version of the code, so a join at the period never reaches the code's other unit. -#}
+
+{% macro valid_on(relation, day) -%}
+    {{ relation }}.valid_from <= {{ day }}
+    and ({{ relation }}.valid_to is null or {{ relation }}.valid_to >= {{ day }})
 {%- endmacro %}

@@ -15,7 +15,12 @@ times (the files' modification times) and runs at the times the schedules would 
 6. the intake run of the 14th takes the late report (flagged late) and announces it; the
    re-consolidation it triggers builds version 2;
 7. the consolidation run of the 15th, the province deadline: the **final** report, built with
-   every dbt test over every month.
+   every dbt test over every month;
+8. after the reform of 2025-07-01, a month of 2026 (``REFORM_PERIOD``) in the same warehouse:
+   the reports of the province's communes (Cao Bằng's 56 xã and phường, spending carried-over
+   2021–2025 capital) arrive on the 10th, the intake run of the 11th takes them, and the
+   consolidation run of the province deadline expects those communes and writes their final
+   report, by xã/phường.
 
 Every run is ``dag.test()`` in this process: the same DAG files, tasks and functions a scheduler
 would run, with the metadata in ``.gnbv/airflow`` and the warehouse the CLI uses. Every e-mail
@@ -36,6 +41,7 @@ from gnbv.orchestration.calendar import LOCAL_TZ, MonthlyDeadline, format_period
 
 if TYPE_CHECKING:
     from gnbv.mail_sink import MailSink
+    from gnbv.orchestration.runner import RunResult
     from ingest.samples import SampleFile
 
 Echo = Callable[[str], None]
@@ -85,6 +91,10 @@ DEMO_RECIPIENTS = {
     "GNBV_NOTIFY_TO": "tiep-nhan.cao-bang.sample@example.invalid",
     "GNBV_REPORT_RECIPIENTS": "ubnd.cao-bang.sample@example.invalid",
 }
+
+
+# The month after the reform the demo runs beside the 2024 one: the communes report.
+REFORM_PERIOD = dt.date(2026, 3, 1)
 
 
 def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1), *, echo: Echo = print) -> int:
@@ -164,13 +174,42 @@ def _cycle(province: str, period: dt.date, deadline: MonthlyDeadline, echo: Echo
     if deadline.province_due is not None:
         echo(f"\n7. the province deadline, {deadline.province_due:%d/%m} 06:00: the final report, every dbt test")
         results.append(runner.run(CONSOLIDATION_DAG_ID, _at(deadline.province_due, 6)))
+    months = [period]
+    if period < REFORM_PERIOD:
+        reformed = _reform_month(province, REFORM_PERIOD, inbox_root, echo)
+        results += reformed
+        months += [REFORM_PERIOD] if reformed else []
 
     echo("")
     for result in results:
         failed = f"  failed: {', '.join(result.failed())}" if result.failed() else ""
         echo(f"{result.dag_id:20} {result.state:8} {result.seconds:6.1f}s{failed}")
-    _where(province, period, echo)
+    _where(province, months, echo)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _reform_month(province: str, period: dt.date, inbox_root: Path, echo: Echo) -> list[RunResult]:
+    """Step 8: a month after the reform in the same warehouse. The province's communes send their
+    SYNTHETIC reports on the 10th, the intake run of the 11th takes them, and the consolidation of
+    the province deadline expects exactly those communes (Cao Bằng: 56) and writes the final
+    report. Nothing runs where the province has no calendar that month."""
+    from gnbv.orchestration import runner
+
+    deadline = monthly_deadline(province, period)
+    if deadline is None or deadline.province_due is None:
+        echo(f"\n8. province {province} has no monthly calendar in {format_period(period)}: no month after the reform")
+        return []
+    files = drop_samples(province, period, inbox_root, arrival=_at(period.replace(day=10), 9))
+    communes = len({f.unit_code for f in files})
+    echo(
+        f"\n8. after the reform, {format_period(period)}: the reports of {communes} communes (xã, phường) arrive on "
+        f"the 10th; intake run of the 11th; the consolidation of the province deadline, "
+        f"{deadline.province_due:%d/%m}: the final report by xã/phường"
+    )
+    return [
+        runner.run(INTAKE_DAG_ID, _at(period.replace(day=11), 9)),
+        runner.run(CONSOLIDATION_DAG_ID, _at(deadline.province_due, 6)),
+    ]
 
 
 def _mail_caught(sink: MailSink, echo: Echo) -> None:
@@ -186,22 +225,23 @@ def _mail_caught(sink: MailSink, echo: Echo) -> None:
             echo(f"     attached: {attached}")
 
 
-def _where(province: str, period: dt.date, echo: Echo) -> None:
+def _where(province: str, months: list[dt.date], echo: Echo) -> None:
     from gnbv import db
     from gnbv.orchestration import inbox
     from gnbv.orchestration.consolidate import reports_root
     from ingest.gate import data_docs_index
 
-    with db.connect() as conn:
-        rows = conn.execute(
-            "select status, count(*) from marts.mart_reporting_compliance"
-            " where province_code = %s and period_month = %s group by status order by status",
-            (province, period),
-        ).fetchall()
-    echo("compliance " + format_period(period) + ": " + ", ".join(f"{n} {s}" for s, n in rows))
-    month = reports_root() / province / format_period(period)
-    versions = sorted(p for p in month.glob("v*") if p.is_dir()) if month.exists() else []
-    echo(f"report versions: {', '.join(v.name for v in versions) or 'none'} in {month}")
+    for period in months:
+        with db.connect() as conn:
+            rows = conn.execute(
+                "select status, count(*) from marts.mart_reporting_compliance"
+                " where province_code = %s and period_month = %s group by status order by status",
+                (province, period),
+            ).fetchall()
+        echo("compliance " + format_period(period) + ": " + ", ".join(f"{n} {s}" for s, n in rows))
+        month = reports_root() / province / format_period(period)
+        versions = sorted(p for p in month.glob("v*") if p.is_dir()) if month.exists() else []
+        echo(f"report versions: {', '.join(v.name for v in versions) or 'none'} in {month}")
     lay = inbox.layout()
     echo(f"archive: {inbox.local_path(lay.archive)}   quarantine: {inbox.local_path(lay.quarantine)}")
     echo(f"Data Docs (Great Expectations): {data_docs_index()}")

@@ -22,9 +22,13 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 from gnbv.report.data import ReportData
 from gnbv.report.fmt import ZERO, rate, to_trieu, vn_number, vn_percent
 from gnbv.report.tables import Bar, by_project, by_unit
+from gnbv.report.unit_terms import unit_terms
 
 DPI = 150
 WIDTH_IN = 7.2  # fits the PDF's text width (A4 portrait, 15 mm margins)
+# More units than this are drawn one row each (a bar chart's columns would not fit), and the PDF,
+# whose charts must fit a page, lists them in a table instead (gnbv.report.document).
+MANY_UNITS = 20
 BLUE = "#1f5f99"
 LIGHT = "#c9d6e3"
 ORANGE = "#d9822b"
@@ -151,10 +155,12 @@ def districts_chart(data: ReportData) -> Chart:
             late,
         )
         png = _render(fig)
+    terms = unit_terms(data.districts)
     return Chart(
-        "districts",
-        "Giải ngân theo huyện",
-        "Mọi nguồn vốn và năm vốn của từng đơn vị; màu cam: báo cáo muộn; đơn vị chưa báo cáo không được ước tính.",
+        "districts",  # the file stem, whatever the units
+        f"Giải ngân theo {terms.vi}",
+        f"Mọi nguồn vốn và năm vốn của từng {terms.vi}; màu cam: báo cáo muộn; "
+        f"{terms.vi} chưa báo cáo không được ước tính.",
         png,
     )
 
@@ -244,13 +250,29 @@ def trend_chart(data: ReportData) -> Chart:
     return Chart("trend", "Xu hướng theo tháng", caption, png)
 
 
+# A unit's type shortened on a chart's axis, where its name must fit under a bar.
+_SHORT_TYPES = (("Huyện ", ""), ("Thành phố ", "TP "), ("Thị xã ", "TX "), ("Xã ", ""), ("Phường ", "P. "),
+                ("Đặc khu ", "ĐK "))  # fmt: skip
+
+
+def short_unit_name(name: str) -> str:
+    """``Huyện Bảo Lạc`` → ``Bảo Lạc``, ``Phường Thục Phán`` → ``P. Thục Phán``."""
+    for prefix, short in _SHORT_TYPES:
+        if name.startswith(prefix):
+            return short + name.removeprefix(prefix)
+    return name
+
+
 def poverty_chart(data: ReportData) -> Chart:
+    terms = unit_terms(data.districts)
     names = {u.unit_code: u.unit_name for u in data.units.values()}
     plan = {p.unit_code: p for p in data.poverty if p.source == "plan"}
     actual = {p.unit_code: p for p in data.poverty if p.source == "submission"}
     codes = sorted(set(plan) | set(actual), key=lambda c: (c == data.province.unit_code, c))
+    # a province's 56 communes do not fit side by side: one row per unit, as tall as they need
+    across = len(codes) > MANY_UNITS
     with rc_context(STYLE):
-        fig = Figure(figsize=(WIDTH_IN, 3.3))
+        fig = Figure(figsize=(WIDTH_IN, max(3.3, 0.3 * len(codes) + 1.3) if across else 3.3))
         ax = fig.add_subplot()
         ax.set_title(f"Tỷ lệ hộ nghèo so với mục tiêu năm {data.plan_year}", loc="left")
         if not codes:
@@ -285,33 +307,45 @@ def poverty_chart(data: ReportData) -> Chart:
             ]
             series.append(("Mục tiêu cuối năm", GREEN, targets))
             width = 0.8 / len(series)
+            top = max([float(v) for _l, _c, vals in series for v in vals if v is not None] or [10.0])
             for k, (label, color, values) in enumerate(series):
                 offset = (k - (len(series) - 1) / 2) * width
                 xs = [i + offset for i, v in enumerate(values) if v is not None]
                 hs = [float(v) for v in values if v is not None]
-                ax.bar(xs, hs, width=width * 0.95, color=color, label=label)
+                if across:
+                    ax.barh(xs, hs, height=width * 0.95, color=color, label=label)
+                else:
+                    ax.bar(xs, hs, width=width * 0.95, color=color, label=label)
                 for xi, h in zip(xs, hs, strict=True):
-                    ax.text(
-                        xi, h + 0.5, vn_number(Decimal(str(h)), 1), ha="center", va="bottom", fontsize=5.8, rotation=90
-                    )
-            labels = [
-                textwrap.fill(names.get(c, c).replace("Huyện ", "").replace("Thành phố ", "TP "), 10) for c in codes
-            ]
-            ax.set_xticks(x, labels, fontsize=7)
-            top = max([float(v) for _l, _c, vals in series for v in vals if v is not None] or [10.0])
-            ax.set_ylim(0, top * 1.25 + 1)
-            ax.yaxis.set_major_formatter(FuncFormatter(_percent_axis))
-            ax.set_ylabel("Tỷ lệ hộ nghèo")
-            ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=len(series))
-            ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+                    text = vn_number(Decimal(str(h)), 1)
+                    if across:
+                        ax.text(h + 0.01 * top, xi, text, ha="left", va="center", fontsize=5.8)
+                    else:
+                        ax.text(xi, h + 0.5, text, ha="center", va="bottom", fontsize=5.8, rotation=90)
+            if across:
+                ax.set_yticks(x, [short_unit_name(names.get(c, c)) for c in codes], fontsize=7)
+                ax.set_ylim(len(codes) + 1.2, -0.6)  # top down, with room for the legend below the last unit
+                ax.set_xlim(0, top * 1.2 + 1)
+                ax.xaxis.set_major_formatter(FuncFormatter(_percent_axis))
+                ax.set_xlabel("Tỷ lệ hộ nghèo")
+                ax.legend(loc="lower right", fontsize=7, frameon=True, framealpha=0.9)
+                ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+            else:
+                labels = [textwrap.fill(short_unit_name(names.get(c, c)), 10) for c in codes]
+                ax.set_xticks(x, labels, fontsize=7)
+                ax.set_ylim(0, top * 1.25 + 1)
+                ax.yaxis.set_major_formatter(FuncFormatter(_percent_axis))
+                ax.set_ylabel("Tỷ lệ hộ nghèo")
+                ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=len(series))
+                ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
             ax.set_axisbelow(True)
         fig.tight_layout()
         png = _render(fig)
     return Chart(
         "poverty",
         "Tỷ lệ hộ nghèo",
-        "Theo từng đơn vị: tỷ lệ hộ nghèo báo cáo gần nhất trong năm (không muộn hơn kỳ báo cáo) và mục tiêu cuối năm; "
-        "tỷ lệ của các huyện không được cộng gộp thành tỷ lệ toàn tỉnh.",
+        f"Theo từng {terms.vi}: tỷ lệ hộ nghèo báo cáo gần nhất trong năm (không muộn hơn kỳ báo cáo) và mục tiêu "
+        f"cuối năm; tỷ lệ của các {terms.vi} không được cộng gộp thành tỷ lệ toàn tỉnh.",
         png,
     )
 

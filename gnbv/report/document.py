@@ -19,12 +19,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from gnbv.report.charts import Chart
+from gnbv.report.charts import MANY_UNITS, Chart
 from gnbv.report.data import ReportData, Stamp
 from gnbv.report.fmt import rate, vn_percent, vn_trieu
 from gnbv.report.official import official_frame
 from gnbv.report.summary import Summary
-from gnbv.report.tables import fund_table
+from gnbv.report.tables import by_unit, fund_table
+from gnbv.report.unit_terms import unit_terms
 from gnbv.report.workbook import TITLE
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -62,6 +63,46 @@ def _trend_rows(data: ReportData) -> list[dict[str, str]]:
     return rows
 
 
+def _unit_rows(data: ReportData) -> list[dict[str, str]]:
+    """Section 5 as a table: each reporting unit's plan, cumulative disbursement and rate."""
+    return [
+        {
+            "stt": str(k),
+            "code": b.key,
+            "name": b.label,
+            "plan": vn_trieu(b.plan),
+            "disbursed": vn_trieu(b.disbursed),
+            "rate": b.note or vn_percent(b.rate),
+        }
+        for k, b in enumerate(by_unit(data), start=1)
+    ]
+
+
+def _poverty_rows(data: ReportData) -> list[dict[str, str]]:
+    """Section 7 as a table: each unit's poverty rate at the start of the year, as last reported,
+    and its target (percent; empty where the unit has none)."""
+    plan = {p.unit_code: p for p in data.poverty if p.source == "plan"}
+    actual = {p.unit_code: p for p in data.poverty if p.source == "submission"}
+    codes = sorted(set(plan) | set(actual), key=lambda c: (c == data.province.unit_code, c))
+
+    def percent(value: Decimal | None) -> str:
+        return vn_percent(value) if value is not None else ""
+
+    rows = []
+    for code in codes:
+        start, now = plan.get(code), actual.get(code)
+        target = (now.target_rate if now else None) or (start.target_rate if start else None)
+        rows.append(
+            {
+                "name": data.unit_name(code),
+                "start": percent(start.poverty_rate if start else None),
+                "now": percent(now.poverty_rate if now else None),
+                "target": percent(target),
+            }
+        )
+    return rows
+
+
 def document_context(data: ReportData, stamp: Stamp, summary: Summary, charts: Sequence[Chart]) -> DocumentContext:
     projects = [
         {
@@ -89,6 +130,8 @@ def document_context(data: ReportData, stamp: Stamp, summary: Summary, charts: S
         for r in summary.sources
     ]
     status_class = "blocked" if not stamp.gate_passed else stamp.kind
+    terms = unit_terms(data.districts)
+    unit_rows = _unit_rows(data)
     values = {
         "title": TITLE,
         "province": data.province.unit_name,
@@ -106,6 +149,13 @@ def document_context(data: ReportData, stamp: Stamp, summary: Summary, charts: S
         "max_ingest_seq": data.max_ingest_seq(),
         "official": official_frame(data, stamp),
         "agency": data.agency,
+        # the reporting units as the register names them in the month: huyện, or xã/phường
+        "units_heading": f"Giải ngân theo {terms.vi}",
+        "units_heading_en": f"Disbursement by {terms.en}",
+        "unit_title": terms.vi_title,
+        "unit_rows": unit_rows,
+        "units_as_table": len(unit_rows) > MANY_UNITS,
+        "poverty_rows": _poverty_rows(data),
     }
     return DocumentContext(data, stamp, summary, {c.name: c for c in charts}, values)
 

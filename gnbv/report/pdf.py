@@ -307,7 +307,20 @@ def _projects(kit: Kit) -> list[Flowable]:
 
 
 def _districts(kit: Kit) -> list[Flowable]:
-    return [KeepTogether([kit.para("5. Giải ngân theo huyện", "h2"), *kit.chart("districts")])]
+    """Section 5, by the reporting units of the month (huyện, or xã/phường): a chart, or, for more
+    units than a chart that fits the page can hold, a table running over pages."""
+    v = kit.context.values
+    if not v["units_as_table"]:
+        return [KeepTogether([kit.para(f"5. {v['units_heading']}", "h2"), *kit.chart("districts")])]
+    return [
+        kit.para(f"5. {v['units_heading']} (triệu đồng)", "h2"),
+        kit.table(
+            ["STT", "Mã", v["unit_title"], "Kế hoạch vốn", "Giải ngân lũy kế", "Tỷ lệ (%)"],
+            [("row", [r["stt"], r["code"], r["name"], r["plan"], r["disbursed"], r["rate"]]) for r in v["unit_rows"]],
+            [12 * mm, 16 * mm, 62 * mm, 32 * mm, 32 * mm, 26 * mm],
+            numeric_from=3,
+        ),
+    ]
 
 
 def _trend(kit: Kit) -> list[Flowable]:
@@ -332,8 +345,19 @@ def _trend(kit: Kit) -> list[Flowable]:
 
 
 def _poverty(kit: Kit) -> list[Flowable]:
-    if kit.context.values["agency"] is not None:  # poverty is the province's, not an agency's
+    v = kit.context.values
+    if v["agency"] is not None:  # poverty is the province's, not an agency's
         return []
+    if v["units_as_table"] and v["poverty_rows"]:  # as section 5: many units, a table
+        return [
+            kit.para("7. Tỷ lệ hộ nghèo so với mục tiêu (%)", "h2"),
+            kit.table(
+                [v["unit_title"], "Đầu năm (theo kế hoạch)", "Thực hiện (báo cáo gần nhất)", "Mục tiêu cuối năm"],
+                [("row", [r["name"], r["start"], r["now"], r["target"]]) for r in v["poverty_rows"]],
+                [72 * mm, 35 * mm, 38 * mm, 35 * mm],
+                numeric_from=1,
+            ),
+        ]
     return [KeepTogether([kit.para("7. Tỷ lệ hộ nghèo so với mục tiêu", "h2"), *kit.chart("poverty")])]
 
 

@@ -209,12 +209,20 @@ def _read_components(conn: Conn, params: Row) -> list[Component]:
         for r in _rows(
             conn,
             """
-            select component_code, project_code, subproject_no, is_leaf, name_vi, name_en, sort_order,
-                   lead_agency_code, lead_agency_vi
-            from marts.rpt_province_components
-            where province_code = %(province)s
-              and program_valid_from <= %(period)s
-              and (program_valid_to is null or program_valid_to >= %(period)s)
+            select * from (
+                -- per component, the province's agency holding in the month, else the default
+                select distinct on (component_code)
+                    component_code, project_code, subproject_no, is_leaf, name_vi, name_en, sort_order,
+                    lead_agency_code, lead_agency_vi
+                from marts.rpt_province_components
+                where province_code = %(province)s
+                  and program_valid_from <= %(period)s
+                  and (program_valid_to is null or program_valid_to >= %(period)s)
+                  and (lead_agency_valid_from is null
+                       or (lead_agency_valid_from <= %(period)s
+                           and (lead_agency_valid_to is null or lead_agency_valid_to >= %(period)s)))
+                order by component_code, lead_agency_valid_from is null
+            ) as in_month
             order by sort_order, component_code
             """,
             params,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from gnbv.report.data import ReportData, Stamp
 from gnbv.report.fmt import ZERO, rate, vn_date, vn_datetime, vn_number, vn_percent, vn_trieu
 from gnbv.report.tables import SourceRow, source_summary
+from gnbv.report.unit_terms import unit_terms
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -172,23 +173,24 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
                     f"{label} {vn_trieu(disbursed)}/{vn_trieu(plan)} triệu đồng ({vn_percent(rate(disbursed, plan))})"
                 )
             paragraphs_vi.append("Theo năm vốn: " + "; ".join(pieces) + ".")
+    terms = unit_terms(data.districts)
     if coverage is not None:
         paragraphs_vi.append(
-            f"Số liệu tổng hợp từ {coverage.units_reported}/{coverage.units_expected} đơn vị phải báo cáo; "
-            "đơn vị chưa báo cáo không được ước tính."
+            f"Số liệu tổng hợp từ {coverage.units_reported}/{coverage.units_expected} {terms.vi} phải báo cáo; "
+            f"{terms.vi} chưa báo cáo không được ước tính."
         )
         paragraphs_en.append(
-            f"Figures of {coverage.units_reported} of {coverage.units_expected} units expected to report; "
-            "missing units are not estimated."
+            f"Figures of {coverage.units_reported} of {coverage.units_expected} {terms.en_plural} expected to "
+            f"report; missing {terms.en_plural} are not estimated."
         )
     if expected:
         paragraphs_vi.append(
             f"Tình hình báo cáo (hạn ngày {vn_date(data.period.district_due_date)}): đúng hạn {counts['on_time']}, "
-            f"muộn {counts['late']}, chưa báo cáo {counts['missing']} trên {expected} đơn vị."
+            f"muộn {counts['late']}, chưa báo cáo {counts['missing']} trên {expected} {terms.vi}."
         )
         paragraphs_en.append(
             f"Reporting (due {data.period.district_due_date}): {counts['on_time']} on time, {counts['late']} late, "
-            f"{counts['missing']} missing of {expected} units."
+            f"{counts['missing']} missing of {expected} {terms.en_plural}."
         )
 
     late = [

@@ -44,6 +44,7 @@ from gnbv.report.official import (
     province_body,
 )
 from gnbv.report.tables import SourceRow, TableRow, fund_table, source_summary
+from gnbv.report.unit_terms import unit_terms
 from gnbv.report.xlsx import (
     COUNT,
     DECIMAL,
@@ -376,10 +377,11 @@ def write_sources_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: A
 
 
 def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: Annexes) -> None:
+    terms = unit_terms(data.districts)  # huyện, or xã/phường from the two-tier register
     headers = [
         "STT",
-        "Mã đơn vị",
-        "Đơn vị báo cáo",
+        f"Mã {terms.vi}",
+        f"{terms.vi_title} báo cáo",
         "Hạn nộp",
         f"Thời điểm nhận bài hợp lệ đầu tiên ({TZ_NOTE})",
         "Tình trạng",
@@ -390,7 +392,7 @@ def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes
     ncols = len(headers)
     sheet.set_widths(dict(enumerate([5, 9, 28, 12, 22, 14, 10, 10, 10], start=1)))
     due = vn_date(data.period.district_due_date) or "—"
-    row = _annex_head(sheet, annexes, f"Tình hình nộp báo cáo của các đơn vị (hạn ngày {due})", ncols) + 1
+    row = _annex_head(sheet, annexes, f"Tình hình nộp báo cáo của các {terms.vi} (hạn ngày {due})", ncols) + 1
     n = len(data.compliance)
     summary_first = row
     table_header = summary_first + 7
@@ -400,7 +402,7 @@ def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes
     d = [f"D{summary_first + k}" for k in range(4)]
     reported = counts["on_time"] + counts["late"]
     summary: list[tuple[str, str, Decimal | int | str, str]] = [
-        ("Số đơn vị phải báo cáo", f"=COUNTA($B${first}:$B${last})", n, WHOLE),
+        (f"Số {terms.vi} phải báo cáo", f"=COUNTA($B${first}:$B${last})", n, WHOLE),
         ("Đúng hạn", f'=COUNTIF({status_range},"{STATUS_VI["on_time"]}")', counts["on_time"], WHOLE),
         ("Muộn", f'=COUNTIF({status_range},"{STATUS_VI["late"]}")', counts["late"], WHOLE),
         ("Chưa báo cáo", f'=COUNTIF({status_range},"{STATUS_VI["missing"]}")', counts["missing"], WHOLE),
@@ -452,6 +454,7 @@ def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes
 def write_outcomes_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: Annexes) -> dict[str, int]:
     """Province block (counts summed over the units by SUMIF; percentages not added up), then
     the units' figures, one row per unit × indicator. Returns indicator code → province row."""
+    terms = unit_terms(data.districts)
     headers = [
         "STT",
         "Chỉ tiêu",
@@ -520,9 +523,9 @@ def write_outcomes_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: 
                 )
                 sheet.formula(r, col, formula, total, DECIMAL, **BOX)
             sheet.formula(r, 7, _rate_formula(f"D{r}", f"F{r}"), _rate_of(sums[2], sums[0]), PERCENT, **BOX)
-        sheet.text(r, 8, f"{len(units)} đơn vị", align="center", **BOX)
+        sheet.text(r, 8, f"{len(units)} {terms.vi}", align="center", **BOX)
         sheet.text(r, 9, code, align="center", font_size=9, font_color="#7F7F7F", **BOX)
-    sheet.text(detail_title, 1, "Chi tiết theo đơn vị báo cáo", last_col=ncols, bold=True)
+    sheet.text(detail_title, 1, f"Chi tiết theo {terms.vi}", last_col=ncols, bold=True)
     _table_header(sheet, detail_header, headers)
     for k, o in enumerate(detail):
         r = detail_first + k

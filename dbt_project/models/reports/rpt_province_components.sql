@@ -1,8 +1,11 @@
--- Grain: one row per province × component of the program catalogs: the components a province's
--- report lists, with the province agency that leads each (dim_component_lead_agency; the
--- catalog's default agency where the province names none) and the program's validity, so that a
--- report of month M reads the catalogs in force in M (QĐ 90's until its carried-over capital is
--- spent, the 2026-2035 program's from 2026).
+-- Grain: one row per province × component of the program catalogs × span of the province's lead
+-- agency for it: the components a province's report lists, with the agency that leads each over
+-- lead_agency_valid_from..lead_agency_valid_to (dim_component_lead_agency; a reused province code
+-- is another province, so an agency holds only on its own days), plus one row with no span that
+-- names the catalog's default agency, for the days the province names none. A report of month M
+-- reads the catalogs in force in M (QĐ 90's until its carried-over capital is spent, the
+-- 2026-2035 program's from 2026) and, per component, the agency span holding in M, else the
+-- default row.
 
 with
 
@@ -26,6 +29,36 @@ lead_agencies as (
 
 ),
 
+led as (
+
+    select
+        provinces.province_code,
+        components.component_code,
+        lead_agencies.lead_agency_code,
+        lead_agencies.agency_name_vi as lead_agency_vi,
+        lead_agencies.valid_from as lead_agency_valid_from,
+        lead_agencies.valid_to as lead_agency_valid_to
+    from components
+    cross join provinces
+    inner join lead_agencies
+        on
+            components.component_code = lead_agencies.component_code
+            and provinces.province_code = lead_agencies.province_code
+
+    union all
+
+    select
+        provinces.province_code,
+        components.component_code,
+        components.lead_agency_code,
+        components.lead_agency_name_vi as lead_agency_vi,
+        cast(null as date) as lead_agency_valid_from,
+        cast(null as date) as lead_agency_valid_to
+    from components
+    cross join provinces
+
+),
+
 final as (
 
     select
@@ -43,16 +76,15 @@ final as (
         components.program_valid_from,
         components.program_valid_to,
 
-        -- who leads it in the province
-        coalesce(lead_agencies.lead_agency_code, components.lead_agency_code) as lead_agency_code,
-        coalesce(lead_agencies.agency_name_vi, components.lead_agency_name_vi) as lead_agency_vi
+        -- who leads it in the province, and over which days (none: the catalog's default)
+        led.lead_agency_code,
+        led.lead_agency_vi,
+        led.lead_agency_valid_from,
+        led.lead_agency_valid_to
 
     from components
-    cross join provinces
-    left join lead_agencies
-        on
-            components.component_code = lead_agencies.component_code
-            and provinces.province_code = lead_agencies.province_code
+    inner join led
+        on components.component_code = led.component_code
 
 )
 

@@ -1,5 +1,6 @@
-{#- A type-2 history never has two versions of the same key valid on the same day. -#}
-{% test no_overlapping_validity(model, column_name, valid_from='valid_from', valid_to='valid_to') %}
+{#- A type-2 history never has two versions of the same key valid on the same day. The key is
+    `column_name`, with `and_columns` where it has more than one column. -#}
+{% test no_overlapping_validity(model, column_name, valid_from='valid_from', valid_to='valid_to', and_columns=[]) %}
 
 with versions as (
 
@@ -15,6 +16,9 @@ from versions as a
 inner join versions as b
     on
         a.{{ column_name }} = b.{{ column_name }}
+        {%- for column in and_columns %}
+        and a.{{ column }} = b.{{ column }}
+        {%- endfor %}
         and a.{{ valid_from }} < b.{{ valid_from }}
         and (a.{{ valid_to }} is null or a.{{ valid_to }} >= b.{{ valid_from }})
 

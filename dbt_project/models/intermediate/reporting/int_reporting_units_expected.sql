@@ -2,8 +2,8 @@
 -- district due date (on the first day of the month when no calendar applies), per
 -- dim_admin_unit's history — its districts until 2025-06-30, its communes from 2025-07-01 (two
 -- tiers: Decree 125/2025 hands the districts' program tasks to the communes). Where the province
--- allocates capital to communes that year (plan figures of commune units), only those communes
--- report. gnbv.reference.Reference.reporting_units is the same rule (a parity test binds them).
+-- allocates capital to communes that year (plan figures of commune units valid on the day, so a
+-- figure of a reused code's former unit never counts), only those communes report. gnbv.reference.Reference.reporting_units is the same rule (a parity test binds them).
 -- is_reporting_required when the unit's province (or the unit itself) has a monthly calendar
 -- that year; the due date is the unit's own calendar's if any, else the province's.
 
@@ -28,8 +28,9 @@ units as (
 allocations as (
 
     select distinct
-        plan_year,
-        unit_code
+        unit_code,
+        valid_from,
+        valid_to
     from {{ ref('stg_reference__plan_figures') }}
     where figure_kind = 'plan'
 
@@ -73,7 +74,7 @@ expected as (
         on
             units.unit_level = 'commune'
             and units.unit_code = allocations.unit_code
-            and periods.period_year = allocations.plan_year
+            and {{ valid_on('allocations', 'coalesce(periods.district_due_date, periods.period_month)') }}
 
 ),
 
@@ -88,9 +89,10 @@ narrowed as (
 
 ),
 
+-- distinct: two figures of a unit whose spans differ but both cover the day allocate it once
 final as (
 
-    select
+    select distinct
         period_month,
         province_code,
         unit_code,

@@ -31,7 +31,7 @@ agency_votes as (
         component_code,
         lead_agency_code,
         agency_name_vi,
-        count(*) as n_provinces
+        count(distinct province_code) as n_provinces
     from lead_agencies
     group by component_code, lead_agency_code, agency_name_vi
 

@@ -1,5 +1,6 @@
--- Grain: one row per province × component that has a lead agency (the bridge BI joins through
--- province_code: each province names its own lead agency per component).
+-- Grain: one row per province × component × span of days (valid_from..valid_to, null = in force)
+-- with a lead agency: the bridge BI joins through province_code and the period (each province
+-- names its own lead agency per component; a reused province code is another province).
 
 with
 
@@ -21,7 +22,12 @@ final as (
         agency_name_vi,
         agency_name_en,
 
+        -- the days it holds
+        valid_from,
+        valid_to,
+
         -- provenance
+        basis,
         source
 
     from lead_agencies

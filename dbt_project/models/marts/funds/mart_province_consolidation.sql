@@ -204,6 +204,7 @@ final as (
         on
             summed.province_code = lead_agencies.province_code
             and summed.component_code = lead_agencies.component_code
+            and {{ valid_on('lead_agencies', 'summed.period_month') }}
 
 )
 

@@ -110,6 +110,7 @@ final as (
         on
             flags.province_code = lead_agencies.province_code
             and flags.component_code = lead_agencies.component_code
+            and {{ valid_on('lead_agencies', 'flags.period_month') }}
     left join reviews
         on
             flags.flag_id = reviews.flag_id

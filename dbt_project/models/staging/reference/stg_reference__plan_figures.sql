@@ -29,6 +29,10 @@ renamed as (
         cast(amount_unit as text) as amount_unit,
         cast(amount_vnd as numeric(20, 0)) as amount_vnd,
 
+        -- the days it applies to, inside one version of unit_code (codes are reused)
+        cast(valid_from as date) as valid_from,
+        cast(valid_to as date) as valid_to,
+
         -- provenance
         cast(source as text) as source,
         cast(note as text) as note
