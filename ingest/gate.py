@@ -141,12 +141,23 @@ def _build_data_docs(pending: list[tuple[str, Any]]) -> None:
                 data_docs.build(context, [*result_ids, suite], site_names=action.site_names)
 
 
-def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKPOINT) -> tuple[Any, Path | None]:
+# A verdict alone: GX skips gathering the unexpected rows (their values, indexes and counts),
+# which is most of a call's per-rule work. Only a batch that fails needs them, to name its cells.
+VERDICT_ONLY = {"result_format": "BOOLEAN_ONLY"}
+
+
+def validate_frame(
+    frame: Any, *, asset_name: str, checkpoint_name: str = CHECKPOINT, verdict_first: bool = False
+) -> tuple[Any, Path | None]:
     """The checkpoint's validation of ``frame``, stored as a checkpoint run stores it, with
     ``asset_name`` (what was validated: the files, the province-month) as the page's data asset;
     its Data Docs are rebuilt now, or at the end of the enclosing ``data_docs_once()`` block.
     Within ``dry_run()`` nothing is stored or written. The result, and the Data Docs index (None
-    on a dry run)."""
+    on a dry run).
+
+    With ``verdict_first``, the suite runs first for its verdict alone (``BOOLEAN_ONLY``) and
+    again in the checkpoint's own result format only when it fails: a batch that passes is
+    recorded with its verdicts, one that fails with every unexpected row, as without it."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -155,16 +166,25 @@ def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKP
 
     context, checkpoint = _checkpoint(checkpoint_name)
     definition = checkpoint.validation_definitions[0]
+    formats = [VERDICT_ONLY, checkpoint.result_format] if verdict_first else [checkpoint.result_format]
     if _dry_run.get():
         batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(definition.suite, result_format=checkpoint.result_format), None
+        for result_format in formats:
+            result = batch.validate(definition.suite, result_format=result_format)
+            if result.success:
+                break
+        return result, None
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
-    result = definition.run(
-        checkpoint_id=checkpoint.id,
-        batch_parameters={"dataframe": frame},
-        result_format=checkpoint.result_format,
-        run_id=run_id,
-    )
+    for result_format in formats:
+        # the same run and batch: a detailed run after a failed verdict replaces its stored result
+        result = definition.run(
+            checkpoint_id=checkpoint.id,
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+            run_id=run_id,
+        )
+        if result.success:
+            break
     result_id = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
         run_id=run_id,
@@ -216,7 +236,9 @@ def gate(
     started = time.perf_counter()
     checked = check_frame(subs, reference, received_on, previous)
     result, docs = validate_frame(
-        checked.frame[["row_id", *_rule_columns()]], asset_name=files_validated([s.file_name for s in subs])
+        checked.frame[["row_id", *_rule_columns()]],
+        asset_name=files_validated([s.file_name for s in subs]),
+        verdict_first=True,
     )
     success = True
     for outcome in result.results:
