@@ -135,3 +135,32 @@ def test_cells_the_sheet_marks_are_the_references() -> None:
 
 def test_a_ragged_sheet_is_read_cell_by_cell() -> None:
     assert amount_block(Grid("x", True, [[1.0, 2.0], [3.0]], []), 0, [0, 1], 1) is None
+
+
+# --- cells calamine reads as empty --------------------------------------------------------
+
+
+def _sheet_xml(cells: str) -> bytes:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    return f'<worksheet xmlns="{main}"><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode()
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<c r="A1"><f>SUM(B1:C1)</f><v>3</v></c><c r="B1" s="2"><f t="shared" si="0"/><v>1</v></c>',  # all cached
+        '<c r="A1"><f>SUM(B1:C1)</f></c><c r="B1"><v>1</v></c>',  # never calculated
+        '<c r="A1"><f>SUM(B1:C1)</f><v></v></c>',  # an empty cached value
+        '<c r="A1" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="B1"><f>A1</f><v>2</v></c>',  # an error
+        '<c r="A1" t="str"><f>""</f><v></v></c>',  # a formula whose result is ""
+        '<c r="A1"><f t="shared" si="0"/></c>',  # a shared formula never calculated
+        '<c r="A1"><v>5</v></c>',  # no formula at all
+    ],
+)
+def test_the_byte_search_marks_what_an_xml_parse_marks(cells: str) -> None:
+    import io
+
+    from ingest.excel_errors import _parse_stream, _search_bytes
+
+    xml = _sheet_xml(cells)
+    assert _search_bytes(xml) == _parse_stream(io.BytesIO(xml))
