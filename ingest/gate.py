@@ -49,6 +49,7 @@ __all__ = [
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 CHECKPOINT = "submission_gate"
+ENV_DRY_RUN_GATE = "GNBV_DRY_RUN_GATE"  # "gx": dry runs validate with GX too (parity tests)
 # Imported by GX for expectations the gates do not use (distribution tests and their charts):
 # over half of GX's import time, paid by every `gnbv validate`, run only if ever used.
 _UNUSED_BY_THE_GATES = ("scipy.stats", "altair")
@@ -235,11 +236,13 @@ def gate(
     """
     started = time.perf_counter()
     checked = check_frame(subs, reference, received_on, previous)
-    result, docs = validate_frame(
-        checked.frame[["row_id", *_rule_columns()]],
-        asset_name=files_validated([s.file_name for s in subs]),
-        verdict_first=True,
-    )
+    result, docs = _dry_run_verdict(checked), None
+    if result is None:
+        result, docs = validate_frame(
+            checked.frame[["row_id", *_rule_columns()]],
+            asset_name=files_validated([s.file_name for s in subs]),
+            verdict_first=True,
+        )
     success = True
     for outcome in result.results:
         if outcome.success:
@@ -252,6 +255,20 @@ def gate(
         success = False
         _attach_problems(outcome, checked)
     return GateRun(success, time.perf_counter() - started, len(checked), docs)
+
+
+def _dry_run_verdict(checked: CheckFrame) -> Any:
+    """Within ``dry_run()``, the suite evaluated without GX (``ingest.gate_dry_run``: read from
+    the suite GX reads, same verdicts): a new process needs no GX import for a verdict. None
+    outside a dry run, with ``$GNBV_DRY_RUN_GATE=gx``, or for a suite that evaluator cannot run."""
+    if not _dry_run.get() or os.environ.get(ENV_DRY_RUN_GATE, "").strip().lower() == "gx":
+        return None
+    from ingest import gate_dry_run
+
+    configs = gate_dry_run.suite(EXPECTATIONS_DIR / "gx" / "expectations" / f"{CHECKPOINT}.json")
+    if configs is None:
+        return None
+    return gate_dry_run.validate(checked.frame[["row_id", *gate_dry_run.rule_columns(configs)]], configs)
 
 
 def _shown(row: Mapping[str, Any], column: str, amount_unit: str | None) -> str | None:
