@@ -369,7 +369,9 @@ def _read_amount_row(
                 amounts[measure][source] = vnd  # type: ignore[assignment]
                 cells[measure][source] = cell_ref(row, index)
     else:
-        for (measure, source, index), raw in zip(table.amount_cells, grid.values(row, table.amount_indexes), strict=True):
+        for (measure, source, index), raw in zip(
+            table.amount_cells, grid.values(row, table.amount_indexes), strict=True
+        ):
             if raw is not None:  # most cells of a form are empty
                 _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
     return _Row(

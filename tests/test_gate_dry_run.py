@@ -45,7 +45,9 @@ def _verdict(
     batch = copy.deepcopy(subs)  # the gate appends its problems to the submissions
     with pytest.MonkeyPatch.context() as patch, ingest.gate.dry_run():
         patch.setenv(ingest.gate.ENV_DRY_RUN_GATE, gate_with)
-        run = ingest.gate.gate(batch, reference, received_on={s.file_sha256: received for s in batch}, previous=previous)
+        run = ingest.gate.gate(
+            batch, reference, received_on={s.file_sha256: received for s in batch}, previous=previous
+        )
     problems = [[(p.code, p.severity, p.sheet, p.cell, p.message_vi, p.message_en) for p in s.problems] for s in batch]
     return run.success, problems
 

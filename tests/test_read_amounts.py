@@ -56,7 +56,9 @@ def test_every_sample_variation_reads_the_same(
     _assert_same_reading(paths, reference, monkeypatch)
 
 
-def test_the_hostile_corpus_reads_the_same(tmp_path: Path, reference: Reference, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_hostile_corpus_reads_the_same(
+    tmp_path: Path, reference: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
     corpus = list(build_all(tmp_path / "corpus"))
     bad = [b.path for b in generate_bad_samples(tmp_path / "bad", MARCH_2024)]
     _assert_same_reading(corpus + bad, reference, monkeypatch)

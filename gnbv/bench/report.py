@@ -160,7 +160,11 @@ def _measure_rows(r: BenchResult) -> list[tuple[str, str, str]]:
     ]
     if r.intake_cpu_own.runs:
         rows += [
-            ("  CPU of the intake process (gate, load, unpickling)", _s(r.intake_cpu_own.median), _runs(r.intake_cpu_own)),
+            (
+                "  CPU of the intake process (gate, load, unpickling)",
+                _s(r.intake_cpu_own.median),
+                _runs(r.intake_cpu_own),
+            ),
             (
                 f"  CPU of the reader processes ({_ms_per_file(r.intake_cpu_readers.median, r.files)} per workbook)",
                 _s(r.intake_cpu_readers.median),
