@@ -25,6 +25,7 @@ from tests.bad_inputs import build_all
 
 MARCH_2024 = dt.date(2024, 3, 1)
 ON_TIME = dt.date(2024, 3, 11)
+LATE = dt.date(2031, 1, 1)  # far outside every filing window
 
 
 def _undercut(subs: list[Submission]) -> PreviousFigures:
@@ -53,11 +54,12 @@ def _verdict(
 
 
 def _assert_same_verdicts(subs: list[Submission], reference: Reference) -> None:
-    for previous in ({}, _undercut(subs)):
-        for received in (ON_TIME, dt.date(2031, 1, 1)):  # in its filing window, and far outside it
-            for batch in [subs, *([s] for s in subs)]:  # the batch at once, and each file alone
-                gx = _verdict(batch, reference, previous, "gx", received)
-                assert _verdict(batch, reference, previous, "generated", received) == gx, [s.file_name for s in batch]
+    undercut = _undercut(subs)
+    cases = [(subs, previous, received) for previous in ({}, undercut) for received in (ON_TIME, LATE)]
+    cases += [([sub], undercut, ON_TIME) for sub in subs]  # each file alone, too
+    for batch, previous, received in cases:
+        gx = _verdict(batch, reference, previous, "gx", received)
+        assert _verdict(batch, reference, previous, "generated", received) == gx, [s.file_name for s in batch]
 
 
 @pytest.fixture(scope="module")
