@@ -49,6 +49,7 @@ __all__ = [
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 CHECKPOINT = "submission_gate"
+ENV_DRY_RUN_GATE = "GNBV_DRY_RUN_GATE"  # "gx": dry runs validate with GX too (parity tests)
 # Imported by GX for expectations the gates do not use (distribution tests and their charts):
 # over half of GX's import time, paid by every `gnbv validate`, run only if ever used.
 _UNUSED_BY_THE_GATES = ("scipy.stats", "altair")
@@ -158,12 +159,23 @@ def _build_data_docs(pending: list[tuple[str, Any]]) -> None:
                 data_docs.build(context, [*result_ids, suite], site_names=action.site_names)
 
 
-def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKPOINT) -> tuple[Any, Path | None]:
+# A verdict alone: GX skips gathering the unexpected rows (their values, indexes and counts),
+# which is most of a call's per-rule work. Only a batch that fails needs them, to name its cells.
+VERDICT_ONLY = {"result_format": "BOOLEAN_ONLY"}
+
+
+def validate_frame(
+    frame: Any, *, asset_name: str, checkpoint_name: str = CHECKPOINT, verdict_first: bool = False
+) -> tuple[Any, Path | None]:
     """The checkpoint's validation of ``frame``, stored as a checkpoint run stores it, with
     ``asset_name`` (what was validated: the files, the province-month) as the page's data asset;
     its Data Docs are rebuilt now, or at the end of the enclosing ``data_docs_once()`` block.
     Within ``dry_run()`` nothing is stored or written. The result, and the Data Docs index (None
-    on a dry run)."""
+    on a dry run).
+
+    With ``verdict_first``, the suite runs first for its verdict alone (``BOOLEAN_ONLY``) and
+    again in the checkpoint's own result format only when it fails: a batch that passes is
+    recorded with its verdicts, one that fails with every unexpected row, as without it."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -172,16 +184,25 @@ def validate_frame(frame: Any, *, asset_name: str, checkpoint_name: str = CHECKP
 
     context, checkpoint = _checkpoint(checkpoint_name)
     definition = checkpoint.validation_definitions[0]
+    formats = [VERDICT_ONLY, checkpoint.result_format] if verdict_first else [checkpoint.result_format]
     if _dry_run.get():
         batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(definition.suite, result_format=checkpoint.result_format), None
+        for result_format in formats:
+            result = batch.validate(definition.suite, result_format=result_format)
+            if result.success:
+                break
+        return result, None
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
-    result = definition.run(
-        checkpoint_id=checkpoint.id,
-        batch_parameters={"dataframe": frame},
-        result_format=checkpoint.result_format,
-        run_id=run_id,
-    )
+    for result_format in formats:
+        # the same run and batch: a detailed run after a failed verdict replaces its stored result
+        result = definition.run(
+            checkpoint_id=checkpoint.id,
+            batch_parameters={"dataframe": frame},
+            result_format=result_format,
+            run_id=run_id,
+        )
+        if result.success:
+            break
     result_id = ValidationResultIdentifier(
         expectation_suite_identifier=ExpectationSuiteIdentifier(name=definition.suite.name),
         run_id=run_id,
@@ -232,9 +253,13 @@ def gate(
     """
     started = time.perf_counter()
     checked = check_frame(subs, reference, received_on, previous)
-    result, docs = validate_frame(
-        checked.frame[["row_id", *_rule_columns()]], asset_name=files_validated([s.file_name for s in subs])
-    )
+    result, docs = _dry_run_verdict(checked), None
+    if result is None:
+        result, docs = validate_frame(
+            checked.frame[["row_id", *_rule_columns()]],
+            asset_name=files_validated([s.file_name for s in subs]),
+            verdict_first=True,
+        )
     success = True
     for outcome in result.results:
         if outcome.success:
@@ -247,6 +272,20 @@ def gate(
         success = False
         _attach_problems(outcome, checked)
     return GateRun(success, time.perf_counter() - started, len(checked), docs)
+
+
+def _dry_run_verdict(checked: CheckFrame) -> Any:
+    """Within ``dry_run()``, the suite evaluated without GX (``ingest.gate_dry_run``: read from
+    the suite GX reads, same verdicts): a new process needs no GX import for a verdict. None
+    outside a dry run, with ``$GNBV_DRY_RUN_GATE=gx``, or for a suite that evaluator cannot run."""
+    if not _dry_run.get() or os.environ.get(ENV_DRY_RUN_GATE, "").strip().lower() == "gx":
+        return None
+    from ingest import gate_dry_run
+
+    configs = gate_dry_run.suite(EXPECTATIONS_DIR / "gx" / "expectations" / f"{CHECKPOINT}.json")
+    if configs is None:
+        return None
+    return gate_dry_run.validate(checked.frame[["row_id", *gate_dry_run.rule_columns(configs)]], configs)
 
 
 def _shown(row: Mapping[str, Any], column: str, amount_unit: str | None) -> str | None:

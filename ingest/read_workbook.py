@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -26,10 +27,15 @@ from ingest.labels import names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
+from ingest.read_amounts import BY_CELL, amount_block
 from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year, in_legacy_font
 
 HEADER_SEARCH_ROWS = 15
+# The amount block is parsed by column; the per-cell reader stays selectable: it is the
+# reference the columnar one is compared with (tests/test_read_amounts.py).
+AMOUNT_READERS = ("by_column", "by_cell")
+ENV_AMOUNT_READER = "GNBV_AMOUNT_READER"
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
 
 
@@ -344,26 +350,30 @@ class _Row:
         return any(self.amounts[m] for m in self.amounts)
 
 
-def _read_amount_row(table: Table, row: int, factor: int, problems: list[CellProblem]) -> _Row:
+def _read_amount_row(
+    table: Table, row: int, factor: int, problems: list[CellProblem], parsed: list[object] | None = None
+) -> _Row:
+    """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
+    cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
     label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
     amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
-    raws = grid.values(row, table.amount_indexes)
-    for (measure, source, index), raw in zip(table.amount_cells, raws, strict=True):
-        if raw is None:
-            continue  # most cells of a form are empty
-        if grid.percent and (row, index) in grid.percent:
-            problems.append(_percent_amount(raw).at(grid.name, cell_ref(row, index)))
-            continue
-        try:
-            vnd = cell_to_whole_vnd(raw, factor)
-        except CellProblem as bad:
-            problems.append(bad.at(grid.name, cell_ref(row, index)))
-            continue
-        if vnd is not None:
-            amounts[measure][source] = vnd
-            cells[measure][source] = cell_ref(row, index)
+    if parsed is not None:
+        for (measure, source, index), vnd in zip(table.amount_cells, parsed, strict=True):
+            if vnd is None:
+                continue
+            if vnd is BY_CELL:
+                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source)
+            else:
+                amounts[measure][source] = vnd  # type: ignore[assignment]
+                cells[measure][source] = cell_ref(row, index)
+    else:
+        for (measure, source, index), raw in zip(
+            table.amount_cells, grid.values(row, table.amount_indexes), strict=True
+        ):
+            if raw is not None:  # most cells of a form are empty
+                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
     return _Row(
         row=row,
         label=grid.text(row, label_col.index) if label_col else "",
@@ -372,6 +382,35 @@ def _read_amount_row(table: Table, row: int, factor: int, problems: list[CellPro
         cells=cells,
         note=grid.text(row, note_col.index) if note_col else "",
     )
+
+
+def _read_amount_cell(
+    grid: Grid,
+    row: int,
+    index: int,
+    factor: int,
+    problems: list[CellProblem],
+    amounts: dict[str, int],
+    cells: dict[str, str],
+    source: str,
+    raw: object = BY_CELL,
+) -> None:
+    """The per-cell reader: one amount cell to whole VND, or its problem."""
+    if raw is BY_CELL:
+        raw = grid.value(row, index)
+        if raw is None:
+            return
+    if grid.percent and (row, index) in grid.percent:
+        problems.append(_percent_amount(raw).at(grid.name, cell_ref(row, index)))
+        return
+    try:
+        vnd = cell_to_whole_vnd(raw, factor)
+    except CellProblem as bad:
+        problems.append(bad.at(grid.name, cell_ref(row, index)))
+        return
+    if vnd is not None:
+        amounts[source] = vnd
+        cells[source] = cell_ref(row, index)
 
 
 def _percent_amount(raw: object) -> CellProblem:
@@ -416,7 +455,11 @@ def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: lis
                 _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
 
 
-def read_disbursement(table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None) -> None:
+def read_disbursement(
+    table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None, *, by_column: bool = True
+) -> None:
+    """The table's leaf amounts, derived cells and problems into ``content``; ``by_column``: the
+    amount block parsed by column (``ingest.read_amounts``), else cell by cell (the reference)."""
     grid, sheet = table.grid, table.grid.name
     problems = content.problems
     factor = AMOUNT_UNITS.get(content.amount_unit or "", 1)
@@ -437,11 +480,13 @@ def read_disbursement(table: Table, reference: Reference, content: WorkbookConte
     projects: list[tuple[int | None, str, _Row]] = []
     totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
 
-    for row in range(table.header_bottom + 1, grid.height):
+    first_row = table.header_bottom + 1
+    block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
+    for row in range(first_row, grid.height):
         if grid.is_empty_row(row):
             continue
         problems_before = len(problems)
-        r = _read_amount_row(table, row, factor, problems)
+        r = _read_amount_row(table, row, factor, problems, block[row - first_row] if block is not None else None)
         if not r.label and not r.stt and not r.has_amounts():
             continue
         label_key = ascii_key(r.label)
@@ -705,7 +750,12 @@ def read_workbook(
     reference: Reference,
     province_hint: str | None = None,
     expected_period: dt.date | None = None,
+    *,
+    amount_reader: str | None = None,
 ) -> WorkbookContent:
+    """The workbook's content; ``amount_reader`` ``"by_column"`` (the default, or
+    ``$GNBV_AMOUNT_READER``) or ``"by_cell"`` (the reference reader of amounts)."""
+    by_column = _amount_reader(amount_reader) == "by_column"
     grids = load_grids(path)
     content = WorkbookContent()
     tables = [t for g in grids if (t := find_disbursement_table(g))]
@@ -715,7 +765,7 @@ def read_workbook(
     disbursement = choose_table(tables, expected_period, "disbursement")
     plan_year = read_title_block(disbursement, reference, province_hint, content)
     if content.amount_unit is not None:
-        read_disbursement(disbursement, reference, content, plan_year)
+        read_disbursement(disbursement, reference, content, plan_year, by_column=by_column)
     used = {disbursement.grid.name}
     outcome = _outcome_table(grids, used, content.period_month)
     if outcome is not None:
@@ -725,6 +775,13 @@ def read_workbook(
     content.narrative = _narrative(grids, used)
     require_figures(content)
     return content
+
+
+def _amount_reader(chosen: str | None) -> str:
+    reader = chosen or os.environ.get(ENV_AMOUNT_READER, "").strip() or "by_column"
+    if reader not in AMOUNT_READERS:
+        raise ValueError(f"amount reader {reader!r}: one of {', '.join(AMOUNT_READERS)} (${ENV_AMOUNT_READER})")
+    return reader
 
 
 def _outcome_table(grids: list[Grid], used: set[str], period: dt.date | None) -> Table | None:

@@ -37,6 +37,7 @@ MEASURES = (
     "intake, end to end (read, gate, load)",
     "naive: pandas.read_excel(openpyxl) + DataFrame.to_sql",
     "floor: calamine read + bare COPY",
+    "CPU of the reader processes",
     "share of intake time",
     "GX per validation call, 1 file",
     "incremental build after one more month",
@@ -46,6 +47,7 @@ MEASURES = (
 )
 TARGETS = (
     "intake end to end ÷ floor",
+    "↳ next target: intake ÷ floor",
     "naive path ÷ intake end to end",
     "gate's share of intake time",
     "dbt incremental month ÷ full refresh",
@@ -78,8 +80,9 @@ def _expected_targets(figures: dict[str, Any]) -> dict[str, tuple[str, str, bool
     cli = {key: statistics.median(figures["cli"][key]) for key in ("help_s", "slowest_help_s", "validate_s")}
     return {
         "intake end to end ÷ floor": (f"{intake / floor:.1f}×", "≤ 3×", intake / floor <= 3),
-        "naive path ÷ intake end to end": (f"{naive / intake:.1f}×", "≥ 8×", naive / intake >= 8),
-        "gate's share of intake time": (f"{share:.0%}", "≤ 40 %", share <= 0.40),
+        "↳ next target: intake ÷ floor": (f"{intake / floor:.1f}×", "≤ 2×", intake / floor <= 2),
+        "naive path ÷ intake end to end": (f"{naive / intake:.1f}×", "≥ 15×", naive / intake >= 15),
+        "gate's share of intake time": (f"{share:.0%}", "≤ 25 %", share <= 0.25),
         "dbt incremental month ÷ full refresh": (f"{dbt_ratio:.0%}", "≤ 20 %", dbt_ratio <= 0.20),
         "peak memory of intake (PSS, with readers)": (f"{peak:.0f} MB", "≤ 400 MB", peak <= 400),
         f"peak memory of a {backlog['months']}-month backlog in one run (PSS)": (
@@ -90,7 +93,7 @@ def _expected_targets(figures: dict[str, Any]) -> dict[str, tuple[str, str, bool
         "slowest DAG file parse": (f"{slowest_dag:.2f} s", "< 1 s", slowest_dag < 1),
         "response of gnbv --help": (f"{cli['help_s']:.2f} s", "< 0.5 s", cli["help_s"] < 0.5),
         "response of the slowest --help": (f"{cli['slowest_help_s']:.2f} s", "< 0.5 s", cli["slowest_help_s"] < 0.5),
-        "response of a cold gnbv validate": (f"{cli['validate_s']:.2f} s", "≤ 5 s", cli["validate_s"] <= 5),
+        "response of a cold gnbv validate": (f"{cli['validate_s']:.2f} s", "≤ 3 s", cli["validate_s"] <= 3),
     }
 
 

@@ -119,3 +119,29 @@ def test_a_dry_run_records_nothing(gx_dir: Path, samples: list[Path]):
     uncommitted = gx_dir / "gx" / "uncommitted"
     assert not list(uncommitted.rglob("*.json")), "a validation result was stored"
     assert not (uncommitted / "data_docs").exists()
+
+
+def _stored_results(gx_dir: Path) -> list[dict]:
+    import json
+
+    stored = (gx_dir / "gx" / "uncommitted" / "validations").rglob("*.json")
+    return [json.loads(path.read_text(encoding="utf-8")) for path in stored]
+
+
+def test_a_passing_batch_is_recorded_with_its_verdicts_a_failing_one_with_its_rows_once(
+    gx_dir: Path, samples: list[Path], reference: Reference
+):
+    subs = [read_submission(p, reference) for p in samples]
+    passing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, previous={})
+    assert passing.success
+    (stored,) = _stored_results(gx_dir)
+    assert all(r["success"] and not r["result"] for r in stored["results"])  # the verdicts alone
+
+    late = dt.date(2031, 1, 1)  # far outside the filing window: every file fails the gate
+    failing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: late for s in subs}, previous={})
+    assert not failing.success
+    assert all(any(p.code == "period_outside_window" for p in s.problems) for s in subs), [s.problems for s in subs]
+    assert len(_stored_results(gx_dir)) == 2  # one result for the failing batch: the detailed run replaced its verdict
+    (detailed,) = [r for r in _stored_results(gx_dir) if not r["success"]]
+    failed = [r for r in detailed["results"] if not r["success"]]
+    assert failed and all(r["result"]["unexpected_index_list"] for r in failed)

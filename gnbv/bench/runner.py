@@ -155,6 +155,10 @@ class BenchResult:
     intake_gate: Series = field(default_factory=Series)
     intake_load: Series = field(default_factory=Series)
     intake_previous: Series = field(default_factory=Series)
+    # CPU seconds of the intake process and of its reader processes: what a loaded machine's
+    # neighbours do not inflate as they do wall time
+    intake_cpu_own: Series = field(default_factory=Series)
+    intake_cpu_readers: Series = field(default_factory=Series)
     gate_share: Series = field(default_factory=Series)
     gate_calls: int = 0
     gx_setup: Series = field(default_factory=Series)
@@ -364,6 +368,8 @@ def _intake_section(
         result.gate_share.add(stages["gate_s"] / r["seconds"] if r["seconds"] else float("nan"))
         result.gate_calls = stages["gate_calls"]
         result.gx_setup.add(r["gx_setup_s"])
+        result.intake_cpu_own.add(r["cpu"]["own"])
+        result.intake_cpu_readers.add(r["cpu"]["readers"])
         result.landed_fund_rows, result.landed_outcome_rows = r["fund_rows"], r["outcome_rows"]
         result.statuses, result.rejected = r["statuses"], r["rejected"]
         for target, value in (
