@@ -63,7 +63,7 @@ final as (
 
     select
         -- ids
-        provinces.province_code,
+        led.province_code,
         components.component_code,
         components.project_code,
         components.subproject_no,
