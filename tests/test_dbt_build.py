@@ -1156,6 +1156,23 @@ def test_monthly_dates_agree_with_the_python_calendar(scenario: Scenario) -> Non
         assert dates == [d.data_window_start, d.data_window_end, d.district_due, d.province_due], (province, month)
 
 
+def test_lateness_agrees_with_the_python_calendar(scenario: Scenario) -> None:
+    """A report's on time or late and its days late are the same in mart_reporting_compliance
+    (macros/periods.sql) as in the verdict e-mailed at intake, before dbt runs
+    (gnbv.orchestration.calendar.MonthlyDeadline, at the month's first accepted arrival)."""
+    from gnbv.orchestration.calendar import monthly_deadline
+
+    rows = scenario.query(
+        "select province_code, period_month, status, received_at, days_late"
+        " from marts.mart_reporting_compliance where received_at is not null"
+    )
+    assert {r[2] for r in rows} == {"on_time", "late"}
+    for province, month, status, received_at, days_late in rows:
+        d = monthly_deadline(province, month)
+        assert d is not None
+        assert (status == "late", days_late) == (d.is_late(received_at), d.days_late(received_at)), (province, month)
+
+
 def test_dim_component_carries_each_catalogs_program(scenario: Scenario) -> None:
     rows = scenario.query(
         "select program_code, catalog_status, min(capital_year_from), count(*) from marts.dim_component"

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gnbv.orchestration import inbox
-from gnbv.orchestration.calendar import LOCAL_TZ, format_period, monthly_deadline, open_periods, parse_period, to_local
+from gnbv.orchestration.calendar import LOCAL_TZ, format_period, open_periods, parse_period, to_local
 from ingest.names import shown_name
 
 Log = inbox.Log
@@ -170,11 +170,11 @@ def _take_in_folder(
             province_hint=province,
             expected_period=period,
         )
-    by_path = {result.path: result for result in results}
-    return {number: _settle(lay, item, by_path[paths[number]], log) for number, item in taken}
+        by_path = {result.path: result for result in results}
+        return {number: _settle(conn, lay, item, by_path[paths[number]], log) for number, item in taken}
 
 
-def _settle(lay: inbox.InboxLayout, item: inbox.Claim, result: Any, log: Log) -> FileOutcome:
+def _settle(conn: Any, lay: inbox.InboxLayout, item: inbox.Claim, result: Any, log: Log) -> FileOutcome:
     """One file's outcome: late or not, and the file to archive/ or quarantine/ with its note."""
     outcome = FileOutcome(
         name=item.name,
@@ -190,14 +190,17 @@ def _settle(lay: inbox.InboxLayout, item: inbox.Claim, result: Any, log: Log) ->
         problems=[str(p) for p in result.problems if p.severity == "error"][:20],
     )
     if result.status == "accepted" and result.period_month and result.unit_code:
+        from gnbv.orchestration.verdicts import lateness
         from gnbv.reference import load_reference
 
         reference = load_reference()
         province = reference.province_of(result.unit_code, result.period_month) or item.province
         outcome.province = province
-        deadline = monthly_deadline(province, result.period_month, reference)
-        if deadline is not None and deadline.is_late(item.received_at):
-            outcome.late, outcome.days_late = True, deadline.days_late(item.received_at)
+        days = lateness(
+            conn, result.unit_code, result.period_month, result.submission_id, item.received_at, province, reference
+        )
+        if days is not None:
+            outcome.late, outcome.days_late = True, days
     settled = inbox.settle(lay, item, accepted=result.ok, note=result.report_text() or _duplicate_note(result))
     outcome.settled_uri, outcome.report_uri = settled.uri, settled.report_uri
     log(outcome.line())
