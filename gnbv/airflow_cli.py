@@ -18,6 +18,8 @@ import sys
 
 import click
 
+from gnbv import settings
+
 PERIOD_HELP = "Reporting month as YYYY-MM."
 
 
@@ -102,7 +104,7 @@ def airflow_ui(port: int | None) -> None:
     from gnbv.orchestration.consolidate import refresh_manifest
 
     if port:
-        os.environ["GNBV_AIRFLOW_PORT"] = str(port)
+        os.environ[settings.AIRFLOW_PORT.name] = str(port)
     refresh_manifest(log=click.echo)
     env = airflow_env.airflow_env()
     airflow_env.ensure_metadata_db(env)

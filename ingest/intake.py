@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 
+from gnbv.dates import LOCAL_TZ as LOCAL_TZ
 from gnbv.reference import Reference, load_reference
 from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
@@ -34,7 +34,6 @@ from ingest.read_file import WORKBOOK_FORMATS as WORKBOOK_FORMATS
 from ingest.read_file import province_hint_from_path as province_hint_from_path
 from ingest.read_file import sha256_of as sha256_of
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 log = logging.getLogger(__name__)
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
 # their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are

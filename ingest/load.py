@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import psycopg
 
+from gnbv.dates import next_month, previous_month
 from ingest.bounds import storable_text
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
@@ -125,10 +126,6 @@ class LoadResult:
     previous_status: str | None = None
 
 
-def previous_month(period: dt.date) -> dt.date:
-    return dt.date(period.year - (period.month == 1), 12 if period.month == 1 else period.month - 1, 1)
-
-
 def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> PreviousFigures:
     """Last month's accepted cumulative disbursement for each submission's unit, keyed by its period.
 
@@ -144,7 +141,7 @@ def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> 
     with conn.cursor() as cur:
         cur.execute(_PREVIOUS_MONTH_FIGURES, {"units": list(units), "months": list(months)})
         for unit, month, year, component, source, amount in cur.fetchall():
-            period = dt.date(month.year + (month.month == 12), 1 if month.month == 12 else month.month + 1, 1)
+            period = next_month(month)
             figures.setdefault((unit, period), {})[(year, component, source)] = amount
     conn.commit()
     return figures

@@ -15,16 +15,15 @@ Sending goes through ``gnbv.mail``. With no recipients a message is only logged.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gnbv import mail
+from gnbv import mail, settings
 from gnbv.orchestration.calendar import MonthlyDeadline, to_local
 
-ENV_RECIPIENTS = "GNBV_NOTIFY_TO"
+ENV_RECIPIENTS = settings.NOTIFY_TO.name
 VARIABLE_RECIPIENTS = "gnbv_notify_to"
 SUBJECT_PREFIX = mail.SUBJECT_PREFIX
 # At most this many errors of a rejected file are repeated in a reminder (the verdict e-mail and
@@ -374,5 +373,5 @@ def recipients(value: str | None = None) -> list[str]:
         except Exception:  # not in Airflow, or no metadata to ask
             text = None
     if text is None:
-        text = os.environ.get(ENV_RECIPIENTS, "")
+        text = settings.NOTIFY_TO.get()
     return [r.strip() for r in text.replace(";", ",").split(",") if r.strip()]
