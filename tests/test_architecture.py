@@ -80,7 +80,7 @@ def test_imports_run_one_way() -> None:
 
 def test_the_core_is_made_of_modules_that_exist() -> None:
     names = {module_name(path) for path in shipped_modules()}
-    assert CORE <= names
+    assert names >= CORE
 
 
 def test_the_architecture_page_names_the_core() -> None:
