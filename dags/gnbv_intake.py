@@ -41,7 +41,8 @@ for the reporting months still open:
    known unit goes to the province's own contacts, to forward. Mail goes through `smtp_default`
    (`$GNBV_SMTP_URL` locally); a mail server that fails makes only this task retry;
 3. **announce_landed** marks the asset `gnbv://warehouse/raw_submissions` updated when a file
-   was accepted — the consolidation DAG re-consolidates a month whose deadline has passed;
+   was accepted — here or through the submission portal since the last run (`gnbv portal`) —
+   and the consolidation DAG re-consolidates a month whose deadline has passed;
 4. **intake_summary** prints one line per file, and fails the run if a file could not be taken.
 
 `received_at` is the file's modification time in the inbox (S3: its upload time): copy files
@@ -96,9 +97,9 @@ def gnbv_intake() -> None:
     def announce_landed(outcomes: list[dict], **context) -> list[list[str]]:
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from gnbv.orchestration.intake import landed
+        from gnbv.orchestration.intake import landed, with_portal_uploads
 
-        pairs = landed(outcomes or [])
+        pairs = with_portal_uploads(landed(outcomes or []))
         if not pairs:
             raise AirflowSkipException("no file accepted: nothing to announce")
         context["outlet_events"][RAW_SUBMISSIONS].extra = {"pairs": pairs}

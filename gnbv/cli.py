@@ -391,6 +391,7 @@ def _register_subcommands() -> None:
     from gnbv.dbt import build_command
     from gnbv.dbt_docs import docs_command
     from gnbv.outliers.cli import outliers_group
+    from gnbv.portal.cli import portal_command, users_group
     from gnbv.report.cli import report_command
 
     main.add_command(build_command)
@@ -402,6 +403,8 @@ def _register_subcommands() -> None:
     main.add_command(bench_command)
     main.add_command(bi_group)
     main.add_command(outliers_group)
+    main.add_command(users_group)
+    main.add_command(portal_command)
 
 
 _register_subcommands()

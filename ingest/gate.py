@@ -123,6 +123,23 @@ def data_docs_once() -> Iterator[None]:
         _build_data_docs(pending)
 
 
+@contextlib.contextmanager
+def data_docs_later(pending: list[Any]) -> Iterator[None]:
+    """Gate calls inside the block store their validations and add them to ``pending``, whose
+    Data Docs its owner builds when it chooses (``build_data_docs``): a server answering each
+    upload at once rebuilds them in the background, not per upload."""
+    token = _deferred_docs.set(pending)
+    try:
+        yield
+    finally:
+        _deferred_docs.reset(token)
+
+
+def build_data_docs(pending: list[Any]) -> None:
+    """The Data Docs of the validations collected by ``data_docs_later``."""
+    _build_data_docs(pending)
+
+
 def _build_data_docs(pending: list[tuple[str, Any]]) -> None:
     """What the checkpoints' ``update_data_docs`` action does, for several validations (of the
     checkpoints named with them) at once, made offline."""

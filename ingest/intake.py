@@ -47,7 +47,7 @@ BATCH_SIZE = 150
 class IntakeResult:
     path: Path
     submission_id: str
-    status: str  # accepted | rejected | duplicate
+    status: str  # accepted | rejected | duplicate | refused (names another unit than its sender's: not taken in)
     unit_code: str | None
     period_month: dt.date | None
     fund_rows: int = 0
@@ -347,6 +347,7 @@ def ingest_paths(
     expected_period: dt.date | None = None,
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    sender_unit: str | None = None,
 ) -> list[IntakeResult]:
     """Read, gate and load files; each file lands wholly or not at all.
 
@@ -366,6 +367,9 @@ def ingest_paths(
     ``ingest.parallel.MIN_PARALLEL_FILES`` files on, batches are read in reader processes
     (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
     and loads the previous one; results and their order are the same as reading here.
+
+    ``sender_unit``: the unit whose account sent the files (the portal). A file naming another
+    unit is ``refused``: neither gated nor recorded, so it never counts as that unit's report.
     """
     reference = load_reference()
     received = _local(received_at)
@@ -376,7 +380,7 @@ def ingest_paths(
     with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
             times = [each.get(path, received) for path in batch]
-            _gate_and_load(conn, batch, subs, reference, times, results, on_result)
+            _gate_and_load(conn, batch, subs, reference, times, results, on_result, sender_unit)
             del batch, subs  # one batch in memory at a time: released before the next is collected
     return results
 
@@ -389,8 +393,11 @@ def _gate_and_load(
     received: list[dt.datetime],
     results: list[IntakeResult],
     on_result: Callable[[IntakeResult], None] | None,
+    sender_unit: str | None = None,
 ) -> None:
     arrived = {id(sub): (path, at) for sub, path, at in zip(subs, batch, received, strict=True)}
+    if sender_unit is not None:
+        subs = _refuse_other_units(subs, sender_unit, arrived, results, on_result)
     for group in _by_period(subs):
         times = [arrived[id(sub)][1] for sub in group]
         received_on = {sub.file_sha256: at.date() for sub, at in zip(group, times, strict=True)}
@@ -414,6 +421,36 @@ def _gate_and_load(
             results.append(result)
             if on_result:
                 on_result(result)
+
+
+def _refuse_other_units(
+    subs: list[Submission],
+    sender_unit: str,
+    arrived: dict[int, tuple[Path, dt.datetime]],
+    results: list[IntakeResult],
+    on_result: Callable[[IntakeResult], None] | None,
+) -> list[Submission]:
+    """The files that name their sender's unit (or none: their own rejection says so); the others
+    become ``refused`` results, recorded nowhere."""
+    kept = []
+    for sub in subs:
+        if sub.unit_code is None or sub.unit_code == sender_unit:
+            kept.append(sub)
+            continue
+        path, received = arrived[id(sub)]
+        result = IntakeResult(
+            path=path,
+            submission_id=sub.submission_id,
+            status="refused",
+            unit_code=sub.unit_code,
+            period_month=sub.period_month,
+            problems=[problem("other_unit", detail=sub.unit_code, expected=sender_unit)],
+            received_at=received,
+        )
+        results.append(result)
+        if on_result:
+            on_result(result)
+    return kept
 
 
 def refuse_ties(subs: list[Submission], received_at: Sequence[dt.datetime] | None = None) -> None:
@@ -452,8 +489,14 @@ def ingest_file(
     received_at: dt.datetime | None = None,
     province_hint: str | None = None,
     expected_period: dt.date | None = None,
+    sender_unit: str | None = None,
 ) -> IntakeResult:
     (result,) = ingest_paths(
-        conn, [path], received_at=received_at, province_hint=province_hint, expected_period=expected_period
+        conn,
+        [path],
+        received_at=received_at,
+        province_hint=province_hint,
+        expected_period=expected_period,
+        sender_unit=sender_unit,
     )
     return result

@@ -215,6 +215,24 @@ def landed(outcomes: Iterable[dict[str, Any]]) -> list[list[str]]:
     return [list(p) for p in sorted(pairs)]
 
 
+def with_portal_uploads(pairs: list[list[str]], *, log: Log = print) -> list[list[str]]:
+    """``pairs`` and the province-months of reports accepted through the submission portal since
+    the last run (``gnbv.portal.consolidation``), announced together. The portal's requests wait
+    in the warehouse when it cannot be read now: the next run hands them over."""
+    from gnbv import db
+    from gnbv.portal.consolidation import take_pending
+
+    try:
+        with db.connect() as conn:
+            portal = take_pending(conn)
+    except Exception as err:
+        log(f"portal uploads not read ({type(err).__name__}: {err}); the next run hands them over")
+        return pairs
+    for pair in portal:
+        log(f"accepted through the portal: {pair[0]}/{pair[1]}")
+    return [list(p) for p in sorted({tuple(p) for p in [*pairs, *portal]})]
+
+
 def summary_lines(outcomes: Iterable[dict[str, Any]]) -> list[str]:
     items = [FileOutcome.from_xcom(o) for o in outcomes if o]
     counts: dict[str, int] = {}

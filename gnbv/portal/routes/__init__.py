@@ -1,0 +1,1 @@
+"""The portal's routers, one per area; ``gnbv.portal.app.create_app`` mounts them."""

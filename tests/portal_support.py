@@ -1,0 +1,116 @@
+"""What the portal's tests share: accounts, a month open now, the sample files of two communes
+of Cao Bằng (one good, one another unit's), a bad copy of the good one, and a served portal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+PASSWORD = "correct-horse-battery"
+UNIT = "01290"  # xã Bảo Lâm, Cao Bằng
+OTHER_UNIT = "01294"  # xã Lý Bôn, Cao Bằng
+
+
+@dataclass(frozen=True)
+class PortalFiles:
+    period: dt.date
+    good: Path
+    good_again: Path  # the same month corrected: other figures
+    other_unit: Path
+    bad: Path
+
+
+def open_period() -> dt.date:
+    from gnbv.orchestration.calendar import LOCAL_TZ, open_periods
+
+    return max(open_periods(dt.datetime.now(LOCAL_TZ)))
+
+
+def make_files(folder: Path, seed: int) -> PortalFiles:
+    """The files of a test module: each module its own ``seed``, so that no module's upload is a
+    duplicate of another's on the shared warehouse."""
+    import openpyxl
+
+    from ingest.samples import generate_sample_month
+
+    period = open_period()
+    samples = {
+        f.path.name: f.path
+        for f in generate_sample_month("04", period, folder / "s", seed=seed, variations=False, fmt="xlsx")
+    }
+    good = samples[f"sample_bieu05_{UNIT}_{period:%Y-%m}.xlsx"]
+    other = samples[f"sample_bieu05_{OTHER_UNIT}_{period:%Y-%m}.xlsx"]
+    bad = folder / f"bao_cao_{UNIT}_loi.xlsx"
+    again = folder / f"bao_cao_{UNIT}_sua.xlsx"
+    for target, change in ((bad, -1), (again, +1)):
+        shutil.copy(good, target)
+        wb = openpyxl.load_workbook(target)
+        ws = wb.worksheets[0]
+        cell = next(
+            c for row in ws.iter_rows(min_row=10) for c in row if isinstance(c.value, int | float) and c.value > 100
+        )
+        cell.value = -cell.value if change < 0 else cell.value + 1
+        wb.save(target)
+    return PortalFiles(period, good, again, other, bad)
+
+
+def add_accounts(prefix: str) -> dict[str, str]:
+    """Accounts ``<prefix>-unit``, ``-unit2`` (the other commune), ``-province``; name by role."""
+    from gnbv.portal import accounts
+    from gnbv.portal.database import owner_connect
+
+    names = {"unit": f"{prefix}-unit", "unit2": f"{prefix}-unit2", "province": f"{prefix}-province"}
+    with owner_connect() as conn:
+        accounts.add(conn, names["unit"], "unit", PASSWORD, unit=UNIT)
+        accounts.add(conn, names["unit2"], "unit", PASSWORD, unit=OTHER_UNIT)
+        accounts.add(conn, names["province"], "province", PASSWORD, province="04")
+    return names
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+@dataclass
+class ServedPortal:
+    url: str
+    server: object
+    thread: threading.Thread
+
+
+def serve(port: int, max_upload_mb: float = 1.0) -> Iterator[str]:
+    """The portal served by uvicorn in a thread on 127.0.0.1:``port``; stopped after."""
+    import os
+
+    import uvicorn
+
+    from gnbv.portal.app import create_app
+
+    os.environ["GNBV_PORTAL_MAX_UPLOAD_MB"] = str(max_upload_mb)
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        os.environ.pop("GNBV_PORTAL_MAX_UPLOAD_MB", None)
