@@ -88,22 +88,19 @@ def gnbv_consolidation() -> None:
             raise AirflowSkipException(f"nothing to consolidate on {chosen.as_of} ({chosen.reason})")
         out = chosen.to_xcom()
         print(f"consolidating {out['pairs']} as of {out['as_of']} ({out['reason']})")
-        context["ti"].xcom_push(key="as_of", value=out["as_of"])
-        context["ti"].xcom_push(key="reason", value=out["reason"])
-        context["ti"].xcom_push(key="test_scope", value=out["test_scope"])
+        # handed to the tasks after as arguments (``chosen["as_of"]`` below); the pairs are the
+        # return value, as Airflow maps only over that
+        for key in ("as_of", "reason", "test_scope"):
+            context["ti"].xcom_push(key=key, value=out[key])
         return out["pairs"]
 
-    @task
-    def prepare_dbt(**context) -> dict:
+    @task(multiple_outputs=True)
+    def prepare_dbt(as_of: str, test_scope: str) -> dict:
         import datetime as dt
 
         from gnbv.orchestration.consolidate import prepare_dbt
 
-        ti = context["ti"]
-        return prepare_dbt(
-            as_of=dt.date.fromisoformat(ti.xcom_pull(task_ids="plan", key="as_of")),
-            test_scope=ti.xcom_pull(task_ids="plan", key="test_scope"),
-        )
+        return prepare_dbt(as_of=dt.date.fromisoformat(as_of), test_scope=test_scope)
 
     @task(map_index_template="{{ gnbv_label }}")
     def validate(pair: list[str], **context) -> dict:
@@ -143,7 +140,7 @@ def gnbv_consolidation() -> None:
         return verdict
 
     @task(outlets=[CONSOLIDATION], trigger_rule="all_done")
-    def announce_consolidated(verdicts, **context) -> list[list[str]]:
+    def announce_consolidated(verdicts, reason: str, **context) -> list[list[str]]:
         from airflow.sdk.exceptions import AirflowSkipException
 
         if isinstance(verdicts, dict):  # a single mapped instance comes back as its value
@@ -152,25 +149,22 @@ def gnbv_consolidation() -> None:
         if not passed:
             raise AirflowSkipException("no province-month passed the consolidation gate")
         pairs = [list(p) for p in passed]
-        reason = context["ti"].xcom_pull(task_ids="plan", key="reason")
         context["outlet_events"][CONSOLIDATION].extra = {"pairs": pairs, "reason": reason}
         return pairs
 
     @task
-    def tests_across_models(**context) -> None:
+    def tests_across_models(as_of: str, test_scope: str) -> None:
         import datetime as dt
 
         from airflow.sdk.exceptions import AirflowFailException
 
         from gnbv.orchestration.consolidate import run_cross_model_tests
 
-        as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
-        scope = context["ti"].xcom_pull(task_ids="plan", key="test_scope")
-        if not run_cross_model_tests(as_of=dt.date.fromisoformat(as_of), test_scope=scope):
+        if not run_cross_model_tests(as_of=dt.date.fromisoformat(as_of), test_scope=test_scope):
             raise AirflowFailException("a test across models failed (see the lines above)")
 
     @task
-    def dbt_build(**context) -> None:
+    def dbt_build(as_of: str, test_scope: str) -> None:
         import datetime as dt
 
         from airflow.sdk.exceptions import AirflowFailException
@@ -178,23 +172,23 @@ def gnbv_consolidation() -> None:
         from gnbv.orchestration.consolidate import build_all, manifest_path
 
         print(f"no dbt manifest at {manifest_path()}: the whole build in one task (`gnbv airflow init` writes one)")
-        as_of = context["ti"].xcom_pull(task_ids="plan", key="as_of")
-        scope = context["ti"].xcom_pull(task_ids="plan", key="test_scope")
-        if not build_all(as_of=dt.date.fromisoformat(as_of), test_scope=scope):
+        if not build_all(as_of=dt.date.fromisoformat(as_of), test_scope=test_scope):
             raise AirflowFailException("dbt build failed (see the lines above)")
 
     chosen = plan()
-    ready = chosen >> prepare_dbt()
+    as_of, test_scope = chosen["as_of"], chosen["test_scope"]
+    prepared = prepare_dbt(as_of, test_scope)
     manifest = manifest_path()
     if manifest.exists():  # one task per model, then the tests across models
         from gnbv.orchestration.dbt_tasks import model_tasks, publish_marts
 
-        built = ready >> model_tasks(manifest) >> tests_across_models() >> publish_marts()
+        models = model_tasks(manifest, as_of=as_of, test_scope=test_scope, seeded=prepared["seeded"])
+        built = prepared >> models >> tests_across_models(as_of, test_scope) >> publish_marts()
     else:
-        built = ready >> dbt_build()
+        built = prepared >> dbt_build(as_of, test_scope)
     months = month.expand(pair=chosen)
     built >> months
-    announce_consolidated(months)
+    announce_consolidated(months, chosen["reason"])
 
 
 gnbv_consolidation()

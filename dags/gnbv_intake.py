@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow.sdk import CronTriggerTimetable, dag, task, task_group
+from airflow.sdk import CronTriggerTimetable, dag, task
 
 from gnbv.orchestration import INTAKE_DAG_ID
 from gnbv.orchestration.airflow_support import (
@@ -24,14 +24,17 @@ for the reporting months still open:
 
 1. **claim_new_files** moves each file that had arrived by the run's time into
    `inbox/.claimed/` (so no other run takes it), one reporting month per province at a time;
-2. **file.take_in** (one mapped task per file, named after it) reads it, runs the Great
-   Expectations submission gate and loads it in one transaction, then moves it to `archive/`
+2. **take_in** (one mapped task per batch of up to 150 files of one province and month, named
+   after them) takes the files as `gnbv ingest` does (`ingest.intake.ingest_paths`: reader
+   processes, one Great Expectations gate call and one load transaction per batch, each file
+   wholly or not at all, at its own receipt time), then moves each to `archive/`
    (accepted) or `quarantine/` (rejected) with the note for the sender beside it
    (`<file>.bao-cao-kiem-tra.txt`, Vietnamese and English); the folder's `<YYYY-MM>` is the month
    the file is sent for (the workbook's sheet of that month is read; a file stating only other
    months is rejected). Files after the 12th are taken and
    flagged late;
-   **file.tell_sender** e-mails the verdict to the sending unit's contacts
+   **tell_sender** (one mapped task per file, named after it, over **each_file**'s list of
+   the files' outcomes) e-mails the verdict to the sending unit's contacts
    (`ref_unit_contacts`): accepted (what was read per budget level, on time or late), rejected
    (the note, and the sender's workbook with every faulty cell marked — also kept in
    `quarantine/` as `<file>.danh-dau-loi.xlsx`) or an unchanged resend. A file that names no
@@ -48,8 +51,8 @@ in plainly, never with `cp -p` / `rsync -t`.
 **Triage.** A *rejected* file is not a failure: read its note in `quarantine/`. A failed
 `tell_sender` is the mail server: check `smtp_default`, then clear the task (the verdict is read
 again from the warehouse and sent). A failed `take_in` means the warehouse or the storage was
-unreachable: check `gnbv warehouse status`, then clear the task — the file waits in
-`inbox/.claimed/` and is offered again by the next run after 30 minutes. `gnbv ingest <file>
+unreachable: check `gnbv warehouse status`, then clear the task — its files wait in
+`inbox/.claimed/` and are offered again by the next run after 30 minutes. `gnbv ingest <file>
 --notify` takes the same steps by hand.
 """
 
@@ -66,17 +69,22 @@ unreachable: check `gnbv warehouse status`, then clear the task — the file wai
 )
 def gnbv_intake() -> None:
     @task
-    def claim_new_files(**context) -> list[dict[str, str]]:
-        from gnbv.orchestration.intake import claim_new_files
+    def claim_new_files(**context) -> list[list[dict[str, str]]]:
+        from gnbv.orchestration.intake import claim_new_files, in_batches
 
-        return claim_new_files(run_moment(context))
+        return in_batches(claim_new_files(run_moment(context)))
 
     @task(map_index_template="{{ gnbv_label }}", max_active_tis_per_dagrun=2)
-    def take_in(claim: dict[str, str], **context) -> dict:
-        from gnbv.orchestration.intake import take_in
+    def take_in(batch: list[dict[str, str]], **context) -> list[dict]:
+        from gnbv.orchestration.intake import take_in_batch
 
-        label_map_index(f"{claim['province']}/{claim['period']}/{claim['name']}")
-        return take_in(claim)
+        label_map_index(f"{batch[0]['province']}/{batch[0]['period']}: {len(batch)} file(s)")
+        return take_in_batch(batch)
+
+    @task(trigger_rule="all_done")
+    def each_file(batches) -> list[dict]:
+        # a batch whose task failed has no outcomes: the files of the others are still told
+        return [outcome for batch in mapped_results(batches) if batch for outcome in batch]
 
     @task(map_index_template="{{ gnbv_label }}")
     def tell_sender(outcome: dict, **context) -> dict:
@@ -85,34 +93,31 @@ def gnbv_intake() -> None:
         label_map_index(f"{outcome['province']}/{outcome['folder_period']}/{outcome['name']}")
         return tell_sender(outcome)
 
-    @task_group(group_id="file")
-    def one_file(claim: dict[str, str]):
-        outcome = take_in(claim)
-        tell_sender(outcome)
-        return outcome
-
     @task(outlets=[RAW_SUBMISSIONS], trigger_rule="all_done")
-    def announce_landed(outcomes, **context) -> list[list[str]]:
+    def announce_landed(outcomes: list[dict], **context) -> list[list[str]]:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from gnbv.orchestration.intake import landed, with_portal_uploads
 
-        pairs = with_portal_uploads(landed(mapped_results(outcomes)))
+        pairs = with_portal_uploads(landed(outcomes or []))
         if not pairs:
             raise AirflowSkipException("no file accepted: nothing to announce")
         context["outlet_events"][RAW_SUBMISSIONS].extra = {"pairs": pairs}
         return pairs
 
     @task
-    def intake_summary(outcomes) -> None:
+    def intake_summary(outcomes: list[dict]) -> None:
         from gnbv.orchestration.intake import summary_lines
 
-        for line in summary_lines(mapped_results(outcomes)):
+        for line in summary_lines(outcomes or []):
             print(line)
 
-    outcomes = one_file.expand(claim=claim_new_files())
+    batches = take_in.expand(batch=claim_new_files())
+    outcomes = each_file(batches)
+    tell_sender.expand(outcome=outcomes)
     announce_landed(outcomes)
-    intake_summary(outcomes)
+    # after every batch too: a batch that could not be taken fails the run here
+    batches >> intake_summary(outcomes)
 
 
 gnbv_intake()

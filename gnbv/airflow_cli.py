@@ -18,6 +18,8 @@ import sys
 
 import click
 
+from gnbv import settings
+
 PERIOD_HELP = "Reporting month as YYYY-MM."
 
 
@@ -102,7 +104,7 @@ def airflow_ui(port: int | None) -> None:
     from gnbv.orchestration.consolidate import refresh_manifest
 
     if port:
-        os.environ["GNBV_AIRFLOW_PORT"] = str(port)
+        os.environ[settings.AIRFLOW_PORT.name] = str(port)
     refresh_manifest(log=click.echo)
     env = airflow_env.airflow_env()
     airflow_env.ensure_metadata_db(env)
@@ -175,10 +177,10 @@ def inbox_run(as_of: str | None) -> None:
     """Take what is new in the inbox, as one intake DAG run does (without Airflow): each file
     through intake and the gate, then to archive/ or quarantine/ with its note. Exits 1 when a
     file was rejected."""
-    from gnbv.orchestration.intake import claim_new_files, summary_lines, take_in
+    from gnbv.orchestration.intake import claim_new_files, in_batches, summary_lines, take_in_batch
 
     claims = claim_new_files(_moment(as_of), log=click.echo)
-    outcomes = [take_in(c, log=lambda _line: None) for c in claims]
+    outcomes = [o for batch in in_batches(claims) for o in take_in_batch(batch, log=lambda _line: None)]
     for line in summary_lines(outcomes):
         click.echo(line)
     sys.exit(0 if all(o["ok"] for o in outcomes) else 1)

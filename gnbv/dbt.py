@@ -37,13 +37,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
+from gnbv.dates import LOCAL_TIME_ZONE as LOCAL_TIME_ZONE  # = var local_time_zone of dbt_project.yml
+from gnbv.dates import LOCAL_TZ
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
-ENV_PROJECT_DIR = "GNBV_DBT_PROJECT_DIR"
-ENV_PASSWORD = "GNBV_DBT_PASSWORD"
+ENV_PROJECT_DIR = settings.DBT_PROJECT_DIR.name
+ENV_PASSWORD = settings.DBT_PASSWORD.name
 PROFILE_NAME = "gnbv"
 TARGET_NAME = "warehouse"
 SEED_SCHEMA = "reference"
-LOCAL_TIME_ZONE = "Asia/Ho_Chi_Minh"  # = var local_time_zone of dbt_project.yml
 _SEED_STAMP_PREFIX = "gnbv dbt seeds sha256:"
 
 _lock = threading.Lock()
@@ -132,13 +135,11 @@ class DbtPaths:
 
 def project_dir() -> Path:
     """The dbt project folder: $GNBV_DBT_PROJECT_DIR, else ``dbt_project/`` beside this package."""
-    override = os.environ.get(ENV_PROJECT_DIR, "").strip()
+    override = settings.DBT_PROJECT_DIR.get()
     return Path(override).resolve() if override else PROJECT_DIR
 
 
 def default_paths() -> DbtPaths:
-    from gnbv import settings
-
     base = settings.state_dir() / "dbt"
     return DbtPaths(
         project_dir=project_dir(),
@@ -214,7 +215,7 @@ def _password_env(password: str) -> Iterator[None]:
 
 
 def _connection() -> tuple[str, dict[str, Any]]:
-    from gnbv import settings, warehouse
+    from gnbv import warehouse
 
     url = settings.database_url()
     return url, warehouse.connection_params(url)
@@ -605,8 +606,6 @@ def build_command(
 
 def _as_of(given: dt.datetime | None, vars: Mapping[str, Any]) -> tuple[dt.date, str]:
     """The as-of date of a build and how it was chosen."""
-    from zoneinfo import ZoneInfo
-
     if given is not None:
         return given.date(), "--as-of"
     if "as_of_date" in vars:
@@ -614,7 +613,7 @@ def _as_of(given: dt.datetime | None, vars: Mapping[str, Any]) -> tuple[dt.date,
             return dt.date.fromisoformat(str(vars["as_of_date"])), "as_of_date in --vars"
         except ValueError:
             raise click.BadParameter(f"as_of_date {vars['as_of_date']!r} is not YYYY-MM-DD") from None
-    today = dt.datetime.now(ZoneInfo(LOCAL_TIME_ZONE)).date()
+    today = dt.datetime.now(LOCAL_TZ).date()
     return today, f"today in {LOCAL_TIME_ZONE}; --as-of YYYY-MM-DD to choose"
 
 

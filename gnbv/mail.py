@@ -39,8 +39,10 @@ from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from gnbv import settings
+
 ENV_AIRFLOW_CONN = "AIRFLOW_CONN_SMTP_DEFAULT"
-ENV_SMTP_URL = "GNBV_SMTP_URL"
+ENV_SMTP_URL = settings.SMTP_URL.name
 SMTP_CONN_ID = "smtp_default"
 DEFAULT_SENDER = "gnbv-warehouse@localhost"
 SUBJECT_PREFIX = "[GNBV]"

@@ -27,6 +27,7 @@ class Caught:
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
     path: Path | None = None
+    raw: bytes = b""  # as it came over the wire
 
     @property
     def subject(self) -> str:
@@ -55,7 +56,7 @@ class _Handler:
                 path = self.folder / f"{len(self.caught) + 1:03d}.eml"
                 path.write_bytes(raw)
             assert isinstance(message, EmailMessage)
-            self.caught.append(Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message, path))
+            self.caught.append(Caught(str(envelope.mail_from), tuple(envelope.rcpt_tos), message, path, raw))
         return "250 Message accepted for delivery"
 
 

@@ -20,12 +20,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from gnbv.dates import LOCAL_TZ
+
 LIVE = "marts"
 SHADOW = "marts_next"
 SWAP = "marts_swap"

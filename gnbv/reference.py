@@ -185,6 +185,7 @@ class FundingSource:
     rollup_code: str | None
     name_vi: str
     sort_order: int
+    form_header_vi: str = ""  # its column's header in the Biểu 05 form ("NSTW - ĐTPT")
 
 
 @dataclass(frozen=True)
@@ -515,6 +516,7 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
             rollup_code=r["rollup_code"] or None,
             name_vi=r["name_vi"],
             sort_order=int(r["sort_order"]),
+            form_header_vi=r.get("form_header_vi") or r["name_vi"],
         )
         for r in _rows("ref_funding_sources.csv", seeds_dir)
     }

@@ -1,18 +1,13 @@
-"""Project settings: where the project lives, where local state goes, which database to use.
+"""Project settings: every ``GNBV_*`` environment variable, named once here with its meaning
+(``SETTINGS``), and where the project lives, where local state goes, which database to use.
+
+Modules read a setting through its entry (``settings.INBOX.get()``), never by spelling its name:
+tests/test_settings.py checks that no ``GNBV_*`` name appears in the code that is not declared
+here. An empty value counts as unset.
 
 Kept dependency-light on purpose: importing this module only touches the standard
 library. The embedded warehouse is imported (and started) only when
 :func:`database_url` actually needs it.
-
-Environment variables
----------------------
-``GNBV_HOME``
-    Project root. Default: the nearest folder, upwards from the current directory
-    (then from this package's location), holding the project's ``pyproject.toml``.
-``GNBV_DATABASE_URL``
-    Any PostgreSQL URL (``postgresql://user:pw@host:5432/db``). When unset or empty,
-    the embedded warehouse under ``<root>/.gnbv/warehouse`` is used (and started
-    if needed).
 """
 
 from __future__ import annotations
@@ -23,9 +18,87 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_NAME = "gnbv-warehouse"
-ENV_HOME = "GNBV_HOME"
-ENV_DATABASE_URL = "GNBV_DATABASE_URL"
 STATE_DIR_NAME = ".gnbv"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One ``GNBV_*`` environment variable and what it means."""
+
+    name: str
+    meaning: str
+
+    def get(self, default: str = "") -> str:
+        """The value, stripped; ``default`` when unset or empty."""
+        return os.environ.get(self.name, "").strip() or default
+
+
+# --- where things are
+HOME = Setting(
+    "GNBV_HOME",
+    "project root; default: the nearest folder upwards from the current directory (then from this"
+    " package) holding the project's pyproject.toml",
+)
+DATABASE_URL = Setting(
+    "GNBV_DATABASE_URL",
+    "the warehouse, any postgresql:// URL; unset: the embedded warehouse under .gnbv/warehouse (started when needed)",
+)
+DBT_PROJECT_DIR = Setting("GNBV_DBT_PROJECT_DIR", "the dbt project folder; default: dbt_project/ of the project")
+DBT_PASSWORD = Setting(
+    "GNBV_DBT_PASSWORD",
+    "set by gnbv.dbt for the length of a dbt call: the warehouse password dbt's profile reads (env_var)",
+)
+GSO_REGISTER = Setting(
+    "GNBV_GSO_REGISTER",
+    "the GSO register JSON the national samples are drawn from; default: ../shared/reference/",
+)
+# --- intake
+INBOX = Setting(
+    "GNBV_INBOX", "inbox folder or URI (e.g. s3://bucket/gnbv/inbox) of inbox/<province>/<YYYY-MM>/; default: inbox/"
+)
+ARCHIVE = Setting("GNBV_ARCHIVE", "where accepted files go; default: archive beside the inbox")
+QUARANTINE = Setting(
+    "GNBV_QUARANTINE", "where rejected files go, with their notes; default: quarantine beside the inbox"
+)
+INBOX_CONN_ID = Setting("GNBV_INBOX_CONN_ID", "Airflow connection of the inbox's store (e.g. aws_default); none: local")
+INTAKE_WORKERS = Setting("GNBV_INTAKE_WORKERS", "reader processes of intake; default: one per core, at most 4")
+# --- mail and the report
+SMTP_URL = Setting(
+    "GNBV_SMTP_URL",
+    "the mail server (smtp://user:pw@host:port, smtps://, ?starttls=true) for verdicts, reminders and"
+    " reports, when Airflow's smtp_default (AIRFLOW_CONN_SMTP_DEFAULT) is not set",
+)
+NOTIFY_TO = Setting(
+    "GNBV_NOTIFY_TO",
+    "the province's addresses for reminders' overview and reporting status (comma-separated); the"
+    " Airflow variable gnbv_notify_to wins when set",
+)
+REPORT_RECIPIENTS = Setting("GNBV_REPORT_RECIPIENTS", "who receives the province's monthly report (comma-separated)")
+AGENCY_REPORT_RECIPIENTS = Setting(
+    "GNBV_REPORT_RECIPIENTS_{code}",
+    "who receives a lead agency's report (e.g. GNBV_REPORT_RECIPIENTS_SXD); empty: filed, not sent",
+)
+REPORTS = Setting("GNBV_REPORTS", "the report archive reports/<province>/<YYYY-MM>/<version>/; default: reports/")
+# --- local Airflow
+AIRFLOW_HOME = Setting("GNBV_AIRFLOW_HOME", "the local Airflow home; default: .gnbv/airflow")
+AIRFLOW_METADATA_URL = Setting(
+    "GNBV_AIRFLOW_METADATA_URL", "Airflow's metadata database (postgresql://); default: one in the embedded server"
+)
+AIRFLOW_PORT = Setting("GNBV_AIRFLOW_PORT", "the local Airflow UI's port; default: 8080")
+AIRFLOW_DBT_DIR = Setting(
+    "GNBV_AIRFLOW_DBT_DIR", "dbt's profile, target and manifest for the DAGs; default: .gnbv/airflow/dbt"
+)
+# --- BI and benchmarks (development)
+SUPERSET_STATE = Setting("GNBV_SUPERSET_STATE", "set for Superset's process: its state folder (superset_config.py)")
+SUPERSET_ADMIN_USER = Setting("GNBV_SUPERSET_ADMIN_USER", "set for Superset's process: the admin's name")
+SUPERSET_ADMIN_PASSWORD = Setting("GNBV_SUPERSET_ADMIN_PASSWORD", "set for Superset's process: the admin's password")
+BENCH_DATABASE = Setting("GNBV_BENCH_DATABASE", "the database gnbv bench creates and drops; default: gnbv_bench")
+BENCH_RESULT = Setting("GNBV_BENCH_RESULT", "not read: the marker of a benchmark child's result line")
+
+SETTINGS: tuple[Setting, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Setting))
+
+ENV_HOME = HOME.name
+ENV_DATABASE_URL = DATABASE_URL.name
 
 
 class SettingsError(Exception):
@@ -55,7 +128,7 @@ def _search_upwards(start: Path) -> Path | None:
 
 def project_root() -> Path:
     """The project root: ``$GNBV_HOME`` if set, else the folder holding pyproject.toml."""
-    home = os.environ.get(ENV_HOME, "").strip()
+    home = HOME.get()
     if home:
         root = Path(home).expanduser()
         if not root.is_dir():
@@ -80,8 +153,7 @@ def state_dir(root: Path | None = None) -> Path:
 
 def external_database_url() -> str | None:
     """``$GNBV_DATABASE_URL`` if set and non-empty, else None."""
-    value = os.environ.get(ENV_DATABASE_URL, "").strip()
-    return value or None
+    return DATABASE_URL.get() or None
 
 
 def database_url() -> str:

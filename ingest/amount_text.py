@@ -6,19 +6,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from gnbv.vn_format import vn_number as vn_number
 from ingest.model import AMOUNT_UNITS
 
 UNIT_NAMES = {"vnd": "đồng", "thousand_vnd": "nghìn đồng", "million_vnd": "triệu đồng"}
-
-
-def vn_number(value: Decimal | int) -> str:
-    """Vietnamese notation, exact: '.' between thousands, ',' before decimals (1.250,5)."""
-    number = Decimal(value)
-    sign = "-" if number < 0 else ""
-    whole, _, fraction = f"{abs(number):f}".partition(".")
-    fraction = fraction.rstrip("0")
-    grouped = f"{int(whole):,}".replace(",", ".")
-    return f"{sign}{grouped},{fraction}" if fraction else f"{sign}{grouped}"
 
 
 def vnd(amount: int | Decimal | None) -> str:

@@ -13,13 +13,13 @@ import datetime as dt
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 
+from gnbv.dates import LOCAL_TZ as LOCAL_TZ
 from gnbv.reference import Reference, load_reference
 from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
@@ -34,7 +34,6 @@ from ingest.read_file import WORKBOOK_FORMATS as WORKBOOK_FORMATS
 from ingest.read_file import province_hint_from_path as province_hint_from_path
 from ingest.read_file import sha256_of as sha256_of
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 log = logging.getLogger(__name__)
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
 # their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
@@ -270,12 +269,12 @@ def _older_objects_out_of_gc() -> Iterator[None]:
 
 
 def _gate(
-    group: list[Submission], reference: Reference, received_on: dt.date, conn: psycopg.Connection | None
+    group: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], conn: psycopg.Connection | None
 ) -> GateRun:
     with _Clock("previous_s"):
         previous = previous_month_figures(conn, group) if conn is not None else {}
     with _Clock("gate_s"):
-        run = gate(group, reference, received_on={s.file_sha256: received_on for s in group}, previous=previous)
+        run = gate(group, reference, received_on=received_on, previous=previous)
     times = _stage_times.get()
     if times is not None:
         times.gate_calls += 1
@@ -283,7 +282,7 @@ def _gate(
 
 
 def _gate_each_if_need_be(
-    group: list[Submission], reference: Reference, received_on: dt.date, conn: psycopg.Connection
+    group: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], conn: psycopg.Connection
 ) -> None:
     """Gate a group; if the gate itself fails, gate its files one by one so that the file it
     fails on is rejected with a reason and the others go on. When every file fails alone, the
@@ -333,7 +332,7 @@ def validate_paths(
             subs = [sub for _, batch in reader for sub in batch]
         with dry_run():
             for group in _by_period(subs):
-                run = _gate(group, reference, received.date(), conn)
+                run = _gate(group, reference, {s.file_sha256: received.date() for s in group}, conn)
                 refuse_ties(group)  # as intake would: files of one report together are a tie
     return subs, run
 
@@ -343,13 +342,21 @@ def ingest_paths(
     paths: Iterable[Path],
     *,
     received_at: dt.datetime | None = None,
+    received_each: Mapping[Path, dt.datetime] | None = None,
     province_hint: str | None = None,
     expected_period: dt.date | None = None,
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
     sender_unit: str | None = None,
+    sender_each: Mapping[Path, str] | None = None,
 ) -> list[IntakeResult]:
     """Read, gate and load files; each file lands wholly or not at all.
+
+    ``received_at`` is when the files were received (default: now); ``received_each`` gives a
+    file of its own time (the inbox: each file's modification time). Files received at one time
+    that would each become the same report's version in force are a tie (``refuse_ties``); of
+    files received at different times, the later one is the later version — give them in the
+    order they were received.
 
     ``expected_period`` is the month the files are sent for, when known (the inbox folder
     ``inbox/<province>/<YYYY-MM>/``, ``gnbv ingest --period``): a workbook holding one Biểu 05
@@ -362,17 +369,22 @@ def ingest_paths(
     (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
     and loads the previous one; results and their order are the same as reading here.
 
-    ``sender_unit``: the unit whose account sent the files (the portal). A file naming another
-    unit is ``refused``: neither gated nor recorded, so it never counts as that unit's report.
+    ``sender_unit``: the unit whose account sent the files (the portal); ``sender_each`` gives a
+    file its own (the portal's uploads taken together). A file naming another unit than its
+    sender's is ``refused``: neither gated nor recorded, so it never counts as that unit's report.
     """
     reference = load_reference()
     received = _local(received_at)
+    each = {path: _local(at) for path, at in (received_each or {}).items()}
+    senders = dict(sender_each or {})
     results: list[IntakeResult] = []
     reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint, expected_period)
     # the Data Docs are rebuilt once, for every batch
     with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
-            _gate_and_load(conn, batch, subs, reference, received, results, on_result, sender_unit)
+            times = [each.get(path, received) for path in batch]
+            sent_by = [senders.get(path, sender_unit) for path in batch]
+            _gate_and_load(conn, batch, subs, reference, times, sent_by, results, on_result)
             del batch, subs  # one batch in memory at a time: released before the next is collected
     return results
 
@@ -382,22 +394,23 @@ def _gate_and_load(
     batch: list[Path],
     subs: list[Submission],
     reference: Reference,
-    received: dt.datetime,
+    received: list[dt.datetime],
+    sent_by: list[str | None],
     results: list[IntakeResult],
     on_result: Callable[[IntakeResult], None] | None,
-    sender_unit: str | None = None,
 ) -> None:
-    paths_by_sha = {s.file_sha256: p for s, p in zip(subs, batch, strict=True)}
-    if sender_unit is not None:
-        subs = _refuse_other_units(subs, sender_unit, paths_by_sha, received, results, on_result)
+    arrived = {id(sub): (path, at) for sub, path, at in zip(subs, batch, received, strict=True)}
+    subs = _refuse_other_units(subs, sent_by, arrived, results, on_result)
     for group in _by_period(subs):
-        _gate_each_if_need_be(group, reference, received.date(), conn)
-        refuse_ties(group)
+        times = [arrived[id(sub)][1] for sub in group]
+        received_on = {sub.file_sha256: at.date() for sub, at in zip(group, times, strict=True)}
+        _gate_each_if_need_be(group, reference, received_on, conn)
+        refuse_ties(group, times)
         with _Clock("load_s"):
-            landed = load_batch(conn, group, received)
-        for sub, loaded in zip(group, landed, strict=True):
+            landed = load_batch(conn, group, times)
+        for sub, loaded, at in zip(group, landed, times, strict=True):
             result = IntakeResult(
-                path=paths_by_sha[sub.file_sha256],
+                path=arrived[id(sub)][0],
                 submission_id=loaded.submission_id,
                 status=loaded.status,
                 unit_code=sub.unit_code,
@@ -406,7 +419,7 @@ def _gate_and_load(
                 outcome_rows=len(sub.outcomes) if loaded.status == "accepted" else 0,
                 problems=sub.problems,
                 previous_status=loaded.previous_status,
-                received_at=received,
+                received_at=at,
             )
             results.append(result)
             if on_result:
@@ -415,27 +428,27 @@ def _gate_and_load(
 
 def _refuse_other_units(
     subs: list[Submission],
-    sender_unit: str,
-    paths_by_sha: dict[str, Path],
-    received: dt.datetime,
+    sent_by: list[str | None],
+    arrived: dict[int, tuple[Path, dt.datetime]],
     results: list[IntakeResult],
     on_result: Callable[[IntakeResult], None] | None,
 ) -> list[Submission]:
-    """The files that name their sender's unit (or none: their own rejection says so); the others
-    become ``refused`` results, recorded nowhere."""
+    """The files that name their sender's unit (or none: their own rejection says so), and those
+    of no known sender; the others become ``refused`` results, recorded nowhere."""
     kept = []
-    for sub in subs:
-        if sub.unit_code is None or sub.unit_code == sender_unit:
+    for sub, sender in zip(subs, sent_by, strict=True):
+        if sender is None or sub.unit_code is None or sub.unit_code == sender:
             kept.append(sub)
             continue
+        path, at = arrived[id(sub)]
         result = IntakeResult(
-            path=paths_by_sha[sub.file_sha256],
+            path=path,
             submission_id=sub.submission_id,
             status="refused",
             unit_code=sub.unit_code,
             period_month=sub.period_month,
-            problems=[problem("other_unit", detail=sub.unit_code, expected=sender_unit)],
-            received_at=received,
+            problems=[problem("other_unit", detail=sub.unit_code, expected=sender)],
+            received_at=at,
         )
         results.append(result)
         if on_result:
@@ -443,19 +456,21 @@ def _refuse_other_units(
     return kept
 
 
-def refuse_ties(subs: list[Submission]) -> None:
-    """Files of one run that would each become the version in force of the same unit and month
-    (for its amounts, or for its outcomes) with different content: they arrived together, so
-    nothing says which one the unit meant. None of them is used — each is rejected saying so, the
-    version in force before stays, and the unit is asked to send one file. (The same content
-    twice is no tie: the second is a duplicate of the first.)"""
-    contents: dict[tuple[str, dt.date, str], dict[str, list[Submission]]] = {}
-    for sub in subs:
+def refuse_ties(subs: list[Submission], received_at: Sequence[dt.datetime] | None = None) -> None:
+    """Files of one run, received at one time, that would each become the version in force of the
+    same unit and month (for its amounts, or for its outcomes) with different content: they
+    arrived together, so nothing says which one the unit meant. None of them is used — each is
+    rejected saying so, the version in force before stays, and the unit is asked to send one
+    file. (The same content twice is no tie: the second is a duplicate of the first.)
+    ``received_at``: each file's receipt time, in the order of ``subs`` (None: all at one time)."""
+    times: Sequence[dt.datetime | None] = list(received_at) if received_at is not None else [None] * len(subs)
+    contents: dict[tuple[str, dt.date, str, dt.datetime | None], dict[str, list[Submission]]] = {}
+    for sub, at in zip(subs, times, strict=True):
         if sub.errors or not sub.unit_code or not sub.period_month:
             continue
         for part, rows in (("funds", sub.fund_amounts), ("outcomes", sub.outcomes)):
             if rows:
-                contents.setdefault((sub.unit_code, sub.period_month, part), {}).setdefault(
+                contents.setdefault((sub.unit_code, sub.period_month, part, at), {}).setdefault(
                     sub.content_sha256, []
                 ).append(sub)
     tied: dict[int, list[Submission]] = {}

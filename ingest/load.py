@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
 
+from gnbv.dates import next_month, previous_month
 from ingest.bounds import storable_text
 from ingest.gate import PreviousFigures
 from ingest.model import Submission
@@ -79,19 +80,22 @@ _CONTENT_IN_FORCE = f"""
     from ({VERSION_IN_FORCE.format(carries="has_outcomes")}) as outcomes
 """
 
-# Files of the units and months being loaded received at the very time of this load: accepted
-# ones carrying the same part with other content, or a tie rejected already, make a file of this
-# load a tie (``_Judged._tie``).
-_RECEIVED_AT_THE_SAME_TIME = f"""
-    with {_WANTED}
+# Files of the units and months being loaded received at the very time a file of this load was:
+# accepted ones carrying the same part with other content, or a tie rejected already, make that
+# file a tie (``_Judged._tie``).
+_RECEIVED_AT_THE_SAME_TIME = """
+    with wanted as (
+        select * from unnest(%(units)s::text[], %(months)s::date[], %(times)s::timestamptz[])
+            as w (unit_code, period_month, received_at)
+    )
     select distinct
-        s.unit_code, s.period_month, s.status, s.has_funds, s.has_outcomes, s.content_sha256, s.file_name,
-        s.file_sha256
+        s.unit_code, s.period_month, s.received_at, s.status, s.has_funds, s.has_outcomes, s.content_sha256,
+        s.file_name, s.file_sha256
     from raw.submissions as s
-    inner join wanted using (unit_code, period_month)
+    inner join wanted using (unit_code, period_month, received_at)
     left join raw.submission_problems as p
         on p.submission_id = s.submission_id and p.check_code = 'several_files_at_once'
-    where s.received_at = %(received_at)s and (s.status = 'accepted' or p.submission_id is not null)
+    where s.status = 'accepted' or p.submission_id is not null
 """
 
 # The latest judging of each content (of a known unit and month), for a rejected file: the same
@@ -122,10 +126,6 @@ class LoadResult:
     previous_status: str | None = None
 
 
-def previous_month(period: dt.date) -> dt.date:
-    return dt.date(period.year - (period.month == 1), 12 if period.month == 1 else period.month - 1, 1)
-
-
 def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> PreviousFigures:
     """Last month's accepted cumulative disbursement for each submission's unit, keyed by its period.
 
@@ -141,7 +141,7 @@ def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> 
     with conn.cursor() as cur:
         cur.execute(_PREVIOUS_MONTH_FIGURES, {"units": list(units), "months": list(months)})
         for unit, month, year, component, source, amount in cur.fetchall():
-            period = dt.date(month.year + (month.month == 12), 1 if month.month == 12 else month.month + 1, 1)
+            period = next_month(month)
             figures.setdefault((unit, period), {})[(year, component, source)] = amount
     conn.commit()
     return figures
@@ -149,24 +149,40 @@ def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> 
 
 def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:
     """Insert one submission (accepted or rejected) with its rows and problems, atomically."""
-    (result,) = _land(conn, [sub], received_at)
+    (result,) = _land(conn, [sub], [received_at])
     return result
 
 
-def load_batch(conn: psycopg.Connection, subs: list[Submission], received_at: dt.datetime) -> list[LoadResult]:
+ReceivedAt = dt.datetime | Sequence[dt.datetime]
+
+
+def _each(subs: list[Submission], received_at: ReceivedAt) -> list[dt.datetime]:
+    """The receipt time of each submission: one for all, or one each (in the order of ``subs``)."""
+    if isinstance(received_at, dt.datetime):
+        return [received_at] * len(subs)
+    if len(received_at) != len(subs):
+        raise ValueError(f"{len(subs)} submissions, {len(received_at)} receipt times")
+    return list(received_at)
+
+
+def load_batch(conn: psycopg.Connection, subs: list[Submission], received_at: ReceivedAt) -> list[LoadResult]:
     """Insert gated submissions, each wholly or not at all; results in the order of ``subs``.
+
+    ``received_at``: when the files were received — one time for all, or one for each file (the
+    inbox's files each arrive at their own time), in the order of ``subs``.
 
     One transaction for the batch; if it fails (a constraint the gate did not foresee, a
     deadlock), it is rolled back and each file lands on its own: the one at fault lands as
     rejected, with a ``cannot_store`` reason in place of its rows (``_land_or_reject``).
     """
+    times = _each(subs, received_at)
     if len(subs) > 1:
         try:
-            return _land(conn, subs, received_at)
+            return _land(conn, subs, times)
         except psycopg.Error as exc:
             conn.rollback()
             log.warning("loading %d files together failed (%s); loading them one by one", len(subs), exc)
-    return [_land_or_reject(conn, sub, received_at) for sub in subs]
+    return [_land_or_reject(conn, sub, at) for sub, at in zip(subs, times, strict=True)]
 
 
 def _land_or_reject(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:
@@ -187,19 +203,20 @@ def _lock_key(sub: Submission) -> str:
     return f"gnbv:{sub.unit_code}:{sub.period_month}" if sub.unit_code else f"gnbv:{sub.file_sha256}"
 
 
-def _land(conn: psycopg.Connection, subs: list[Submission], received_at: dt.datetime) -> list[LoadResult]:
+def _land(conn: psycopg.Connection, subs: list[Submission], received_at: list[dt.datetime]) -> list[LoadResult]:
     with conn.transaction(), conn.cursor() as cur:
         for key in sorted({_lock_key(sub) for sub in subs}):
             cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (key,))
         judged = _Judged(cur, subs, received_at)
         results, new = [], []
-        for sub in subs:
-            result = judged.verdict(sub)
+        for sub, at in zip(subs, received_at, strict=True):
+            result = judged.verdict(sub, at)
             results.append(result)
             if result.status != "duplicate" and result.submission_id not in judged.recorded:
                 new.append((sub, result))
         if new:
-            _copy_submissions(cur, new, received_at)
+            when = {id(sub): at for sub, at in zip(subs, received_at, strict=True)}
+            _copy_submissions(cur, [(sub, result, when[id(sub)]) for sub, result in new])
             accepted = [(sub, r.submission_id) for sub, r in new if r.status == "accepted"]
             if accepted:
                 _copy_rows(cur, accepted)
@@ -228,7 +245,7 @@ class _Judged:
       here, under the unit's and month's advisory lock, so that two loads cannot both miss it.
     """
 
-    def __init__(self, cur: psycopg.Cursor, subs: list[Submission], received_at: dt.datetime):
+    def __init__(self, cur: psycopg.Cursor, subs: list[Submission], received_at: list[dt.datetime]):
         self.cur = cur
         cur.execute(_EARLIER_JUDGINGS, ([sub.file_sha256 for sub in subs],))
         # sha → (latest submission_id, its status, judgings, an accepted submission_id or None)
@@ -253,25 +270,29 @@ class _Judged:
         return {(part, unit, month): (sid, content) for part, sid, unit, month, content in self.cur.fetchall()}
 
     def _received_at_the_same_time(
-        self, subs: list[Submission], received_at: dt.datetime
-    ) -> dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str, str]]]:
-        wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and not s.errors}
+        self, subs: list[Submission], received_at: list[dt.datetime]
+    ) -> dict[tuple[str, dt.date, dt.datetime], list[tuple[str, bool, bool, str | None, str, str]]]:
+        wanted = {
+            (s.unit_code, s.period_month, at)
+            for s, at in zip(subs, received_at, strict=True)
+            if s.unit_code and s.period_month and not s.errors
+        }
         if not wanted:
             return {}
-        units, months = zip(*wanted, strict=True)
+        units, months, times = zip(*wanted, strict=True)
         self.cur.execute(
-            _RECEIVED_AT_THE_SAME_TIME, {"units": list(units), "months": list(months), "received_at": received_at}
+            _RECEIVED_AT_THE_SAME_TIME, {"units": list(units), "months": list(months), "times": list(times)}
         )
-        same_time: dict[tuple[str, dt.date], list[tuple[str, bool, bool, str | None, str, str]]] = {}
-        for unit, month, *rest in self.cur.fetchall():
-            same_time.setdefault((unit, month), []).append(tuple(rest))  # type: ignore[arg-type]
+        same_time: dict[tuple[str, dt.date, dt.datetime], list[tuple[str, bool, bool, str | None, str, str]]] = {}
+        for unit, month, at, *rest in self.cur.fetchall():
+            same_time.setdefault((unit, month, at), []).append(tuple(rest))  # type: ignore[arg-type]
         return same_time
 
-    def _tie(self, sub: Submission) -> list[str]:
+    def _tie(self, sub: Submission, received_at: dt.datetime) -> list[str]:
         """The names of the files received at the same time that this one ties with (none: no tie)."""
         parts = set(_parts(sub))
         tied = []
-        same_time = self.same_time.get((sub.unit_code, sub.period_month), [])  # type: ignore[arg-type]
+        same_time = self.same_time.get((sub.unit_code, sub.period_month, received_at), [])  # type: ignore[arg-type]
         for status, funds, outcomes, content, name, file_sha256 in same_time:
             if file_sha256 == sub.file_sha256:  # the same file judged again is no tie with itself
                 continue
@@ -281,7 +302,7 @@ class _Judged:
                 tied.append(name)
         return tied
 
-    def verdict(self, sub: Submission) -> LoadResult:
+    def verdict(self, sub: Submission, received_at: dt.datetime) -> LoadResult:
         if sub.file_sha256 in self.seen:  # the same bytes twice in one batch
             first = self.seen[sub.file_sha256]
             return LoadResult(first.submission_id, "duplicate", previous_status=_settled(first))
@@ -298,7 +319,7 @@ class _Judged:
                 result = LoadResult(_judging_id(sub, count), "rejected")
         elif (same := self._same_content(sub)) is not None:
             result = same
-        elif tied := self._tie(sub):
+        elif tied := self._tie(sub, received_at):
             names = sorted(shown_name(name) for name in (sub.file_name, *tied))  # two files may share a name
             sub.problems.append(problem("several_files_at_once", count=str(len(names)), detail=", ".join(names)))
             if latest is not None and latest_status == "rejected" and self._same_problems(latest, sub):
@@ -356,7 +377,7 @@ def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]
             copy.write_row(row)
 
 
-def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResult]], received_at: dt.datetime) -> None:
+def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResult, dt.datetime]]) -> None:
     _copy(
         cur,
         "copy raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,"
@@ -380,7 +401,7 @@ def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResu
                 READER_VERSION,
                 sub.content_sha256 if sub.unit_code and sub.period_month else None,
             )
-            for sub, result in subs
+            for sub, result, received_at in subs
         ),
     )
 

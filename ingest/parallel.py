@@ -34,9 +34,10 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO, Any
 
+from gnbv import settings
 from ingest.model import Submission
 
-ENV_WORKERS = "GNBV_INTAKE_WORKERS"
+ENV_WORKERS = settings.INTAKE_WORKERS.name
 # Below this many files a batch is read in the calling process: starting workers (~0.5 s) would
 # cost more than it saves.
 MIN_PARALLEL_FILES = 24
@@ -46,7 +47,7 @@ _CHUNKS_PER_WORKER = 4  # tasks per worker and batch: small enough to balance, l
 
 def default_workers() -> int:
     """Reader processes: ``$GNBV_INTAKE_WORKERS``, else one per core (at most 4)."""
-    configured = os.environ.get(ENV_WORKERS, "").strip()
+    configured = settings.INTAKE_WORKERS.get()
     if configured:
         try:
             return max(1, int(configured))

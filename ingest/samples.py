@@ -30,6 +30,7 @@ from openpyxl import Workbook
 
 from gnbv.reference import AdminUnit, Component, Indicator, Reference, load_reference
 from ingest.model import AMOUNT_UNITS
+from ingest.read_csv import AMOUNT_COLUMNS, OUTCOME_COLUMNS
 from ingest.workbook_layout import (
     OFFICIAL_OUTCOME_SHEET,
     OFFICIAL_SHEET,
@@ -708,18 +709,17 @@ def write_profiled_bieu05(content: Bieu05Content, profile: SampleProfile) -> Wri
 
 
 def source_columns(profile: SampleProfile) -> tuple[SourceColumn, ...]:
-    """The funding-source columns of a profile's disbursement table, in order, as it words them."""
+    """The funding-source columns of a profile's disbursement table, in order, as it words them:
+    the form's headers (seed ``ref_funding_sources``), or the capital words senders use instead."""
+    form = {code: source.form_header_vi for code, source in load_reference().funding_sources.items()}
     dtpt, sn = {
-        "official": ("NSTW - ĐTPT", "NSTW - SN"),
+        "official": (form["NSTW_DTPT"], form["NSTW_SN"]),
         "von": ("Vốn ĐTPT", "Vốn SN"),  # central budget implied when NSĐP has its own column
         "words": ("Đầu tư phát triển", "Sự nghiệp"),
     }[profile.capital_words]
-    local = {
-        "one": (SourceColumn("NSDP", "NSĐP"),),
-        "tinh_huyen": (SourceColumn("NSDP_TINH", "NS tỉnh"), SourceColumn("NSDP_HUYEN", "NS huyện (đối ứng)")),
-        "dtpt_sn": (SourceColumn("NSDP_DTPT", "NSĐP - ĐTPT"), SourceColumn("NSDP_SN", "NSĐP - SN")),
-    }[profile.local]
-    other = (SourceColumn("KHAC", "Huy động khác"),) if profile.other_column else ()
+    local_codes = {"one": ("NSDP",), "tinh_huyen": ("NSDP_TINH", "NSDP_HUYEN"), "dtpt_sn": ("NSDP_DTPT", "NSDP_SN")}
+    local = tuple(SourceColumn(code, form[code]) for code in local_codes[profile.local])
+    other = (SourceColumn("KHAC", form["KHAC"]),) if profile.other_column else ()
     return (SourceColumn("NSTW_DTPT", dtpt), SourceColumn("NSTW_SN", sn), *local, *other)
 
 
@@ -866,17 +866,9 @@ def retype_text_cells(wb: Workbook, sheets: Iterable[str], transforms: tuple[str
 
 # --------------------------------------------------------------------------- CSV
 
-_CSV_AMOUNT_COLUMNS = (
-    "period",
-    "unit_code",
-    "component",
-    "funding_source",
-    "capital_year",
-    "plan_amount",
-    "disbursed_cumulative",
-    "amount_unit",
-)
-_CSV_OUTCOME_COLUMNS = ("period", "unit_code", "indicator", "target", "actual_month", "actual_cumulative")
+# the columns the CSV reader expects: one list, the reader's
+_CSV_AMOUNT_COLUMNS = AMOUNT_COLUMNS
+_CSV_OUTCOME_COLUMNS = OUTCOME_COLUMNS
 
 
 def _csv_number(value: Decimal | None) -> str:

@@ -54,6 +54,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
+from gnbv.dates import previous_month
 from gnbv.reference import AdminUnit, Reference, load_reference
 from ingest.samples import (
     LABEL_STYLES,
@@ -80,7 +82,7 @@ from ingest.workbook_layout import (
 
 GENERATOR_VERSION = "1"
 REGISTER_FILE = "dvhcvn_gso_2025-03-01.json"
-ENV_REGISTER = "GNBV_GSO_REGISTER"
+ENV_REGISTER = settings.GSO_REGISTER.name
 NATIONAL_PERIOD = dt.date(2025, 3, 1)  # the register's own date: its 696 districts all report
 CARRIED_VINTAGES = 4  # capital carried over from up to four earlier years
 FILL = 0.97  # probability that a (vintage, leaf, source) cell carries a figure
@@ -112,11 +114,9 @@ _DISTRICT_PLAN_MILLIONS: dict[str, tuple[int, int, int, int]] = {
 
 def register_path() -> Path:
     """The GSO register JSON: $GNBV_GSO_REGISTER, else ``<project>/../shared/reference/``."""
-    override = os.environ.get(ENV_REGISTER, "").strip()
+    override = settings.GSO_REGISTER.get()
     if override:
         return Path(override)
-    from gnbv import settings
-
     return settings.project_root().parent / "shared" / "reference" / REGISTER_FILE
 
 
@@ -400,7 +400,7 @@ def history_months(last: dt.date, years: float = 5) -> list[dt.date]:
     out, month = [], last.replace(day=1)
     for _ in range(count):
         out.append(month)
-        month = dt.date(month.year - (month.month == 1), 12 if month.month == 1 else month.month - 1, 1)
+        month = previous_month(month)
     return out[::-1]
 
 

@@ -134,7 +134,7 @@ def write_template(unit_code: str, period: date, out_dir: Path, *, accepted_plan
         narrative=NARRATIVE_PROMPTS,
     )
     layout = Layout(
-        sources=official_source_columns(split_local=split_local),
+        sources=official_source_columns(split_local=split_local, reference=ref),
         amount_unit=amount_unit,
         derived="formula_cached",
         protect_derived=True,

@@ -31,7 +31,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gnbv.reference import AdminUnit, Component
+from gnbv.reference import AdminUnit, Component, Reference, load_reference
 
 TITLE = "BÁO CÁO TÌNH HÌNH THỰC HIỆN VÀ GIẢI NGÂN VỐN CHƯƠNG TRÌNH MTQG GIẢM NGHÈO BỀN VỮNG"
 OUTCOME_TITLE = "KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU CHỦ YẾU"
@@ -232,19 +232,12 @@ def official_label(component: Component) -> tuple[str, str]:
     return f"{project}.{sub}", f"Tiểu dự án {sub}: {component.name_vi}"
 
 
-def official_source_columns(split_local: bool = False) -> tuple[SourceColumn, ...]:
-    """The template's source columns; NSĐP split tỉnh / huyện where a plan is given that way."""
-    local = (
-        (SourceColumn("NSDP_TINH", "NS tỉnh"), SourceColumn("NSDP_HUYEN", "NS huyện (đối ứng)"))
-        if split_local
-        else (SourceColumn("NSDP", "NSĐP"),)
-    )
-    return (
-        SourceColumn("NSTW_DTPT", "NSTW - ĐTPT"),
-        SourceColumn("NSTW_SN", "NSTW - SN"),
-        *local,
-        SourceColumn("KHAC", "Huy động khác"),
-    )
+def official_source_columns(split_local: bool = False, reference: Reference | None = None) -> tuple[SourceColumn, ...]:
+    """The template's source columns, headed as the seed ``ref_funding_sources`` words them
+    (``form_header_vi``); NSĐP split tỉnh / huyện where a plan is given that way."""
+    sources = (reference or load_reference()).funding_sources
+    codes = ("NSTW_DTPT", "NSTW_SN", *(("NSDP_TINH", "NSDP_HUYEN") if split_local else ("NSDP",)), "KHAC")
+    return tuple(SourceColumn(code, sources[code].form_header_vi) for code in codes)
 
 
 LabelFn = Callable[[Component], tuple[str, str]]

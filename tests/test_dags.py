@@ -146,14 +146,34 @@ def test_schedules_in_vietnam_time_and_assets(dags: dict[str, Any]) -> None:
     assert deadline.timetable.asset_condition.uri == CONSOLIDATION_URI
 
 
-def test_intake_maps_one_task_per_file_and_tells_each_sender(dags: dict[str, Any]) -> None:
+def test_intake_maps_one_task_per_batch_and_tells_each_sender(dags: dict[str, Any]) -> None:
     dag = dags[INTAKE_DAG_ID]
-    take_in, tell_sender = dag.get_task("file.take_in"), dag.get_task("file.tell_sender")
-    assert take_in.task_group.__class__.__name__ == "MappedTaskGroup" and tell_sender.task_group is take_in.task_group
-    assert dag.get_task("claim_new_files").downstream_task_ids == {"file.take_in"}
+    take_in, tell_sender = dag.get_task("take_in"), dag.get_task("tell_sender")
+    # files are taken in batches, through the same function as `gnbv ingest`
+    assert hasattr(take_in, "expand_input")  # mapped over the batches
+    assert dag.get_task("claim_new_files").downstream_task_ids == {"take_in"}
+    assert take_in.downstream_task_ids == {"each_file", "intake_summary"}
     # the verdict e-mail is a task of its own per file: a mail server that fails retries only it
-    assert take_in.downstream_task_ids == {"file.tell_sender", "announce_landed", "intake_summary"}
+    assert hasattr(tell_sender, "expand_input") and dag.get_task("each_file").downstream_task_ids == {
+        "tell_sender",
+        "announce_landed",
+        "intake_summary",
+    }
+    assert dag.get_task("each_file").trigger_rule == "all_done"
     assert dag.get_task("announce_landed").trigger_rule == "all_done"
+
+
+def test_the_dbt_tasks_are_handed_the_as_of_date_as_an_argument(dags: dict[str, Any]) -> None:
+    """No task pulls another task's XCom by a hard-coded id: the plan's date reaches each dbt task
+    as an argument of the task."""
+    dag = dags[CONSOLIDATION_DAG_ID]
+    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.")]
+    assert dbt_tasks and all("as_of" in t.op_kwargs for t in dbt_tasks)
+    assert all("plan" in t.upstream_task_ids for t in dbt_tasks)
+    from gnbv.orchestration import dbt_tasks as module
+
+    for path in (*DAG_FILES, Path(module.__file__)):
+        assert "xcom_pull" not in path.read_text(encoding="utf-8"), path
 
 
 def test_each_dbt_model_is_a_task_in_dbt_order(dags: dict[str, Any], manifest: Path) -> None:

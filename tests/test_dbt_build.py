@@ -1081,6 +1081,49 @@ def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Sc
     assert dbt.build(select=[resolved], docs=False, quiet=True).success
 
 
+def test_a_units_own_numbering_resolves_alike_in_intake_and_dbt(scenario: Scenario) -> None:
+    """Intake resolves a unit's own numbering (ingest.labels, before the gate) and dbt applies it
+    again (int_fund_amounts_components_resolved): every way Bến Cầu 2023 words its projects, as
+    intake lands it, dbt leaves where intake put it."""
+    from gnbv import db
+    from gnbv.reference import load_reference
+    from ingest.labels import resolvers_for
+
+    reference = load_reference()
+    aliases = [a.alias for a in reference.component_aliases if a.unit_code == "711"]
+    labels = [
+        *aliases,
+        *(alias.upper() for alias in aliases),
+        *(f"{number}. {alias}" for number, alias in enumerate(aliases, start=1)),
+        "Dự án 1: Đa dạng hóa sinh kế, phát triển mô hình giảm nghèo",
+        "2.1 Tiểu dự án 1 thuộc Dự án 2: Hỗ trợ phát triển sản xuất",
+    ]
+    resolver = resolvers_for(reference).components_for_capital(2023, 2023)
+    by_intake = {label: resolver.resolve(label, unit_code="711", year=2023) for label in labels}
+    assert all(code is not None for code in by_intake.values()), by_intake
+    landed = {
+        f"s711_2023_06_numbering_{n:02d}": (label, str(code)) for n, (label, code) in enumerate(by_intake.items())
+    }
+    with db.connect() as conn:  # SYNTHETIC Bến Cầu June 2023, one row per wording
+        for submission_id, (label, code) in landed.items():
+            row = (code, "NSTW_SN", 2023, M, M)
+            add_submission(conn, submission_id, "711", "2023-06", at("2023-06-10"), funds=[row])
+            conn.execute(
+                "update raw.fund_amounts set label_as_written = %s where submission_id = %s", (label, submission_id)
+            )
+        conn.commit()
+    try:
+        by_dbt = dict(
+            scenario.query(
+                "select submission_id, component_code from intermediate.int_fund_amounts_components_resolved"
+                " where submission_id like 's711_2023_06_numbering_%'"
+            )
+        )
+    finally:
+        scenario.execute("delete from raw.submissions where submission_id like 's711_2023_06_numbering_%'")
+    assert {landed[sid][0]: code for sid, code in by_dbt.items()} == by_intake
+
+
 def test_late_correction_rebuilds_only_that_units_rows(scenario: Scenario) -> None:
     from gnbv import db
 
@@ -1154,6 +1197,23 @@ def test_monthly_dates_agree_with_the_python_calendar(scenario: Scenario) -> Non
         d = monthly_deadline(province, month)
         assert d is not None and day_count == "calendar"
         assert dates == [d.data_window_start, d.data_window_end, d.district_due, d.province_due], (province, month)
+
+
+def test_lateness_agrees_with_the_python_calendar(scenario: Scenario) -> None:
+    """A report's on time or late and its days late are the same in mart_reporting_compliance
+    (macros/periods.sql) as in the verdict e-mailed at intake, before dbt runs
+    (gnbv.orchestration.calendar.MonthlyDeadline, at the month's first accepted arrival)."""
+    from gnbv.orchestration.calendar import monthly_deadline
+
+    rows = scenario.query(
+        "select province_code, period_month, status, received_at, days_late"
+        " from marts.mart_reporting_compliance where received_at is not null"
+    )
+    assert {r[2] for r in rows} == {"on_time", "late"}
+    for province, month, status, received_at, days_late in rows:
+        d = monthly_deadline(province, month)
+        assert d is not None
+        assert (status == "late", days_late) == (d.is_late(received_at), d.days_late(received_at)), (province, month)
 
 
 def test_dim_component_carries_each_catalogs_program(scenario: Scenario) -> None:

@@ -180,3 +180,12 @@ def test_seed_fingerprint_changes_with_the_seeds(tmp_path: Path) -> None:
 def test_run_dbt_needs_a_command(args: list[str]) -> None:
     with pytest.raises(ValueError):
         dbt.run_dbt(args)
+
+
+def test_dbt_names_the_same_local_time_zone_as_python() -> None:
+    """Deadlines end at midnight Vietnam time in dbt (macros/periods.sql) and in Python
+    (gnbv.dates): one zone, named in both."""
+    from gnbv.dates import LOCAL_TIME_ZONE
+
+    project = yaml.safe_load((PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["local_time_zone"] == LOCAL_TIME_ZONE

@@ -481,3 +481,51 @@ def test_two_files_of_one_report_unpacked_with_one_time_are_a_tie_across_tasks(
     (rejected,) = [o for o in outcomes if o["status"] == "rejected"]
     assert any("bao_lac_a.xlsx, bao_lac_b.xlsx" in p and "không tệp nào được dùng" in p for p in rejected["problems"])
     assert funds_in_force(conn) is None
+
+
+def test_one_batch_takes_each_file_at_its_own_time_and_gives_each_its_verdict(
+    lay: InboxLayout, conn, tmp_path: Path
+) -> None:
+    """The intake DAG takes a folder's files in one batch (``take_in_batch``, the path of ``gnbv
+    ingest``), each at its own receipt time: a unit's file received later is its later version,
+    and every file has its own outcome."""
+    from gnbv.orchestration import inbox
+    from gnbv.orchestration.intake import in_batches, take_in_batch
+    from tests.builders import one_row_workbook
+    from tests.test_intake_truth import BAO_LAC, MAR, funds_in_force
+
+    for name, disbursed, received in (
+        ("bao_lac_first.xlsx", "40", at("2024-03-10T09:00")),
+        ("bao_lac_then.xlsx", "50", at("2024-03-10T11:00")),
+    ):
+        workbook = one_row_workbook(
+            tmp_path / name, unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn=disbursed
+        )
+        drop(lay, f"04/2024-03/{name}", workbook.read_bytes(), received=received)
+    claims = []
+    for item in inbox.list_new(lay, periods=None, as_of=at("2024-03-11T09:00")):
+        claim = inbox.claim(lay, item)
+        assert claim is not None
+        claims.append(claim.to_xcom())
+    (batch,) = in_batches(list(reversed(claims)))
+    assert [c["name"] for c in batch] == ["bao_lac_first.xlsx", "bao_lac_then.xlsx"]  # in order of receipt
+    outcomes = take_in_batch(batch, lay=lay, log=lambda line: None)
+    assert [(o["name"], o["status"]) for o in outcomes] == [
+        ("bao_lac_first.xlsx", "accepted"),
+        ("bao_lac_then.xlsx", "accepted"),
+    ]
+    assert [o["received_at"][:16] for o in outcomes] == ["2024-03-10T09:00", "2024-03-10T11:00"]
+    assert funds_in_force(conn) == outcomes[1]["submission_id"]
+    assert all(not lay.path(c["uri"]).exists() for c in batch)  # each settled
+
+
+def test_batches_hold_one_folder_each_and_at_most_the_batch_size() -> None:
+    from gnbv.orchestration.intake import in_batches
+
+    def claim(province: str, period: str, name: str, minute: int) -> dict[str, str]:
+        received = f"2024-03-10T09:{minute:02d}:00+07:00"
+        return {"province": province, "period": period, "name": name, "received_at": received}
+
+    claims = [claim("04", "2024-03", f"f{i}", 10 - i) for i in range(5)] + [claim("06", "2024-03", "g", 0)]
+    batches = in_batches(claims, size=2)
+    assert [[c["name"] for c in b] for b in batches] == [["f4", "f3"], ["f2", "f1"], ["f0"], ["g"]]

@@ -174,6 +174,24 @@ def test_files_taken_in_separate_calls_at_one_receipt_time_tie_too(conn: psycopg
     assert decided.status == "accepted" and funds_in_force(conn) == decided.submission_id
 
 
+def test_a_unit_whose_files_tied_is_reminded_as_having_no_report(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """The reminder asks which units have a version in force by the gate's rule
+    (``ingest.load.VERSION_IN_FORCE``), not whether any file was accepted: two files of 043's
+    March at one time leave no version in force, so 043 is reminded, with the rejected file."""
+    from gnbv.orchestration import notify
+    from gnbv.orchestration.calendar import monthly_deadline
+
+    for name, disbursed in (("a_first.xlsx", "40"), ("b_second.xlsx", "50")):
+        workbook = one_row_workbook(
+            tmp_path / name, unit_line=BAO_LAC, period=MAR, plan_sn="100", disbursed_sn=disbursed
+        )
+        ingest_paths(conn, [workbook], received_at=MAR_10)
+    due = monthly_deadline("04", MAR)
+    assert due is not None
+    (bao_lac,) = [u for u in notify.reminder_units(conn, due) if u.unit_code == "043"]
+    assert (bao_lac.status, bao_lac.rejected_file) == ("rejected", "b_second.xlsx")
+
+
 def test_the_same_content_twice_at_one_receipt_time_is_a_duplicate_not_a_tie(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:

@@ -25,7 +25,6 @@ import functools
 import json
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -33,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ import psycopg
 import pytest
 
 from gnbv.mail import SmtpSettings
+from gnbv.mail_sink import MailSink
 from gnbv.report import ReportBlocked, ReportVersion, build_monthly_report, publish
 from gnbv.report.xlsx import Book, column_letter
 from tests.spreadsheet import formula_cells, recalculate, to_vnd, values
@@ -872,28 +873,23 @@ def test_the_report_reproduces_cao_bang_2023_from_the_seed(scenario: Scenario, s
 
 
 class _Sink:
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
+    """The envelopes the project's SMTP sink (gnbv.mail_sink) caught."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
+    def __init__(self, sink: MailSink) -> None:
+        self.sink = sink
+
+    @property
+    def envelopes(self) -> list[Any]:
+        return [
+            SimpleNamespace(mail_from=c.mail_from, rcpt_tos=list(c.rcpt_tos), original_content=c.raw)
+            for c in self.sink.caught
+        ]
 
 
 @contextlib.contextmanager
 def smtp_server() -> Iterator[tuple[int, _Sink]]:
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = _Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, sink
-    finally:
-        controller.stop()
+    with MailSink() as sink:
+        yield sink.port, _Sink(sink)
 
 
 def test_the_email_arrives_with_the_workbook_and_the_pdf(march: March, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
+
 COMMAND = [sys.executable, "-c", "from gnbv.cli import run; run()"]
 
 _LIST_COMMANDS = """
@@ -54,7 +56,7 @@ def measure(*, repeats: int, sample: Path, database_url: str | None, echo: Calla
 
     env = dict(os.environ)
     if database_url:
-        env["GNBV_DATABASE_URL"] = database_url
+        env[settings.DATABASE_URL.name] = database_url
     paths = command_paths()
     helps: dict[str, list[float]] = {}
     help_cpu: list[float] = []

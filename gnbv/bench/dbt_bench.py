@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gnbv.dates import next_month
+
 FACT = "fct_fund_disbursement"
 SLOWEST = 5  # nodes listed per build
 LAST_HISTORY_MONTH = dt.date(2025, 12, 1)  # history ends here; the benchmark adds 2026-01, 02...
@@ -93,7 +95,7 @@ def _timing(result: Any) -> BuildTiming:
 
 
 def _next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + (month.month == 12), 1 if month.month == 12 else month.month + 1, 1)
+    return next_month(month)
 
 
 def run_dbt_bench(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gnbv import settings
 from gnbv.bench.proc import run_child
 
 if TYPE_CHECKING:
@@ -88,7 +89,6 @@ class BenchConfig:
 
 
 def resolve(options: BenchOptions) -> BenchConfig:
-    from gnbv import settings
     from gnbv.bench.database import BENCH_DATABASE
     from ingest.parallel import default_workers
     from ingest.samples_national import district_count
@@ -111,7 +111,7 @@ def resolve(options: BenchOptions) -> BenchConfig:
         skip_dags=options.skip_dags,
         keep_db=options.keep_db,
         state_dir=options.state_dir or settings.state_dir() / "bench",
-        database=options.database or os.environ.get("GNBV_BENCH_DATABASE") or BENCH_DATABASE,
+        database=options.database or os.environ.get(settings.BENCH_DATABASE.name) or BENCH_DATABASE,
         dbt_repeats=max(1, options.dbt_repeats or 1),
         backlog=max(0, options.backlog),
     )
@@ -313,7 +313,7 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         )
         gx_project = isolated_gx_project(Path(tmp))
         env = dict(os.environ)
-        env["GNBV_INTAKE_WORKERS"] = str(config.workers)
+        env[settings.INTAKE_WORKERS.name] = str(config.workers)
         root = str(month.root)
         _intake_section(result, config, root, url, str(gx_project), env, echo)
         _gate_section(result, config, root, Path(tmp), str(gx_project), env, echo)
@@ -472,8 +472,6 @@ def _backlog_section(
 
 
 def dag_files() -> list[Path]:
-    from gnbv import settings
-
     folder = settings.project_root() / "dags"
     if not folder.is_dir():
         return []

@@ -235,8 +235,8 @@ def set_up(paths: SupersetPaths, *, echo: Echo = print) -> bool:
         return False
     echo(f"setting up Superset's metadata in {paths.state} …")
     env = superset_env(paths)
-    env["GNBV_SUPERSET_ADMIN_USER"] = ADMIN_USER
-    env["GNBV_SUPERSET_ADMIN_PASSWORD"] = admin_password(paths)
+    env[settings.SUPERSET_ADMIN_USER.name] = ADMIN_USER
+    env[settings.SUPERSET_ADMIN_PASSWORD.name] = admin_password(paths)
     try:
         proc = subprocess.run(
             [str(paths.python), str(SETUP_SCRIPT)],

@@ -34,14 +34,15 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from gnbv import settings
 from gnbv.orchestration.calendar import LOCAL_TZ
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DAGS_FOLDER = REPO_ROOT / "dags"
-ENV_HOME = "GNBV_AIRFLOW_HOME"
-ENV_METADATA_URL = "GNBV_AIRFLOW_METADATA_URL"
-ENV_PORT = "GNBV_AIRFLOW_PORT"
-ENV_SMTP_URL = "GNBV_SMTP_URL"
+ENV_HOME = settings.AIRFLOW_HOME.name
+ENV_METADATA_URL = settings.AIRFLOW_METADATA_URL.name
+ENV_PORT = settings.AIRFLOW_PORT.name
+ENV_SMTP_URL = settings.SMTP_URL.name
 DEFAULT_PORT = 8080
 WAREHOUSE_CONN_ID = "gnbv_warehouse"
 SMTP_CONN_ID = "smtp_default"
@@ -52,11 +53,9 @@ LOCAL_SETTINGS_SHIM = (
 
 
 def airflow_home() -> Path:
-    override = os.environ.get(ENV_HOME, "").strip()
+    override = settings.AIRFLOW_HOME.get()
     if override:
         return Path(override).expanduser().resolve()
-    from gnbv import settings
-
     return settings.state_dir() / "airflow"
 
 
@@ -135,8 +134,6 @@ def airflow_env(
     home = home or airflow_home()
     port = port or int(base.get(ENV_PORT, "") or DEFAULT_PORT)
     if warehouse_url is None:
-        from gnbv import settings
-
         warehouse_url = settings.database_url()
     smtp_url = smtp_url if smtp_url is not None else base.get(ENV_SMTP_URL, "")
     secret = _secrets(home)
@@ -165,7 +162,7 @@ def airflow_env(
         "GX_ANALYTICS_ENABLED": "False",
         "PYTHONPATH": python_path,
         "PATH": path,
-        "GNBV_DATABASE_URL": warehouse_url,
+        settings.DATABASE_URL.name: warehouse_url,
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_connection(warehouse_url),
     }
     if smtp_url:

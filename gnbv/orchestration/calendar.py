@@ -19,58 +19,27 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
+# Vietnam time and reporting months have one home, gnbv.dates; importable from here too
+from gnbv.dates import LOCAL_TZ as LOCAL_TZ
+from gnbv.dates import PeriodError as PeriodError
+from gnbv.dates import end_of_local_day as end_of_local_day
+from gnbv.dates import format_period as format_period
+from gnbv.dates import month_start as month_start
+from gnbv.dates import parse_period as parse_period
+from gnbv.dates import previous_month as previous_month
+from gnbv.dates import to_local as to_local
 from gnbv.reference import Reference, load_reference
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Reminders go out on each of the last REMINDER_DAYS days before the district deadline and on
 # the deadline day itself.
 REMINDER_DAYS = 3
-
-
-class PeriodError(ValueError):
-    """A period that is not YYYY-MM; the message says what was expected."""
-
-
-def parse_period(text: str) -> dt.date:
-    """``"2024-03"`` → ``date(2024, 3, 1)``."""
-    try:
-        year, month = str(text).strip().split("-")
-        if len(year) != 4 or len(month) != 2:
-            raise ValueError
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise PeriodError(f"{text!r} is not a reporting month: use YYYY-MM, e.g. 2024-03") from None
-
-
-def format_period(period: dt.date) -> str:
-    return f"{period:%Y-%m}"
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def previous_month(period: dt.date) -> dt.date:
-    return month_start(month_start(period) - dt.timedelta(days=1))
-
-
-def to_local(moment: dt.datetime) -> dt.datetime:
-    """``moment`` in Vietnam time (a naive datetime is taken as Vietnam time already)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(LOCAL_TZ)
 
 
 def due_on(period: dt.date, due_day: int) -> dt.date:
     """The ``due_day`` of the period's month, clamped to the month's last day."""
     last = _calendar.monthrange(period.year, period.month)[1]
     return period.replace(day=min(due_day, last))
-
-
-def end_of_local_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.max, LOCAL_TZ)
 
 
 class WorkingDays:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
 from gnbv.orchestration.calendar import (
     consolidation_due,
     finals_due,
@@ -40,7 +41,7 @@ from gnbv.orchestration.calendar import (
 )
 from gnbv.orchestration.inbox import Log
 
-ENV_DBT_DIR = "GNBV_AIRFLOW_DBT_DIR"
+ENV_DBT_DIR = settings.AIRFLOW_DBT_DIR.name
 
 
 # dbt's test scope (macro test_scope_periods): a run tests the months its facts' latest load
@@ -110,11 +111,9 @@ def plan(
 def dbt_dir() -> Path:
     """Where the Airflow DAGs keep dbt's profile, target and manifest (``$GNBV_AIRFLOW_DBT_DIR``,
     default ``.gnbv/airflow/dbt``): apart from ``gnbv build``'s ``.gnbv/dbt``."""
-    override = os.environ.get(ENV_DBT_DIR, "").strip()
+    override = settings.AIRFLOW_DBT_DIR.get()
     if override:
         return Path(override).expanduser().resolve()
-    from gnbv import settings
-
     return settings.state_dir() / "airflow" / "dbt"
 
 
@@ -423,7 +422,7 @@ def _publish_one(report: dict[str, Any], *, now: dt.datetime, log: Log) -> bool:
         return False
     agency = report.get("agency")
     if not report_recipients(agency):
-        setting = AGENCY_RECIPIENTS_ENV.format(code=agency) if agency else "GNBV_REPORT_RECIPIENTS"
+        setting = AGENCY_RECIPIENTS_ENV.format(code=agency) if agency else settings.REPORT_RECIPIENTS.name
         log(f"no report recipients ({setting}): {report['label']} is filed, not emailed")
         return False
     delivery = publish(Path(report["directory"]), now=to_local(now))

@@ -51,19 +51,15 @@ def models_of(manifest: Path) -> list[Model]:
 
 
 @task(retries=1)
-def build_model(name: str, **context: Any) -> None:
+def build_model(name: str, as_of: str, test_scope: str, seeded: bool) -> None:
     import datetime as dt
 
     from airflow.sdk.exceptions import AirflowFailException
 
     from gnbv.orchestration.consolidate import build_model
 
-    ti = context["ti"]
-    as_of = dt.date.fromisoformat(ti.xcom_pull(task_ids="plan", key="as_of"))
     # reloaded reference data can change any old row: the incremental models are rebuilt whole
-    seeded = bool((ti.xcom_pull(task_ids="prepare_dbt") or {}).get("seeded"))
-    scope = ti.xcom_pull(task_ids="plan", key="test_scope")
-    if not build_model(name, as_of=as_of, full_refresh=seeded, test_scope=scope):
+    if not build_model(name, as_of=dt.date.fromisoformat(as_of), full_refresh=bool(seeded), test_scope=test_scope):
         raise AirflowFailException(f"dbt build of {name} failed: see the lines above (or `gnbv build --select {name}`)")
 
 
@@ -74,8 +70,10 @@ def publish_marts() -> list[str]:
     return publish_marts()
 
 
-def model_tasks(manifest: Path, *, group_id: str = "dbt") -> TaskGroup:
-    """A task group with one task per model (sub-groups per layer), dependencies from dbt."""
+def model_tasks(manifest: Path, *, as_of: Any, test_scope: Any, seeded: Any, group_id: str = "dbt") -> TaskGroup:
+    """A task group with one task per model (sub-groups per layer), dependencies from dbt.
+    ``as_of``, ``test_scope`` and ``seeded`` are handed to each task as arguments (the plan's and
+    prepare_dbt's results)."""
     models = models_of(manifest)
     with TaskGroup(group_id=group_id, tooltip="dbt build, one task per model") as group:
         layers = {
@@ -85,7 +83,9 @@ def model_tasks(manifest: Path, *, group_id: str = "dbt") -> TaskGroup:
         tasks = {}
         for model in models:
             with layers[model.layer]:
-                tasks[model.unique_id] = build_model.override(task_id=model.name)(model.name)
+                tasks[model.unique_id] = build_model.override(task_id=model.name)(
+                    model.name, as_of=as_of, test_scope=test_scope, seeded=seeded
+                )
         for model in models:
             for dep in model.depends_on:
                 tasks[dep] >> tasks[model.unique_id]

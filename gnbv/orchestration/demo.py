@@ -31,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gnbv import settings
 from gnbv.orchestration import CONSOLIDATION_DAG_ID, DEADLINE_DAG_ID, INTAKE_DAG_ID
 from gnbv.orchestration.calendar import LOCAL_TZ, MonthlyDeadline, format_period, monthly_deadline, previous_month
 
@@ -82,13 +83,12 @@ def drop_rejected_file(province: str, period: dt.date, inbox_folder: Path, *, ar
 # The demo's sender who gets it wrong first (SYNTHETIC): its file, then the corrected sample.
 REJECTED_FILE_NAME = "bao_cao_thang_lan_1.xlsx"
 DEMO_RECIPIENTS = {
-    "GNBV_NOTIFY_TO": "tiep-nhan.cao-bang.sample@example.invalid",
-    "GNBV_REPORT_RECIPIENTS": "ubnd.cao-bang.sample@example.invalid",
+    settings.NOTIFY_TO.name: "tiep-nhan.cao-bang.sample@example.invalid",
+    settings.REPORT_RECIPIENTS.name: "ubnd.cao-bang.sample@example.invalid",
 }
 
 
 def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1), *, echo: Echo = print) -> int:
-    from gnbv import settings
     from gnbv.mail_sink import MailSink
 
     period = period.replace(day=1)
@@ -98,7 +98,7 @@ def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1)
         return 2
     with MailSink(settings.state_dir() / "demo-mail", sender="gnbv-demo@localhost") as sink:
         # every message of the demo goes to this server, whatever the shell configured
-        os.environ["GNBV_SMTP_URL"] = sink.url
+        os.environ[settings.SMTP_URL.name] = sink.url
         os.environ.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
         os.environ.update(DEMO_RECIPIENTS)
         code = _cycle(province, period, deadline, echo)

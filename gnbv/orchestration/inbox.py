@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gnbv import settings
 from gnbv.orchestration.calendar import LOCAL_TZ, format_period
 
 # names are made safe in one place for every use (ingest.names); re-exported where callers look
@@ -57,10 +58,10 @@ from ingest.names import safe_name as safe_name
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-ENV_INBOX = "GNBV_INBOX"
-ENV_ARCHIVE = "GNBV_ARCHIVE"
-ENV_QUARANTINE = "GNBV_QUARANTINE"
-ENV_CONN_ID = "GNBV_INBOX_CONN_ID"
+ENV_INBOX = settings.INBOX.name
+ENV_ARCHIVE = settings.ARCHIVE.name
+ENV_QUARANTINE = settings.QUARANTINE.name
+ENV_CONN_ID = settings.INBOX_CONN_ID.name
 
 CLAIMS_DIR = ".claimed"
 # Same name as ingest.rejection_report.write gives the note beside a file.
@@ -101,8 +102,6 @@ def _unstamp(text: str) -> dt.datetime:
 
 
 def _default_inbox() -> str:
-    from gnbv import settings
-
     return str(settings.project_root() / "inbox")
 
 
@@ -124,16 +123,16 @@ class InboxLayout:
 
     @classmethod
     def from_env(cls) -> InboxLayout:
-        inbox = _uri(os.environ.get(ENV_INBOX, "").strip() or _default_inbox())
+        inbox = _uri(settings.INBOX.get() or _default_inbox())
         parent, _sep, leaf = inbox.rpartition("/")
         if not leaf or parent.endswith(":/") or parent.endswith("://"):
             raise InboxError(
                 f"{ENV_INBOX}={inbox!r} has no parent folder for archive/ and quarantine/: "
                 f"use a folder such as s3://bucket/gnbv/inbox, or set {ENV_ARCHIVE} and {ENV_QUARANTINE}."
             )
-        archive = _uri(os.environ.get(ENV_ARCHIVE, "").strip() or f"{parent}/archive")
-        quarantine = _uri(os.environ.get(ENV_QUARANTINE, "").strip() or f"{parent}/quarantine")
-        return cls(inbox, archive, quarantine, os.environ.get(ENV_CONN_ID, "").strip() or None)
+        archive = _uri(settings.ARCHIVE.get() or f"{parent}/archive")
+        quarantine = _uri(settings.QUARANTINE.get() or f"{parent}/quarantine")
+        return cls(inbox, archive, quarantine, settings.INBOX_CONN_ID.get() or None)
 
     def root(self, which: str) -> ObjectStoragePath:
         from airflow.sdk import ObjectStoragePath

@@ -1,6 +1,8 @@
 """The intake steps of the district intake DAG (and of ``gnbv inbox``): claim what is new in the
-inbox, take each file through ``ingest.intake`` (reader + Great Expectations gate + COPY load,
-each file wholly or not at all), and settle it in ``archive/`` or ``quarantine/`` with its note.
+inbox, take the files in batches through ``ingest.intake.ingest_paths`` — the same path as
+``gnbv ingest``: reader processes, one Great Expectations gate call and one COPY load per batch,
+each file wholly or not at all, each with its own receipt time and verdict — and settle each
+in ``archive/`` or ``quarantine/`` with its note.
 
 A rejected file is a result, not a failure: its step succeeds and the note beside it in
 quarantine tells the sender why, in Vietnamese and English. A step fails only when something a
@@ -10,13 +12,14 @@ retries it, and the claimed file waits in ``inbox/.claimed/`` until a run takes 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from gnbv.orchestration import inbox
-from gnbv.orchestration.calendar import LOCAL_TZ, format_period, monthly_deadline, open_periods, parse_period, to_local
+from gnbv.orchestration.calendar import LOCAL_TZ, format_period, open_periods, parse_period, to_local
 from ingest.names import shown_name
 
 Log = inbox.Log
@@ -102,31 +105,77 @@ def _duplicate_note(result: Any) -> str | None:
     return duplicate_note(result.path.name, result.submission_id, result.previous_status)
 
 
+def in_batches(claims: list[dict[str, str]], size: int | None = None) -> list[list[dict[str, str]]]:
+    """The claims in batches for ``take_in_batch``: one province and month sent for in each (the
+    folder gives both to intake), at most ``size`` files (default: intake's batch size), each
+    batch in order of receipt."""
+    from ingest.intake import BATCH_SIZE
+
+    size = size or BATCH_SIZE
+    folders: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for claim in sorted(claims, key=lambda c: dt.datetime.fromisoformat(c["received_at"])):
+        folders.setdefault((claim["province"], claim["period"]), []).append(claim)
+    return [same[start : start + size] for _, same in sorted(folders.items()) for start in range(0, len(same), size)]
+
+
 def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None, log: Log = print) -> dict[str, Any]:
     """One claimed file through intake and the gate, then to archive/ or quarantine/."""
-    from gnbv import db
-    from gnbv.reference import load_reference
-    from ingest.intake import ingest_file
+    (outcome,) = take_in_batch([claim_data], lay=lay, log=log)
+    return outcome
 
+
+def take_in_batch(
+    claims: list[dict[str, str]], *, lay: inbox.InboxLayout | None = None, log: Log = print
+) -> list[dict[str, Any]]:
+    """Claimed files through intake and the gate together — ``ingest.intake.ingest_paths``, as
+    ``gnbv ingest`` takes them: reader processes, one gate call and one load transaction per
+    batch — each at its own receipt time; then each to archive/ or quarantine/ with its note.
+    Each file has its own verdict (one outcome each, in the order of ``claims``)."""
     lay = lay or inbox.layout()
-    item = inbox.Claim.from_xcom(claim_data)
-    if not lay.path(item.uri).exists():
+    items = [inbox.Claim.from_xcom(c) for c in claims]
+    outcomes: dict[int, FileOutcome] = {}
+    present = []
+    for number, item in enumerate(items):
+        if lay.path(item.uri).exists():
+            present.append((number, item))
+            continue
         log(
             f"{shown_name(item.name)}: no longer in {inbox.local_path(item.uri)}"
             " (settled by an earlier try or another run)"
         )
-        return FileOutcome(
+        outcomes[number] = FileOutcome(
             item.name, item.province, item.period, "gone", True, summary=f"GONE      {shown_name(item.name)}"
-        ).to_xcom()
-    with inbox.local_file(lay, item) as path, db.connect() as conn:
-        # the folder inbox/<province>/<YYYY-MM>/ says which month the file is sent for
-        result = ingest_file(
-            conn,
-            path,
-            received_at=item.received_at,
-            province_hint=item.province,
-            expected_period=parse_period(item.period),
         )
+    folders: dict[tuple[str, str], list[tuple[int, inbox.Claim]]] = {}
+    for number, item in present:
+        folders.setdefault((item.province, item.period), []).append((number, item))
+    for (province, period), taken in folders.items():
+        outcomes.update(_take_in_folder(lay, province, parse_period(period), taken, log))
+    return [outcomes[number].to_xcom() for number in range(len(items))]
+
+
+def _take_in_folder(
+    lay: inbox.InboxLayout, province: str, period: dt.date, taken: list[tuple[int, inbox.Claim]], log: Log
+) -> dict[int, FileOutcome]:
+    from gnbv import db
+    from ingest.intake import ingest_paths
+
+    with contextlib.ExitStack() as files, db.connect() as conn:
+        paths = {number: files.enter_context(inbox.local_file(lay, item)) for number, item in taken}
+        # the folder inbox/<province>/<YYYY-MM>/ says which month the files are sent for
+        results = ingest_paths(
+            conn,
+            [paths[number] for number, _ in taken],
+            received_each={paths[number]: item.received_at for number, item in taken},
+            province_hint=province,
+            expected_period=period,
+        )
+        by_path = {result.path: result for result in results}
+        return {number: _settle(conn, lay, item, by_path[paths[number]], log) for number, item in taken}
+
+
+def _settle(conn: Any, lay: inbox.InboxLayout, item: inbox.Claim, result: Any, log: Log) -> FileOutcome:
+    """One file's outcome: late or not, and the file to archive/ or quarantine/ with its note."""
     outcome = FileOutcome(
         name=item.name,
         province=item.province,
@@ -141,18 +190,23 @@ def take_in(claim_data: dict[str, str], *, lay: inbox.InboxLayout | None = None,
         problems=[str(p) for p in result.problems if p.severity == "error"][:20],
     )
     if result.status == "accepted" and result.period_month and result.unit_code:
+        from gnbv.orchestration.verdicts import lateness
+        from gnbv.reference import load_reference
+
         reference = load_reference()
         province = reference.province_of(result.unit_code, result.period_month) or item.province
         outcome.province = province
-        deadline = monthly_deadline(province, result.period_month, reference)
-        if deadline is not None and deadline.is_late(item.received_at):
-            outcome.late, outcome.days_late = True, deadline.days_late(item.received_at)
+        days = lateness(
+            conn, result.unit_code, result.period_month, result.submission_id, item.received_at, province, reference
+        )
+        if days is not None:
+            outcome.late, outcome.days_late = True, days
     settled = inbox.settle(lay, item, accepted=result.ok, note=result.report_text() or _duplicate_note(result))
     outcome.settled_uri, outcome.report_uri = settled.uri, settled.report_uri
     log(outcome.line())
     if outcome.report_uri:
         log(f"          note for the sender: {inbox.local_path(outcome.report_uri)}")
-    return outcome.to_xcom()
+    return outcome
 
 
 def landed(outcomes: Iterable[dict[str, Any]]) -> list[list[str]]:

@@ -15,16 +15,15 @@ Sending goes through ``gnbv.mail``. With no recipients a message is only logged.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from gnbv import mail
+from gnbv import mail, settings
 from gnbv.orchestration.calendar import MonthlyDeadline, to_local
 
-ENV_RECIPIENTS = "GNBV_NOTIFY_TO"
+ENV_RECIPIENTS = settings.NOTIFY_TO.name
 VARIABLE_RECIPIENTS = "gnbv_notify_to"
 SUBJECT_PREFIX = mail.SUBJECT_PREFIX
 # At most this many errors of a rejected file are repeated in a reminder (the verdict e-mail and
@@ -265,12 +264,12 @@ def reminder_units(conn: Any, deadline: MonthlyDeadline) -> list[UnitStatus]:
     reference = load_reference()
     districts = reference.reporting_units(deadline.province_code, deadline.district_due)
     codes = [d.unit_code for d in districts]
+    seen = {code: True for code in units_with_a_version_in_force(conn, deadline.period, codes)}
     rows = conn.execute(
-        "select unit_code, bool_or(status = 'accepted') from raw.submissions"
-        " where period_month = %s and unit_code = any(%s) group by unit_code",
+        "select distinct unit_code from raw.submissions where period_month = %s and unit_code = any(%s)",
         (deadline.period, codes),
     ).fetchall()
-    seen = {code: accepted for code, accepted in rows}
+    seen = {code: seen.get(code, False) for (code,) in rows}
     rejected = _latest_rejections(conn, deadline.period, [c for c, accepted in seen.items() if not accepted])
     out = []
     for d in districts:
@@ -282,6 +281,23 @@ def reminder_units(conn: Any, deadline: MonthlyDeadline) -> list[UnitStatus]:
         else:
             out.append(UnitStatus(d.unit_code, d.unit_name, "pending"))
     return out
+
+
+def units_with_a_version_in_force(conn: Any, period: dt.date, codes: list[str]) -> set[str]:
+    """The units of ``codes`` with a version in force for ``period`` (of their amounts or their
+    outcomes): the rule of ``ingest.load.VERSION_IN_FORCE``, which the gate applies before dbt
+    runs — a reminder goes out before the month is consolidated. (A tie leaves none in force.)"""
+    from ingest.load import VERSION_IN_FORCE
+
+    if not codes:
+        return set()
+    wanted = "wanted as (select unnest(%(units)s::text[]) as unit_code, %(period)s::date as period_month)"
+    rows = conn.execute(
+        f"with {wanted} select unit_code from ({VERSION_IN_FORCE.format(carries='has_funds')}) as funds"
+        f" union select unit_code from ({VERSION_IN_FORCE.format(carries='has_outcomes')}) as outcomes",
+        {"units": codes, "period": period},
+    ).fetchall()
+    return {code for (code,) in rows}
 
 
 def _latest_rejections(
@@ -357,5 +373,5 @@ def recipients(value: str | None = None) -> list[str]:
         except Exception:  # not in Airflow, or no metadata to ask
             text = None
     if text is None:
-        text = os.environ.get(ENV_RECIPIENTS, "")
+        text = settings.NOTIFY_TO.get()
     return [r.strip() for r in text.replace(";", ",").split(",") if r.strip()]

@@ -136,8 +136,8 @@ def start(home: Path, *, port: int | None = None, env: Mapping[str, str] | None 
     full_env = {
         **os.environ,
         **(env or {}),
-        "GNBV_AIRFLOW_HOME": str(home),
-        "GNBV_AIRFLOW_PORT": str(port),
+        settings.AIRFLOW_HOME.name: str(home),
+        settings.AIRFLOW_PORT.name: str(port),
         # the log servers of workers and triggerer default to 8793/8794: two instances would clash
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),

@@ -145,6 +145,38 @@ def duplicate_note(file_name: str, submission_id: str, first_status: str | None)
 # --------------------------------------------------------------------------- reading it back
 
 
+def earlier_accepted_at(
+    conn: Any, unit_code: str | None, period: dt.date | None, submission_id: str, received_at: dt.datetime
+) -> dt.datetime | None:
+    """When the month's first accepted report of the unit arrived, if before this one: that
+    arrival, not a correction's, decides on time or late (as ``mart_reporting_compliance``
+    counts it: a later correction never makes an on-time report late)."""
+    row = conn.execute(
+        "select min(received_at) from raw.submissions where unit_code = %s and period_month = %s"
+        " and status = 'accepted' and submission_id <> %s and received_at < %s",
+        (unit_code, period, submission_id, received_at),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def lateness(
+    conn: Any,
+    unit_code: str,
+    period: dt.date,
+    submission_id: str,
+    received_at: dt.datetime,
+    province: str,
+    reference: Reference | None = None,
+) -> int | None:
+    """Days late of an accepted report (None: on time, or no deadline that month), counted at the
+    month's first accepted arrival, under the province's calendar rule."""
+    deadline = monthly_deadline(province, period, reference)
+    if deadline is None:
+        return None
+    counted = earlier_accepted_at(conn, unit_code, period, submission_id, received_at) or received_at
+    return deadline.days_late(counted) if deadline.is_late(counted) else None
+
+
 def stored_problems(conn: Any, submission_ids: Sequence[str]) -> dict[str, list[CellProblem]]:
     """The problems intake recorded for each submission (``raw.submission_problems``), in order."""
     rows = conn.execute(
@@ -216,12 +248,7 @@ def load(
     first_accepted_at = None
     if status == "accepted":
         totals = budget_totals(conn, submission_id, reference)
-        earlier = conn.execute(
-            "select min(received_at) from raw.submissions where unit_code = %s and period_month = %s"
-            " and status = 'accepted' and submission_id <> %s and received_at < %s",
-            (unit_code, period, submission_id, received_at),
-        ).fetchone()
-        first_accepted_at = earlier[0] if earlier else None
+        first_accepted_at = earlier_accepted_at(conn, unit_code, period, submission_id, received_at)
         fund_rows, outcome_rows = conn.execute(
             "select (select count(*) from raw.fund_amounts where submission_id = %(id)s),"
             " (select count(*) from raw.outcome_values where submission_id = %(id)s)",

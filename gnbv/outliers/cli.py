@@ -9,6 +9,8 @@ import getpass
 
 import click
 
+from gnbv.vn_format import vn_number
+
 
 def _period(value: str | None) -> dt.date | None:
     if value is None:
@@ -52,7 +54,7 @@ def list_command(period: str | None, province: str | None, unit: str | None, ope
         click.echo("Không có cờ bất thường. / No outlier flags.")
         return
     for f in found:
-        value = f"{f.value:,.0f} đồng".replace(",", ".") if f.measure == "disbursed_in_month" else f"{f.value} %"
+        value = f"{vn_number(f.value, 0)} đồng" if f.measure == "disbursed_in_month" else f"{f.value} %"
         status = (
             f"đã rà soát {f.reviewed_at:%d/%m/%Y} ({f.reviewed_by}): {f.review_comment}"
             if f.is_reviewed

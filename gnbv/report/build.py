@@ -22,11 +22,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
-from gnbv import mail
+from gnbv import mail, settings
+from gnbv.dates import LOCAL_TZ as VN
 from gnbv.report import changes, versions
 from gnbv.report.charts import all_charts
 from gnbv.report.data import Agency, ReportData, Stamp, load_report_data
@@ -35,7 +35,6 @@ from gnbv.report.email import recipients_from_env, send_report
 from gnbv.report.summary import summarise
 from gnbv.report.workbook import write_workbook
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MARTS_READ = (
     "mart_province_consolidation",
     "mart_reporting_compliance",
@@ -223,7 +222,7 @@ def lead_agencies(province: str, period: dt.date, *, conn: psycopg.Connection[An
         return load_report_data(c, province, period.replace(day=1)).lead_agencies()
 
 
-AGENCY_RECIPIENTS_ENV = "GNBV_REPORT_RECIPIENTS_{code}"  # e.g. GNBV_REPORT_RECIPIENTS_SXD
+AGENCY_RECIPIENTS_ENV = settings.AGENCY_REPORT_RECIPIENTS.name  # e.g. GNBV_REPORT_RECIPIENTS_SXD
 
 
 def report_recipients(agency: str | None = None, env: Mapping[str, str] | None = None) -> list[str]:
@@ -232,7 +231,9 @@ def report_recipients(agency: str | None = None, env: Mapping[str, str] | None =
     env = os.environ if env is None else env
     if agency is None:
         return recipients_from_env(env)
-    return recipients_from_env({"GNBV_REPORT_RECIPIENTS": env.get(AGENCY_RECIPIENTS_ENV.format(code=agency), "")})
+    return recipients_from_env(
+        {settings.REPORT_RECIPIENTS.name: env.get(AGENCY_RECIPIENTS_ENV.format(code=agency), "")}
+    )
 
 
 def build_agency_reports(

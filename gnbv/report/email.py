@@ -16,12 +16,12 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from gnbv import mail
+from gnbv import mail, settings
 from gnbv.report.changes import describe
 from gnbv.report.data import KIND_EN, KIND_VI
 from gnbv.report.versions import read_manifest
 
-ENV_RECIPIENTS = "GNBV_REPORT_RECIPIENTS"
+ENV_RECIPIENTS = settings.REPORT_RECIPIENTS.name
 
 
 def recipients_from_env(env: Mapping[str, str] | None = None) -> list[str]:

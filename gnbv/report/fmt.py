@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from gnbv.vn_format import vn_number as _vn_number
+
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
 TRIEU_DECIMALS = 3  # at most: amounts in triệu đồng are shown to the thousand đồng
@@ -40,21 +42,9 @@ def rate(disbursed: Decimal | None, plan: Decimal | None, places: int = 2) -> De
 
 
 def vn_number(value: Decimal | int | None, decimals: int = 0, *, trim: bool = False, empty: str = "") -> str:
-    """Vietnamese number text: ``.`` groups thousands, ``,`` is the decimal mark.
-
-    ``vn_number(Decimal("1234567.5"), 1)`` → ``"1.234.567,5"``; ``trim`` drops trailing zeros of
-    the decimals (``855786.000`` → ``"855.786"``).
-    """
-    if value is None:
-        return empty
-    quantum = Decimal(1).scaleb(-decimals) if decimals else Decimal(1)
-    number = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
-    text = f"{abs(number):,.{decimals}f}"  # 1,234,567.50
-    whole, _, frac = text.partition(".")
-    if trim:
-        frac = frac.rstrip("0")
-    out = whole.replace(",", ".") + ("," + frac if frac else "")
-    return ("-" if number < 0 else "") + out
+    """Vietnamese number text rounded half-up to ``decimals`` (default: whole numbers), as the
+    report shows figures (``gnbv.vn_format.vn_number``)."""
+    return _vn_number(value, decimals, trim=trim, empty=empty)
 
 
 def trieu_decimals(vnd: Decimal | int | None) -> int:

@@ -7,13 +7,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from gnbv.dates import LOCAL_TZ as VN
 from gnbv.report.data import ReportData, Stamp
 from gnbv.report.fmt import ZERO, rate, vn_date, vn_datetime, vn_number, vn_percent, vn_trieu
 from gnbv.report.tables import SourceRow, source_summary
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
 from gnbv.report.data import Period
 
 KINDS = ("provisional", "final", "revision")
 VERSION_DIR = re.compile(r"^v(\d+)_(provisional|final|revision)_([0-9a-f]{8})$")
 MANIFEST = "manifest.json"
-ENV_REPORTS = "GNBV_REPORTS"
+ENV_REPORTS = settings.REPORTS.name
 DEFAULT_DUE_DAY = 15  # the program's rule (Cao Bằng VII.2) when a province-month has no calendar
 
 
@@ -63,13 +64,9 @@ def archive_root() -> Path:
     """The report archive: ``$GNBV_REPORTS``, default ``<project>/reports``. One folder for every
     builder (the consolidation DAG, ``gnbv report``, the demo), so a month has one sequence of
     versions whoever builds it."""
-    import os
-
-    override = os.environ.get(ENV_REPORTS, "").strip()
+    override = settings.REPORTS.get()
     if override:
         return Path(override).expanduser().resolve()
-    from gnbv import settings
-
     return settings.project_root() / "reports"
 
 

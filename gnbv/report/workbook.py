@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from gnbv.dates import LOCAL_TZ as VN
 from gnbv.report.data import ReportData, SourceColumn, Stamp, Unit
 from gnbv.report.fmt import ZERO, to_trieu, vn_date, vn_datetime
 from gnbv.report.official import (
@@ -63,7 +63,6 @@ AMOUNT_UNIT = "Đơn vị tính: triệu đồng"
 STATUS_VI = {"on_time": "Đúng hạn", "late": "Muộn", "missing": "Chưa báo cáo"}
 SUBMISSION_STATUS_VI = {"accepted": "Đang dùng", "superseded": "Đã được thay thế", "rejected": "Bị từ chối"}
 TZ_NOTE = "giờ Việt Nam"
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 SHEET_PROVINCE = "Tổng hợp"
 SHEET_SOURCES = "Nguồn vốn"

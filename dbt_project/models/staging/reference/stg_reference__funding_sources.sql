@@ -20,6 +20,7 @@ renamed as (
         -- names
         cast(name_vi as text) as name_vi,
         cast(name_en as text) as name_en,
+        cast(form_header_vi as text) as form_header_vi,
         cast(sort_order as integer) as sort_order
 
     from source
