@@ -115,11 +115,11 @@ def intake_held() -> Iterator[Callable[[int], None]]:
 
     def until_queued(count: int) -> None:
         deadline = time.monotonic() + 60
-        while uploads._intake.waiting() < count:
-            assert time.monotonic() < deadline, f"{uploads._intake.waiting()} uploads queued, not {count}"
+        while uploads.intake.waiting() < count:
+            assert time.monotonic() < deadline, f"{uploads.intake.waiting()} uploads queued, not {count}"
             time.sleep(0.02)
 
-    with uploads._intake_lock:
+    with uploads.intake.intake_lock:
         yield until_queued
 
 

@@ -108,6 +108,7 @@ class GroupIntake:
         self._changed = threading.Condition()
         self._queue: list[_Waiting] = []
         self._running = False
+        self.calls = self.taken = 0  # intake calls made, uploads they took (for the benchmark and logs)
 
     def take(self, conn: psycopg.Connection, upload: Upload) -> IntakeResult:
         """The intake result of ``upload``, taken with whatever else waits; ``conn`` is used if
@@ -192,6 +193,7 @@ class GroupIntake:
             by_path[result.path].result = result
 
         conn.commit()  # so that each load transaction of the call is its own, committed at its end
+        self.calls, self.taken = self.calls + 1, self.taken + len(called)
         with _docs_later(called):
             ingest_paths(
                 conn,

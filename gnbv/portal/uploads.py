@@ -30,7 +30,7 @@ from gnbv.portal.group_intake import GroupIntake, Upload, receipt_time
 
 log = logging.getLogger(__name__)
 _intake_lock = threading.Lock()
-_intake = GroupIntake(_intake_lock)
+intake = GroupIntake(_intake_lock)  # the process's one: Great Expectations' context is one per process
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
@@ -153,7 +153,7 @@ def take_upload(
             expected_period,
             docs_pending=docs.pending if docs is not None else None,
         )
-        result = _intake.take(conn, upload)
+        result = intake.take(conn, upload)
         if result.status == "refused":
             found = UploadVerdict(0, "refused", None, result.unit_code, result.period_month, result.problems, file_name)
             note, marked = None, None
