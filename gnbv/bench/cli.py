@@ -41,6 +41,9 @@ def _jsonable(value: Any) -> Any:
 @click.option("--skip-naive", is_flag=True, help="Do not run the (slow) naive pandas path.")
 @click.option("--skip-dbt", is_flag=True, help="Do not run the dbt part.")
 @click.option("--skip-portal", is_flag=True, help="Do not measure the portal's verdicts.")
+@click.option(
+    "--portal-uploads", type=click.IntRange(min=1), default=50, show_default=True, help="Sent to the portal, 4 at once."
+)
 @click.option("--write-docs", is_flag=True, help=f"Write the table into {DOCS_PATH}.")
 @click.option("--docs-path", type=click.Path(dir_okay=False, path_type=Path), help="Another file for --write-docs.")
 @click.option(
@@ -76,6 +79,7 @@ def bench_command(
     skip_naive: bool,
     skip_dbt: bool,
     skip_portal: bool,
+    portal_uploads: int,
     write_docs: bool,
     docs_path: Path | None,
     json_path: Path | None,
@@ -116,6 +120,7 @@ def bench_command(
         skip_naive=skip_naive,
         skip_dbt=skip_dbt,
         skip_portal=skip_portal,
+        portal_uploads=portal_uploads,
         keep_db=keep_db,
         state_dir=state_dir,
         database=database,

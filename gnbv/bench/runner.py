@@ -61,6 +61,7 @@ class BenchOptions:
     skip_dbt: bool = False
     skip_dags: bool = False
     skip_portal: bool = False
+    portal_uploads: int = PORTAL_UPLOADS  # sent PORTAL_CONCURRENCY at once
     keep_db: bool = False
     state_dir: Path | None = None
     database: str | None = None  # default gnbv_bench
@@ -86,6 +87,7 @@ class BenchConfig:
     dbt_repeats: int
     backlog: int = 0
     skip_portal: bool = False
+    portal_uploads: int = PORTAL_UPLOADS
 
     @property
     def label(self) -> str:
@@ -120,6 +122,7 @@ def resolve(options: BenchOptions) -> BenchConfig:
         dbt_repeats=max(1, options.dbt_repeats or 1),
         backlog=max(0, options.backlog),
         skip_portal=options.skip_portal,
+        portal_uploads=max(1, options.portal_uploads),
     )
 
 
@@ -327,7 +330,7 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         if config.backlog:
             _backlog_section(result, config, str(gx_project), env, echo)
         if not config.skip_portal:
-            _portal_section(result, str(gx_project), env, echo)
+            _portal_section(result, config, str(gx_project), env, echo)
         if not config.skip_dbt:
             from gnbv.bench.dbt_bench import run_dbt_bench
 
@@ -480,10 +483,12 @@ def _backlog_section(
     )
 
 
-def _portal_section(result: BenchResult, gx_project: str, env: dict[str, str], echo: Callable[[str], None]) -> None:
+def _portal_section(
+    result: BenchResult, config: BenchConfig, gx_project: str, env: dict[str, str], echo: Callable[[str], None]
+) -> None:
     """The portal's verdict on uploads several at once, served in a child process of its own."""
-    echo(f"portal: {PORTAL_UPLOADS} uploads, {PORTAL_CONCURRENCY} at once")
-    args = {"uploads": PORTAL_UPLOADS, "concurrency": PORTAL_CONCURRENCY, "gx_project": gx_project}
+    echo(f"portal: {config.portal_uploads} uploads, {PORTAL_CONCURRENCY} at once")
+    args = {"uploads": config.portal_uploads, "concurrency": PORTAL_CONCURRENCY, "gx_project": gx_project}
     measured = run_child("portal", args, env=env).result
     result.portal = {**measured, "load_average": _load_average()}
     echo(measured["line"])
