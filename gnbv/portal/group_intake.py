@@ -33,12 +33,14 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from gnbv.dates import LOCAL_TZ
-from ingest.intake import IntakeResult
+
+if TYPE_CHECKING:  # intake (and Great Expectations behind it) is imported when first called
+    from ingest.intake import IntakeResult
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +103,8 @@ class GroupIntake:
     for a folder, not for a few uploads in a server)."""
 
     def __init__(self, intake_lock: threading.Lock, *, most: int | None = None):
-        from ingest.parallel import MIN_PARALLEL_FILES
-
         self.intake_lock = intake_lock
-        self.most = most or MIN_PARALLEL_FILES - 1
+        self._most = most
         self._changed = threading.Condition()
         self._queue: list[_Waiting] = []
         self._running = False
@@ -142,12 +142,16 @@ class GroupIntake:
     def _next_call(self) -> list[_Waiting]:
         """The uploads of the next call, in the order they arrived: the oldest waiting one and
         those of its month and province, one of each bytes, ``most`` at most."""
+        if self._most is None:
+            from ingest.parallel import MIN_PARALLEL_FILES
+
+            self._most = MIN_PARALLEL_FILES - 1
         first = self._queue[0].upload
         called: list[_Waiting] = []
         seen: set[str] = set()
         for waiting in self._queue:
             up = waiting.upload
-            if len(called) == self.most:
+            if len(called) == self._most:
                 break
             if (up.province_hint, up.expected_period) != (first.province_hint, first.expected_period):
                 continue
