@@ -262,9 +262,10 @@ def _portal_rows(r: BenchResult) -> list[tuple[str, str]]:
         ("  intake calls for them (uploads arriving together share one)", str(p["intake_calls"])),
         ("  load average (1, 5, 15 min) after", str(p["load_average"])),
     ]
-    per_call = _ratio(p["p95_s"], r.gate_fixed_s)
+    # the portal's gate calls build no Data Docs: their measure is the validation alone
+    per_call = _ratio(p["p95_s"], r.gate_validation_only_s)
     if per_call is not None:
-        rows.append(("p95 ÷ GX per validation call, 1 file (this run)", f"{per_call:.1f}×"))
+        rows.append(("p95 ÷ one GX validation without Data Docs (this run)", f"{per_call:.1f}×"))
     return rows
 
 
