@@ -329,3 +329,23 @@ def test_uploads_sent_at_once_unheld_each_get_their_own_verdict(
         code: ("accepted", code) for code in codes
     }
     assert sorted(name for call in intake_calls for name in call) == sorted(samples[c].name for c in codes)
+
+
+def test_no_two_uploads_share_a_receipt_time_even_in_the_same_microsecond() -> None:
+    """Two uploads of one unit and month at one receipt time would be a tie (ingest.load): the
+    portal's clock never gives one moment twice, however many threads ask at once."""
+    from gnbv.portal.group_intake import receipt_time
+
+    moments: list[dt.datetime] = []
+
+    def ask() -> None:
+        moments.extend(receipt_time() for _ in range(2000))
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(moments)) == len(moments) == 8000
+    assert all(m.tzinfo is not None for m in moments)
