@@ -79,6 +79,18 @@ AGENCY_REPORT_RECIPIENTS = Setting(
     "who receives a lead agency's report (e.g. GNBV_REPORT_RECIPIENTS_SXD); empty: filed, not sent",
 )
 REPORTS = Setting("GNBV_REPORTS", "the report archive reports/<province>/<YYYY-MM>/<version>/; default: reports/")
+# --- the portal
+PORTAL_DATABASE_URL = Setting(
+    "GNBV_PORTAL_DATABASE_URL",
+    "the portal's own log-in (a member of gnbv_portal) in a deployment; unset: the warehouse in force",
+)
+PORTAL_SECRET = Setting(
+    "GNBV_PORTAL_SECRET", "signs the portal's session cookies; unset: one kept in .gnbv/portal-secret"
+)
+PORTAL_SECURE_COOKIES = Setting(
+    "GNBV_PORTAL_SECURE_COOKIES", "1 behind HTTPS: the portal's cookies are sent over HTTPS only"
+)
+PORTAL_MAX_UPLOAD_MB = Setting("GNBV_PORTAL_MAX_UPLOAD_MB", "the largest file the portal takes, in MB; default: 5")
 # --- local Airflow
 AIRFLOW_HOME = Setting("GNBV_AIRFLOW_HOME", "the local Airflow home; default: .gnbv/airflow")
 AIRFLOW_METADATA_URL = Setting(

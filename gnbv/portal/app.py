@@ -23,12 +23,13 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.middleware.sessions import SessionMiddleware
 
+from gnbv import settings
 from gnbv.portal import database
 from gnbv.portal.security import Forbidden, LoginRequired, csrf_token
 
-ENV_SECRET = "GNBV_PORTAL_SECRET"
-ENV_SECURE_COOKIES = "GNBV_PORTAL_SECURE_COOKIES"
-ENV_MAX_UPLOAD_MB = "GNBV_PORTAL_MAX_UPLOAD_MB"
+ENV_SECRET = settings.PORTAL_SECRET.name
+ENV_SECURE_COOKIES = settings.PORTAL_SECURE_COOKIES.name
+ENV_MAX_UPLOAD_MB = settings.PORTAL_MAX_UPLOAD_MB.name
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SESSION_MAX_AGE_S = 8 * 3600
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -45,8 +46,6 @@ def _secret() -> str:
     value = os.environ.get(ENV_SECRET, "").strip()
     if value:
         return value
-    from gnbv import settings
-
     path = settings.project_root() / settings.STATE_DIR_NAME / "portal-secret"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

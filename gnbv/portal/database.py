@@ -13,7 +13,9 @@ from typing import Any
 
 import psycopg
 
-ENV_PORTAL_DATABASE_URL = "GNBV_PORTAL_DATABASE_URL"
+from gnbv import settings
+
+ENV_PORTAL_DATABASE_URL = settings.PORTAL_DATABASE_URL.name
 ROLE = "gnbv_portal"
 
 
