@@ -349,6 +349,7 @@ def ingest_paths(
     on_result: Callable[[IntakeResult], None] | None = None,
     batch_size: int = BATCH_SIZE,
     sender_unit: str | None = None,
+    sender_each: Mapping[Path, str] | None = None,
 ) -> list[IntakeResult]:
     """Read, gate and load files; each file lands wholly or not at all.
 
@@ -369,19 +370,22 @@ def ingest_paths(
     (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
     and loads the previous one; results and their order are the same as reading here.
 
-    ``sender_unit``: the unit whose account sent the files (the portal). A file naming another
-    unit is ``refused``: neither gated nor recorded, so it never counts as that unit's report.
+    ``sender_unit``: the unit whose account sent the files (the portal); ``sender_each`` gives a
+    file its own (the portal's uploads taken together). A file naming another unit than its
+    sender's is ``refused``: neither gated nor recorded, so it never counts as that unit's report.
     """
     reference = load_reference()
     received = _local(received_at)
     each = {path: _local(at) for path, at in (received_each or {}).items()}
+    senders = dict(sender_each or {})
     results: list[IntakeResult] = []
     reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint, expected_period)
     # the Data Docs are rebuilt once, for every batch
     with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
             times = [each.get(path, received) for path in batch]
-            _gate_and_load(conn, batch, subs, reference, times, results, on_result, sender_unit)
+            sent_by = [senders.get(path, sender_unit) for path in batch]
+            _gate_and_load(conn, batch, subs, reference, times, sent_by, results, on_result)
             del batch, subs  # one batch in memory at a time: released before the next is collected
     return results
 
@@ -392,13 +396,12 @@ def _gate_and_load(
     subs: list[Submission],
     reference: Reference,
     received: list[dt.datetime],
+    sent_by: list[str | None],
     results: list[IntakeResult],
     on_result: Callable[[IntakeResult], None] | None,
-    sender_unit: str | None = None,
 ) -> None:
     arrived = {id(sub): (path, at) for sub, path, at in zip(subs, batch, received, strict=True)}
-    if sender_unit is not None:
-        subs = _refuse_other_units(subs, sender_unit, arrived, results, on_result)
+    subs = _refuse_other_units(subs, sent_by, arrived, results, on_result)
     for group in _by_period(subs):
         times = [arrived[id(sub)][1] for sub in group]
         received_on = {sub.file_sha256: at.date() for sub, at in zip(group, times, strict=True)}
@@ -426,27 +429,27 @@ def _gate_and_load(
 
 def _refuse_other_units(
     subs: list[Submission],
-    sender_unit: str,
+    sent_by: list[str | None],
     arrived: dict[int, tuple[Path, dt.datetime]],
     results: list[IntakeResult],
     on_result: Callable[[IntakeResult], None] | None,
 ) -> list[Submission]:
-    """The files that name their sender's unit (or none: their own rejection says so); the others
-    become ``refused`` results, recorded nowhere."""
+    """The files that name their sender's unit (or none: their own rejection says so), and those
+    of no known sender; the others become ``refused`` results, recorded nowhere."""
     kept = []
-    for sub in subs:
-        if sub.unit_code is None or sub.unit_code == sender_unit:
+    for sub, sender in zip(subs, sent_by, strict=True):
+        if sender is None or sub.unit_code is None or sub.unit_code == sender:
             kept.append(sub)
             continue
-        path, received = arrived[id(sub)]
+        path, at = arrived[id(sub)]
         result = IntakeResult(
             path=path,
             submission_id=sub.submission_id,
             status="refused",
             unit_code=sub.unit_code,
             period_month=sub.period_month,
-            problems=[problem("other_unit", detail=sub.unit_code, expected=sender_unit)],
-            received_at=received,
+            problems=[problem("other_unit", detail=sub.unit_code, expected=sender)],
+            received_at=at,
         )
         results.append(result)
         if on_result:

@@ -30,6 +30,7 @@ SECTIONS = (
     "DBT",
     "MEMORY",
     "DAG FILES",
+    "PORTAL",
     "COMMAND LINE",
     "TARGETS",
 )
@@ -44,6 +45,7 @@ MEASURES = (
     "full refresh",
     "peak PSS of intake",
     "cold gnbv validate of one report",
+    "verdict of an upload, 5 uploads 4 at once: p50",
 )
 TARGETS = (
     "intake end to end ÷ floor",
@@ -57,6 +59,7 @@ TARGETS = (
     "response of gnbv --help",
     "response of the slowest --help",
     "response of a cold gnbv validate",
+    "portal verdict p95, 5 uploads 4 at once",
 )
 
 
@@ -78,6 +81,7 @@ def _expected_targets(figures: dict[str, Any]) -> dict[str, tuple[str, str, bool
     backlog = figures["backlog"]
     slowest_dag = max(d["parse_s"] for d in figures["dags"].values())
     cli = {key: statistics.median(figures["cli"][key]) for key in ("help_s", "slowest_help_s", "validate_s")}
+    portal = figures["portal"]
     return {
         "intake end to end ÷ floor": (f"{intake / floor:.1f}×", "≤ 3×", intake / floor <= 3),
         "↳ next target: intake ÷ floor": (f"{intake / floor:.1f}×", "≤ 2×", intake / floor <= 2),
@@ -94,6 +98,11 @@ def _expected_targets(figures: dict[str, Any]) -> dict[str, tuple[str, str, bool
         "response of gnbv --help": (f"{cli['help_s']:.2f} s", "< 0.5 s", cli["help_s"] < 0.5),
         "response of the slowest --help": (f"{cli['slowest_help_s']:.2f} s", "< 0.5 s", cli["slowest_help_s"] < 0.5),
         "response of a cold gnbv validate": (f"{cli['validate_s']:.2f} s", "≤ 3 s", cli["validate_s"] <= 3),
+        f"portal verdict p95, {portal['uploads']} uploads 4 at once": (
+            f"{portal['p95_s']:.2f} s",
+            "≤ 1 s",
+            portal["p95_s"] <= 1,
+        ),
     }
 
 
@@ -112,6 +121,8 @@ def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(database_url: 
             "0.25",
             "--backlog",
             "2",
+            "--portal-uploads",
+            "5",
             "--state-dir",
             str(tmp_path / "state"),
             "--database",
@@ -161,6 +172,8 @@ def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(database_url: 
     # the seeds are loaded by the first build and the full refresh, not by the incremental one
     assert [b["seeds_s"] > 0 for b in builds] == [True, False, True]
     assert set(figures["dags"]) == {p.name for p in (Path(__file__).parent.parent / "dags").glob("gnbv_*.py")}
+    portal = figures["portal"]  # every upload a real verdict; those arriving together share an intake call
+    assert portal["verdicts"] == {"accepted": 5} and 1 <= portal["intake_calls"] <= 5
 
     with psycopg.connect(database_url) as conn:  # the benchmark's database is gone again
         gone = conn.execute("select count(*) from pg_database where datname = %s", (bench_db,)).fetchone()

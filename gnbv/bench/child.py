@@ -15,6 +15,8 @@
                 of the same columns without constraints, in one transaction
 ``gate_cost``   the Great Expectations gate on 1 file (its fixed cost per call) and on a batch
 ``dag_parse``   each DAG file filled into a DagBag, as Airflow's DAG processor parses it
+``portal``      the portal served here, ordinary workbooks sent to its API several at once:
+                the time of each verdict (``gnbv.bench.portal.measure_portal``)
 """
 
 from __future__ import annotations
@@ -346,6 +348,26 @@ def task_dag_parse(args: dict[str, Any]) -> dict[str, Any]:
     return {"airflow_import_s": airflow_s, "files": files}
 
 
+# --------------------------------------------------------------------------- the portal
+
+
+def task_portal(args: dict[str, Any]) -> dict[str, Any]:
+    import tempfile
+    from dataclasses import asdict
+
+    from gnbv.bench.portal import measure_portal
+
+    with tempfile.TemporaryDirectory(prefix="gnbv-bench-portal-") as folder:
+        project = args.get("gx_project")
+        measured = measure_portal(
+            uploads=int(args["uploads"]),
+            concurrency=int(args["concurrency"]),
+            gx_project=Path(project) if project else None,
+            folder=Path(folder),
+        )
+    return {**asdict(measured), "line": measured.line()}
+
+
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "intake": task_intake,
     "naive": task_naive,
@@ -353,6 +375,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "floor_copy": task_floor_copy,
     "gate_cost": task_gate_cost,
     "dag_parse": task_dag_parse,
+    "portal": task_portal,
 }
 
 

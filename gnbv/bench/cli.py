@@ -40,6 +40,10 @@ def _jsonable(value: Any) -> Any:
 @click.option("--workers", type=click.IntRange(min=1), help="Intake's reader processes (default: one per core, ≤ 4).")
 @click.option("--skip-naive", is_flag=True, help="Do not run the (slow) naive pandas path.")
 @click.option("--skip-dbt", is_flag=True, help="Do not run the dbt part.")
+@click.option("--skip-portal", is_flag=True, help="Do not measure the portal's verdicts.")
+@click.option(
+    "--portal-uploads", type=click.IntRange(min=1), default=50, show_default=True, help="Sent to the portal, 4 at once."
+)
 @click.option("--write-docs", is_flag=True, help=f"Write the table into {DOCS_PATH}.")
 @click.option("--docs-path", type=click.Path(dir_okay=False, path_type=Path), help="Another file for --write-docs.")
 @click.option(
@@ -74,6 +78,8 @@ def bench_command(
     workers: int | None,
     skip_naive: bool,
     skip_dbt: bool,
+    skip_portal: bool,
+    portal_uploads: int,
     write_docs: bool,
     docs_path: Path | None,
     json_path: Path | None,
@@ -92,8 +98,8 @@ def bench_command(
     created and dropped on the server in force), it measures: intake of the month end to end
     against the naive pandas.read_excel + to_sql path and against the floor (bare calamine
     read + bare COPY); the gate's share of intake; dbt's incremental month against a full
-    refresh; intake's peak memory; each DAG file's parse time. Prints medians, ratios and
-    PASS / FAIL against the targets.
+    refresh; intake's peak memory; each DAG file's parse time; the portal's verdict on 50
+    uploads 4 at once. Prints medians, ratios and PASS / FAIL against the targets.
     """
     from gnbv import settings
     from gnbv.bench.report import render_text
@@ -113,6 +119,8 @@ def bench_command(
         workers=workers,
         skip_naive=skip_naive,
         skip_dbt=skip_dbt,
+        skip_portal=skip_portal,
+        portal_uploads=portal_uploads,
         keep_db=keep_db,
         state_dir=state_dir,
         database=database,

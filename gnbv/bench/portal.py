@@ -6,8 +6,11 @@ Each workbook is a different commune's SYNTHETIC report of Cao Bằng (04) for t
 month, sent with that commune's token, so every answer is a real verdict (accepted), not a
 duplicate. One upload before the measure warms the server (reference data, Great Expectations).
 
-``python -m gnbv.bench.portal`` prints the figures; ``portal_verdicts()`` returns them (for
-``gnbv bench`` to call).
+``gnbv bench`` measures it in a child process of its own (``gnbv.bench.child``'s ``portal``:
+``measure_portal`` on the benchmark's database and copy of the GX project), beside the rest of
+the run. ``python -m gnbv.bench.portal`` measures it alone, on a benchmark database of its own
+(``portal_verdicts``). The CPU time is the benchmark process's — the server and its client
+threads — so that a busy machine can be told from a slow portal.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class PortalBench:
     max_s: float
     wall_s: float
     verdicts: dict[str, int]
+    cpu_s: float = 0.0  # of the process (server and clients) while the uploads were sent
+    intake_calls: int = 0  # the portal's intake calls for them (uploads arriving together share one)
 
     @property
     def meets_target(self) -> bool:
@@ -45,7 +50,8 @@ class PortalBench:
         counts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items()))
         return (
             f"portal verdicts: {self.uploads} uploads, {self.concurrency} at once: p50 {self.p50_s:.2f} s,"
-            f" p95 {self.p95_s:.2f} s, max {self.max_s:.2f} s, {self.wall_s:.1f} s in all ({counts});"
+            f" p95 {self.p95_s:.2f} s, max {self.max_s:.2f} s, {self.wall_s:.1f} s in all, CPU {self.cpu_s:.1f} s,"
+            f" {self.intake_calls} intake calls ({counts});"
             f" target p95 ≤ {TARGET_P95_S:.0f} s: {'met' if self.meets_target else 'MISSED'}"
         )
 
@@ -56,63 +62,82 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = False) -> PortalBench:
-    import httpx
-    import uvicorn
-
+    """The measure alone: on a benchmark database and a copy of the GX project of its own."""
     from gnbv.bench.database import bench_database
-    from gnbv.migrate import apply_migrations
-    from gnbv.orchestration.calendar import LOCAL_TZ, open_periods
-    from gnbv.portal import accounts
-    from gnbv.portal.app import create_app
-    from gnbv.portal.database import owner_connect
-    from ingest.samples import generate_sample_month
+    from gnbv.bench.runner import isolated_gx_project
 
-    period = max(open_periods(dt.datetime.now(LOCAL_TZ)))
     with (
         bench_database(keep=keep_db, name=os.environ.get("GNBV_BENCH_DATABASE", "gnbv_bench")),
         tempfile.TemporaryDirectory(prefix="gnbv-bench-portal-") as folder,
     ):
-        files = generate_sample_month(PROVINCE, period, Path(folder), variations=False, fmt="xlsx")
-        if len(files) < uploads + 1:
-            raise ValueError(f"only {len(files)} sample units: at most {len(files) - 1} uploads")
-        tokens: list[tuple[Path, str]] = []
-        with owner_connect() as conn:
-            apply_migrations(conn)  # a database made again in this process is not migrated by connect()
-            for index, sample in enumerate(files[: uploads + 1]):
-                name = f"bench-{index}"
-                accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)
-                tokens.append((sample.path, accounts.new_token(conn, name)))
-        server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}/api/v1/submissions"
+        return measure_portal(
+            uploads=uploads, concurrency=concurrency, gx_project=isolated_gx_project(Path(folder)), folder=Path(folder)
+        )
 
-        def send(item: tuple[Path, str]) -> tuple[float, str]:
-            path, token = item
-            started = time.perf_counter()
-            with path.open("rb") as f:
-                answer = httpx.post(
-                    url,
-                    headers={"Authorization": f"Bearer {token}"},
-                    data={"period": f"{period:%Y-%m}"},
-                    files={"file": (path.name, f)},
-                    timeout=120,
-                )
-            body: dict[str, Any] = answer.json()
-            return time.perf_counter() - started, str(body.get("verdict"))
 
-        try:
-            send(tokens[0])  # warm-up
-            started = time.perf_counter()
-            with ThreadPoolExecutor(concurrency) as pool:
-                results = list(pool.map(send, tokens[1:]))
-            wall = time.perf_counter() - started
-        finally:
-            server.should_exit = True
-            thread.join(timeout=30)
+def measure_portal(
+    *, uploads: int = 50, concurrency: int = 4, gx_project: Path | None = None, folder: Path
+) -> PortalBench:
+    """The measure on the (benchmark) database in force: accounts, a served portal, the uploads."""
+    import httpx
+    import uvicorn
+
+    from gnbv.migrate import apply_migrations
+    from gnbv.orchestration.calendar import LOCAL_TZ, open_periods
+    from gnbv.portal import accounts
+    from gnbv.portal import uploads as portal_uploads
+    from gnbv.portal.app import create_app
+    from gnbv.portal.database import owner_connect
+    from ingest import gate
+    from ingest.samples import generate_sample_month
+
+    if gx_project is not None:  # its validations and Data Docs go there, not into the user's project
+        gate.EXPECTATIONS_DIR = gx_project
+        gate._checkpoint.cache_clear()
+    period = max(open_periods(dt.datetime.now(LOCAL_TZ)))
+    files = generate_sample_month(PROVINCE, period, folder / "samples", variations=False, fmt="xlsx")
+    if len(files) < uploads + 1:
+        raise ValueError(f"only {len(files)} sample units: at most {len(files) - 1} uploads")
+    tokens: list[tuple[Path, str]] = []
+    with owner_connect() as conn:
+        apply_migrations(conn)  # a database made again in this process is not migrated by connect()
+        for index, sample in enumerate(files[: uploads + 1]):
+            name = f"bench-{index}"
+            accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)
+            tokens.append((sample.path, accounts.new_token(conn, name)))
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api/v1/submissions"
+
+    def send(item: tuple[Path, str]) -> tuple[float, str]:
+        path, token = item
+        started = time.perf_counter()
+        with path.open("rb") as f:
+            answer = httpx.post(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                data={"period": f"{period:%Y-%m}"},
+                files={"file": (path.name, f)},
+                timeout=120,
+            )
+        body: dict[str, Any] = answer.json()
+        return time.perf_counter() - started, str(body.get("verdict"))
+
+    try:
+        send(tokens[0])  # warm-up
+        calls_before = portal_uploads.intake.calls
+        started, cpu_before = time.perf_counter(), time.process_time()
+        with ThreadPoolExecutor(concurrency) as pool:
+            results = list(pool.map(send, tokens[1:]))
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_before
+        calls = portal_uploads.intake.calls - calls_before
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
     times = [t for t, _ in results]
     verdicts: dict[str, int] = {}
     for _, verdict in results:
@@ -125,6 +150,8 @@ def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = 
         max_s=max(times),
         wall_s=wall,
         verdicts=verdicts,
+        cpu_s=cpu,
+        intake_calls=calls,
     )
 
 

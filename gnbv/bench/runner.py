@@ -13,7 +13,9 @@ rotation so that a noisy neighbour slows all of them alike, and reports medians:
 4. dbt on years of national history: incremental month against full refresh;
 5. DAG files: each one's parse time;
 6. with ``backlog``, a backlog of that many national months ingested in one run (once): its
-   time and, above all, its peak memory, which must stay that of one month (intake streams).
+   time and, above all, its peak memory, which must stay that of one month (intake streams);
+7. the portal's verdict: ``PORTAL_UPLOADS`` ordinary workbooks sent to its API
+   ``PORTAL_CONCURRENCY`` at once (``gnbv.bench.portal``), once, after the gate's cost.
 
 Peak memory is sampled during every intake run (PSS of the intake process and its readers).
 """
@@ -42,6 +44,7 @@ QUICK_DISTRICTS = 70  # one district in ten
 QUICK_HISTORY_YEARS = 1.0
 FULL_HISTORY_YEARS = 5.0
 RECEIVED_AT = "2025-04-10T09:00:00+07:00"  # the national month is March 2025: on time
+PORTAL_UPLOADS, PORTAL_CONCURRENCY = 50, 4  # the issue's measure of the portal's verdict
 
 
 @dataclass
@@ -57,6 +60,8 @@ class BenchOptions:
     skip_naive: bool = False
     skip_dbt: bool = False
     skip_dags: bool = False
+    skip_portal: bool = False
+    portal_uploads: int = PORTAL_UPLOADS  # sent PORTAL_CONCURRENCY at once
     keep_db: bool = False
     state_dir: Path | None = None
     database: str | None = None  # default gnbv_bench
@@ -81,6 +86,8 @@ class BenchConfig:
     database: str
     dbt_repeats: int
     backlog: int = 0
+    skip_portal: bool = False
+    portal_uploads: int = PORTAL_UPLOADS
 
     @property
     def label(self) -> str:
@@ -114,6 +121,8 @@ def resolve(options: BenchOptions) -> BenchConfig:
         database=options.database or os.environ.get(settings.BENCH_DATABASE.name) or BENCH_DATABASE,
         dbt_repeats=max(1, options.dbt_repeats or 1),
         backlog=max(0, options.backlog),
+        skip_portal=options.skip_portal,
+        portal_uploads=max(1, options.portal_uploads),
     )
 
 
@@ -189,6 +198,7 @@ class BenchResult:
     backlog: dict[str, Any] | None = None  # the backlog run's figures (``_backlog_section``)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
     cli: dict[str, Any] | None = None  # the command line's response times (gnbv.bench.cli_timing)
+    portal: dict[str, Any] | None = None  # the portal's verdicts (gnbv.bench.portal.PortalBench's fields)
     elapsed_s: float = 0.0
     load_average: tuple[str, str] = ("?", "?")
 
@@ -323,6 +333,8 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         _gate_section(result, config, root, Path(tmp), str(gx_project), env, echo)
         if config.backlog:
             _backlog_section(result, config, str(gx_project), env, echo)
+        if not config.skip_portal:
+            _portal_section(result, config, str(gx_project), env, echo)
         if not config.skip_dbt:
             from gnbv.bench.dbt_bench import run_dbt_bench
 
@@ -475,6 +487,17 @@ def _backlog_section(
         f"backlog: {r['files']} files in {r['seconds']:.1f}s, {r['statuses']}, {r['fund_rows']:,} amount rows, "
         f"peak PSS {intake.peak_pss_mb} MB"
     )
+
+
+def _portal_section(
+    result: BenchResult, config: BenchConfig, gx_project: str, env: dict[str, str], echo: Callable[[str], None]
+) -> None:
+    """The portal's verdict on uploads several at once, served in a child process of its own."""
+    echo(f"portal: {config.portal_uploads} uploads, {PORTAL_CONCURRENCY} at once")
+    args = {"uploads": config.portal_uploads, "concurrency": PORTAL_CONCURRENCY, "gx_project": gx_project}
+    measured = run_child("portal", args, env=env).result
+    result.portal = {**measured, "load_average": _load_average()}
+    echo(measured["line"])
 
 
 def dag_files() -> list[Path]:

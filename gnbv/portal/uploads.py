@@ -4,9 +4,10 @@ and the file kept with its note and marked workbook for download.
 
 The month sent for comes from the form (``expected_period``: a workbook with one sheet per month
 is read from that month's sheet) and the unit from the account (``sender_unit``: a file naming
-another unit is refused, never recorded). Intake runs one file at a time in this process (Great
-Expectations' context is shared and not made for threads); its Data Docs are rebuilt in the
-background (``DocsBuilder``), not per upload.
+another unit is refused, never recorded). Intake runs one call at a time in this process (Great
+Expectations' context is shared and not made for threads); uploads that arrive while it runs are
+taken together in the next call, each at its own receipt time (``group_intake``). Its Data Docs
+are rebuilt in the background (``DocsBuilder``), not per upload.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from psycopg.types.json import Jsonb
 
 from gnbv.portal import audit, consolidation
 from gnbv.portal.accounts import Account
+from gnbv.portal.group_intake import GroupIntake, Upload, receipt_time
 
 log = logging.getLogger(__name__)
 _intake_lock = threading.Lock()
+intake = GroupIntake(_intake_lock)  # the process's one: Great Expectations' context is one per process
 ALLOWED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
 
@@ -130,30 +133,27 @@ def take_upload(
     received_at: dt.datetime | None = None,
 ) -> UploadVerdict:
     """Judge and keep one upload of a unit account; audited and, when accepted, handed to the
-    province's consolidation."""
+    province's consolidation. ``received_at``: when it arrived (default: now)."""
     from gnbv.orchestration import verdicts
-    from gnbv.orchestration.calendar import LOCAL_TZ
     from gnbv.portal.changes import compare
-    from ingest.gate import data_docs_later
-    from ingest.intake import ingest_file
     from ingest.names import safe_name
 
     assert account.role == "unit" and account.unit_code
-    received_at = received_at or dt.datetime.now(LOCAL_TZ)
+    received_at = received_at or receipt_time()
     with tempfile.TemporaryDirectory(prefix="gnbv-portal-") as folder:
         path = Path(folder) / safe_name(Path(file_name.replace("\\", "/")).name or "bao-cao")
         path.write_bytes(content)
         if docs is not None:
             docs.uploaded()
-        with _intake_lock, data_docs_later(docs.pending if docs else []):
-            result = ingest_file(
-                conn,
-                path,
-                received_at=received_at,
-                province_hint=account.province_code,
-                expected_period=expected_period,
-                sender_unit=account.unit_code,
-            )
+        upload = Upload(
+            path,
+            received_at,
+            account.unit_code,
+            account.province_code,
+            expected_period,
+            docs_pending=docs.pending if docs is not None else None,
+        )
+        result = intake.take(conn, upload)
         if result.status == "refused":
             found = UploadVerdict(0, "refused", None, result.unit_code, result.period_month, result.problems, file_name)
             note, marked = None, None
