@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 
 from gnbv.reference import Reference, load_reference
+from ingest.approval_lock import refuse_approved
 from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
@@ -393,6 +394,7 @@ def _gate_and_load(
     for group in _by_period(subs):
         _gate_each_if_need_be(group, reference, received.date(), conn)
         refuse_ties(group)
+        refuse_approved(conn, group)  # approved figures stay until their approver reopens them
         with _Clock("load_s"):
             landed = load_batch(conn, group, received)
         for sub, loaded in zip(group, landed, strict=True):
