@@ -30,7 +30,8 @@ PROVINCE_LEVEL = "*"  # a province approval covers every component of the unit's
 # the two equal).
 LATEST_APPROVALS = """
     select distinct on (a.unit_code, a.period_month, a.level, coalesce(a.component_code, ''))
-        a.unit_code, a.period_month, a.level, a.component_code, a.action, a.acted_by, a.acted_at
+        a.unit_code, a.period_month, a.level, a.component_code, a.action, a.acted_by, a.acted_at, a.comment,
+        a.agency_code
     from raw.approvals as a
     inner join wanted using (unit_code, period_month)
     order by a.unit_code, a.period_month, a.level, coalesce(a.component_code, ''), a.approval_id desc
@@ -67,7 +68,7 @@ def locks_of(conn: psycopg.Connection, wanted: Iterable[tuple[str, dt.date]]) ->
         return {}
     params = {"units": [u for u, _ in pairs], "months": [m for _, m in pairs]}
     found: dict[tuple[str, dt.date], list[Lock]] = {}
-    for unit, month, level, component, _action, by, at in conn.execute(_LOCKS, params).fetchall():
+    for unit, month, level, component, _action, by, at, *_ in conn.execute(_LOCKS, params).fetchall():
         found.setdefault((unit, month), []).append(Lock(component if level == "agency" else PROVINCE_LEVEL, by, at))
     conn.commit()
     return found
