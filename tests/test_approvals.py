@@ -17,7 +17,14 @@ import pytest
 
 from tests.portal_support import serve
 from tests.servers import free_port
-from tests.workspace_support import HOUSING, NUTRITION, UnitFiles, add_workspace_accounts, unit_files
+from tests.workspace_support import (
+    HOUSING,
+    NUTRITION,
+    UnitFiles,
+    add_workspace_accounts,
+    build_with_month_due,
+    unit_files,
+)
 
 
 @pytest.fixture(scope="module")
@@ -146,10 +153,9 @@ def test_every_action_is_audited_and_kept(database_url, files) -> None:
 
 
 def test_the_warehouse_reads_the_approvals_with_intakes_rule(database_url, files) -> None:
-    from gnbv import dbt
     from ingest.approval_lock import LATEST_APPROVALS
 
-    assert dbt.build(select="int_approvals_latest", docs=False, quiet=True).success
+    build_with_month_due(files.period)
     with psycopg.connect(database_url) as conn:
         dbt_state = conn.execute(
             "select unit_code, period_month, approval_level, component_code, latest_action"
@@ -161,3 +167,10 @@ def test_the_warehouse_reads_the_approvals_with_intakes_rule(database_url, files
             " order by 1, 2, 3, 4"
         ).fetchall()
     assert dbt_state == intake_state and dbt_state
+    with psycopg.connect(database_url) as conn:
+        [(status, approved, reported)] = conn.execute(
+            "select approval_status, approved_components, reported_components from marts.mart_unit_approval"
+            " where unit_code = %s and period_month = %s",
+            (files.unit_code, files.period),
+        ).fetchall()
+    assert (status, approved) == ("not_approved", 0) and reported > 1  # approved, then reopened

@@ -97,7 +97,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
 
 
 def create_app(*, docs_interval_s: float = 300.0) -> FastAPI:
-    from gnbv.portal.routes import api, approvals_api, auth, board, files, overview, unit
+    from gnbv.portal.routes import api, approvals_api, auth, board, files, overview, unit, versions
     from gnbv.portal.uploads import DocsBuilder
 
     docs = DocsBuilder(docs_interval_s)
@@ -168,7 +168,7 @@ def create_app(*, docs_interval_s: float = 300.0) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for area in (auth, unit, files, api, overview, board, approvals_api):
+    for area in (auth, unit, files, api, overview, board, approvals_api, versions):
         app.include_router(area.router)
     return app
 

@@ -124,6 +124,8 @@ class UnitCompliance:
     accepted_submissions: int
     rejected_submissions: int
     first_submission_id: str | None
+    # marts.mart_unit_approval: approved | agencies_approved | returned | not_approved
+    approval_status: str = "not_approved"
 
 
 @dataclass(frozen=True)
@@ -600,11 +602,12 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
     compliance_rows = _rows(
         conn,
         """
-        select unit_code, status, due_date, received_at, days_late, accepted_submissions,
-               rejected_submissions, first_submission_id
-        from marts.mart_reporting_compliance
-        where province_code = %(province)s and period_month = %(period)s
-        order by unit_code
+        select c.unit_code, c.status, c.due_date, c.received_at, c.days_late, c.accepted_submissions,
+               c.rejected_submissions, c.first_submission_id, a.approval_status
+        from marts.mart_reporting_compliance as c
+        left join marts.mart_unit_approval as a using (period_month, unit_code)
+        where c.province_code = %(province)s and c.period_month = %(period)s
+        order by c.unit_code
         """,
         params,
     )
@@ -821,6 +824,7 @@ def _load(conn: psycopg.Connection[Any], province: str, period: dt.date, params:
             accepted_submissions=int(r["accepted_submissions"] or 0),
             rejected_submissions=int(r["rejected_submissions"] or 0),
             first_submission_id=r["first_submission_id"],
+            approval_status=r["approval_status"] or "not_approved",
         )
         for r in compliance_rows
     ]
