@@ -104,7 +104,9 @@ def refuse_approved(conn: psycopg.Connection, subs: list[Submission]) -> None:
             if {f for f in sent if _covers(lock, f[1])} != {f for f in approved if _covers(lock, f[1])}
         ]
         if touched:
-            names = sorted({"cả tháng / the whole month" if t.component == PROVINCE_LEVEL else t.component for t in touched})
+            names = sorted(
+                {"cả tháng / the whole month" if t.component == PROVINCE_LEVEL else t.component for t in touched}
+            )
             sub.problems.append(
                 problem(
                     "approved_locked",

@@ -111,7 +111,9 @@ def test_an_upload_changing_approved_figures_is_refused_by_the_api_and_by_intake
     # the CLI's and the DAG's intake (the same function) refuses the same way
     with db.connect() as conn:
         result = ingest_file(conn, files.both_changed, expected_period=files.period)
-    assert result.status == "rejected" and [p.code for p in result.problems if p.severity == "error"] == ["approved_locked"]
+    assert result.status == "rejected" and [p.code for p in result.problems if p.severity == "error"] == [
+        "approved_locked"
+    ]
 
 
 def test_a_file_changing_only_components_not_approved_is_taken(portal, tokens, files) -> None:

@@ -175,7 +175,9 @@ def _act(
     client: str | None,
 ) -> Outcome:
     if action not in ACTIONS:
-        raise ApprovalError(422, "Hành động phải là approve, return hoặc reopen", "action must be approve, return or reopen")
+        raise ApprovalError(
+            422, "Hành động phải là approve, return hoặc reopen", "action must be approve, return or reopen"
+        )
     if account.role not in ("agency", "province"):
         raise ApprovalError(
             403, "Chỉ cơ quan chủ trì và Sở LĐTBXH được phê duyệt", "only a lead agency or the province office approves"
@@ -208,7 +210,9 @@ def _act(
             )
         if not asked:
             raise ApprovalError(
-                409, "Báo cáo không có số liệu của các dự án cơ quan chủ trì", "the report has no figures of your components"
+                409,
+                "Báo cáo không có số liệu của các dự án cơ quan chủ trì",
+                "the report has no figures of your components",
             )
         if province_approved:
             raise ApprovalError(
@@ -237,9 +241,7 @@ def _act(
         state = now.get(("province", None)) or _NONE
         if action == "approve":
             lead = _lead_of(province)
-            waiting = [
-                c for c in reported if c in lead and not (now.get(("agency", c)) or _NONE).approved
-            ]
+            waiting = [c for c in reported if c in lead and not (now.get(("agency", c)) or _NONE).approved]
             if waiting:
                 raise ApprovalError(
                     409,
@@ -249,7 +251,9 @@ def _act(
             todo_p = not state.approved
         elif action == "return":
             if state.approved:
-                raise ApprovalError(409, "Đã phê duyệt cả tháng: mở lại trước", "the month is approved: reopen it first")
+                raise ApprovalError(
+                    409, "Đã phê duyệt cả tháng: mở lại trước", "the month is approved: reopen it first"
+                )
             todo_p = True
         else:
             if not state.approved:
@@ -261,7 +265,18 @@ def _act(
         conn.execute(
             "insert into raw.approvals (action_group, unit_code, period_month, level, component_code, action,"
             " submission_id, comment, acted_by, agency_code) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (group, unit_code, period, level, component, action, submission_id, comment, account.name, account.agency_code),
+            (
+                group,
+                unit_code,
+                period,
+                level,
+                component,
+                action,
+                submission_id,
+                comment,
+                account.name,
+                account.agency_code,
+            ),
         )
     shown = [c for c in targets if c is not None] if level == "agency" else []
     audit.record(
@@ -322,7 +337,11 @@ def return_message(outcome: Outcome, by: Account, comment: str, unit_name: str, 
         f"Số liệu tháng {month} của {unit_name} bị trả lại", f"{unit_name}: figures of {outcome.period:%B %Y} returned"
     )
     lines = [
-        *(["(Thư gửi cán bộ tiếp nhận của tỉnh vì đơn vị chưa có địa chỉ liên hệ: xin chuyển cho đơn vị.)", ""] if forwarded else []),
+        *(
+            ["(Thư gửi cán bộ tiếp nhận của tỉnh vì đơn vị chưa có địa chỉ liên hệ: xin chuyển cho đơn vị.)", ""]
+            if forwarded
+            else []
+        ),
         salutation(unit_name),
         "",
         f"{by.name} ({by.agency_code or 'Sở LĐTBXH'}) đã trả lại số liệu tháng {month} ({what_vi}) với nhận xét:",
@@ -330,7 +349,11 @@ def return_message(outcome: Outcome, by: Account, comment: str, unit_name: str, 
         "Đề nghị đơn vị xem lại, sửa và gửi lại Biểu 05 qua cổng báo cáo.",
         "",
         "---",
-        *(["(Sent to the province's intake officers: the unit has no contact address. Please forward it.)"] if forwarded else []),
+        *(
+            ["(Sent to the province's intake officers: the unit has no contact address. Please forward it.)"]
+            if forwarded
+            else []
+        ),
         f"{by.name} returned the figures of {outcome.period:%B %Y} ({what_en}) with this comment:",
         f"  {comment}",
         "Please review them, correct them and send the Biểu 05 again through the portal.",

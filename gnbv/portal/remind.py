@@ -26,7 +26,13 @@ def remind(
 
     def refuse(status: int, vi: str, en: str) -> ApprovalError:
         audit.record(
-            conn, "remind", "refused", account=account, unit_code=unit_code, period=period, client=client,
+            conn,
+            "remind",
+            "refused",
+            account=account,
+            unit_code=unit_code,
+            period=period,
+            client=client,
             detail={"reason": en},
         )
         return ApprovalError(status, vi, en)
@@ -54,10 +60,13 @@ def remind(
     name = notify.province_name(account.province_code, deadline.district_due)
     message = notify.unit_reminder_message(deadline, unit, as_of=now, province_name=name)
     try:
-        mail.send(mail.message(subject=message.subject, text=message.text, html_text=message.html,
-                               sender=smtp.sender, to=to), smtp)
+        mail.send(
+            mail.message(subject=message.subject, text=message.text, html_text=message.html, sender=smtp.sender, to=to),
+            smtp,
+        )
     except OSError as err:
         raise refuse(502, "Không gửi được thư", f"the e-mail could not be sent ({err})") from None
-    audit.record(conn, "remind", "sent", account=account, unit_code=unit_code, period=period, client=client,
-                 detail={"to": to})
+    audit.record(
+        conn, "remind", "sent", account=account, unit_code=unit_code, period=period, client=client, detail={"to": to}
+    )
     return to

@@ -68,7 +68,7 @@ async def submit(
         "problems": _problems(verdict.problems_json()),
     }
     # figures approved and locked (ingest.approval_lock): a conflict with the approval, not a bad file
-    locked = any(p["code"] == "approved_locked" for p in body["problems"])
+    locked = any(p.code == "approved_locked" for p in verdict.problems)
     return JSONResponse(body, status_code=403 if verdict.verdict == "refused" else 409 if locked else 200)
 
 

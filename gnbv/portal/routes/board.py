@@ -87,7 +87,9 @@ def review_flag(
     if account.role == "agency":
         from gnbv.portal.approvals import led_by
 
-        row = conn.execute("select component_code from marts.fct_outlier_flag where flag_id = %s", (flag_id,)).fetchone()
+        row = conn.execute(
+            "select component_code from marts.fct_outlier_flag where flag_id = %s", (flag_id,)
+        ).fetchone()
         conn.commit()
         if row and row[0] not in led_by(account.province_code or "", account.agency_code or ""):
             raise Forbidden("Cờ này thuộc dự án của cơ quan khác. / This flag is of another agency's component.")
@@ -97,8 +99,15 @@ def review_flag(
         conn.rollback()
         return _refused(request, err, 422)
     audit.record(
-        conn, "outlier_review", "reviewed", account=account, unit_code=flag.unit_code, period=flag.period_month,
-        submission_id=flag.submission_id, client=client_of(request), detail={"flag_id": flag_id, "comment": comment},
+        conn,
+        "outlier_review",
+        "reviewed",
+        account=account,
+        unit_code=flag.unit_code,
+        period=flag.period_month,
+        submission_id=flag.submission_id,
+        client=client_of(request),
+        detail={"flag_id": flag_id, "comment": comment},
     )
     return _back(period, "reviewed")
 
@@ -118,7 +127,14 @@ async def approval_form(request: Request, account: Workspace, conn: Conn) -> Res
     components = [str(c) for c in form.getlist("components")] or None
     try:
         outcome = await run_in_threadpool(
-            act, conn, account, unit_code, month, action, str(form.get("comment", "")), components,
+            act,
+            conn,
+            account,
+            unit_code,
+            month,
+            action,
+            str(form.get("comment", "")),
+            components,
             client=client_of(request),
         )
     except ApprovalError as err:
