@@ -15,7 +15,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.portal_support import serve
+from tests.portal_support import PASSWORD, serve
 from tests.servers import free_port
 from tests.workspace_support import (
     HOUSING,
@@ -176,3 +176,23 @@ def test_the_warehouse_reads_the_approvals_with_intakes_rule(database_url, files
             (files.unit_code, files.period),
         ).fetchall()
     assert (status, approved) == ("not_approved", 0) and reported > 1  # approved, then reopened
+
+
+def test_bottom_up_the_province_approves_after_every_agency_and_reopens_first(portal, tokens, files) -> None:
+    from gnbv.portal import accounts
+    from gnbv.portal.database import owner_connect
+
+    agencies = {}
+    with owner_connect() as conn:
+        for code in ("SLDTBXH", "SNNPTNT", "STTTT"):
+            accounts.add(conn, f"appr-{code.lower()}", "agency", PASSWORD, agency=code, province="04")
+            agencies[code] = accounts.new_token(conn, f"appr-{code.lower()}")
+    for token in (tokens["syt"], tokens["sxd"], *agencies.values()):
+        assert approval(portal, token, files, "approve").status_code == 200
+    month = approval(portal, tokens["province"], files, "approve", comment="đủ số liệu")
+    assert month.status_code == 200 and month.json()["level"] == "province"
+    # the higher level reopens first
+    assert approval(portal, tokens["syt"], files, "reopen", comment="sửa").status_code == 409
+    assert upload(portal, tokens["unit"], files.housing_changed, files).status_code == 409
+    assert approval(portal, tokens["province"], files, "reopen", comment="Sở Xây dựng xin sửa").status_code == 200
+    assert approval(portal, tokens["sxd"], files, "reopen", comment="đơn vị sửa số nhà ở").status_code == 200

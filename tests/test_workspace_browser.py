@@ -198,3 +198,18 @@ def test_what_the_unit_changed_is_shown_cell_by_cell(page, portal, names, files,
     assert rows.count() == 1 and rows.first.get_attribute("data-key") == change.key
     assert "1.000.000" in rows.first.inner_text()
     shot(page, "24-so-sanh-phien-ban-versions")
+
+
+def test_one_click_reminds_a_missing_unit_with_the_monthly_reminder(page, portal, names, files, sink, database_url):
+    log_in(page, portal, names["province"])
+    missing = on_board(page, portal, files).page.locator("#unit-table tbody tr[data-status=missing]").first
+    unit = missing.get_attribute("data-unit")
+    missing.get_by_role("button", name="Nhắc").click()
+    page.wait_for_url("**/board**")
+    assert "Đã gửi thư nhắc" in page.locator("[role=status]").inner_text()
+    assert [m for m in sink.caught if "Nhắc nộp báo cáo" in m.subject]
+    with psycopg.connect(database_url) as conn:
+        [(outcome, account)] = conn.execute(
+            "select outcome, account_name from portal.audit_log where action = 'remind' and unit_code = %s", (unit,)
+        ).fetchall()
+    assert (outcome, account) == ("sent", names["province"])

@@ -140,3 +140,27 @@ async def approval_form(request: Request, account: Workspace, conn: Conn) -> Res
     except ApprovalError as err:
         return _refused(request, err, err.status)
     return _back(period, action if outcome.changed else "unchanged", unit_code)
+
+
+@router.post("/board/approve-month", dependencies=[Depends(check_csrf)])
+def approve_month(
+    request: Request,
+    account: Annotated[Account, Depends(require_roles("province"))],
+    conn: Conn,
+    period: Annotated[str, Form()],
+) -> Response:
+    """The province office approves the month: every unit whose reported components its lead
+    agencies all approved (the others wait for their agencies, and stay as they are)."""
+    from gnbv.portal import board
+    from gnbv.portal.approvals import ApprovalError, act
+
+    month = parse_period(period)
+    assert month is not None
+    for line in board.load(conn, account, month).lines:
+        ready = line.components and len(line.approved) == len(line.components) and line.province_state != "approve"
+        if ready:
+            try:
+                act(conn, account, line.unit_code, month, "approve", None, client=client_of(request))
+            except ApprovalError:
+                continue  # changed meanwhile: the board shows where it stands
+    return _back(period, "approve")
