@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import psycopg
 from psycopg import sql
 
-GROUPS = ("gnbv_loader", "gnbv_transformer", "gnbv_bi")
+GROUPS = ("gnbv_loader", "gnbv_transformer", "gnbv_bi", "gnbv_portal")  # gnbv_portal: V007__portal.sql
 
 
 class ConfigError(Exception):

@@ -351,8 +351,7 @@ CATALOGUE: dict[str, ProblemText] = {
     "other_unit": ProblemText(
         "Tệp là báo cáo của đơn vị {detail}, không phải của đơn vị {expected} mà tài khoản này gửi thay; "
         "tệp không được nhận",
-        "The file is the report of unit {detail}, not of unit {expected} this account sends for; "
-        "it was not taken in",
+        "The file is the report of unit {detail}, not of unit {expected} this account sends for; it was not taken in",
         "Chỉ gửi báo cáo của đơn vị mình; kiểm tra mã đơn vị ở phần đầu Biểu 05.",
         "Send only your own unit's report; check the unit code at the top of the Biểu 05.",
     ),

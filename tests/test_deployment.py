@@ -52,6 +52,7 @@ DEFAULT_SERVICES = {
     "airflow-dag-processor",
     "airflow-triggerer",
     "metabase-db",
+    "portal",
     "metabase",
     "metabase-init",
 }
@@ -383,7 +384,7 @@ def test_the_data_volumes_are_where_the_code_looks(resolved: dict[str, Any]) -> 
 def test_published_ports_are_the_ports_the_services_listen_on(
     resolved: dict[str, Any], compose: dict[str, Any]
 ) -> None:
-    listening = {"warehouse": 5432, "airflow-apiserver": 8080, "metabase": 3000, "flower": 5555}
+    listening = {"warehouse": 5432, "airflow-apiserver": 8080, "metabase": 3000, "flower": 5555, "portal": 8090}
     published = {}
     for name, service in compose["services"].items():
         for port in service.get("ports", []):

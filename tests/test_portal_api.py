@@ -212,11 +212,17 @@ def test_download_links_never_reach_a_path(portal, names, path) -> None:
     assert b"root:" not in answer.content
 
 
-def test_a_unit_cannot_download_another_units_files(portal, names, tokens, files) -> None:
+def test_a_unit_cannot_download_another_units_files(portal, names, tokens, files, database_url) -> None:
     upload_id = post_file(portal, tokens["unit"], files.good, files.period).json()["upload_id"]
     other = log_in(portal, names["unit2"])
     assert other.get(f"/files/{upload_id}/original").status_code == 404
     assert log_in(portal, names["province"]).get(f"/files/{upload_id}/original").status_code == 200
+    with psycopg.connect(database_url) as conn:
+        downloads = conn.execute(
+            "select account_name, outcome from portal.audit_log where action = 'download' and upload_id = %s",
+            (upload_id,),
+        ).fetchall()
+    assert downloads == [("api-unit2", "refused"), ("api-province", "original")]
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(portal, names) -> None:
@@ -257,3 +263,28 @@ def test_the_portal_role_writes_raw_and_its_records_and_nothing_else(database_ur
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
+
+
+def test_a_corrected_version_shows_what_changed_against_the_previous_one(portal, names, tokens, files) -> None:
+    post_file(portal, tokens["unit"], files.good, files.period)
+    again = post_file(portal, tokens["unit"], files.good_again, files.period).json()
+    assert again["verdict"] == "accepted", again["problems"]
+    page = log_in(portal, names["unit"]).get(f"/uploads/{again['upload_id']}")
+    assert page.status_code == 200
+    assert "So với bản đã tiếp nhận trước của tháng này" in page.text and "→" in page.text
+    listed = httpx.get(portal + "/api/v1/submissions", headers={"Authorization": f"Bearer {tokens['unit']}"}).json()
+    assert "superseded" in {s["status"] for s in listed["submissions"]}
+
+
+def test_the_units_page_lists_its_reports_taken_in_otherwise(portal, names, files, database_url) -> None:
+    from gnbv import db
+    from ingest.intake import ingest_file
+    from tests.portal_support import make_files
+
+    inbox_file = make_files(files.good.parent.parent / "inbox", seed=7).good
+    with db.connect() as conn:
+        result = ingest_file(conn, inbox_file, expected_period=files.period)
+    assert result.status == "accepted"
+    page = log_in(portal, names["unit"]).get("/unit")
+    assert "Báo cáo nhận qua kênh khác" in page.text and inbox_file.name in page.text
+    assert "Đã được thay thế" in page.text  # the portal's earlier accepted versions: superseded

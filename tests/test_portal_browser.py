@@ -134,3 +134,17 @@ def test_a_file_over_the_size_limit_is_refused(page, portal, names, tmp_path):
         page.get_by_role("button", name="Gửi").click()
     assert info.value.status == 413
     assert "quá lớn" in page.get_by_role("alert").inner_text()
+
+
+def test_the_province_office_sees_what_its_units_sent_and_cannot_send(page, portal, names):
+    page.goto(portal + "/")
+    page.get_by_label("Tên đăng nhập").fill(names["province"])
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/overview")
+    assert page.get_by_role("heading", name="Báo cáo các đơn vị đã gửi").is_visible()
+    shot(page, "06-tong-quan-tinh-province-overview")
+    page.goto(portal + "/units/01290")
+    assert page.get_by_role("heading", name="Lịch báo cáo").is_visible()
+    assert page.get_by_role("button", name="Gửi").count() == 0  # no upload form
+    assert page.goto(portal + "/unit").status == 403

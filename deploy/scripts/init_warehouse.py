@@ -12,6 +12,8 @@ Environment
 ``GNBV_AIRFLOW_DB_PASSWORD``  gnbv_loader (intake) and gnbv_transformer (dbt); skipped when unset
 ``GNBV_BI_DB_USER``           log-in of the BI tools (default ``gnbv_bi_reader``): member of
 ``GNBV_BI_DB_PASSWORD``       gnbv_bi only; skipped when unset
+``GNBV_PORTAL_DB_USER``       log-in of the submission portal (default ``gnbv_portal_app``): member
+``GNBV_PORTAL_DB_PASSWORD``   of gnbv_portal only; skipped when unset
 
 Passwords are hashed on this side (SCRAM-SHA-256; gnbv/logins.py, shared with ``gnbv bi login``)
 so the clear text never reaches the server or its statement log.
@@ -32,6 +34,8 @@ from gnbv.logins import ConfigError, ensure_login
 # Which groups each deployment log-in belongs to (and nothing else of the gnbv groups).
 AIRFLOW_GROUPS = ("gnbv_loader", "gnbv_transformer")
 BI_GROUPS = ("gnbv_bi",)
+PORTAL_GROUPS = ("gnbv_portal",)
+DEFAULT_PORTAL_USER = "gnbv_portal_app"
 DEFAULT_AIRFLOW_USER = "gnbv_airflow"
 DEFAULT_BI_USER = "gnbv_bi_reader"
 
@@ -50,6 +54,7 @@ def init_warehouse(admin_url: str, *, echo=print) -> list[str]:  # type: ignore[
         logins = [
             ("GNBV_AIRFLOW_DB", DEFAULT_AIRFLOW_USER, AIRFLOW_GROUPS, True),
             ("GNBV_BI_DB", DEFAULT_BI_USER, BI_GROUPS, False),
+            ("GNBV_PORTAL_DB", DEFAULT_PORTAL_USER, PORTAL_GROUPS, False),
         ]
         for prefix, default_user, groups, runs_dbt in logins:
             user, password = _env(f"{prefix}_USER", default_user), _env(f"{prefix}_PASSWORD")

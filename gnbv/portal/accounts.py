@@ -234,7 +234,8 @@ def by_token(conn: psycopg.Connection, token: str) -> Account | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = conn.execute(
-        f"select {', '.join('a.' + c for c in _COLUMNS.split(', ')[:-1])}, a.disabled_at is not null, t.token_id"
+        "select a.account_id, a.name, a.role, a.unit_code, a.agency_code, a.province_code,"
+        " a.disabled_at is not null, t.token_id"
         " from portal.api_tokens t join portal.accounts a using (account_id)"
         " where t.token_sha256 = %s and t.revoked_at is null and a.disabled_at is null",
         (token_sha256(token),),

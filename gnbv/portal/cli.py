@@ -13,7 +13,7 @@ import click
 ROLE_CHOICE = click.Choice(["unit", "agency", "province", "admin"])
 
 
-def _read_password(generated_note: str) -> tuple[str, bool]:
+def _read_password() -> tuple[str, bool]:
     """The password from standard input when it is not a terminal, else a generated one."""
     from gnbv.portal.accounts import generate_password
 
@@ -53,7 +53,7 @@ def users_add(name: str, role: str, unit: str | None, agency: str | None, provin
     from gnbv.portal import accounts
     from gnbv.portal.database import owner_connect
 
-    password, generated = _read_password("")
+    password, generated = _read_password()
     try:
         with owner_connect() as conn:
             account = accounts.add(conn, name, role, password, unit=unit, agency=agency, province=province)
@@ -99,7 +99,7 @@ def users_reset(name: str) -> None:
     from gnbv.portal import accounts
     from gnbv.portal.database import owner_connect
 
-    password, generated = _read_password("")
+    password, generated = _read_password()
     try:
         with owner_connect() as conn:
             accounts.reset(conn, name, password)

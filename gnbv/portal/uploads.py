@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,28 @@ class UploadVerdict:
 
 
 class DocsBuilder:
-    """Validations waiting for their Data Docs pages, built every ``interval`` seconds by a thread."""
+    """Validations waiting for their Data Docs pages, built by a thread when uploads pause.
 
-    def __init__(self, interval: float = 300.0):
+    A rebuild holds the intake (Great Expectations' context is one), so it waits for a quiet
+    moment — no upload for ``idle`` seconds — or for ``longest`` seconds at most; it is looked at
+    every ``interval`` seconds, and done once more when the server stops."""
+
+    def __init__(self, interval: float = 60.0, *, idle: float = 120.0, longest: float = 1800.0):
         self.pending: list[Any] = []
-        self.interval = interval
+        self.interval, self.idle, self.longest = interval, idle, longest
+        self.last_upload = self.oldest_pending = time.monotonic()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def uploaded(self) -> None:
+        now = time.monotonic()
+        if not self.pending:
+            self.oldest_pending = now
+        self.last_upload = now
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        return bool(self.pending) and (now - self.last_upload >= self.idle or now - self.oldest_pending >= self.longest)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="gnbv-portal-data-docs", daemon=True)
@@ -83,7 +99,8 @@ class DocsBuilder:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
-            self.build()
+            if self.due():
+                self.build()
 
     def build(self) -> None:
         from ingest.gate import build_data_docs
@@ -126,6 +143,8 @@ def take_upload(
     with tempfile.TemporaryDirectory(prefix="gnbv-portal-") as folder:
         path = Path(folder) / safe_name(Path(file_name.replace("\\", "/")).name or "bao-cao")
         path.write_bytes(content)
+        if docs is not None:
+            docs.uploaded()
         with _intake_lock, data_docs_later(docs.pending if docs else []):
             result = ingest_file(
                 conn,
@@ -233,9 +252,9 @@ _LIST = """
     select u.upload_id, u.file_name, u.received_at, u.verdict, u.submission_id, u.period_month, u.late, u.days_late,
         u.note_text is not null, u.marked_bytes is not null,
         u.verdict = 'accepted' and exists (
-            select from portal.uploads as later
+            select from raw.submissions as later
             where later.unit_code = u.unit_code and later.period_month = u.period_month
-                and later.verdict = 'accepted' and later.received_at > u.received_at
+                and later.status = 'accepted' and later.received_at > u.received_at
         ),
         a.name
     from portal.uploads as u join portal.accounts as a using (account_id)
@@ -244,6 +263,39 @@ _LIST = """
     order by u.received_at desc, u.upload_id desc
     limit 200
 """
+
+
+@dataclass(frozen=True)
+class OtherChannelRow:
+    """A report of the unit taken in another way (the inbox folder, ``gnbv ingest``)."""
+
+    submission_id: str
+    file_name: str
+    received_at: dt.datetime
+    status: str
+    period: dt.date | None
+    superseded: bool
+
+
+_OTHER_CHANNELS = """
+    select s.submission_id, s.file_name, s.received_at, s.status, s.period_month,
+        s.status = 'accepted' and exists (
+            select from raw.submissions as later
+            where later.unit_code = s.unit_code and later.period_month = s.period_month
+                and later.status = 'accepted' and later.received_at > s.received_at
+        )
+    from raw.submissions as s
+    where s.unit_code = %(unit)s
+        and not exists (select from portal.uploads as u where u.submission_id = s.submission_id)
+    order by s.received_at desc
+    limit 100
+"""
+
+
+def other_channels(conn: psycopg.Connection, unit_code: str) -> list[OtherChannelRow]:
+    rows = conn.execute(_OTHER_CHANNELS, {"unit": unit_code}).fetchall()
+    conn.commit()
+    return [OtherChannelRow(*r) for r in rows]
 
 
 def list_for_unit(conn: psycopg.Connection, unit_code: str, period: dt.date | None = None) -> list[UploadRow]:

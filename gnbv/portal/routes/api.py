@@ -58,7 +58,7 @@ async def submit(
         docs=request.app.state.docs,
     )
     body = {
-        "verdict": verdict.verdict if verdict.verdict != "refused" else "refused",
+        "verdict": verdict.verdict,
         "submission_id": verdict.submission_id,
         "unit_code": verdict.unit_code,
         "period": f"{verdict.period:%Y-%m}" if verdict.period else None,

@@ -66,6 +66,7 @@ def _unit_page(request: Request, conn: psycopg.Connection[Any], account: Account
             "unit_name": latest.unit_name,
             "periods": periods,
             "uploads": uploads.list_for_unit(conn, unit_code),
+            "other_channels": uploads.other_channels(conn, unit_code),
             "can_send": access.can_send_for(account, unit_code),
         },
     )
