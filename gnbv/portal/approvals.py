@@ -381,7 +381,7 @@ def tell_unit_of_return(outcome: Outcome, by: Account, comment: str) -> list[str
     subject, text = return_message(outcome, by, comment, unit_name(outcome.unit_code), forwarded)
     try:
         mail.send(mail.message(subject=subject, text=text, sender=smtp.sender, to=to), smtp)
-    except (OSError, Exception) as err:  # the return is recorded; the page shows it whatever the mail did
+    except OSError as err:  # smtplib's errors too; the return is recorded and its page shows it
         log.warning("the return of %s could not be e-mailed: %s", outcome.unit_code, err)
         return []
     return to
