@@ -96,13 +96,8 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-<<<<<<< HEAD
-def create_app(*, docs_interval_s: float = 300.0) -> FastAPI:
-    from gnbv.portal.routes import api, approvals_api, auth, board, files, overview, unit, versions
-=======
 def create_app() -> FastAPI:
-    from gnbv.portal.routes import api, auth, files, overview, unit
->>>>>>> i19
+    from gnbv.portal.routes import api, approvals_api, auth, board, files, overview, unit, versions
     from gnbv.portal.uploads import DocsBuilder
 
     docs = DocsBuilder()
