@@ -140,6 +140,9 @@ def test_the_boards_rates_are_the_compliance_marts(page, portal, names, files, d
     }
     assert shown == statuses and statuses[files.unit_code] == "on_time"
     assert page.locator("#trend tbody tr").count() >= 1
+    # each lead agency's line reads the same mart (one Biểu 05 carries every component)
+    nutrition = page.locator("#agency-rates tr[data-agency=SYT] td").nth(1).inner_text()
+    assert nutrition == percent(reported, expected)
 
 
 def test_an_agency_approves_and_the_next_upload_is_refused_until_it_reopens(page, portal, names, files) -> None:

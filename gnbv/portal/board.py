@@ -61,6 +61,7 @@ class Board:
     flags: list[Any]
     as_of: dt.date | None
     ready: bool = True
+    by_agency: list[tuple[str, Rates]] = field(default_factory=list)  # the province's view: each lead agency
 
 
 def percent(rate: Decimal | None) -> str:
@@ -115,6 +116,17 @@ def load(conn: psycopg.Connection[Any], account: Account, period: dt.date | None
         ).fetchall()
     ]
     month = next((r for r in trend if r.period == period), None)
+    by_agency = [
+        (str(r[0]), Rates(*r[1:]))
+        for r in conn.execute(
+            "select lead_agency_code, period_month, expected_units, reporting_units, on_time_units, late_units,"
+            " missing_units, reporting_rate, on_time_rate from marts.mart_reporting_rates"
+            " where province_code = %s and period_month = %s and lead_agency_code is not null"
+            " order by lead_agency_code",
+            (province, period),
+        ).fetchall()
+        if agency is None
+    ]
     rows = conn.execute(
         "select c.unit_code, c.status, c.received_at, c.days_late, s.gate_status, s.received_at"
         " from marts.mart_reporting_compliance as c"
@@ -131,7 +143,8 @@ def load(conn: psycopg.Connection[Any], account: Account, period: dt.date | None
         unit = ref.unit(code, period)
         lines.append(UnitLine(code, unit.unit_name if unit else code, status, received, days_late, verdict, latest_at))
     _add_approvals(conn, lines, province, agency, period)
-    return Board(province, agency, period, periods, lines, month, trend, _flags(conn, province, agency, period), as_of)
+    flags = _flags(conn, province, agency, period)
+    return Board(province, agency, period, periods, lines, month, trend, flags, as_of, by_agency=by_agency)
 
 
 def _add_approvals(
