@@ -37,11 +37,13 @@ consolidate one month again.
 3. **dbt** — one task per model, grouped by layer (`dbt build --select <model>` through
    `gnbv.dbt`: the model, its data tests and unit tests), then **tests_across_models**
    (relationships and reconciliations over several models), all into the shadow schema
-   `marts_next`; **publish_marts** then publishes the marts in one transaction (readers never
+   `marts_next` (the last layer, `reports`, the views the gate and the report read: built
+   after the marts they select from); **publish_marts** then publishes the marts and those
+   views in one transaction (readers never
    see a build half done: a red task leaves the previous marts); the dbt var `as_of_date` is
    the run's date, so re-runs and backfills give the same marts;
-4. **validate** — the Great Expectations consolidation suite per province-month; a failure stops
-   the report (`gnbv.consolidation_gate`);
+4. **validate** — the Great Expectations consolidation suite per province-month, on
+   `marts.rpt_consolidation_gate`; a failure stops the report (`gnbv.consolidation_gate`);
 5. **announce_consolidated** — asset `gnbv://warehouse/marts/consolidation`: the deadline DAG
    mails the reporting status of these months;
 6. **monthly_report** — `gnbv.report.build_monthly_report`: workbook, HTML and PDF into the
@@ -65,8 +67,8 @@ the Data Docs show the whole validation. Nothing is published until it passes.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    # dbt tasks of one layer could all start at once: each is a dbt process of ~300 MB on the
-    # one warehouse, and a small server is better served by a few at a time
+    # dbt tasks of one layer could all start at once: each is a whole dbt process on the one
+    # warehouse, and a small server is better served by a few at a time
     max_active_tasks=4,
     default_args=default_args(),
     params={

@@ -2,10 +2,11 @@
 monthly report is published.
 
 The rules live in ``expectations/gx/expectations/consolidation_gate.json``. The figures to check
-are laid out by three queries that deliberately recompute from the facts and the register, not
-from the consolidation itself: each consolidation line beside the sum of its accepted units,
-each unit the register expects beside its compliance status, and the province plan beside the
-plan the seeds allocate.
+are dbt's report model ``marts.rpt_consolidation_gate`` (dbt_project/models/reports/), which
+recomputes them from the facts and the register, not from the consolidation itself: each
+consolidation line beside the sum of its accepted units, each unit the register expects beside
+its compliance status, and the province plan beside the plan the seeds allocate. dbt's own test
+of "a consolidation equals the sum of its units" reads the same model.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import psycopg
 from ingest.gate import validate_frame
 
 CHECKPOINT = "consolidation_gate"
-# Every column the suite names, present even when a query returns no rows (an all-missing month).
+# Every column the suite names, present even when the model has no row of a kind (an all-missing month).
 COLUMNS = (
     "row_kind",
     "component_code",
@@ -36,95 +37,28 @@ COLUMNS = (
     "reference_plan_vnd",
 )
 
-_LINES = """
-    with consolidation as (
-        select component_code, funding_source_code, capital_year, plan_amount_vnd, disbursed_cumulative_vnd
-        from marts.mart_province_consolidation
-        where province_code = %(province)s and period_month = %(period)s
+# The figures of each kind of row, as dbt's rpt_consolidation_gate lays them out; a row carries
+# only its own kind's (the others stay missing in the frame, as the suite expects).
+KIND_COLUMNS = {
+    "line": (
+        "component_code",
+        "funding_source_code",
+        "capital_year",
+        "plan_amount_vnd",
+        "disbursed_cumulative_vnd",
+        "plan_ceiling_vnd",
+        "units_plan_amount_vnd",
+        "units_disbursed_cumulative_vnd",
     ),
+    "unit": ("unit_code", "compliance_status"),
+    "plan": ("component_code", "funding_source_code", "plan_amount_vnd", "reference_plan_vnd"),
+}
 
-    units as (
-        select
-            component_code,
-            funding_source_code,
-            capital_year,
-            sum(plan_amount_vnd) as units_plan_amount_vnd,
-            sum(disbursed_cumulative_vnd) as units_disbursed_cumulative_vnd
-        from marts.fct_fund_disbursement
-        where province_code = %(province)s and period_month = %(period)s
-        group by component_code, funding_source_code, capital_year
-    )
-
-    select
-        'line' as row_kind,
-        component_code,
-        funding_source_code,
-        capital_year,
-        consolidation.plan_amount_vnd,
-        consolidation.disbursed_cumulative_vnd,
-        coalesce(consolidation.plan_amount_vnd, 0) as plan_ceiling_vnd,
-        units.units_plan_amount_vnd,
-        units.units_disbursed_cumulative_vnd
-    from consolidation
-    full outer join units using (component_code, funding_source_code, capital_year)
-"""
-
-# The units that report to the province, valid at some point in the month, from the type-2 unit
-# dimension: its own children (districts until 2025-06-30, communes from 2025-07-01; a commune
-# under a district reported through it), only the communes allocated capital that year where the
-# province allocates to communes (the rule of int_reporting_units_expected, checked here
-# independently of the compliance mart), in months where the province's calendar sets a monthly
-# report (no calendar, no obligation).
-_UNITS = """
-    with in_month as (
-        select unit.unit_code, unit.unit_level
-        from marts.dim_admin_unit as unit
-        where unit.parent_unit_code = %(province)s
-          and unit.unit_level in ('district', 'commune')
-          and unit.valid_from <= (%(period)s::date + interval '1 month - 1 day')
-          and coalesce(unit.valid_to, 'infinity') >= %(period)s::date
-    ),
-
-    allocated as (
-        select distinct in_month.unit_code
-        from in_month
-        inner join reference.ref_plan_figures as figure
-            on figure.unit_code = in_month.unit_code
-            and figure.plan_year = %(year)s
-            and figure.figure_kind = 'plan'
-        where in_month.unit_level = 'commune'
-    )
-
-    select distinct 'unit' as row_kind, in_month.unit_code, compliance.status as compliance_status
-    from in_month
-    inner join marts.dim_period as period
-        on period.province_code = %(province)s
-        and period.period_month = %(period)s
-        and period.has_monthly_calendar
-    left join marts.mart_reporting_compliance as compliance
-        on compliance.unit_code = in_month.unit_code
-        and compliance.period_month = %(period)s
-    where not exists (select 1 from allocated) or in_month.unit_code in (select unit_code from allocated)
-"""
-
-_PLAN = """
-    with province_plan as (
-        select component_code, funding_source_code, sum(plan_amount_vnd) as plan_amount_vnd
-        from marts.mart_province_consolidation
-        where province_code = %(province)s and period_month = %(period)s and capital_year = %(year)s
-        group by component_code, funding_source_code
-    ),
-
-    allocated as (
-        select component_code, funding_source_code, sum(amount_vnd) as reference_plan_vnd
-        from reference.ref_plan_figures
-        where unit_code = %(province)s and plan_year = %(year)s and figure_kind = 'plan' and is_leaf
-        group by component_code, funding_source_code
-    )
-
-    select 'plan' as row_kind, component_code, funding_source_code, plan_amount_vnd, reference_plan_vnd
-    from province_plan
-    inner join allocated using (component_code, funding_source_code)
+_READ = f"""
+    select row_kind, {", ".join(dict.fromkeys(c for columns in KIND_COLUMNS.values() for c in columns))}
+    from marts.rpt_consolidation_gate
+    where province_code = %(province)s and period_month = %(period)s
+    order by row_kind = 'plan', row_kind = 'unit', component_code, funding_source_code, capital_year, unit_code
 """
 
 
@@ -148,21 +82,20 @@ class ConsolidationVerdict:
 def _frame(conn: psycopg.Connection, province: str, period: dt.date) -> Any:
     import pandas as pd
 
-    params = {"province": province, "period": period, "year": period.year}
-    rows: list[dict[str, object]] = []
     with conn.cursor() as cur:
-        for query in (_LINES, _UNITS, _PLAN):
-            cur.execute(query, params)
-            names = [c.name for c in cur.description or []]
-            # money stays exact: numeric arrives as Decimal, kept as whole-VND Python ints
-            rows += [
-                {
-                    name: int(v) if name.endswith("_vnd") and v is not None else v
-                    for name, v in zip(names, r, strict=True)
-                }
-                for r in cur.fetchall()
-            ]
+        cur.execute(_READ, {"province": province, "period": period})
+        names = [c.name for c in cur.description or []]
+        read = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     conn.commit()
+    # money stays exact: numeric arrives as Decimal, kept as whole-VND Python ints
+    rows = [
+        {"row_kind": r["row_kind"]}
+        | {
+            name: int(r[name]) if name.endswith("_vnd") and r[name] is not None else r[name]
+            for name in KIND_COLUMNS[r["row_kind"]]
+        }
+        for r in read
+    ]
     frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
     frame.insert(0, "row_id", range(len(frame)))
     frame["row_id"] = frame["row_id"].astype("int64")

@@ -10,6 +10,12 @@ starting point: the incremental facts there are one build behind, and an increme
 catches up with raw from wherever its table stands (it compares versions per unit-month), so
 nothing is copied.
 
+The report models (dbt_project/models/reports/) are views over the marts tables, published with
+them: a view is bound to the tables it read when dbt made it, not to their names, so a view made
+in ``marts_next`` over the new tables reads them in ``marts`` once both are moved. They read
+marts tables only, which dbt rebuilds in ``marts_next``: a view over a layer rebuilt in place
+(staging, intermediate, the seeds) would be dropped with it, live.
+
 ``status()`` tells what the published marts are as of (``marts.mart_as_of``) and how many files
 landed in raw since they were built.
 """
@@ -45,8 +51,9 @@ class PublishError(RuntimeError):
 
 
 def publish(conn: psycopg.Connection[Any], tables: Iterable[str]) -> list[str]:
-    """Move ``tables`` (marts models built in ``marts_next``) into ``marts`` in one transaction,
-    the tables they replace into ``marts_next``; readable by the BI role. The tables moved."""
+    """Move ``tables`` (marts models built in ``marts_next``, tables and views) into ``marts`` in
+    one transaction, the ones they replace into ``marts_next``; readable by the BI role. The
+    relations moved."""
     names = sorted(set(tables))
     if not names:
         return []
@@ -68,7 +75,31 @@ def publish(conn: psycopg.Connection[Any], tables: Iterable[str]) -> list[str]:
             conn.execute(
                 sql.SQL("grant select on {} to {}").format(sql.Identifier(LIVE, name), sql.Identifier(BI_ROLE))
             )
+        stale = _views_reading(conn, LIVE, SHADOW)
+        if stale:
+            raise PublishError(
+                f"views in {LIVE} would read tables left in {SHADOW} (build them with their tables): "
+                f"{', '.join(stale)}; the marts are unchanged"
+            )
     return names
+
+
+def _views_reading(conn: psycopg.Connection[Any], schema: str, other: str) -> list[str]:
+    """Views in ``schema`` that read a relation in ``other`` (a view is bound to the tables it
+    read when it was made, not to their names: published without them, it would read old ones)."""
+    rows = conn.execute(
+        "select distinct view.relname || ' -> ' || read.relname"
+        " from pg_catalog.pg_depend as dep"
+        " join pg_catalog.pg_rewrite as rule on rule.oid = dep.objid"
+        " join pg_catalog.pg_class as view on view.oid = rule.ev_class"
+        " join pg_catalog.pg_namespace as view_ns on view_ns.oid = view.relnamespace"
+        " join pg_catalog.pg_class as read on read.oid = dep.refobjid"
+        " join pg_catalog.pg_namespace as read_ns on read_ns.oid = read.relnamespace"
+        " where dep.classid = 'pg_catalog.pg_rewrite'::regclass and dep.refclassid = 'pg_catalog.pg_class'::regclass"
+        " and view_ns.nspname = %s and read_ns.nspname = %s order by 1",
+        (schema, other),
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _move(schema: str, table: str, to: str) -> sql.Composed:
@@ -78,18 +109,22 @@ def _move(schema: str, table: str, to: str) -> sql.Composed:
 def _tables_in(conn: psycopg.Connection[Any], schema: str) -> set[str]:
     rows = conn.execute(
         "select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = %s and c.relkind in ('r', 'p')",
+        " where n.nspname = %s and c.relkind in ('r', 'p', 'v')",
         (schema,),
     ).fetchall()
     return {r[0] for r in rows}
 
 
+PUBLISHED_LAYERS = ("marts", "reports")  # dbt_project/models/<layer>/: built in marts_next
+
+
 def marts_models(manifest: dict[str, Any]) -> list[str]:
-    """The names of the project's marts models (tables published together), from a manifest."""
+    """The names of the project's marts models and of the report models over them (tables and
+    views published together), from a manifest."""
     return sorted(
         node["name"]
         for node in manifest.get("nodes", {}).values()
-        if node.get("resource_type") == "model" and (node.get("fqn") or [None, None])[1] == "marts"
+        if node.get("resource_type") == "model" and (node.get("fqn") or [None, None])[1] in PUBLISHED_LAYERS
     )
 
 

@@ -80,7 +80,7 @@ def _text_ok(text: str, limit: int) -> bool:
 
 
 def _fund_problems(r: FundAmount) -> list[CellProblem | None]:
-    # the common case is one expression (~1 µs a row; a national month has ~180,000 rows); the
+    # the common case is one expression (it runs for every row of a national month); the
     # problems are worked out only for a row at fault
     plan, disbursed, texts = r.plan_amount_vnd, r.disbursed_cumulative_vnd, r.label + r.note + r.sheet
     if (

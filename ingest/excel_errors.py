@@ -8,7 +8,7 @@ cells carry ``t="e"`` and uncalculated formulas an ``<f>`` without a ``<v>``; th
 both in the sheet XML, without loading the workbook a second time.
 
 Most cells are neither, so the sheet's bytes are searched for formulas and error types, and only
-the cells around those hits are looked at (~20× faster than parsing every cell). Sheets that
+the cells around those hits are looked at (far faster than parsing every cell). Sheets that
 do not spell their elements plainly (a namespace prefix such as ``<x:c>``), or very large
 ones, are parsed as XML, one streaming pass.
 """

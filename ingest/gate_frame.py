@@ -52,7 +52,7 @@ _FLAGS = {"unit_is_known", "period_in_window", "count_is_valid", "vintage_in_pro
 _INTEGERS = _WHOLE_NUMBERS | {"amount_key"}
 # Columns of sign rules, 0 (not empty) on the rows they do not concern: GX compares a plain
 # int64 column in one vectorised step, but maps a Python function over every value of a
-# nullable one — that was ~40 % of the gate. 0 passes both rules (≥ 0 and ≤ 0).
+# nullable one — a large share of the gate (docs/performance.md). 0 passes both rules (≥ 0 and ≤ 0).
 _ZERO_ELSEWHERE = {"plan_or_zero_vnd", "disbursed_or_zero_vnd", "excess_vnd", "dropped_cumulative_vnd"}
 
 

@@ -38,10 +38,10 @@ from ingest.read_file import sha256_of as sha256_of
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 log = logging.getLogger(__name__)
 # Files read, gated and loaded together: one GX call and one load transaction per batch keep
-# their fixed costs small (~0.1–0.2 s a GX call), and the batch bounds how many read files are
-# held in memory at once (two batches: one gated and loaded, the next arriving from the readers).
-# 150 national workbooks are ~78k rows to check; the gating process then peaks at ~305 MB RSS
-# and intake with its readers at ~355 MB PSS (measured by ``gnbv bench``; 200: ~400 MB).
+# their fixed costs small (a GX call has a fixed cost of its own), and the batch bounds how many
+# read files are held in memory at once (two batches: one gated and loaded, the next arriving
+# from the readers). The size balances the two; what it costs in time and memory is measured by
+# ``gnbv bench`` (docs/performance.md).
 BATCH_SIZE = 150
 
 
@@ -256,10 +256,11 @@ def _older_objects_out_of_gc() -> Iterator[None]:
     """Python's cyclic garbage collector runs every few hundred allocations, and its older
     generations walk every object alive — in the gating process, the hundreds of thousands of
     Great Expectations, pandas and Airflow objects loaded before intake starts. Intake allocates
-    millions of short-lived rows, so those walks were ~1.2 s of a national month's ~4.4 s of CPU
-    here. The objects alive when intake starts are frozen out of the collections for its duration
-    (``gc.freeze``) and handed back after, so a long-lived process loses nothing. A process that
-    froze objects itself (a server before forking workers) is left as it is."""
+    millions of short-lived rows, so those walks were a large share of a national month's CPU
+    (docs/performance.md). The objects alive when intake starts are frozen out of the collections
+    for its duration (``gc.freeze``) and handed back after, so a long-lived process loses
+    nothing. A process that froze objects itself (a server before forking workers) is left as it
+    is."""
     if gc.get_freeze_count():
         yield
         return

@@ -1,7 +1,7 @@
 """Landing gated submissions in raw: one transaction, COPY for the rows, all or nothing.
 
 A batch of files lands in one transaction — four COPYs, whatever the number of files, instead
-of a transaction of six statements per file (~5 ms each, mostly the server's round trips). If
+of a transaction of six statements per file (each mostly the server's round trips). If
 the batch fails, it is rolled back and its files land one at a time, each in a transaction of
 its own: the others land, and the file at fault lands as rejected with the reason. Either way a
 file lands wholly or not at all.

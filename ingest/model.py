@@ -2,9 +2,9 @@
 
 Rows are named tuples: a national month is ~400k of them, built in reader processes and sent to
 the one that gates and loads them, and tuples are the cheapest Python objects to build, compare
-and pickle (frozen dataclasses cost ~10× more to rebuild on the other side). Amounts are whole
-VND as Python ints: exact like Decimal, and a tenth of its cost to pickle and unpickle (a
-national month's Decimals took ~4 s of CPU to send between processes).
+and pickle (frozen dataclasses cost several times more to rebuild on the other side). Amounts
+are whole VND as Python ints: exact like Decimal, and much cheaper to pickle and unpickle (the
+measured costs: docs/performance.md, "Figures behind the code's choices").
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ class Submission:
         return [p for p in self.problems if p.severity == "warning"]
 
     # Pickled (reader process → gating process), rows travel as plain tuples: a named tuple
-    # unpickles through its Python-level ``__new__``, ~2 µs a row; a plain tuple is rebuilt in
-    # C, then retyped with ``tuple.__new__`` (~0.5 ms → ~0.15 ms a national file).
+    # unpickles through its Python-level ``__new__``, row by row; a plain tuple is rebuilt in
+    # C, then retyped with ``tuple.__new__`` (docs/performance.md).
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)

@@ -1,5 +1,5 @@
 """Amounts and counts as typed in Vietnamese workbooks, parsed to exact decimals; amounts end
-as whole VND in Python ints (exact, like the Decimals they come from, and ~10× cheaper to build,
+as whole VND in Python ints (exact, like the Decimals they come from, and much cheaper to build,
 compare, send between processes and write to COPY).
 
 Vietnamese format groups thousands with ``.`` and marks decimals with ``,``

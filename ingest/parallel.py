@@ -9,12 +9,12 @@ in the parent; only the results travel back.
 
 Results cross the process boundary pickled: a Submission's rows travel as plain tuples of ints
 and text (``Submission.__getstate__``) and problems rebuild themselves from their fields
-(``ingest.model``, ``ingest.errors``), so a national file costs ~0.7 ms to send and as much to
-rebuild (~6 ms when its amounts were Decimals in named tuples).
+(``ingest.model``, ``ingest.errors``), so a national file is cheap to send and to rebuild
+(Decimals in named tuples cost several times more: docs/performance.md).
 
 Memory stays bounded: a batch is read, gated and loaded before the one after the next is
 submitted, so at most two batches of read files are alive at once — and the next one only as
-the bytes the readers sent (~5× smaller than the objects), rebuilt when the caller collects it.
+the bytes the readers sent (much smaller than the objects), rebuilt when the caller collects it.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from typing import IO, Any
 from ingest.model import Submission
 
 ENV_WORKERS = "GNBV_INTAKE_WORKERS"
-# Below this many files a batch is read in the calling process: starting workers (~0.5 s) would
-# cost more than it saves.
+# Below this many files a batch is read in the calling process: starting workers would cost
+# more than it saves.
 MIN_PARALLEL_FILES = 24
 MAX_DEFAULT_WORKERS = 4
 _CHUNKS_PER_WORKER = 4  # tasks per worker and batch: small enough to balance, large enough to amortise

@@ -168,7 +168,10 @@ def test_each_dbt_model_is_a_task_in_dbt_order(dags: dict[str, Any], manifest: P
         assert deps <= upstream, name
     assert tasks["mart_reporting_compliance"].task_id == "dbt.marts.mart_reporting_compliance"
     tests_task = dag.get_task("tests_across_models")
-    assert {t.rsplit(".", 1)[-1] for t in tests_task.upstream_task_ids} >= {"mart_province_consolidation"}
+    # after the consolidation (through the report models over it, the last layer)
+    after = {t.rsplit(".", 1)[-1] for t in tests_task.get_flat_relative_ids(upstream=True)}
+    assert after >= {"mart_province_consolidation"}
+    assert {t.rsplit(".", 1)[-1] for t in tests_task.upstream_task_ids} >= {"rpt_consolidation_gate"}
     order = [t.task_id for t in dag.topological_sort()]
     assert order.index("prepare_dbt") < order.index("dbt.staging.stg_raw__submissions") < order.index("month.validate")
 
@@ -190,10 +193,12 @@ def test_cross_model_tests_are_those_over_several_models(manifest: Path) -> None
     assert names <= set(tests)
     # reconciliations between marts, and a fact's keys checked against its dimensions
     assert {
-        "assert_consolidation_equals_sum_of_units",  # fct_fund_disbursement, mart_province_consolidation
         "assert_only_accepted_versions_reach_facts",  # the three facts
         "assert_cao_bang_2024_plan_reconciles",  # two reference seeds' models
     } <= names
+    # the consolidation against its units is one report model's (rpt_consolidation_gate): its task tests it
+    assert "assert_consolidation_equals_sum_of_units" in tests
+    assert "assert_consolidation_equals_sum_of_units" not in names
     keys_to_dimensions = {
         n for n in names if n.startswith(("relationships_fct_fund_disbursement_", "valid_at_fct_fund_disbursement_"))
     }

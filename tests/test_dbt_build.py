@@ -803,7 +803,7 @@ def test_trends_by_todays_province_add_up_their_predecessors(scenario: Scenario)
 def _report_trend(scenario: Scenario, province: str, period: str) -> dict[str, int]:
     import psycopg
 
-    from gnbv.report.data import load_report_data
+    from gnbv.report.reading import load_report_data
 
     with psycopg.connect(scenario.url) as conn:
         data = load_report_data(conn, province, dt.date.fromisoformat(period + "-01"))

@@ -56,9 +56,12 @@ def test_layers_follow_the_naming_convention() -> None:
         assert f"stg_raw__{table}" in sql
     for name, path in sql.items():
         layer = path.parts[0]
-        prefix: tuple[str, ...] = {"staging": ("stg_",), "intermediate": ("int_",), "marts": ("dim_", "fct_", "mart_")}[
-            layer
-        ]
+        prefix: tuple[str, ...] = {
+            "staging": ("stg_",),
+            "intermediate": ("int_",),
+            "marts": ("dim_", "fct_", "mart_"),
+            "reports": ("rpt_",),
+        }[layer]
         assert name.startswith(prefix), path
     assert set(sql) >= MARTS
     for name in MARTS:  # the grain is stated in the first comment

@@ -204,3 +204,32 @@ def test_an_incremental_build_tests_the_months_it_touched_and_full_tests_them_al
     out = warehouse.build("--as-of", "2024-05-20", "--full")
     assert "as of 2024-05-20 (--as-of)" in out.stdout
     assert _scope_of_a_rule(warehouse) == "true"
+
+
+def test_a_report_view_is_published_with_the_tables_it_reads_or_not_at_all(database_url: str):
+    """A view is bound to the tables it was made over, not to their names: published with them,
+    it reads the new tables in ``marts``; published without them, it would read the ones left in
+    ``marts_next``, so nothing is published."""
+    from gnbv import db, marts
+
+    table, view = "publish_probe_figures", "publish_probe_report"
+    with db.connect() as conn:  # migrated: the schemas exist
+        try:
+            conn.execute(f"create table marts_next.{table} as select 1 as figure")
+            conn.execute(f"create view marts_next.{view} as select figure from marts_next.{table}")
+            conn.commit()
+
+            with pytest.raises(marts.PublishError, match=f"{view} -> {table}"):
+                marts.publish(conn, [view])
+            assert not conn.execute(f"select to_regclass('marts.{view}')").fetchone()[0]  # unchanged
+
+            assert marts.publish(conn, [table, view]) == [table, view]
+            assert conn.execute(f"select figure from marts.{view}").fetchone() == (1,)
+            conn.execute(f"update marts.{table} set figure = 2")
+            assert conn.execute(f"select figure from marts.{view}").fetchone() == (2,)  # the live table
+        finally:
+            conn.rollback()
+            for schema in ("marts", "marts_next"):
+                conn.execute(f"drop view if exists {schema}.{view}")
+                conn.execute(f"drop table if exists {schema}.{table}")
+            conn.commit()

@@ -251,7 +251,7 @@ def test_the_cli_help_is_vietnamese_first() -> None:
 
 
 def test_the_reports_data_quality_annex_lists_the_months_flags(built: str) -> None:
-    from gnbv.report.data import load_report_data
+    from gnbv.report.reading import load_report_data
     from gnbv.report.summary import outlier_lines_vi
 
     with psycopg.connect(built) as conn:

@@ -232,7 +232,7 @@ def test_the_bi_role_reads_every_mart(roles: Roles) -> None:
     in_manifest = {  # the marts layer (built in marts_next, published into marts: gnbv/marts.py)
         n["alias"] or n["name"]
         for n in roles.manifest["nodes"].values()
-        if n["resource_type"] == "model" and n["fqn"][1] == "marts"
+        if n["resource_type"] == "model" and n["fqn"][1] in ("marts", "reports")
     }
     assert set(marts) == in_manifest
     assert set(marts) >= EXPECTED_MARTS

@@ -10,10 +10,11 @@ killed mid-model, leaves the published marts as they were (``gnbv.marts``).
 
 Why not astronomer-cosmos: it rendered this project fine (LoadMode.DBT_MANIFEST, in-process
 dbtRunner, a profile mapping onto ``gnbv.dbt.profile_yaml``), but cloned the project into a new
-temporary folder for every task, so dbt re-parsed the project each time (~3 s a model against
-~1 s here, 35 models), it runs dbt through its own profile and flags rather than ``gnbv.dbt``
-(a second implementation of the build step), and its one-build ``WATCHER`` mode cannot run under
-``dag.test()`` (its sensors wait for a producer that is never scheduled).
+temporary folder for every task, so dbt re-parsed the project for every model (several times
+the cost of a model task here: docs/performance.md), it runs dbt through its own profile and
+flags rather than ``gnbv.dbt`` (a second implementation of the build step), and its one-build
+``WATCHER`` mode cannot run under ``dag.test()`` (its sensors wait for a producer that is never
+scheduled).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from airflow.sdk import TaskGroup, task
 
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "reports")
 
 
 @dataclass(frozen=True)

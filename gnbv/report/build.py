@@ -29,9 +29,10 @@ import psycopg
 from gnbv import mail
 from gnbv.report import changes, versions
 from gnbv.report.charts import all_charts
-from gnbv.report.data import Agency, ReportData, Stamp, load_report_data
+from gnbv.report.data import Agency, ReportData, Stamp
 from gnbv.report.document import document_context, write_html, write_pdf
 from gnbv.report.email import recipients_from_env, send_report
+from gnbv.report.reading import load_report_data
 from gnbv.report.summary import summarise
 from gnbv.report.workbook import write_workbook
 
