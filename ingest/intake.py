@@ -21,6 +21,7 @@ import psycopg
 
 from gnbv.dates import LOCAL_TZ as LOCAL_TZ
 from gnbv.reference import Reference, load_reference
+from ingest.approval_lock import refuse_approved
 from ingest.errors import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
@@ -407,6 +408,7 @@ def _gate_and_load(
         received_on = {sub.file_sha256: at.date() for sub, at in zip(group, times, strict=True)}
         _gate_each_if_need_be(group, reference, received_on, conn)
         refuse_ties(group, times)
+        refuse_approved(conn, group)  # approved figures stay until their approver reopens them
         with _Clock("load_s"):
             landed = load_batch(conn, group, times)
         for sub, loaded, at in zip(group, landed, times, strict=True):

@@ -355,6 +355,14 @@ CATALOGUE: dict[str, ProblemText] = {
         "Chỉ gửi báo cáo của đơn vị mình; kiểm tra mã đơn vị ở phần đầu Biểu 05.",
         "Send only your own unit's report; check the unit code at the top of the Biểu 05.",
     ),
+    "approved_locked": ProblemText(
+        "Số liệu tháng {period} của đơn vị cho {detail} đã được {by} phê duyệt và đang khoá; "
+        "tệp này thay đổi các số liệu đó nên không được nhận, số liệu đã phê duyệt giữ nguyên",
+        "The unit's figures of {period} for {detail} were approved by {by} and are locked; this file "
+        "changes them, so it is not taken in and the approved figures stay",
+        "Đề nghị cơ quan đã phê duyệt mở lại (kèm lý do) trên cổng báo cáo, rồi gửi lại tệp.",
+        "Ask the approver to reopen them (with a reason) in the portal, then send the file again.",
+    ),
 }
 
 

@@ -80,13 +80,23 @@ templates.env.filters["local"] = local_time
 templates.env.globals.update(csrf_token=csrf_token, t=bilingual, vnd=vnd)
 
 
+def _returns_of(request: Request, unit_code: str) -> list[dict[str, Any]]:
+    """The unit's approvals and returns (its page shows what a lead agency sent back and why)."""
+    from gnbv.portal.approvals import history
+
+    return history(request.state.conn, unit_code)
+
+
+templates.env.globals["approvals_of"] = _returns_of
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     context = {"account": getattr(request.state, "account", None), **(context or {})}
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
 def create_app() -> FastAPI:
-    from gnbv.portal.routes import api, auth, files, overview, unit
+    from gnbv.portal.routes import api, approvals_api, auth, board, files, overview, unit, versions
     from gnbv.portal.uploads import DocsBuilder
 
     docs = DocsBuilder()
@@ -157,7 +167,7 @@ def create_app() -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for area in (auth, unit, files, api, overview):
+    for area in (auth, unit, files, api, overview, board, approvals_api, versions):
         app.include_router(area.router)
     return app
 

@@ -116,6 +116,8 @@ class UnitCompliance:
     accepted_submissions: int
     rejected_submissions: int
     first_submission_id: str | None
+    # marts.mart_unit_approval: approved | agencies_approved | returned | not_approved
+    approval_status: str = "not_approved"
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,12 @@ def _read(conn: Conn, province: str, period: dt.date, params: Row) -> ReportData
     compliance_rows = _rows(
         conn,
         """
-        select unit_code, status, due_date, received_at, days_late, accepted_submissions,
-               rejected_submissions, first_submission_id
-        from marts.mart_reporting_compliance
-        where province_code = %(province)s and period_month = %(period)s
-        order by unit_code
+        select c.unit_code, c.status, c.due_date, c.received_at, c.days_late, c.accepted_submissions,
+               c.rejected_submissions, c.first_submission_id, a.approval_status
+        from marts.mart_reporting_compliance as c
+        left join marts.mart_unit_approval as a using (period_month, unit_code)
+        where c.province_code = %(province)s and c.period_month = %(period)s
+        order by c.unit_code
         """,
         params,
     )
@@ -479,6 +480,7 @@ def _compliance(row: Row, units: dict[str, Unit]) -> UnitCompliance:
         accepted_submissions=int(row["accepted_submissions"] or 0),
         rejected_submissions=int(row["rejected_submissions"] or 0),
         first_submission_id=row["first_submission_id"],
+        approval_status=row["approval_status"] or "not_approved",
     )
 
 

@@ -191,6 +191,17 @@ def summarise(data: ReportData, stamp: Stamp, gate_failures: Sequence[str], gate
             f"{counts['missing']} missing of {expected} {terms.en_plural}."
         )
 
+    unapproved = [c for c in data.compliance if c.status != "missing" and c.approval_status != "approved"]
+    if expected:
+        paragraphs_vi.append(
+            f"Phê duyệt số liệu: {expected - len(unapproved) - counts['missing']} đơn vị đã được phê duyệt; "
+            f"{len(unapproved)} đơn vị có số liệu CHƯA được phê duyệt (ghi rõ từng dòng ở phụ lục tình hình báo cáo)."
+        )
+        paragraphs_en.append(
+            f"Approval: {expected - len(unapproved) - counts['missing']} units approved; {len(unapproved)} units'"
+            " figures NOT approved yet (marked on each line of the reporting annex)."
+        )
+
     late = [
         UnitNote(
             c.unit_code,

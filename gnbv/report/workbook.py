@@ -375,6 +375,16 @@ def write_sources_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: A
     return where
 
 
+# Whether a unit's figures are approved (marts.mart_unit_approval): a report published before
+# every line is approved says so on each line.
+APPROVAL_VI = {
+    "approved": "Đã phê duyệt",
+    "agencies_approved": "Cơ quan chủ trì đã duyệt",
+    "returned": "Bị trả lại",
+    "not_approved": "Chưa phê duyệt",
+}
+
+
 def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes: Annexes) -> None:
     terms = unit_terms(data.districts)  # huyện, or xã/phường from the two-tier register
     headers = [
@@ -387,9 +397,10 @@ def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes
         "Số ngày muộn",
         "Số bài nộp hợp lệ",
         "Số bài bị từ chối",
+        "Phê duyệt số liệu",
     ]
     ncols = len(headers)
-    sheet.set_widths(dict(enumerate([5, 9, 28, 12, 22, 14, 10, 10, 10], start=1)))
+    sheet.set_widths(dict(enumerate([5, 9, 28, 12, 22, 14, 10, 10, 10, 16], start=1)))
     due = vn_date(data.period.district_due_date) or "—"
     row = _annex_head(sheet, annexes, f"Tình hình nộp báo cáo của các {terms.vi} (hạn ngày {due})", ncols) + 1
     n = len(data.compliance)
@@ -446,6 +457,8 @@ def write_compliance_sheet(sheet: Sheet, data: ReportData, stamp: Stamp, annexes
         sheet.number(r, 7, unit.days_late, COUNT, **BOX)
         sheet.number(r, 8, unit.accepted_submissions, COUNT, **BOX)
         sheet.number(r, 9, unit.rejected_submissions, COUNT, **BOX)
+        approved = unit.approval_status == "approved"
+        sheet.text(r, 10, APPROVAL_VI[unit.approval_status], align="center", bold=not approved, **BOX)
     sheet.freeze(first, 1)
     sheet.print_setup(ncols, last, stamp.official_line_vi(), (table_header, table_header))
 

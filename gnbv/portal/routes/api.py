@@ -2,7 +2,8 @@
 
 ``POST /api/v1/submissions`` (multipart ``file``, optional ``period`` YYYY-MM): 200 with the
 verdict (accepted, rejected or duplicate), 401 without a valid token, 403 for a file naming
-another unit (or an account that does not send), 413 over the size limit.
+another unit (or an account that does not send), 409 for a file changing figures approved and
+locked (the reason in ``problems``: ``approved_locked``), 413 over the size limit.
 ``GET /api/v1/submissions?period=YYYY-MM``: the unit's own uploads.
 """
 
@@ -66,7 +67,9 @@ async def submit(
         "days_late": verdict.days_late if verdict.verdict == "accepted" else None,
         "problems": _problems(verdict.problems_json()),
     }
-    return JSONResponse(body, status_code=403 if verdict.verdict == "refused" else 200)
+    # figures approved and locked (ingest.approval_lock): a conflict with the approval, not a bad file
+    locked = any(p.code == "approved_locked" for p in verdict.problems)
+    return JSONResponse(body, status_code=403 if verdict.verdict == "refused" else 409 if locked else 200)
 
 
 @router.get("/submissions")
