@@ -62,6 +62,14 @@ QUARANTINE = Setting(
 )
 INBOX_CONN_ID = Setting("GNBV_INBOX_CONN_ID", "Airflow connection of the inbox's store (e.g. aws_default); none: local")
 INTAKE_WORKERS = Setting("GNBV_INTAKE_WORKERS", "reader processes of intake; default: one per core, at most 4")
+AMOUNT_READER = Setting(
+    "GNBV_AMOUNT_READER",
+    "how a workbook's amount block is read: by_column (default) or by_cell (the reference reader it is compared with)",
+)
+DRY_RUN_GATE = Setting(
+    "GNBV_DRY_RUN_GATE",
+    "gx: dry runs (gnbv validate) validate with Great Expectations too; default: the suite evaluated without GX",
+)
 # --- mail and the report
 SMTP_URL = Setting(
     "GNBV_SMTP_URL",

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from gnbv import settings
 from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
 from ingest.amount_text import as_typed
@@ -49,7 +50,7 @@ __all__ = [
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 CHECKPOINT = "submission_gate"
-ENV_DRY_RUN_GATE = "GNBV_DRY_RUN_GATE"  # "gx": dry runs validate with GX too (parity tests)
+ENV_DRY_RUN_GATE = settings.DRY_RUN_GATE.name  # "gx": dry runs validate with GX too (parity tests)
 # Imported by GX for expectations the gates do not use (distribution tests and their charts):
 # over half of GX's import time, paid by every `gnbv validate`, run only if ever used.
 _UNUSED_BY_THE_GATES = ("scipy.stats", "altair")
@@ -278,7 +279,7 @@ def _dry_run_verdict(checked: CheckFrame) -> Any:
     """Within ``dry_run()``, the suite evaluated without GX (``ingest.gate_dry_run``: read from
     the suite GX reads, same verdicts): a new process needs no GX import for a verdict. None
     outside a dry run, with ``$GNBV_DRY_RUN_GATE=gx``, or for a suite that evaluator cannot run."""
-    if not _dry_run.get() or os.environ.get(ENV_DRY_RUN_GATE, "").strip().lower() == "gx":
+    if not _dry_run.get() or settings.DRY_RUN_GATE.get().lower() == "gx":
         return None
     from ingest import gate_dry_run
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
 from ingest.cell_formats import percent_cells
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
@@ -35,7 +35,7 @@ HEADER_SEARCH_ROWS = 15
 # The amount block is parsed by column; the per-cell reader stays selectable: it is the
 # reference the columnar one is compared with (tests/test_read_amounts.py).
 AMOUNT_READERS = ("by_column", "by_cell")
-ENV_AMOUNT_READER = "GNBV_AMOUNT_READER"
+ENV_AMOUNT_READER = settings.AMOUNT_READER.name
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
 
 
@@ -778,7 +778,7 @@ def read_workbook(
 
 
 def _amount_reader(chosen: str | None) -> str:
-    reader = chosen or os.environ.get(ENV_AMOUNT_READER, "").strip() or "by_column"
+    reader = chosen or settings.AMOUNT_READER.get("by_column")
     if reader not in AMOUNT_READERS:
         raise ValueError(f"amount reader {reader!r}: one of {', '.join(AMOUNT_READERS)} (${ENV_AMOUNT_READER})")
     return reader

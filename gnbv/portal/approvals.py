@@ -111,16 +111,20 @@ def in_force(conn: psycopg.Connection[Any], unit_code: str, period: dt.date) -> 
     return (rows[0][0], sorted(rows[0][1])) if rows else (None, [])
 
 
-def led_by(province_code: str, agency_code: str) -> set[str]:
+def led_by(province_code: str, agency_code: str, on: dt.date) -> set[str]:
+    """The components the agency leads in the province on that day (the lead agencies hold over
+    spans of days inside one version of the province code: a reused code is another province)."""
+    return {c for c, a in _lead_of(province_code, on).items() if a == agency_code}
+
+
+def _lead_of(province_code: str, on: dt.date) -> dict[str, str]:
     from gnbv.reference import load_reference
 
-    return {c for (p, c), a in load_reference().lead_agencies.items() if p == province_code and a == agency_code}
-
-
-def _lead_of(province_code: str) -> dict[str, str]:
-    from gnbv.reference import load_reference
-
-    return {c: a for (p, c), a in load_reference().lead_agencies.items() if p == province_code}
+    return {
+        lead.component_code: lead.agency_code
+        for lead in load_reference().lead_agencies
+        if lead.province_code == province_code and lead.valid_on(on)
+    }
 
 
 def _unit_province(unit_code: str, period: dt.date) -> str | None:
@@ -200,7 +204,7 @@ def _act(
     province_approved = (now.get(("province", None)) or _NONE).approved
     if account.role == "agency":
         assert account.agency_code
-        mine = led_by(province, account.agency_code)
+        mine = led_by(province, account.agency_code, period)
         asked = set(components) if components else mine & set(reported)
         if asked - mine:
             raise ApprovalError(
@@ -240,7 +244,7 @@ def _act(
     else:
         state = now.get(("province", None)) or _NONE
         if action == "approve":
-            lead = _lead_of(province)
+            lead = _lead_of(province, period)
             waiting = [c for c in reported if c in lead and not (now.get(("agency", c)) or _NONE).approved]
             if waiting:
                 raise ApprovalError(

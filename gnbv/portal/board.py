@@ -167,7 +167,7 @@ def _add_approvals(
         params,
     ).fetchall()
     conn.commit()
-    scope = led_by(province, agency) if agency else None
+    scope = led_by(province, agency, period) if agency else None
     by_unit = {line.unit_code: line for line in lines}
     for unit, component in sorted(reported):
         if scope is None or component in scope:
@@ -194,6 +194,6 @@ def _flags(conn: psycopg.Connection[Any], province: str, agency: str | None, per
     if agency:
         from gnbv.portal.approvals import led_by
 
-        scope = led_by(province, agency)
+        scope = led_by(province, agency, period)
         flags = [f for f in flags if f.component_code in scope]
     return flags

@@ -88,10 +88,10 @@ def review_flag(
         from gnbv.portal.approvals import led_by
 
         row = conn.execute(
-            "select component_code from marts.fct_outlier_flag where flag_id = %s", (flag_id,)
+            "select component_code, period_month from marts.fct_outlier_flag where flag_id = %s", (flag_id,)
         ).fetchone()
         conn.commit()
-        if row and row[0] not in led_by(account.province_code or "", account.agency_code or ""):
+        if row and row[0] not in led_by(account.province_code or "", account.agency_code or "", row[1]):
             raise Forbidden("Cờ này thuộc dự án của cơ quan khác. / This flag is of another agency's component.")
     try:
         flag = review(conn, flag_id, comment, account.name)
