@@ -141,7 +141,9 @@ def gnbv_consolidation() -> None:
         email_report(report)
         return verdict
 
-    @task(outlets=[CONSOLIDATION], trigger_rule="all_done")
+    # every month done, passed or not; none when the plan found nothing to consolidate (it is
+    # skipped with its months, and its reason, an argument here, was never handed over)
+    @task(outlets=[CONSOLIDATION], trigger_rule="all_done_min_one_success")
     def announce_consolidated(verdicts, reason: str, **context) -> list[list[str]]:
         from airflow.sdk.exceptions import AirflowSkipException
 

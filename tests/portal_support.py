@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import shutil
 import threading
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = secrets.token_urlsafe(12)  # a fresh one each run: no password in the repository
 UNIT = "01290"  # xã Bảo Lâm, Cao Bằng
 OTHER_UNIT = "01294"  # xã Lý Bôn, Cao Bằng
 

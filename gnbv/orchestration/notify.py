@@ -287,14 +287,22 @@ def units_with_a_version_in_force(conn: Any, period: dt.date, codes: list[str]) 
     """The units of ``codes`` with a version in force for ``period`` (of their amounts or their
     outcomes): the rule of ``ingest.load.VERSION_IN_FORCE``, which the gate applies before dbt
     runs — a reminder goes out before the month is consolidated. (A tie leaves none in force.)"""
+    from psycopg import sql
+
     from ingest.load import VERSION_IN_FORCE
 
     if not codes:
         return set()
     wanted = "wanted as (select unnest(%(units)s::text[]) as unit_code, %(period)s::date as period_month)"
     rows = conn.execute(
-        f"with {wanted} select unit_code from ({VERSION_IN_FORCE.format(carries='has_funds')}) as funds"
-        f" union select unit_code from ({VERSION_IN_FORCE.format(carries='has_outcomes')}) as outcomes",
+        sql.SQL(
+            "with {wanted} select unit_code from ({funds}) as funds"
+            " union select unit_code from ({outcomes}) as outcomes"
+        ).format(
+            wanted=sql.SQL(wanted),
+            funds=sql.SQL(VERSION_IN_FORCE.format(carries="has_funds")),
+            outcomes=sql.SQL(VERSION_IN_FORCE.format(carries="has_outcomes")),
+        ),
         {"units": codes, "period": period},
     ).fetchall()
     return {code for (code,) in rows}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 ROLES = ("unit", "agency", "province", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
@@ -56,7 +57,7 @@ class Account:
         return ", ".join(p for p in parts if p) or "-"
 
 
-_COLUMNS = "account_id, name, role, unit_code, agency_code, province_code, disabled_at is not null"
+_COLUMNS = sql.SQL("account_id, name, role, unit_code, agency_code, province_code, disabled_at is not null")
 
 
 def _account(row: Any) -> Account:
@@ -148,8 +149,10 @@ def add(
     unit, agency, province = _scope_for(conn, role, unit, agency, province)
     try:
         row = conn.execute(
-            f"insert into portal.accounts (name, role, unit_code, agency_code, province_code, password_hash)"
-            f" values (%s, %s, %s, %s, %s, %s) returning {_COLUMNS}",
+            sql.SQL(
+                "insert into portal.accounts (name, role, unit_code, agency_code, province_code, password_hash)"
+                " values (%s, %s, %s, %s, %s, %s) returning {columns}"
+            ).format(columns=_COLUMNS),
             (name, role, unit, agency, province, hash_password(password)),
         ).fetchone()
     except psycopg.errors.UniqueViolation:
@@ -161,17 +164,22 @@ def add(
 
 
 def find(conn: psycopg.Connection, name: str) -> Account | None:
-    row = conn.execute(f"select {_COLUMNS} from portal.accounts where name = %s", (name,)).fetchone()
+    row = conn.execute(sql.SQL("select {} from portal.accounts where name = %s").format(_COLUMNS), (name,)).fetchone()
     return _account(row) if row else None
 
 
 def get(conn: psycopg.Connection, account_id: int) -> Account | None:
-    row = conn.execute(f"select {_COLUMNS} from portal.accounts where account_id = %s", (account_id,)).fetchone()
+    row = conn.execute(
+        sql.SQL("select {} from portal.accounts where account_id = %s").format(_COLUMNS), (account_id,)
+    ).fetchone()
     return _account(row) if row else None
 
 
 def list_all(conn: psycopg.Connection) -> list[Account]:
-    return [_account(r) for r in conn.execute(f"select {_COLUMNS} from portal.accounts order by name").fetchall()]
+    return [
+        _account(r)
+        for r in conn.execute(sql.SQL("select {} from portal.accounts order by name").format(_COLUMNS)).fetchall()
+    ]
 
 
 def _require(conn: psycopg.Connection, name: str) -> Account:
@@ -265,7 +273,9 @@ def authenticate(conn: psycopg.Connection, name: str, password: str, client: str
         (client, now - WINDOW),
     ).fetchone()[0]  # type: ignore[index]
     row = conn.execute(
-        f"select {_COLUMNS}, password_hash, failed_logins, locked_until from portal.accounts where name = %s",
+        sql.SQL("select {}, password_hash, failed_logins, locked_until from portal.accounts where name = %s").format(
+            _COLUMNS
+        ),
         (name,),
     ).fetchone()
     if client_failures >= MAX_CLIENT_FAILURES:

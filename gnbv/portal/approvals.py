@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gnbv.portal import audit
 from gnbv.portal.accounts import Account
@@ -87,9 +88,11 @@ def states(conn: psycopg.Connection[Any], unit_code: str, period: dt.date) -> di
     from ingest.approval_lock import LATEST_APPROVALS
 
     rows = conn.execute(
-        "with wanted as (select %(unit)s::text as unit_code, %(period)s::date as period_month)"
-        " select level, component_code, action, acted_by, acted_at, comment, agency_code"
-        f" from ({LATEST_APPROVALS}) as latest",
+        sql.SQL(
+            "with wanted as (select %(unit)s::text as unit_code, %(period)s::date as period_month)"
+            " select level, component_code, action, acted_by, acted_at, comment, agency_code"
+            " from ({latest}) as latest"
+        ).format(latest=sql.SQL(LATEST_APPROVALS)),
         {"unit": unit_code, "period": period},
     ).fetchall()
     conn.commit()
@@ -101,10 +104,12 @@ def in_force(conn: psycopg.Connection[Any], unit_code: str, period: dt.date) -> 
     from ingest.load import VERSION_IN_FORCE
 
     rows = conn.execute(
-        "with wanted as (select %(unit)s::text as unit_code, %(period)s::date as period_month),"
-        f" v as ({VERSION_IN_FORCE.format(carries='has_funds')})"
-        " select v.submission_id, array_remove(array_agg(distinct f.component_code), null)"
-        " from v left join raw.fund_amounts as f using (submission_id) group by v.submission_id",
+        sql.SQL(
+            "with wanted as (select %(unit)s::text as unit_code, %(period)s::date as period_month),"
+            " v as ({in_force})"
+            " select v.submission_id, array_remove(array_agg(distinct f.component_code), null)"
+            " from v left join raw.fund_amounts as f using (submission_id) group by v.submission_id"
+        ).format(in_force=sql.SQL(VERSION_IN_FORCE.format(carries="has_funds"))),
         {"unit": unit_code, "period": period},
     ).fetchall()
     conn.commit()

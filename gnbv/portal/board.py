@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gnbv.portal.accounts import Account
 
@@ -159,11 +160,16 @@ def _add_approvals(
     params = {"units": [line.unit_code for line in lines], "months": [period] * len(lines)}
     wanted = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month))"
     states = conn.execute(
-        f"with {wanted} select unit_code, level, component_code, action from ({LATEST_APPROVALS}) as latest", params
+        sql.SQL("with {wanted} select unit_code, level, component_code, action from ({latest}) as latest").format(
+            wanted=sql.SQL(wanted), latest=sql.SQL(LATEST_APPROVALS)
+        ),
+        params,
     ).fetchall()
     reported = conn.execute(
-        f"with {wanted}, v as ({VERSION_IN_FORCE.format(carries='has_funds')})"
-        " select distinct v.unit_code, f.component_code from v join raw.fund_amounts as f using (submission_id)",
+        sql.SQL(
+            "with {wanted}, v as ({in_force})"
+            " select distinct v.unit_code, f.component_code from v join raw.fund_amounts as f using (submission_id)"
+        ).format(wanted=sql.SQL(wanted), in_force=sql.SQL(VERSION_IN_FORCE.format(carries="has_funds"))),
         params,
     ).fetchall()
     conn.commit()

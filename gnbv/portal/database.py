@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from gnbv import settings
 
@@ -27,7 +28,7 @@ def connect() -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] = psycopg.connect(url, application_name="gnbv-portal", connect_timeout=10)
     else:
         conn = db.connect(application_name="gnbv-portal")
-    conn.execute(f"set role {ROLE}")
+    conn.execute(sql.SQL("set role {}").format(sql.Identifier(ROLE)))
     conn.commit()
     return conn
 

@@ -95,8 +95,8 @@ def session_account(request: Request, conn: psycopg.Connection[Any]) -> Account 
         return None
     row = conn.execute(
         "update portal.sessions set last_seen_at = now() where session_sha256 = %s and ended_at is null"
-        f" and last_seen_at > now() - interval '{SESSION_IDLE}' returning account_id",
-        (_sha(str(session_id)),),
+        " and last_seen_at > now() - %s::interval returning account_id",
+        (_sha(str(session_id)), SESSION_IDLE),
     ).fetchone()
     conn.commit()
     if row is None:

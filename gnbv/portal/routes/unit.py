@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from psycopg import sql
 
 from gnbv.portal import access, audit, uploads
 from gnbv.portal.accounts import Account
@@ -211,12 +212,14 @@ def _accepted_plan(conn: psycopg.Connection[Any], unit_code: str, period: dt.dat
     from ingest.load import VERSION_IN_FORCE
 
     rows = conn.execute(
-        "with wanted as (select %(unit)s::text as unit_code, m::date as period_month"
-        " from generate_series(%(start)s::date, %(period)s::date, interval '1 month') as m),"
-        f" in_force as ({VERSION_IN_FORCE.format(carries='has_funds')})"
-        " select f.capital_year, f.component_code, f.funding_source_code, f.plan_amount_vnd"
-        " from in_force as v join raw.fund_amounts as f using (submission_id)"
-        " where v.period_month = (select max(period_month) from in_force) and f.plan_amount_vnd is not null",
+        sql.SQL(
+            "with wanted as (select %(unit)s::text as unit_code, m::date as period_month"
+            " from generate_series(%(start)s::date, %(period)s::date, interval '1 month') as m),"
+            " in_force as ({in_force})"
+            " select f.capital_year, f.component_code, f.funding_source_code, f.plan_amount_vnd"
+            " from in_force as v join raw.fund_amounts as f using (submission_id)"
+            " where v.period_month = (select max(period_month) from in_force) and f.plan_amount_vnd is not null"
+        ).format(in_force=sql.SQL(VERSION_IN_FORCE.format(carries="has_funds"))),
         {"unit": unit_code, "start": dt.date(period.year, 1, 1), "period": period},
     ).fetchall()
     conn.commit()
