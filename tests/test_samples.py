@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ingest.samples import (
+from gnbv.dev.samples.province import (
     VARIATIONS,
     BadSample,
     SampleFile,
