@@ -18,7 +18,7 @@ import pytest
 
 from gnbv.dev.samples.province import BadSample, generate_bad_samples
 from ingest.annotate import ERROR_FILL, LIST_SHEET, MarkedWorkbook, mark_problems, marked_name
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.intake import validate_paths
 from ingest.model import Submission
 

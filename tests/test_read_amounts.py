@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from gnbv.dev.samples.national import generate_national_month
 from gnbv.dev.samples.province import generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.grid import Grid
 from ingest.model import AMOUNT_UNITS, Submission
 from ingest.numbers import cell_to_whole_vnd

@@ -23,8 +23,8 @@ from gnbv.dev.samples.province import (
     generate_sample_month,
     write_sample_inbox,
 )
+from ingest.form_writer import TITLE
 from ingest.template import write_template
-from ingest.workbook_layout import TITLE
 
 CAO_BANG = "04"
 MARCH = dt.date(2024, 3, 1)

@@ -72,7 +72,7 @@ from gnbv.dev.samples.province import (
     write_profiled_bieu05,
 )
 from gnbv.reference import AdminUnit, Reference, load_reference
-from ingest.workbook_layout import (
+from ingest.form_writer import (
     Bieu05Content,
     Section,
     component_rows,
@@ -560,7 +560,7 @@ def insert_national_history(
     ref = load_reference()
     # the QĐ 90 leaves the synthetic plan has figures for (the history is 2021–2025 capital)
     leaves = [c for c in ref.leaf_components() if c.component_code in _DISTRICT_PLAN_MILLIONS]
-    from ingest.workbook_layout import official_label
+    from ingest.form_writer import official_label
 
     leaf_codes = [c.component_code for c in leaves]
     labels = [official_label(c)[1] for c in leaves]

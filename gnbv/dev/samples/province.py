@@ -29,9 +29,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from gnbv.reference import AdminUnit, Component, Indicator, Reference, load_reference
-from ingest.model import AMOUNT_UNITS
-from ingest.read_csv import AMOUNT_COLUMNS, OUTCOME_COLUMNS
-from ingest.workbook_layout import (
+from ingest.form_writer import (
     OFFICIAL_OUTCOME_SHEET,
     OFFICIAL_SHEET,
     TITLE,
@@ -52,6 +50,8 @@ from ingest.workbook_layout import (
     unit_type_and_name,
     write_bieu05,
 )
+from ingest.model import AMOUNT_UNITS
+from ingest.read_csv import AMOUNT_COLUMNS, OUTCOME_COLUMNS
 
 # --------------------------------------------------------------------------- public types
 
@@ -982,7 +982,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
     Each file is a valid sample of one district (huyện Bảo Lạc, 043, for Cao Bằng) broken in
     exactly one place; ``expected_cell`` is that place (sheet-relative A1) where one applies.
     """
-    from ingest.workbook_layout import DISBURSED, PLAN, TOTAL, ComponentRow
+    from ingest.form_writer import DISBURSED, PLAN, TOTAL, ComponentRow
 
     ref = load_reference()
     base = _BadMonth(ref, period, province_code, seed)
