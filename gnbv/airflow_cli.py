@@ -131,7 +131,7 @@ def airflow_run(args: tuple[str, ...]) -> None:
 @click.option("--conf", "conf_json", help='Run parameters as JSON, e.g. \'{"province": "04", "period": "2024-03"}\'.')
 def airflow_test(dag_id: str, at: str | None, conf_json: str | None) -> None:
     """Run one DAG run now, every task in this process (`dag.test()`); exits 1 if it failed."""
-    from gnbv.orchestration import runner
+    from gnbv.dev.airflow_local import runner
 
     try:
         conf = json.loads(conf_json) if conf_json else None

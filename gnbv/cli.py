@@ -358,7 +358,7 @@ def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
 
     Districts until June 2025, communes from July 2025 (`--period 2026-03`: Cao Bằng's 56
     communes, spending carried-over 2021–2025 capital)."""
-    from ingest.samples import write_sample_inbox
+    from gnbv.dev.samples.province import write_sample_inbox
 
     for file in write_sample_inbox(province, _period(period), out_dir, seed=seed):
         click.echo(f"{file.path}  ({file.variation})")
@@ -377,7 +377,7 @@ def demo(province: str, period: str) -> None:
     monthly report), then the late file and the re-consolidation it triggers. Prints where the
     report versions, the archive and the Data Docs are. Running it again changes nothing.
     """
-    from gnbv.orchestration.demo import run_airflow_demo
+    from gnbv.dev.airflow_local.demo import run_airflow_demo
 
     sys.exit(run_airflow_demo(province, _period(period), echo=click.echo))
 
@@ -386,10 +386,10 @@ def _register_subcommands() -> None:
     """Commands that live beside the library they drive. Their modules import only click at
     module level (tests/test_cli_imports.py): each command imports what it uses when it runs."""
     from gnbv.airflow_cli import airflow_group, inbox_group, notify_command
-    from gnbv.bench.cli import bench_command
     from gnbv.bi.cli import bi_group
     from gnbv.dbt import build_command
     from gnbv.dbt_docs import docs_command
+    from gnbv.dev.bench.cli import bench_command
     from gnbv.outliers.cli import outliers_group
     from gnbv.portal.cli import portal_command, users_group
     from gnbv.report.cli import report_command

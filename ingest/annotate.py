@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import CellProblem, SubmissionRejected
+from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.names import safe_name, shown_name
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

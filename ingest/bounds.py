@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.model import FundAmount, OutcomeValue, Submission
 from ingest.problems import problem
 

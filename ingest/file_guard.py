@@ -9,7 +9,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ingest.errors import SubmissionRejected
+from ingest.cell_problem import SubmissionRejected
 from ingest.problems import problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

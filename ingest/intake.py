@@ -22,7 +22,7 @@ import psycopg
 from gnbv.dates import LOCAL_TZ as LOCAL_TZ
 from gnbv.reference import Reference, load_reference
 from ingest.approval_lock import refuse_approved
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 
 # VND per unit a form may state its amounts in
 AMOUNT_UNITS = {"vnd": 1, "thousand_vnd": 1_000, "million_vnd": 1_000_000}

@@ -16,7 +16,7 @@ import math
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.model import AMOUNT_UNITS
 from ingest.problems import problem
 

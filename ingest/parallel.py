@@ -9,7 +9,7 @@ in the parent; only the results travel back.
 
 Results cross the process boundary pickled: a Submission's rows travel as plain tuples of ints
 and text (``Submission.__getstate__``) and problems rebuild themselves from their fields
-(``ingest.model``, ``ingest.errors``), so a national file is cheap to send and to rebuild
+(``ingest.model``, ``ingest.cell_problem``), so a national file is cheap to send and to rebuild
 (Decimals in named tuples cost several times more: docs/performance.md).
 
 Memory stays bounded: a batch is read, gated and loaded before the one after the next is

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 
 
 @dataclass(frozen=True)

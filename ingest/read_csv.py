@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gnbv.reference import Reference
-from ingest.errors import CellProblem, SubmissionRejected
+from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.file_guard import check_file
 from ingest.labels import resolvers_for
 from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue

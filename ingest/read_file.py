@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gnbv.reference import Reference
 from ingest.bounds import bound
-from ingest.errors import SubmissionRejected
+from ingest.cell_problem import SubmissionRejected
 from ingest.model import Submission
 from ingest.names import shown_name, stored_name
 from ingest.problems import problem

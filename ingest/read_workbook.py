@@ -18,8 +18,8 @@ from pathlib import Path
 from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
 from ingest.cell_formats import percent_cells
+from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
-from ingest.errors import CellProblem, SubmissionRejected
 from ingest.excel_errors import UNCALCULATED, error_cells
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref

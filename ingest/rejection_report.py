@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.names import safe_name, shown_name
 
 _TITLES = {

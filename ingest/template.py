@@ -25,8 +25,7 @@ from typing import Any
 from openpyxl.styles import Alignment, Font
 
 from gnbv.reference import PlanFigure, Reference, load_reference
-from ingest.model import AMOUNT_UNITS
-from ingest.workbook_layout import (
+from ingest.form_writer import (
     AMOUNT_UNIT_WORDS,
     TITLE,
     Bieu05Content,
@@ -42,6 +41,7 @@ from ingest.workbook_layout import (
     unit_line,
     write_bieu05,
 )
+from ingest.model import AMOUNT_UNITS
 
 NARRATIVE_PROMPTS = (
     "1. Kết quả thực hiện trong tháng (tiến độ các dự án, tiểu dự án; kết quả đạt được):",

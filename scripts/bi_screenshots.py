@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     from gnbv import warehouse
     from gnbv.bi import provision, superset
     from gnbv.bi.assets import Bundle
-    from gnbv.bi.sample_data import load_sample_months
+    from gnbv.dev.samples.bi_months import load_sample_months
 
     months = [dt.date(2024, m, 1) for m in range(1, 7)]
     paths = superset.SupersetPaths.for_root(home, venv=superset.SupersetPaths.for_root(ROOT).venv)

@@ -12,7 +12,7 @@ machine, to show the scale-out path works end to end and that the work really sp
    time each) on a queue of this run's own, broker and result backend ``redis://127.0.0.1:6379/<n>``;
 3. one run of a DAG of the monthly cycle (``gnbv_celery_cycle``, written to a temporary DAGs
    folder; it uses the project's real steps): SYNTHETIC Biểu 05 files for one province-month
-   (``ingest.samples.write_sample_inbox``) → intake and the Great Expectations gate in parallel
+   (``gnbv.dev.samples.province.write_sample_inbox``) → intake and the Great Expectations gate in parallel
    batches (``ingest.intake.ingest_paths``, one mapped task per batch) → ``gnbv.dbt.build`` →
    the consolidation gate (``gnbv.consolidation_gate.validate_consolidation``) and a look at the
    consolidated mart;
@@ -106,7 +106,7 @@ def gnbv_celery_cycle():
     def write_inbox() -> list[list[str]]:
         from pathlib import Path
 
-        from ingest.samples import write_sample_inbox
+        from gnbv.dev.samples.province import write_sample_inbox
 
         files = write_sample_inbox(PROVINCE, PERIOD, Path(os.environ["GNBV_CYCLE_INBOX"]))
         paths = sorted(str(f.path) for f in files)

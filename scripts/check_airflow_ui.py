@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gnbv.orchestration import standalone  # noqa: E402  (after the path above)
+from gnbv.dev.airflow_local import standalone  # noqa: E402  (after the path above)
 
 EXPECTED = ("gnbv_intake", "gnbv_deadline", "gnbv_consolidation")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")

@@ -38,7 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gnbv.orchestration import CONSOLIDATION_DAG_ID, INTAKE_DAG_ID, airflow_env, standalone  # noqa: E402
+from gnbv.dev.airflow_local import standalone  # noqa: E402
+from gnbv.orchestration import CONSOLIDATION_DAG_ID, INTAKE_DAG_ID, airflow_env  # noqa: E402
 from gnbv.orchestration.calendar import LOCAL_TZ, parse_period  # noqa: E402
 
 CONSOLIDATION_DAY, INTAKE_DAY, ARRIVAL_DAY = 13, 11, 10
@@ -170,7 +171,8 @@ def _with_database(url: str, database: str) -> str:
 
 def child(plan_path: Path) -> int:
     """Drop the sample files of each step's month into the inbox, then ``dag.test()`` the step."""
-    from gnbv.orchestration import inbox, runner
+    from gnbv.dev.airflow_local import runner
+    from gnbv.orchestration import inbox
     from gnbv.orchestration.consolidate import refresh_manifest
 
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
@@ -201,7 +203,7 @@ def _drop(source: Path, inbox_root: Path, period: str, arrival: dt.datetime) -> 
 
 
 def sample_files(province: str, months: list[dt.date], folder: Path) -> dict[str, list[str]]:
-    from ingest.samples import write_sample_inbox
+    from gnbv.dev.samples.province import write_sample_inbox
 
     out = {}
     for month in months:

@@ -40,7 +40,7 @@ def make_files(folder: Path, seed: int) -> PortalFiles:
     duplicate of another's on the shared warehouse."""
     import openpyxl
 
-    from ingest.samples import generate_sample_month
+    from gnbv.dev.samples.province import generate_sample_month
 
     period = open_period()
     samples = {

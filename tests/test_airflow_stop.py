@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gnbv.orchestration import standalone
+from gnbv.dev.airflow_local import standalone
 from gnbv.orchestration.supervise import descendants
 
 pytestmark = pytest.mark.xdist_group(name="airflow")

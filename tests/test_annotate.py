@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from gnbv.dev.samples.province import BadSample, generate_bad_samples
 from ingest.annotate import ERROR_FILL, LIST_SHEET, MarkedWorkbook, mark_problems, marked_name
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.intake import validate_paths
 from ingest.model import Submission
-from ingest.samples import BadSample, generate_bad_samples
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = dt.date(2024, 3, 1)

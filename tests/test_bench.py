@@ -21,8 +21,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from gnbv.bench.cli import bench_command
-from gnbv.bench.report import BENCH_BEGIN, BENCH_END
+from gnbv.dev.bench.cli import bench_command
+from gnbv.dev.bench.report import BENCH_BEGIN, BENCH_END
 
 SECTIONS = (
     "INTAKE OF A NATIONAL MONTH",

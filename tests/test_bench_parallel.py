@@ -9,10 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest import parallel
 from ingest.intake import LOCAL_TZ, ingest_paths, measure_stages, read_submission, validate_paths
-from ingest.samples import SampleFile, generate_bad_samples, write_sample_inbox
 
 CAO_BANG = "04"
 MARCH_2024 = dt.date(2024, 3, 1)

@@ -26,8 +26,8 @@ from gnbv import warehouse
 from gnbv.bi import provision, superset
 from gnbv.bi.api import SupersetApi
 from gnbv.bi.assets import Bundle
-from gnbv.bi.sample_data import load_sample_months
 from gnbv.bi.superset import BiError, SupersetPaths
+from gnbv.dev.samples.bi_months import load_sample_months
 from tests.servers import free_port, warehouse_on_tcp
 
 pytestmark = pytest.mark.xdist_group(name="dbt")

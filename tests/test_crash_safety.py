@@ -14,8 +14,8 @@ from pathlib import Path
 
 import psycopg
 
+from gnbv.dev.samples.province import write_sample_inbox
 from ingest.intake import ingest_paths
-from ingest.samples import write_sample_inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 RECEIVED = "2024-03-10T09:00:00+07:00"

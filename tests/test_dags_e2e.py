@@ -180,7 +180,7 @@ def cycle(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Cycle:
     import ingest.gate
-    from ingest.samples import generate_bad_samples, generate_sample_month
+    from gnbv.dev.samples.province import generate_bad_samples, generate_sample_month
 
     root = tmp_path_factory.mktemp("cycle")
     state = Cycle(root)

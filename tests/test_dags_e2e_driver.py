@@ -128,7 +128,7 @@ def main(plan_path: str) -> None:
     gx_dir = Path(plan["gx_dir"])
     ingest.gate.EXPECTATIONS_DIR = gx_dir
     gnbv.consolidation_gate.EXPECTATIONS_DIR = gx_dir
-    from gnbv.orchestration import runner
+    from gnbv.dev.airflow_local import runner
     from gnbv.orchestration.consolidate import refresh_manifest
 
     # as `gnbv airflow init` does on a deployment: the consolidation DAG renders one task per

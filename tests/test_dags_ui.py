@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from gnbv.orchestration import standalone
+from gnbv.dev.airflow_local import standalone
 
 ROOT = Path(__file__).resolve().parent.parent
 

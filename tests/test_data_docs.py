@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 import ingest.gate
+from gnbv.dev.samples.province import write_sample_inbox
 from gnbv.offline_html import remote_references
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, validate_paths
 from ingest.read_file import read_submission
-from ingest.samples import write_sample_inbox
 
 CHROMIUM = "/usr/bin/chromium"
 RECEIVED = dt.datetime(2024, 3, 11, 9, 0, tzinfo=LOCAL_TZ)

@@ -16,11 +16,11 @@ import psycopg
 import pytest
 
 import ingest.gate
+from gnbv.dev.samples.province import generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest.gate_frame import PreviousFigures
 from ingest.model import Submission
 from ingest.read_file import read_submission
-from ingest.samples import generate_bad_samples, write_sample_inbox
 from tests.bad_inputs import build_all
 
 MARCH_2024 = dt.date(2024, 3, 1)

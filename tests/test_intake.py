@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, read_submission
-from ingest.samples import SampleFile, generate_bad_samples, write_sample_inbox
 from tests.builders import one_row_workbook
 
 CAO_BANG = "04"

@@ -17,12 +17,12 @@ import psycopg
 import pytest
 
 from gnbv.consolidation_gate import validate_consolidation
+from gnbv.dev.samples.province import generate_bad_samples, write_sample_inbox
 from gnbv.reference import load_reference
 from ingest.intake import LOCAL_TZ, ingest_paths, sha256_of
 from ingest.model import AMOUNT_UNITS
 from ingest.numbers import parse_number, to_whole_vnd
 from ingest.read_workbook import load_grids
-from ingest.samples import generate_bad_samples, write_sample_inbox
 from tests.builders import one_row_workbook
 
 pytestmark = pytest.mark.xdist_group(name="dbt")

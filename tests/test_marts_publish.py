@@ -165,7 +165,7 @@ def test_a_failing_build_publishes_nothing(warehouse: Warehouse):
 
 
 def test_intake_says_when_the_marts_are_older_than_raw(warehouse: Warehouse, tmp_path: Path):
-    from ingest.samples import write_sample_inbox
+    from gnbv.dev.samples.province import write_sample_inbox
 
     warehouse.build("--as-of", "2024-03-20")
     (sample, *_rest) = write_sample_inbox("04", __import__("datetime").date(2024, 3, 1), tmp_path, seed=0)

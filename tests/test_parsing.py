@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.model import AMOUNT_UNITS
 from ingest.numbers import cell_to_whole_vnd, parse_number, to_whole_vnd
 from ingest.text import ascii_key, match_key

@@ -34,7 +34,7 @@ def period() -> dt.date:
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory, period: dt.date) -> dict[str, Path]:
     """Each commune's SYNTHETIC report of the month, by unit code (a seed of this module's own)."""
-    from ingest.samples import generate_sample_month
+    from gnbv.dev.samples.province import generate_sample_month
 
     folder = tmp_path_factory.mktemp("portal-together")
     made = generate_sample_month(PROVINCE, period, folder, seed=11, variations=False, fmt="xlsx")

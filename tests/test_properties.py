@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gnbv.reference import load_reference
-from ingest.errors import CellProblem, SubmissionRejected
+from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.labels import ComponentResolver
 from ingest.model import AMOUNT_UNITS
 from ingest.numbers import cell_to_whole_vnd, parse_number, to_whole_vnd

@@ -13,16 +13,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from gnbv.dev.samples.national import generate_national_month
+from gnbv.dev.samples.province import generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.grid import Grid
 from ingest.model import AMOUNT_UNITS, Submission
 from ingest.numbers import cell_to_whole_vnd
 from ingest.read_amounts import BY_CELL, amount_block
 from ingest.read_file import read_submission
 from ingest.read_workbook import ENV_AMOUNT_READER
-from ingest.samples import generate_bad_samples, write_sample_inbox
-from ingest.samples_national import generate_national_month
 from tests.bad_inputs import build_all
 
 MARCH_2024 = dt.date(2024, 3, 1)

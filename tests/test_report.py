@@ -1,7 +1,7 @@
 """The monthly consolidation report (gnbv/report/): workbook, document, versions, email.
 
 One scenario for the module, one dbt build (on the session's throw-away database):
-- SYNTHETIC Cao Bằng sample months (ingest.samples) landed in raw as intake lands them:
+- SYNTHETIC Cao Bằng sample months (gnbv.dev.samples.province) landed in raw as intake lands them:
   03/2023 (the "same month last year"), 02/2024, and 03/2024 in which huyện Nguyên Bình (052)
   reports a day late and huyện Thạch An (053) only sent a file the gate rejected;
 - the Cao Bằng 2023 results of the seed (seeds/002, section A.III: province totals by funding
@@ -105,11 +105,11 @@ def _insert_seed_submission(conn: psycopg.Connection) -> None:
 
 
 def _insert_sample_month(conn: psycopg.Connection, month: dt.date, out: Path) -> None:
-    """A SYNTHETIC sample month (ingest.samples), landed in raw as intake lands it: one accepted
+    """A SYNTHETIC sample month (gnbv.dev.samples.province), landed in raw as intake lands it: one accepted
     submission per district with its amounts and outcomes (test_dbt_build's pattern; intake
     itself is specified by test_intake). In 03/2024, 052 reports a day late and 053 only sent a
     file the gate rejected."""
-    from ingest.samples import generate_sample_month
+    from gnbv.dev.samples.province import generate_sample_month
 
     samples = generate_sample_month(CAO_BANG, month, out / f"{month:%Y-%m}", fmt="csv", variations=False)
     by_unit: dict[str, list[Any]] = {}

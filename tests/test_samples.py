@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from ingest.samples import (
+from gnbv.dev.samples.province import (
     VARIATIONS,
     BadSample,
     SampleFile,
@@ -23,8 +23,8 @@ from ingest.samples import (
     generate_sample_month,
     write_sample_inbox,
 )
+from ingest.form_writer import TITLE
 from ingest.template import write_template
-from ingest.workbook_layout import TITLE
 
 CAO_BANG = "04"
 MARCH = dt.date(2024, 3, 1)

@@ -21,11 +21,11 @@ import psycopg
 import pytest
 
 from gnbv import mail
+from gnbv.dev.samples.province import BadSample, SampleFile, generate_bad_samples, generate_sample_month
 from gnbv.mail_sink import Caught, MailSink
 from gnbv.orchestration import verdicts
 from ingest.annotate import ERROR_FILL
 from ingest.intake import IntakeResult, ingest_file
-from ingest.samples import BadSample, SampleFile, generate_bad_samples, generate_sample_month
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = dt.date(2024, 3, 1)

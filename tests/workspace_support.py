@@ -50,7 +50,7 @@ def _components_of(path: Path) -> set[str]:
 def unit_files(folder: Path, seed: int, index: int) -> UnitFiles:
     """The amounts CSV of the province's ``index``-th commune (index ≥ 2: the portal's other tests
     use the first communes' workbooks), and its changed copies."""
-    from ingest.samples import generate_sample_month
+    from gnbv.dev.samples.province import generate_sample_month
 
     period = open_period()
     amounts = [

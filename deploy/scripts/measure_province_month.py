@@ -2,8 +2,8 @@
 extrapolates to national volume.
 
 On a throw-away database (the embedded PostgreSQL server, or ``--pg-url``), for SYNTHETIC sample
-months of one province (``ingest.samples.write_sample_inbox``: Cao Bằng, 10 districts, the
-``gnbv demo`` data), in order:
+months of one province (``gnbv.dev.samples.province.write_sample_inbox``: Cao Bằng, 10
+districts, the ``gnbv demo`` data), in order:
 
 1. month 1: intake (read + Great Expectations gate + COPY, ``ingest.intake.ingest_paths``), then
    the first ``dbt build`` (seeds, every model and test: a new warehouse);
@@ -49,8 +49,8 @@ def measure(province: str, start: dt.date, months: int, pg_url: str | None) -> d
     import psycopg
     from psycopg import sql
 
+    from gnbv.dev.samples.province import write_sample_inbox
     from ingest.intake import LOCAL_TZ, ingest_paths
-    from ingest.samples import write_sample_inbox
 
     base = pg_url or os.environ.get("GNBV_TEST_DATABASE_URL") or ""
     if not base:

@@ -34,7 +34,7 @@ from gnbv import mail
 from gnbv.orchestration.calendar import MonthlyDeadline, monthly_deadline, to_local
 from gnbv.reference import Reference, load_reference
 from ingest.annotate import MarkedWorkbook, mark_problems
-from ingest.errors import CellProblem
+from ingest.cell_problem import CellProblem
 from ingest.names import shown_name
 
 Log = Callable[[str], None]

@@ -4,8 +4,8 @@ One run measures everything side by side on the same files and the same PostgreS
 ``gnbv_bench`` database of the server in force), repeating each measure ``repeats`` times in
 rotation so that a noisy neighbour slows all of them alike, and reports medians:
 
-1. the national month (``ingest.samples_national``; generated once per scale, seed and
-   generator version into ``.gnbv/bench/months/``, then reused);
+1. the national month (``gnbv.dev.samples.national``; generated once per scale, seed and
+   generator version into ``.gnbv/dev/bench/months/``, then reused);
 2. per repeat, each in a fresh process: intake end to end; the bare COPY of the rows intake
    landed; the bare calamine read on 1 and on N processes; the naive pandas path;
 3. the gate's cost per call (GX on 1 file and on a batch), on the benchmark's own copy of the
@@ -15,7 +15,7 @@ rotation so that a noisy neighbour slows all of them alike, and reports medians:
 6. with ``backlog``, a backlog of that many national months ingested in one run (once): its
    time and, above all, its peak memory, which must stay that of one month (intake streams);
 7. the portal's verdict: ``PORTAL_UPLOADS`` ordinary workbooks sent to its API
-   ``PORTAL_CONCURRENCY`` at once (``gnbv.bench.portal``), once, after the gate's cost.
+   ``PORTAL_CONCURRENCY`` at once (``gnbv.dev.bench.portal``), once, after the gate's cost.
 
 Peak memory is sampled during every intake run (PSS of the intake process and its readers).
 """
@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gnbv import settings
-from gnbv.bench.proc import run_child
+from gnbv.dev.bench.proc import run_child
 
 if TYPE_CHECKING:
-    from ingest.samples_national import NationalMonth
+    from gnbv.dev.samples.national import NationalMonth
 
 QUICK_DISTRICTS = 70  # one district in ten
 QUICK_HISTORY_YEARS = 1.0
@@ -96,9 +96,9 @@ class BenchConfig:
 
 
 def resolve(options: BenchOptions) -> BenchConfig:
-    from gnbv.bench.database import BENCH_DATABASE
+    from gnbv.dev.bench.database import BENCH_DATABASE
+    from gnbv.dev.samples.national import district_count
     from ingest.parallel import default_workers
-    from ingest.samples_national import district_count
 
     districts = district_count(options.scale, options.districts)
     if districts is None and options.quick and options.scale is None:
@@ -194,11 +194,11 @@ class BenchResult:
     gate_batch_rows: int = 0
     gate_fixed_stored_s: float | None = None
     gate_stored_results: int = 0
-    dbt: Any = None  # gnbv.bench.dbt_bench.DbtBench
+    dbt: Any = None  # gnbv.dev.bench.dbt_bench.DbtBench
     backlog: dict[str, Any] | None = None  # the backlog run's figures (``_backlog_section``)
     dags: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cli: dict[str, Any] | None = None  # the command line's response times (gnbv.bench.cli_timing)
-    portal: dict[str, Any] | None = None  # the portal's verdicts (gnbv.bench.portal.PortalBench's fields)
+    cli: dict[str, Any] | None = None  # the command line's response times (gnbv.dev.bench.cli_timing)
+    portal: dict[str, Any] | None = None  # the portal's verdicts (gnbv.dev.bench.portal.PortalBench's fields)
     elapsed_s: float = 0.0
     load_average: tuple[str, str] = ("?", "?")
 
@@ -282,7 +282,7 @@ def isolated_gx_project(folder: Path, *, with_stored_results: bool = False) -> P
 
 def _national_month(config: BenchConfig, period: dt.date, echo: Callable[[str], None]) -> NationalMonth:
     """The SYNTHETIC national month of ``period`` at the benchmark's scale (cached once generated)."""
-    from ingest.samples_national import generate_national_month
+    from gnbv.dev.samples.national import generate_national_month
 
     return generate_national_month(
         config.state_dir / "months",
@@ -295,8 +295,8 @@ def _national_month(config: BenchConfig, period: dt.date, echo: Callable[[str], 
 
 
 def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult:
-    from gnbv.bench.database import bench_database
-    from ingest.samples_national import NATIONAL_PERIOD
+    from gnbv.dev.bench.database import bench_database
+    from gnbv.dev.samples.national import NATIONAL_PERIOD
 
     config = resolve(options)
     started = time.perf_counter()
@@ -336,7 +336,7 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
         if not config.skip_portal:
             _portal_section(result, config, str(gx_project), env, echo)
         if not config.skip_dbt:
-            from gnbv.bench.dbt_bench import run_dbt_bench
+            from gnbv.dev.bench.dbt_bench import run_dbt_bench
 
             echo("dbt: incremental monthly build against a full refresh")
             result.dbt = run_dbt_bench(
@@ -461,7 +461,7 @@ def _backlog_section(
 ) -> None:
     """A backlog: ``config.backlog`` national months ending with the benchmark's month, ingested
     by one intake run (as when a province's inbox has a year of reports waiting), once."""
-    from ingest.samples_national import NATIONAL_PERIOD, history_months
+    from gnbv.dev.samples.national import NATIONAL_PERIOD, history_months
 
     periods = history_months(NATIONAL_PERIOD, config.backlog / 12)
     echo(f"backlog: {len(periods)} national months ({periods[0]:%Y-%m} … {periods[-1]:%Y-%m}) in one intake run")
@@ -537,8 +537,8 @@ def _dag_section(result: BenchResult, config: BenchConfig, tmp: Path, echo: Call
 
 def _cli_section(result: BenchResult, config: BenchConfig, url: str, tmp: Path, echo: Callable[[str], None]) -> None:
     """``gnbv --help``, every ``--help``, and a cold ``gnbv validate`` of one Cao Bằng report."""
-    from gnbv.bench import cli_timing
-    from ingest.samples import write_sample_inbox
+    from gnbv.dev.bench import cli_timing
+    from gnbv.dev.samples.province import write_sample_inbox
 
     echo("CLI: --help of every command, cold gnbv validate of one report")
     (sample, *_rest) = write_sample_inbox("04", dt.date(2024, 3, 1), tmp / "cli_sample", seed=config.seed)
@@ -547,7 +547,7 @@ def _cli_section(result: BenchResult, config: BenchConfig, url: str, tmp: Path, 
 
 def result_from_json(data: dict[str, Any]) -> BenchResult:
     """A BenchResult back from ``gnbv bench --json`` (to render the table again without re-running)."""
-    from gnbv.bench.dbt_bench import BuildTiming, DbtBench
+    from gnbv.dev.bench.dbt_bench import BuildTiming, DbtBench
 
     fields = dict(data)
     config = dict(fields.pop("config"))

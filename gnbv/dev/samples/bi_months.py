@@ -2,7 +2,7 @@
 province's units taken in through the real intake and gate, some of them late or missing, then
 the marts built with dbt as of a given day.
 
-Never for real data: every file comes from ``ingest.samples`` (marked SYNTHETIC).
+Never for real data: every file comes from ``gnbv.dev.samples.province`` (marked SYNTHETIC).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def load_sample_months(
     unit of ``missing[month]`` sends nothing) and build the marts as of ``as_of`` (default: the
     20th of the last month). Every file must be accepted."""
     from gnbv import db, dbt
+    from gnbv.dev.samples.province import write_sample_inbox
     from ingest.intake import LOCAL_TZ, ingest_paths
-    from ingest.samples import write_sample_inbox
 
     late = late or {}
     missing = missing or {}

@@ -1,6 +1,6 @@
 """The measured programs of ``gnbv bench``, each run alone in a fresh interpreter.
 
-``python -m gnbv.bench.child <task>`` reads its arguments as JSON on stdin and prints one line
+``python -m gnbv.dev.bench.child <task>`` reads its arguments as JSON on stdin and prints one line
 ``GNBV_BENCH_RESULT {json}``. Each task times only its own work, after its imports and set-up
 (which are reported beside it where they matter), so the figures compare the work itself:
 
@@ -16,7 +16,7 @@
 ``gate_cost``   the Great Expectations gate on 1 file (its fixed cost per call) and on a batch
 ``dag_parse``   each DAG file filled into a DagBag, as Airflow's DAG processor parses it
 ``portal``      the portal served here, ordinary workbooks sent to its API several at once:
-                the time of each verdict (``gnbv.bench.portal.measure_portal``)
+                the time of each verdict (``gnbv.dev.bench.portal.measure_portal``)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gnbv.bench.proc import RESULT_MARKER
+from gnbv.dev.bench.proc import RESULT_MARKER
 
 RECEIVED_AT = "2025-04-10T09:00:00+07:00"
 NAIVE_WIDTH = 24  # columns of the naive table: every sheet padded to this width
@@ -79,7 +79,7 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
     _isolate_gx(args)
     started = time.perf_counter()
     from gnbv import db
-    from gnbv.bench.database import truncate_raw
+    from gnbv.dev.bench.database import truncate_raw
     from gnbv.reference import load_reference
     from ingest import gate
     from ingest.intake import BATCH_SIZE, ingest_paths, measure_stages, read_submission
@@ -133,7 +133,7 @@ def task_naive(args: dict[str, Any]) -> dict[str, Any]:
     import pandas as pd
     from sqlalchemy import create_engine
 
-    from gnbv.bench.database import sqlalchemy_url
+    from gnbv.dev.bench.database import sqlalchemy_url
 
     engine = create_engine(sqlalchemy_url(args["url"]))
     with engine.begin() as conn:
@@ -355,7 +355,7 @@ def task_portal(args: dict[str, Any]) -> dict[str, Any]:
     import tempfile
     from dataclasses import asdict
 
-    from gnbv.bench.portal import measure_portal
+    from gnbv.dev.bench.portal import measure_portal
 
     with tempfile.TemporaryDirectory(prefix="gnbv-bench-portal-") as folder:
         project = args.get("gx_project")
@@ -382,7 +382,7 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1 or argv[0] not in TASKS:
-        raise SystemExit(f"usage: python -m gnbv.bench.child {{{'|'.join(TASKS)}}} < args.json")
+        raise SystemExit(f"usage: python -m gnbv.dev.bench.child {{{'|'.join(TASKS)}}} < args.json")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     warnings.filterwarnings("ignore")
     args = json.loads(sys.stdin.read() or "{}")

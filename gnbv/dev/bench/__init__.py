@@ -1,6 +1,6 @@
 """``gnbv bench``: the warehouse at national scale, side by side with what users would do instead.
 
-Everything runs on SYNTHETIC data (``ingest.samples_national``) in a database of its own,
+Everything runs on SYNTHETIC data (``gnbv.dev.samples.national``) in a database of its own,
 ``gnbv_bench``, created and dropped on the server in force (the embedded warehouse, or
 ``GNBV_DATABASE_URL``'s server): the user's warehouse is never touched.
 

@@ -102,9 +102,9 @@ def bench_command(
     uploads 4 at once. Prints medians, ratios and PASS / FAIL against the targets.
     """
     from gnbv import settings
-    from gnbv.bench.report import render_text
-    from gnbv.bench.report import write_docs as write_docs_file
-    from gnbv.bench.runner import BenchOptions, result_from_json, run_bench
+    from gnbv.dev.bench.report import render_text
+    from gnbv.dev.bench.report import write_docs as write_docs_file
+    from gnbv.dev.bench.runner import BenchOptions, result_from_json, run_bench
 
     if districts is not None and scale is not None:
         raise click.BadParameter("give --districts or --scale, not both")
@@ -147,14 +147,14 @@ def bench_command(
         json_path.write_text(json.dumps(_jsonable(result), indent=1, default=str), encoding="utf-8")
         click.echo(f"written: {json_path}")
     if check:
-        from gnbv.bench.report import targets
+        from gnbv.dev.bench.report import targets
 
         if any(t.ok is False for t in targets(result)):
             sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m gnbv.bench.cli [options]`` (same as ``gnbv bench`` once registered)."""
+    """``python -m gnbv.dev.bench.cli [options]`` (same as ``gnbv bench`` once registered)."""
     bench_command.main(args=argv, prog_name="gnbv bench")
 
 

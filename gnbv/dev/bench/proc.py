@@ -1,6 +1,6 @@
 """Running a measured program in a fresh child process, and sampling its memory.
 
-A child is ``python -m gnbv.bench.child <task>`` with its arguments as JSON on stdin; it prints
+A child is ``python -m gnbv.dev.bench.child <task>`` with its arguments as JSON on stdin; it prints
 its result as one JSON line prefixed by ``RESULT_MARKER`` (anything else it prints goes to the
 log). While it runs, a thread samples the child's process tree every ~20 ms:
 
@@ -128,14 +128,14 @@ class ChildFailed(RuntimeError):
 
 
 def run_child(task: str, args: dict[str, Any], *, env: dict[str, str] | None = None, timeout: float = 7200) -> ChildRun:
-    """Run ``task`` of ``gnbv.bench.child`` in a fresh interpreter; raise ChildFailed on error."""
+    """Run ``task`` of ``gnbv.dev.bench.child`` in a fresh interpreter; raise ChildFailed on error."""
     child_env = dict(os.environ if env is None else env)
-    root = str(Path(__file__).resolve().parent.parent.parent)
+    root = str(Path(__file__).resolve().parents[3])  # the project (gnbv/dev/bench/proc.py)
     child_env["PYTHONPATH"] = os.pathsep.join(p for p in (root, child_env.get("PYTHONPATH", "")) if p)
     child_env.setdefault("GX_ANALYTICS_ENABLED", "False")
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gnbv.bench.child", task],
+        [sys.executable, "-m", "gnbv.dev.bench.child", task],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

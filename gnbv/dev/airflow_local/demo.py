@@ -41,9 +41,9 @@ from gnbv.orchestration import CONSOLIDATION_DAG_ID, DEADLINE_DAG_ID, INTAKE_DAG
 from gnbv.orchestration.calendar import LOCAL_TZ, MonthlyDeadline, format_period, monthly_deadline, previous_month
 
 if TYPE_CHECKING:
+    from gnbv.dev.airflow_local.runner import RunResult
+    from gnbv.dev.samples.province import SampleFile
     from gnbv.mail_sink import MailSink
-    from gnbv.orchestration.runner import RunResult
-    from ingest.samples import SampleFile
 
 Echo = Callable[[str], None]
 
@@ -55,7 +55,7 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 def drop_samples(province: str, period: dt.date, inbox_folder: Path, *, arrival: dt.datetime) -> list[SampleFile]:
     """SYNTHETIC sample reports of every district into ``inbox/<province>/<YYYY-MM>/``, each
     with ``arrival`` as its modification time (when the inbox received it)."""
-    from ingest.samples import write_sample_inbox
+    from gnbv.dev.samples.province import write_sample_inbox
 
     files = write_sample_inbox(province, period, inbox_folder)
     for file in files:
@@ -72,7 +72,7 @@ def drop_rejected_file(province: str, period: dt.date, inbox_folder: Path, *, ar
     first try: the gate rejects it."""
     import tempfile
 
-    from ingest.samples import generate_bad_samples
+    from gnbv.dev.samples.province import generate_bad_samples
 
     with tempfile.TemporaryDirectory(prefix="gnbv-demo-") as folder:
         (bad,) = [
@@ -117,7 +117,8 @@ def run_airflow_demo(province: str = "04", period: dt.date = dt.date(2024, 3, 1)
 
 
 def _cycle(province: str, period: dt.date, deadline: MonthlyDeadline, echo: Echo) -> int:
-    from gnbv.orchestration import inbox, runner
+    from gnbv.dev.airflow_local import runner
+    from gnbv.orchestration import inbox
 
     runner.quiet_airflow_logs()
     echo("setting up Airflow (.gnbv/airflow, SQLite metadata; the first time takes a few seconds)…")
@@ -193,7 +194,7 @@ def _reform_month(province: str, period: dt.date, inbox_root: Path, echo: Echo) 
     SYNTHETIC reports on the 10th, the intake run of the 11th takes them, and the consolidation of
     the province deadline expects exactly those communes (Cao Bằng: 56) and writes the final
     report. Nothing runs where the province has no calendar that month."""
-    from gnbv.orchestration import runner
+    from gnbv.dev.airflow_local import runner
 
     deadline = monthly_deadline(province, period)
     if deadline is None or deadline.province_due is None:

@@ -1,9 +1,9 @@
 """dbt at national scale: an incremental monthly build against a full refresh, on years of history.
 
 History cannot go through workbooks (696 districts × 60 months would take hours to write and
-read), so ``ingest.samples_national.insert_national_history`` puts SYNTHETIC accepted
+read), so ``gnbv.dev.samples.national.insert_national_history`` puts SYNTHETIC accepted
 submissions straight into ``raw.*``, shaped as intake lands them. Then, in the benchmark
-database and with dbt's profile and target under ``.gnbv/bench/dbt`` (the project's own
+database and with dbt's profile and target under ``.gnbv/dev/bench/dbt`` (the project's own
 ``.gnbv/dbt`` is never touched):
 
 1. a first ``build(full_refresh=True)`` — seeds and every model, not timed as a figure (it
@@ -111,8 +111,8 @@ def run_dbt_bench(
     import psycopg
 
     from gnbv import dbt
-    from gnbv.bench.database import truncate_raw
-    from ingest.samples_national import history_months, history_units, insert_national_history
+    from gnbv.dev.bench.database import truncate_raw
+    from gnbv.dev.samples.national import history_months, history_units, insert_national_history
 
     profiles_dir = state_dir / "dbt"
     target_path = profiles_dir / "target"

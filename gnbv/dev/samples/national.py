@@ -15,8 +15,8 @@ forms are *rich*, to reach the ~300 amount rows of a real national benchmark:
   × five capital vintages (the plan year and four years of capital carried over: the
   2021-2025 programme's "Vốn năm 20xx chuyển sang" sections), each cell filled with
   probability 0.97; project rows, Tổng số columns and totals derived as the layout says;
-* about 31 outcome indicators of the 45 (ingest.samples' rule);
-* the workbook variations of ``ingest.samples`` (sheet names and positions, header rows,
+* about 31 outcome indicators of the 45 (gnbv.dev.samples.province' rule);
+* the workbook variations of ``gnbv.dev.samples.province`` (sheet names and positions, header rows,
   source-column words and splits, text numbers, amount units, title forms, NFD / tone marks /
   upper case / stray spaces, label styles, derived cells as formulas with or without cached
   values, values or empty, totals first...), one profile per district in turn. The long CSV
@@ -56,8 +56,7 @@ from typing import Any
 
 from gnbv import settings
 from gnbv.dates import previous_month
-from gnbv.reference import AdminUnit, Reference, load_reference
-from ingest.samples import (
+from gnbv.dev.samples.province import (
     LABEL_STYLES,
     SYNTHETIC_NARRATIVE,
     SampleProfile,
@@ -72,7 +71,8 @@ from ingest.samples import (
     title_lines,
     write_profiled_bieu05,
 )
-from ingest.workbook_layout import (
+from gnbv.reference import AdminUnit, Reference, load_reference
+from ingest.form_writer import (
     Bieu05Content,
     Section,
     component_rows,
@@ -382,7 +382,7 @@ def generate_national_month(
         "seed": seed,
         "districts": len(files),
         "generated_s": elapsed,
-        "note": "SYNTHETIC sample workbooks for benchmarks (ingest/samples_national.py); not real data.",
+        "note": "SYNTHETIC sample workbooks for benchmarks (gnbv/dev/samples/national.py); not real data.",
         "files": [asdict(f) for f in files],
     }
     tmp = manifest.with_suffix(".tmp")
@@ -560,7 +560,7 @@ def insert_national_history(
     ref = load_reference()
     # the QĐ 90 leaves the synthetic plan has figures for (the history is 2021–2025 capital)
     leaves = [c for c in ref.leaf_components() if c.component_code in _DISTRICT_PLAN_MILLIONS]
-    from ingest.workbook_layout import official_label
+    from ingest.form_writer import official_label
 
     leaf_codes = [c.component_code for c in leaves]
     labels = [official_label(c)[1] for c in leaves]

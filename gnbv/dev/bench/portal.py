@@ -6,9 +6,9 @@ Each workbook is a different commune's SYNTHETIC report of Cao Bằng (04) for t
 month, sent with that commune's token, so every answer is a real verdict (accepted), not a
 duplicate. One upload before the measure warms the server (reference data, Great Expectations).
 
-``gnbv bench`` measures it in a child process of its own (``gnbv.bench.child``'s ``portal``:
+``gnbv bench`` measures it in a child process of its own (``gnbv.dev.bench.child``'s ``portal``:
 ``measure_portal`` on the benchmark's database and copy of the GX project), beside the rest of
-the run. ``python -m gnbv.bench.portal`` measures it alone, on a benchmark database of its own
+the run. ``python -m gnbv.dev.bench.portal`` measures it alone, on a benchmark database of its own
 (``portal_verdicts``). The CPU time is the benchmark process's — the server and its client
 threads — so that a busy machine can be told from a slow portal.
 """
@@ -63,8 +63,8 @@ def _percentile(values: list[float], share: float) -> float:
 
 def portal_verdicts(*, uploads: int = 50, concurrency: int = 4, keep_db: bool = False) -> PortalBench:
     """The measure alone: on a benchmark database and a copy of the GX project of its own."""
-    from gnbv.bench.database import bench_database
-    from gnbv.bench.runner import isolated_gx_project
+    from gnbv.dev.bench.database import bench_database
+    from gnbv.dev.bench.runner import isolated_gx_project
 
     with (
         bench_database(keep=keep_db, name=os.environ.get("GNBV_BENCH_DATABASE", "gnbv_bench")),
@@ -82,6 +82,7 @@ def measure_portal(
     import httpx
     import uvicorn
 
+    from gnbv.dev.samples.province import generate_sample_month
     from gnbv.migrate import apply_migrations
     from gnbv.orchestration.calendar import LOCAL_TZ, open_periods
     from gnbv.portal import accounts
@@ -89,7 +90,6 @@ def measure_portal(
     from gnbv.portal.app import create_app
     from gnbv.portal.database import owner_connect
     from ingest import gate
-    from ingest.samples import generate_sample_month
 
     if gx_project is not None:  # its validations and Data Docs go there, not into the user's project
         gate.EXPECTATIONS_DIR = gx_project

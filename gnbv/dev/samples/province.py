@@ -29,13 +29,15 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from gnbv.reference import AdminUnit, Component, Indicator, Reference, load_reference
-from ingest.model import AMOUNT_UNITS
-from ingest.read_csv import AMOUNT_COLUMNS, OUTCOME_COLUMNS
-from ingest.workbook_layout import (
+from ingest.form_writer import (
+    DISBURSED,
     OFFICIAL_OUTCOME_SHEET,
     OFFICIAL_SHEET,
+    PLAN,
     TITLE,
+    TOTAL,
     Bieu05Content,
+    ComponentRow,
     Layout,
     OutcomeRow,
     Section,
@@ -52,6 +54,8 @@ from ingest.workbook_layout import (
     unit_type_and_name,
     write_bieu05,
 )
+from ingest.model import AMOUNT_UNITS
+from ingest.read_csv import AMOUNT_COLUMNS, OUTCOME_COLUMNS
 
 # --------------------------------------------------------------------------- public types
 
@@ -982,15 +986,29 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
     Each file is a valid sample of one district (huyện Bảo Lạc, 043, for Cao Bằng) broken in
     exactly one place; ``expected_cell`` is that place (sheet-relative A1) where one applies.
     """
-    from ingest.workbook_layout import DISBURSED, PLAN, TOTAL, ComponentRow
-
-    ref = load_reference()
-    base = _BadMonth(ref, period, province_code, seed)
+    base = _BadMonth(load_reference(), period, province_code, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    bad: list[BadSample] = []
-    year, leaf = base.month.year, base.leaf
+    bad = _BadFiles(out_dir)
+    _break_the_title_block(base, bad)
+    _break_the_amounts(base, bad)
+    _break_the_outcomes(base, bad)
+    _break_the_labels_and_rows(base, bad)
+    _write_files_that_are_not_a_form(base, bad)
+    return bad.files
+
+
+class _BadFiles:
+    """The bad files written so far, numbered in the order written (``bad_sample_01_…``)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.files: list[BadSample] = []
+
+    def next_path(self, slug: str) -> Path:
+        return self.out_dir / f"bad_sample_{len(self.files) + 1:02d}_{slug}.xlsx"
 
     def save(
+        self,
         slug: str,
         written: WrittenBieu05 | Workbook,
         check: str,
@@ -999,19 +1017,24 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         description: str,
         cached: dict[str, dict[str, object]] | None = None,
     ) -> None:
-        path = out_dir / f"bad_sample_{len(bad) + 1:02d}_{slug}.xlsx"
+        path = self.next_path(slug)
         save_workbook(written, path, cached)
-        bad.append(BadSample(path, check, cell, f"SYNTHETIC bad sample: {description}", sheet))
+        self.files.append(BadSample(path, check, cell, f"SYNTHETIC bad sample: {description}", sheet))
 
-    # -- title block
+
+def _break_the_title_block(base: _BadMonth, bad: _BadFiles) -> None:
+    """An unknown reporting unit; a period outside the filing window."""
+    year = base.month.year
     w = base.build()
     w.workbook[base.sheet][w.cells.unit_cell or "A2"] = "Đơn vị báo cáo: UBND huyện Vô Danh"
-    save("unknown_unit", w, "unknown_unit", w.cells.unit_cell, base.sheet, "the reporting unit is not in the register")
+    bad.save(
+        "unknown_unit", w, "unknown_unit", w.cells.unit_cell, base.sheet, "the reporting unit is not in the register"
+    )
 
     w = base.build()
     ahead = base.month.replace(year=year + 2)
     w.workbook[base.sheet][w.cells.period_cell or "A3"] = period_line(ahead)
-    save(
+    bad.save(
         "period_outside_window",
         w,
         "period_outside_window",
@@ -1020,12 +1043,15 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         f"the period {ahead:%m/%Y} is two years after the filing month",
     )
 
-    # -- amounts
+
+def _break_the_amounts(base: _BadMonth, bad: _BadFiles) -> None:
+    """A negative amount, a disbursement above the plan, rows and totals that do not add up."""
+    year, leaf = base.month.year, base.leaf
     plan = dict(base.plan)
     plan[leaf] = -plan[leaf]
     disbursed = {k: v for k, v in base.disbursed.items() if k != leaf}
     w = base.build(plan=plan, disbursed=disbursed)
-    save(
+    bad.save(
         "negative_amount",
         w,
         "negative_amount",
@@ -1037,7 +1063,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
     disbursed = dict(base.disbursed)
     disbursed[leaf] = base.plan[leaf] + 1234
     w = base.build(disbursed=disbursed)
-    save(
+    bad.save(
         "disbursed_above_plan",
         w,
         "disbursed_above_plan",
@@ -1046,11 +1072,11 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         f"cumulative disbursement above the plan for {leaf[1]} / {leaf[2]}",
     )
 
-    project, source, children_sum = _project_with_children(ref, base.plan, year)
+    project, source, children_sum = _project_with_children(base.ref, base.plan, year)
     w = base.build()
     cell = w.cells.amounts[(year, project, PLAN, source)]
     w.workbook[base.sheet][cell] = base.in_unit(children_sum + 100)
-    save(
+    bad.save(
         "project_not_sum_of_subprojects",
         w,
         "project_not_sum_of_subprojects",
@@ -1063,13 +1089,13 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
     cell = w.cells.totals[(PLAN, leaf[2])]
     typed = sum(v for k, v in base.plan.items() if k[2] == leaf[2])
     w.workbook[base.sheet][cell] = base.in_unit(typed + 1)
-    save("total_not_sum", w, "total_not_sum", cell, base.sheet, "the grand total row is not the sum of the rows")
+    bad.save("total_not_sum", w, "total_not_sum", cell, base.sheet, "the grand total row is not the sum of the rows")
 
     w = base.build()
     cell = base.cell(w, (leaf[0], leaf[1], TOTAL), PLAN)
     row_sum = sum(v for k, v in base.plan.items() if k[:2] == leaf[:2])
     w.workbook[base.sheet][cell] = base.in_unit(row_sum + 50)
-    save(
+    bad.save(
         "total_column_not_sum",
         w,
         "total_column_not_sum",
@@ -1078,11 +1104,13 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         f"the Tổng số column of {leaf[1]} is not the sum of its sources",
     )
 
-    # -- outcomes
+
+def _break_the_outcomes(base: _BadMonth, bad: _BadFiles) -> None:
+    """A percentage out of range; a count that is not whole."""
     outcome_sheet = base.profile.outcome_sheet_name
     outcomes = _set_outcome(base.outcomes, "poverty_rate_pct", actual_cumulative=Decimal(120))
     w = base.build(outcomes=outcomes)
-    save(
+    bad.save(
         "percent_out_of_range",
         w,
         "percent_out_of_range",
@@ -1093,7 +1121,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
 
     outcomes = _set_outcome(base.outcomes, "houses_supported", actual_in_month=Decimal("12.5"))
     w = base.build(outcomes=outcomes)
-    save(
+    bad.save(
         "count_not_whole",
         w,
         "count_not_whole",
@@ -1102,7 +1130,12 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         "12,5 houses supported in the month",
     )
 
-    # -- labels and rows
+
+def _break_the_labels_and_rows(base: _BadMonth, bad: _BadFiles) -> None:
+    """An unknown component, a cell that is not a number (text, a date, a formula error), a
+    duplicated row."""
+    year, leaf = base.month.year, base.leaf
+
     def unknown_component(sections: list[Section]) -> list[Section]:
         extra = ComponentRow(
             stt="8",
@@ -1114,7 +1147,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         return [replace(sections[0], rows=(*sections[0].rows, extra)), *sections[1:]]
 
     w = base.build(extra_rows=unknown_component)
-    save(
+    bad.save(
         "unknown_component",
         w,
         "unknown_component",
@@ -1132,12 +1165,12 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         w.workbook[base.sheet][cell] = value
         if isinstance(value, date):
             w.workbook[base.sheet][cell].number_format = "dd/mm/yyyy"
-        save(slug, w, "not_a_number", cell, base.sheet, description)
+        bad.save(slug, w, "not_a_number", cell, base.sheet, description)
 
     w = base.build()
     cell = base.cell(w, leaf, PLAN)
     w.workbook[base.sheet][cell] = "=SUM(#REF!)"
-    save(
+    bad.save(
         "formula_error_ref",
         w,
         "not_a_number",
@@ -1154,7 +1187,7 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         return [replace(sections[0], rows=tuple(rows)), *sections[1:]]
 
     w = base.build(extra_rows=duplicate)
-    save(
+    bad.save(
         "duplicate_row",
         w,
         "duplicate_row",
@@ -1163,10 +1196,12 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         f"the {leaf[1]} row appears twice in section A",
     )
 
-    # -- files that are not a Biểu 05 at all
+
+def _write_files_that_are_not_a_form(base: _BadMonth, bad: _BadFiles) -> None:
+    """A workbook without the disbursement sheet, an empty workbook, a text file named .xlsx."""
     w = base.build()
     w.workbook.remove(w.workbook[base.sheet])
-    save(
+    bad.save(
         "no_disbursement_sheet",
         w.workbook,
         "no_disbursement_sheet",
@@ -1175,12 +1210,11 @@ def generate_bad_samples(out_dir: Path, period: date, *, province_code: str = "0
         "the workbook has the outcome and narrative sheets but no disbursement sheet",
     )
 
-    save("empty_workbook", Workbook(), "no_disbursement_sheet", None, None, "an empty workbook (one blank sheet)")
+    bad.save("empty_workbook", Workbook(), "no_disbursement_sheet", None, None, "an empty workbook (one blank sheet)")
 
-    path = out_dir / f"bad_sample_{len(bad) + 1:02d}_not_an_xlsx.xlsx"
+    path = bad.next_path("not_an_xlsx")
     path.write_text("Đây không phải tệp Excel / this is not an Excel file (SYNTHETIC bad sample)\n", encoding="utf-8")
-    bad.append(BadSample(path, "unreadable_file", None, "SYNTHETIC bad sample: a text file named .xlsx"))
-    return bad
+    bad.files.append(BadSample(path, "unreadable_file", None, "SYNTHETIC bad sample: a text file named .xlsx"))
 
 
 def _project_with_children(ref: Reference, plan: dict[_Key, int], year: int) -> tuple[str, str, int]:
