@@ -204,8 +204,8 @@ def test_an_alias_names_a_unit_only_while_it_means_it(reference: Reference) -> N
 def test_the_seeds_are_what_the_script_builds() -> None:
     build = _build_script()
     sources = build.Sources()
-    if sources.missing():
-        pytest.skip(f"registers not reachable: {sources.missing()} (GNBV_GSO_REGISTER, GNBV_REFORM_UNITS, ...)")
+    # the registers ship beside the project (../shared/reference/): without them this checks nothing
+    assert not sources.missing(), f"registers not reachable: {sources.missing()} (GNBV_GSO_REGISTER, ...)"
     for name, text in build.build(sources).items():
         assert (SEEDS_DIR / name).read_text(encoding="utf-8") == text, f"{name} is stale: run the script"
     assert build.main(["--check"]) == 0

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from gnbv.portal import audit, uploads
-from gnbv.portal.routes.unit import parse_period, read_limited
+from gnbv.portal.routes.unit import judge_upload, parse_period
 from gnbv.portal.security import Conn, ScriptAccount, client_of
 
 router = APIRouter(prefix="/api/v1")
@@ -34,29 +34,10 @@ async def submit(
     conn: Conn,
     period: Annotated[str, Form()] = "",
 ) -> JSONResponse:
-    from starlette.concurrency import run_in_threadpool
-
     if account.role != "unit":
         audit.record(conn, "upload", "refused_role", account=account, client=client_of(request), detail={"api": True})
         raise HTTPException(status_code=403, detail="only a unit account sends reports")
-    expected = parse_period(period)
-    try:
-        content = await read_limited(request, file)
-    except HTTPException:
-        audit.record(
-            conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request)
-        )
-        raise
-    verdict = await run_in_threadpool(
-        uploads.take_upload,
-        conn,
-        account,
-        file.filename or "bao-cao.xlsx",
-        content,
-        expected_period=expected,
-        client=client_of(request),
-        docs=request.app.state.docs,
-    )
+    verdict = await judge_upload(request, conn, account, file, period)
     body = {
         "verdict": verdict.verdict,
         "submission_id": verdict.submission_id,

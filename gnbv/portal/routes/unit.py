@@ -38,6 +38,33 @@ async def read_limited(request: Request, file: UploadFile) -> bytes:
     return content
 
 
+async def judge_upload(
+    request: Request, conn: psycopg.Connection[Any], account: Account, file: UploadFile, period: str
+) -> uploads.UploadVerdict:
+    """The verdict on an upload of the form or the API: its month, its bytes within the size limit
+    (413 audited as too large), then intake in a worker thread (the event loop stays free)."""
+    from starlette.concurrency import run_in_threadpool
+
+    expected = parse_period(period)
+    try:
+        content = await read_limited(request, file)
+    except HTTPException:
+        audit.record(
+            conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request)
+        )
+        raise
+    return await run_in_threadpool(
+        uploads.take_upload,
+        conn,
+        account,
+        file.filename or "bao-cao.xlsx",
+        content,
+        expected_period=expected,
+        client=client_of(request),
+        docs=request.app.state.docs,
+    )
+
+
 def unit_name(unit_code: str) -> str:
     from gnbv.reference import load_reference
 
@@ -101,26 +128,7 @@ async def upload(
     conn: Conn,
     period: Annotated[str, Form()] = "",
 ) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
-    expected = parse_period(period)
-    try:
-        content = await read_limited(request, file)
-    except HTTPException:
-        audit.record(
-            conn, "upload", "too_large", account=account, unit_code=account.unit_code, client=client_of(request)
-        )
-        raise
-    verdict = await run_in_threadpool(
-        uploads.take_upload,
-        conn,
-        account,
-        file.filename or "bao-cao.xlsx",
-        content,
-        expected_period=expected,
-        client=client_of(request),
-        docs=request.app.state.docs,
-    )
+    verdict = await judge_upload(request, conn, account, file, period)
     return RedirectResponse(f"/uploads/{verdict.upload_id}", status_code=303)
 
 
