@@ -29,7 +29,7 @@ from tests.workspace_support import (
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> UnitFiles:
-    return unit_files(tmp_path_factory.mktemp("approvals"), seed=21, index=8)
+    return unit_files(tmp_path_factory.mktemp("approvals"), seed=21, module="approvals")
 
 
 @pytest.fixture(scope="module")

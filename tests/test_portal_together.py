@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.portal_support import OTHER_UNIT, PASSWORD, UNIT, open_period, serve
+from tests.portal_support import PASSWORD, communes_of, open_period, serve
 from tests.servers import free_port
 
 PROVINCE = "04"  # Cao Bằng: dozens of communes, each its own account here
@@ -42,8 +42,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory, period: dt.date) -> dict[s
 
 
 class Units:
-    """Communes handed out to the tests, each once: no test's report is another's duplicate (nor
-    a report of the communes the other portal tests send for, on the same warehouse)."""
+    """Communes handed out to the tests, each once: no test's report is another's duplicate (and
+    the share is this module's alone among the portal's tests: ``communes_of``)."""
 
     def __init__(self, codes: list[str]):
         self.codes = iter(codes)
@@ -54,7 +54,7 @@ class Units:
 
 @pytest.fixture(scope="module")
 def units(samples: dict[str, Path]) -> Units:
-    return Units(sorted(set(samples) - {UNIT, OTHER_UNIT}))
+    return Units(communes_of("together", samples))
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "portal"
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> UnitFiles:
-    return unit_files(tmp_path_factory.mktemp("workspace"), seed=22, index=14)
+    return unit_files(tmp_path_factory.mktemp("workspace"), seed=22, module="workspace")
 
 
 @pytest.fixture(scope="module")

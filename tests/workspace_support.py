@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from tests.portal_support import PASSWORD, open_period
+from tests.portal_support import PASSWORD, communes_of, open_period
 
 LEAD_NUTRITION = "SYT"  # Sở Y tế leads DA3.TDA2 alone in Cao Bằng (ref_lead_agencies)
 NUTRITION = "DA3.TDA2"
@@ -47,20 +47,20 @@ def _components_of(path: Path) -> set[str]:
     return {f",{line.split(',')[2]}," for line in path.read_text(encoding="utf-8").splitlines()[1:]}
 
 
-def unit_files(folder: Path, seed: int, index: int) -> UnitFiles:
-    """The amounts CSV of the province's ``index``-th commune (index ≥ 2: the portal's other tests
-    use the first communes' workbooks), and its changed copies."""
+def unit_files(folder: Path, seed: int, module: str) -> UnitFiles:
+    """The amounts CSV of a commune of ``module``'s share (``communes_of``), and its changed copies."""
     from gnbv.dev.samples.province import generate_sample_month
 
     period = open_period()
-    amounts = [
-        f.path
-        for f in generate_sample_month("04", period, folder / "s", seed=seed, variations=False, fmt="csv")
-        if f.path.name.endswith("_amounts.csv")
-    ]
-    # from the index-th on, the first commune reporting both components (not every one has each)
-    good = next(p for p in amounts[index:] if {f",{NUTRITION},", f",{HOUSING},"} <= _components_of(p))
-    unit = good.name.split("_")[1]
+    made = generate_sample_month("04", period, folder / "s", seed=seed, variations=False, fmt="csv")
+    amounts = {f.unit_code: f.path for f in made if f.path.name.endswith("_amounts.csv")}
+    # the first commune of the share reporting both components (not every one has each)
+    unit = next(
+        code
+        for code in communes_of(module, amounts)
+        if {f",{NUTRITION},", f",{HOUSING},"} <= _components_of(amounts[code])
+    )
+    good = amounts[unit]
     one = Decimal("1")
     return UnitFiles(
         unit,
