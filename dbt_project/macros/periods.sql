@@ -34,6 +34,27 @@
 {%- endmacro %}
 
 
+{#- The first and the last reporting month the warehouse knows (dim_period, int_calendar_days).
+    The last is var period_end if given, else December of the year of the as-of date or of the
+    run, whichever is later: a month open for reports always has its row, whatever the year
+    (a fixed last month made every month after it vanish from the status and the reports). -#}
+{% macro first_reporting_month() -%}
+    cast('{{ var("period_start") }}' as date)
+{%- endmacro %}
+
+
+{% macro last_reporting_month() -%}
+    {%- if var('period_end', none) -%}
+        cast('{{ var("period_end") }}' as date)
+    {%- else -%}
+        cast(
+            date_trunc('year', greatest({{ as_of_date() }}, {{ local_date("cast('" ~ run_started_at ~ "' as timestamptz)") }}))
+            + interval '11 months' as date
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- A deadline under a calendar rule: the due day of the period's month (clamped), moved to the
     next Vietnamese working day when the rule counts working days (day_count = 'working';
     int_calendar_days). gnbv.orchestration.calendar.monthly_deadline is the Python twin. -#}

@@ -1,5 +1,5 @@
--- Grain: one row per day around the reporting months (var period_start − 2 months ..
--- period_end + 3 months): whether it is a Vietnamese working day (Monday to Friday, less the
+-- Grain: one row per day around the reporting months (first_reporting_month − 2 months ..
+-- last_reporting_month + 3 months): whether it is a Vietnamese working day (Monday to Friday, less the
 -- public holidays' days off, plus the Saturdays worked for a swapped day off; ref_public_holidays),
 -- the first working day on or after it, and a running count of working days, so the working days
 -- in (a, b] are working_day_number(b) − working_day_number(a). gnbv.orchestration.calendar
@@ -16,8 +16,8 @@ days as (
     select cast(day_start as date) as calendar_date
     from
         generate_series(
-            cast('{{ var("period_start") }}' as date) - interval '2 months',
-            cast('{{ var("period_end") }}' as date) + interval '3 months',
+            {{ first_reporting_month() }} - interval '2 months',
+            {{ last_reporting_month() }} + interval '3 months',
             interval '1 day'
         ) as day_start
 

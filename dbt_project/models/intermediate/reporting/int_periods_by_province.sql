@@ -1,4 +1,4 @@
--- Every reporting month (var period_start .. period_end) × province that exists that month,
+-- Every reporting month (first_reporting_month .. last_reporting_month) × province that exists that month,
 -- with the province's monthly calendar in force for that month when it has one (Cao Bằng: units
 -- by the 12th, the lead agencies by the 15th). Three dates kept apart: the data window (Decree
 -- 09/2019: the 15th of the previous month to the 14th), the submission deadline
@@ -17,8 +17,8 @@ months as (
     select cast(month_start as date) as period_month
     from
         generate_series(
-            cast('{{ var("period_start") }}' as date),
-            cast('{{ var("period_end") }}' as date),
+            {{ first_reporting_month() }},
+            {{ last_reporting_month() }},
             interval '1 month'
         ) as month_start
 

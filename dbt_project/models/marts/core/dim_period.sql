@@ -1,5 +1,5 @@
--- Grain: one row per reporting month × province existing that month (var period_start ..
--- period_end, 2021-01 .. 2026-12 by default). period_month is the first day of the month whose
+-- Grain: one row per reporting month × province existing that month (2021-01 through December
+-- of the as-of date's or the run's year, whichever is later: last_reporting_month). period_month is the first day of the month whose
 -- 12th (the submission due day) is the deadline; the data window and the due dates are filled
 -- where a monthly calendar of the province is in force that month.
 
