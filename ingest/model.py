@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -105,14 +106,19 @@ class Submission:
         figure in whole VND with its capital vintage, component, source and note, every outcome
         value, the narrative. A workbook opened and saved again, or typed in another layout or
         amount unit, has the same fingerprint as long as no figure or note changed; where a
-        figure came from (sheet, row, cell, label as written) is not content."""
-        # sorted by repr: a rejected file may hold a key twice, a None beside a figure
-        funds = sorted(map(_fund_content, self.fund_amounts), key=repr)
-        outcomes = sorted(map(_outcome_content, self.outcomes), key=repr)
-        text = repr(
-            (self.unit_code, self.period_month and self.period_month.isoformat(), funds, outcomes, self.narrative)
-        )
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        figure came from (sheet, row, cell, label as written) is not content.
+
+        Computed once per content: intake asks for it at every step of a file's judging (ties,
+        earlier judgings, the version in force, the load), and each computation sorts and prints
+        every row. The memo keeps the rows it was computed from and is used only while the file
+        still holds those very rows (rows are immutable tuples: a changed row is another object)."""
+        what = (self.unit_code, self.period_month, tuple(self.fund_amounts), tuple(self.outcomes), self.narrative)
+        memo = self.__dict__.get(_CONTENT_MEMO)
+        if memo is not None and _same_objects(memo[0], what):
+            return memo[1]
+        digest = _content_digest(*what)
+        self.__dict__[_CONTENT_MEMO] = (what, digest)
+        return digest
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -128,6 +134,7 @@ class Submission:
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
+        state.pop(_CONTENT_MEMO, None)
         for name in _ROW_TYPES:
             state[name] = [tuple(row) for row in state[name]]
         return state
@@ -136,6 +143,37 @@ class Submission:
         for name, row_type in _ROW_TYPES.items():
             state[name] = [_retype(row_type, row) for row in state[name]]
         self.__dict__.update(state)
+
+
+_CONTENT_MEMO = "_content_memo"
+
+
+def _same_objects(memo: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    """The same unit, month and narrative, and the very same row objects in the same order
+    (identity, not equality: 1 and 1.0 are equal but print apart)."""
+    return (
+        memo[0] == now[0]
+        and memo[1] == now[1]
+        and memo[4] == now[4]
+        and all(
+            len(old) == len(new) and all(map(operator.is_, old, new))
+            for old, new in ((memo[2], now[2]), (memo[3], now[3]))
+        )
+    )
+
+
+def _content_digest(
+    unit_code: str | None,
+    period_month: dt.date | None,
+    fund_amounts: tuple[FundAmount, ...],
+    outcomes: tuple[OutcomeValue, ...],
+    narrative: str | None,
+) -> str:
+    # sorted by repr: a rejected file may hold a key twice, a None beside a figure
+    funds = sorted(map(_fund_content, fund_amounts), key=repr)
+    outcome_rows = sorted(map(_outcome_content, outcomes), key=repr)
+    text = repr((unit_code, period_month and period_month.isoformat(), funds, outcome_rows, narrative))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _fund_content(r: FundAmount) -> tuple[object, ...]:

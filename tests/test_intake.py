@@ -90,6 +90,35 @@ def test_the_same_file_twice_changes_nothing(conn: psycopg.Connection, march_sam
     assert before == after
 
 
+def test_a_files_content_is_fingerprinted_once_however_often_intake_asks(
+    conn: psycopg.Connection,
+    march_samples: list[SampleFile],
+    reference: Reference,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ties, earlier judgings, the version in force and the load each ask for a file's content
+    fingerprint; printing and sorting every row each time cost intake ~2 s of a national month."""
+    import ingest.model
+
+    printed: list[object] = []
+    real = ingest.model._fund_content
+    monkeypatch.setattr(ingest.model, "_fund_content", lambda row: printed.append(row) or real(row))
+    files = [s.path for s in march_samples[:3]]
+    results = ingest_paths(conn, files, received_at=ON_TIME + dt.timedelta(hours=1))
+    rows = sum(len(read_submission(path, reference).fund_amounts) for path in files)
+    assert {r.status for r in results} <= {"accepted", "duplicate"}
+    assert len(printed) == rows
+
+
+def test_the_fingerprint_follows_a_change_of_the_rows(march_samples: list[SampleFile], reference: Reference) -> None:
+    sub = read_submission(march_samples[0].path, reference)
+    whole = sub.content_sha256
+    sub.fund_amounts = sub.fund_amounts[1:]  # a row left out
+    shorter = sub.content_sha256
+    sub.fund_amounts[0] = sub.fund_amounts[0]._replace(disbursed_cumulative_vnd=1)  # a figure changed in place
+    assert len({whole, shorter, sub.content_sha256}) == 3
+
+
 CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit\n"
 
 
