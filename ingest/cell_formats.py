@@ -26,7 +26,7 @@ _BUILTIN_PERCENT = {9, 10}
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 # What styles.xml must hold for any format to be a percentage: a "%" (or a character reference,
 # which could spell one), or a cell format on built-in 9 or 10. Most files hold none of them.
-_MAY_NAME_A_PERCENT = re.compile(rb"%|&#|numFmtId\s*=\s*[\"'](?:9|10)[\"']")
+_BUILTIN_PERCENT_ID = re.compile(rb"numFmtId\s*=\s*[\"'](?:9|10)[\"']")
 _ATTRIBUTE = re.compile(rb'\s(r|s|t)\s*=\s*"([^"]*)"')
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -42,7 +42,7 @@ def is_percent_code(code: str) -> bool:
 
 def percent_styles(styles_xml: bytes) -> PercentStyles:
     """Indexes (as written in ``s="…"``) of the cell formats that show numbers as percentages."""
-    if not _MAY_NAME_A_PERCENT.search(styles_xml):
+    if b"%" not in styles_xml and b"&#" not in styles_xml and not _BUILTIN_PERCENT_ID.search(styles_xml):
         return frozenset()
     styles = ElementTree.fromstring(styles_xml)
     codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{MAIN_NS}numFmt")}
