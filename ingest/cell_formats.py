@@ -5,7 +5,8 @@ python-calamine gives a cell's value, not its format, so the format is read from
 
 - .xlsx / .xlsm: ``xl/styles.xml`` lists the cell formats (``cellXfs``) and their number
   formats (built-in 9 and 10, ``0%`` and ``0.00%``, or a custom code with a ``%`` outside
-  quotes); a cell names its format by index (``<c r="D9" s="5">``).
+  quotes); a cell names its format by index (``<c r="D9" s="5">``). ``ingest.sheet_marks``
+  hands over each sheet's XML once; here, which of its cells use a percentage format.
 - .ods: a percentage cell says so itself (``office:value-type="percentage"``).
 - .xls (BIFF) keeps formats in binary XF records that nothing installed here reads: not checked
   (docs/reliability.md says so).
@@ -18,72 +19,70 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ingest.excel_errors import _sheet_paths
+from ingest.sheet_xml import MAIN_NS, position
 
-_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _BUILTIN_PERCENT = {9, 10}
 # a format code's literal parts: "quoted text", \-escaped characters, [colours / conditions]
 _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-_CELL_START = re.compile(rb"<c\s[^>]*>")
+# What styles.xml must hold for any format to be a percentage: a "%" (or a character reference,
+# which could spell one), or a cell format on built-in 9 or 10. Most files hold none of them.
+_BUILTIN_PERCENT_ID = re.compile(rb"numFmtId\s*=\s*[\"'](?:9|10)[\"']")
 _ATTRIBUTE = re.compile(rb'\s(r|s|t)\s*=\s*"([^"]*)"')
-_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _MAX_REPEAT = 20_000  # a repeated row or cell past the sheet limits (ingest.grid) is padding
+
+PercentStyles = frozenset[str]  # the indexes of the percentage cell formats, as written in s="…"
 
 
 def is_percent_code(code: str) -> bool:
     return "%" in _LITERALS.sub("", code)
 
 
-def _percent_styles(archive: zipfile.ZipFile) -> set[bytes]:
+def percent_styles(styles_xml: bytes) -> PercentStyles:
     """Indexes (as written in ``s="…"``) of the cell formats that show numbers as percentages."""
-    try:
-        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
-    except KeyError:
-        return set()
-    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{_MAIN_NS}numFmt")}
+    if b"%" not in styles_xml and b"&#" not in styles_xml and not _BUILTIN_PERCENT_ID.search(styles_xml):
+        return frozenset()
+    styles = ElementTree.fromstring(styles_xml)
+    codes = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in styles.iter(f"{MAIN_NS}numFmt")}
     percent_ids = _BUILTIN_PERCENT | {i for i, code in codes.items() if is_percent_code(code)}
-    cell_xfs = styles.find(f"{_MAIN_NS}cellXfs")
-    xfs = cell_xfs.findall(f"{_MAIN_NS}xf") if cell_xfs is not None else []
-    return {str(i).encode() for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_ids}
+    cell_xfs = styles.find(f"{MAIN_NS}cellXfs")
+    xfs = cell_xfs.findall(f"{MAIN_NS}xf") if cell_xfs is not None else []
+    return frozenset(str(i) for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in percent_ids)
 
 
-def _position(ref: bytes) -> tuple[int, int] | None:
-    found = _CELL_REF.match(ref.decode("ascii", "replace"))
-    if not found:
-        return None
-    column = 0
-    for letter in found[1]:
-        column = column * 26 + ord(letter) - 64
-    return int(found[2]) - 1, column - 1
+def percent_cell_starts(styles: PercentStyles) -> re.Pattern[bytes]:
+    """The start tags of the cells that name one of ``styles``: found in C, so a sheet without
+    any costs one pass of the regex engine and no Python per cell."""
+    indexes = b"|".join(re.escape(s.encode()) for s in sorted(styles))
+    return re.compile(rb'<c(?=\s)[^>]*?\ss\s*=\s*"(?:' + indexes + rb')"[^>]*>')
 
 
-def _xlsx(path: Path, sheet_names: set[str]) -> dict[str, set[tuple[int, int]]]:
-    found: dict[str, set[tuple[int, int]]] = {}
-    with zipfile.ZipFile(path) as archive:
-        percent = _percent_styles(archive)
-        if not percent:
-            return found  # most files: no percentage format at all, no sheet to scan
-        parts = set(archive.namelist())
-        for name, part in _sheet_paths(archive).items():
-            if name not in sheet_names or part not in parts:
-                continue
-            cells = set()
-            for start in _CELL_START.finditer(archive.read(part)):
-                attributes = dict(_ATTRIBUTE.findall(start[0]))
-                # numbers only: text (s / str / inlineStr), booleans and errors say what they are
-                if attributes.get(b"s") in percent and attributes.get(b"t", b"n") == b"n":
-                    position = _position(attributes.get(b"r", b""))
-                    if position is not None:
-                        cells.add(position)
-            if cells:
-                found[name] = cells
-    return found
+def _is_a_percent_number(cell_type: str | None, style: str | None, styles: PercentStyles) -> bool:
+    # numbers only: text (s / str / inlineStr), booleans and errors say what they are
+    return style in styles and cell_type in (None, "n")
 
 
-def _ods(path: Path, sheet_names: set[str]) -> dict[str, set[tuple[int, int]]]:
+def search_percent_cells(xml: bytes, styles: PercentStyles, starts: re.Pattern[bytes]) -> set[tuple[int, int]]:
+    """The 0-based (row, column) of the numbers a plainly spelled sheet part formats as
+    percentages (``starts``: ``percent_cell_starts(styles)``)."""
+    cells = set()
+    for start in starts.finditer(xml):
+        attributes = {name: value.decode("ascii", "replace") for name, value in _ATTRIBUTE.findall(start[0])}
+        at = position(attributes.get(b"r"))
+        if at is not None and _is_a_percent_number(attributes.get(b"t"), attributes.get(b"s"), styles):
+            cells.add(at)
+    return cells
+
+
+def is_percent_cell(cell: ElementTree.Element, styles: PercentStyles) -> bool:
+    """Whether one parsed ``<c>`` element is a number formatted as a percentage."""
+    return _is_a_percent_number(cell.get("t"), cell.get("s"), styles)
+
+
+def ods_percent_cells(path: Path, sheet_names: set[str]) -> dict[str, set[tuple[int, int]]]:
+    """For each sheet of an .ods that has any: the 0-based (row, column) of its percentages."""
     found: dict[str, set[tuple[int, int]]] = {}
     table, row_tag = f"{{{_TABLE_NS}}}table", f"{{{_TABLE_NS}}}table-row"
     cell_tags = {f"{{{_TABLE_NS}}}table-cell", f"{{{_TABLE_NS}}}covered-table-cell"}
@@ -109,16 +108,3 @@ def _ods(path: Path, sheet_names: set[str]) -> dict[str, set[tuple[int, int]]]:
                 row += rows
                 element.clear()
     return found
-
-
-def percent_cells(path: Path, sheet_names: set[str]) -> dict[str, set[tuple[int, int]]]:
-    """For each sheet that has any: the 0-based (row, column) of numbers formatted as percentages."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return _xlsx(path, sheet_names)
-        if suffix == ".ods":
-            return _ods(path, sheet_names)
-    except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
-        pass  # calamine read the file: what it read stands
-    return {}

@@ -17,10 +17,8 @@ from pathlib import Path
 
 from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
-from ingest.cell_formats import percent_cells
 from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
-from ingest.excel_errors import UNCALCULATED, error_cells
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import names_a_unit, resolvers_for
@@ -28,6 +26,7 @@ from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.read_amounts import BY_CELL, amount_block
+from ingest.sheet_marks import sheet_marks
 from ingest.text import ascii_key
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year, in_legacy_font
 
@@ -89,16 +88,10 @@ def load_grids(path: Path) -> list[Grid]:
         raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
     finally:
         workbook.close()
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        marked = error_cells(path, {g.name for g in grids})
-        for grid in grids:
-            cells = marked.get(grid.name, {})
-            grid.errors = {pos: text for pos, text in cells.items() if text != UNCALCULATED}
-            grid.uncalculated = {pos for pos, text in cells.items() if text == UNCALCULATED}
-    for name, positions in percent_cells(path, {g.name for g in grids}).items():
-        for grid in grids:
-            if grid.name == name:
-                grid.percent = positions
+    marked = sheet_marks(path, {g.name for g in grids})
+    for grid in grids:
+        if (marks := marked.get(grid.name)) is not None:
+            grid.errors, grid.uncalculated, grid.percent = marks.errors, marks.uncalculated, marks.percent
     return grids
 
 
