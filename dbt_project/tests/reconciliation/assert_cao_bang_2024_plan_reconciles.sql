@@ -90,7 +90,7 @@ plan_text as (
             (plan_text_figures.budget_levels is null or leaves.budget_level = any(plan_text_figures.budget_levels))
             and (
                 plan_text_figures.funding_source_code is null
-                or leaves.funding_source_code = plan_text_figures.funding_source_code
+                or plan_text_figures.funding_source_code = leaves.funding_source_code
             )
     group by plan_text_figures.check_name, plan_text_figures.expected_vnd
 
