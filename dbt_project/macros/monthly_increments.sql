@@ -9,14 +9,11 @@
     months. Expands to CTEs `with_previous` and `increments`.
 -#}
 {% macro monthly_increments_ctes(latest, earlier=none) -%}
+-- every reported row with the latest earlier one of its series in the reporting year
 with_previous as (
 
     select
-        unit_code,
-        period_month,
-        capital_year,
-        component_code,
-        funding_source_code,
+        reported.*,
         lag(period_month) over reporting_year as previous_period_month,
         lag(disbursed_cumulative_vnd) over reporting_year as previous_cumulative_vnd
     from (
