@@ -24,3 +24,13 @@
     {{ relation }}.valid_from <= {{ day }}
     and ({{ relation }}.valid_to is null or {{ relation }}.valid_to >= {{ day }})
 {%- endmacro %}
+
+
+{#- Join condition: a row of `relation` (valid_from, valid_to; null = still in force) holds on at
+    least one day of the month that starts on `period_month`: a province or unit that starts or
+    ends within a month belongs to that month (the join at a day is valid_on). -#}
+
+{% macro valid_in_month(relation, period_month) -%}
+    {{ relation }}.valid_from <= cast({{ period_month }} + interval '1 month - 1 day' as date)
+    and ({{ relation }}.valid_to is null or {{ relation }}.valid_to >= {{ period_month }})
+{%- endmacro %}

@@ -9,17 +9,15 @@
     months. Expands to CTEs `with_previous` and `increments`.
 -#}
 {% macro monthly_increments_ctes(latest, earlier=none) -%}
+-- every reported row with the latest earlier one of its series in the reporting year
 with_previous as (
 
     select
-        unit_code,
-        period_month,
-        capital_year,
-        component_code,
-        funding_source_code,
+        reported.*,
         lag(period_month) over reporting_year as previous_period_month,
         lag(disbursed_cumulative_vnd) over reporting_year as previous_cumulative_vnd
     from (
+        {%- for reported in [latest, earlier] if reported %}
         select
             unit_code,
             period_month,
@@ -27,22 +25,13 @@ with_previous as (
             component_code,
             funding_source_code,
             disbursed_cumulative_vnd
-        from {{ latest }}
+        from {{ reported }}
         where disbursed_cumulative_vnd is not null
-        {%- if earlier %}
+        {%- if not loop.last %}
 
         union all
-
-        select
-            unit_code,
-            period_month,
-            capital_year,
-            component_code,
-            funding_source_code,
-            disbursed_cumulative_vnd
-        from {{ earlier }}
-        where disbursed_cumulative_vnd is not null
         {%- endif %}
+        {%- endfor %}
     ) as reported
     window reporting_year as (
         partition by

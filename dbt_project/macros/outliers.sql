@@ -137,3 +137,41 @@ scores as (
 )
 
 {% endmacro %}
+
+
+{#- The key of a scored point (a figure of int_outlier_points): month × unit × component ×
+    funding source × capital year, on which both measures score. -#}
+
+{% macro outlier_point_keys() -%}
+    {{ return(['period_month', 'unit_code', 'component_code', 'funding_source_code', 'capital_year']) }}
+{%- endmacro %}
+
+
+{#- The columns of a scored measure, after its `measure` and `compared_with`, from CTE `scores`
+    (outlier_score_ctes). One list for both measures (int_outlier_increment_scores,
+    int_outlier_rate_scores): fct_outlier_flag unions them by position. -#}
+
+{% macro outlier_score_columns() -%}
+        scores.period_month,
+        scores.unit_code,
+        scores.admin_unit_key,
+        scores.province_code,
+        scores.component_code,
+        scores.funding_source_code,
+        scores.capital_year,
+        scores.plan_amount_vnd,
+        scores.disbursed_cumulative_vnd,
+        scores.disbursed_in_month_vnd,
+        scores.submission_id,
+        scores.value,
+        scores.reference_points,
+        scores.reference_median,
+        scores.median_absolute_deviation,
+        scores.mean_absolute_deviation,
+        scores.reference_min,
+        scores.reference_max,
+        scores.method,
+        scores.score,
+        scores.threshold,
+        scores.is_flagged
+{%- endmacro %}

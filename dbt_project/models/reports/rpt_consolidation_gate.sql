@@ -60,9 +60,12 @@ allocated_units as (
 
 -- lines: the consolidation's figures and its units' sums side by side --------------------------
 
+-- each line's figures from both sides: the consolidation's own row and every unit's fact row
 line_figures as (
+    {%- for relation in ['consolidation', 'facts'] %}
 
     select
+        {{ 'true' if relation == 'consolidation' else 'false' }} as is_consolidation,
         province_code,
         period_month,
         component_code,
@@ -71,28 +74,17 @@ line_figures as (
         plan_amount_vnd,
         disbursed_cumulative_vnd,
         disbursed_in_month_vnd,
-        units_reported,
-        cast(null as numeric) as units_plan_amount_vnd,
-        cast(null as numeric) as units_disbursed_cumulative_vnd,
-        cast(null as numeric) as units_disbursed_in_month_vnd
-    from consolidation
+        {%- if relation == 'consolidation' %}
+        units_reported
+        {%- else %}
+        cast(null as integer) as units_reported
+        {%- endif %}
+    from {{ relation }}
+    {%- if not loop.last %}
 
     union all
-
-    select
-        province_code,
-        period_month,
-        component_code,
-        funding_source_code,
-        capital_year,
-        cast(null as numeric) as plan_amount_vnd,
-        cast(null as numeric) as disbursed_cumulative_vnd,
-        cast(null as numeric) as disbursed_in_month_vnd,
-        cast(null as integer) as units_reported,
-        plan_amount_vnd as units_plan_amount_vnd,
-        disbursed_cumulative_vnd as units_disbursed_cumulative_vnd,
-        disbursed_in_month_vnd as units_disbursed_in_month_vnd
-    from facts
+    {%- endif %}
+    {%- endfor %}
 
 ),
 
@@ -115,13 +107,19 @@ lines as (
         line_figures.component_code,
         line_figures.funding_source_code,
         line_figures.capital_year,
-        max(line_figures.plan_amount_vnd) as plan_amount_vnd,
-        max(line_figures.disbursed_cumulative_vnd) as disbursed_cumulative_vnd,
-        max(line_figures.disbursed_in_month_vnd) as disbursed_in_month_vnd,
-        coalesce(max(line_figures.plan_amount_vnd), 0) as plan_ceiling_vnd,
-        sum(line_figures.units_plan_amount_vnd) as units_plan_amount_vnd,
-        sum(line_figures.units_disbursed_cumulative_vnd) as units_disbursed_cumulative_vnd,
-        sum(line_figures.units_disbursed_in_month_vnd) as units_disbursed_in_month_vnd,
+        max(line_figures.plan_amount_vnd) filter (where line_figures.is_consolidation) as plan_amount_vnd,
+        max(line_figures.disbursed_cumulative_vnd) filter (
+            where line_figures.is_consolidation
+        ) as disbursed_cumulative_vnd,
+        max(line_figures.disbursed_in_month_vnd) filter (where line_figures.is_consolidation) as disbursed_in_month_vnd,
+        coalesce(max(line_figures.plan_amount_vnd) filter (where line_figures.is_consolidation), 0) as plan_ceiling_vnd,
+        sum(line_figures.plan_amount_vnd) filter (where not line_figures.is_consolidation) as units_plan_amount_vnd,
+        sum(line_figures.disbursed_cumulative_vnd) filter (
+            where not line_figures.is_consolidation
+        ) as units_disbursed_cumulative_vnd,
+        sum(line_figures.disbursed_in_month_vnd) filter (
+            where not line_figures.is_consolidation
+        ) as units_disbursed_in_month_vnd,
         max(line_figures.units_reported) as units_reported
     from line_figures
     group by
@@ -150,8 +148,7 @@ units_in_month as not materialized (
         on
             periods.province_code = unit.parent_unit_code
             and unit.unit_level in ('district', 'commune')
-            and unit.valid_from <= (periods.period_month + interval '1 month - 1 day')
-            and coalesce(unit.valid_to, 'infinity') >= periods.period_month
+            and {{ valid_in_month('unit', 'periods.period_month') }}
     left join allocated_units as allocated
         on
             unit.unit_code = allocated.unit_code

@@ -59,37 +59,40 @@ seed_totals as (
 
 ),
 
+-- the plan's own figures: which leaves each one sums (a null criterion takes every leaf)
+plan_text_figures as (
+
+    select
+        check_name,
+        cast(expected_vnd as numeric(20, 0)) as expected_vnd,
+        budget_levels,
+        funding_source_code
+    from (
+        values
+        ('plan text: Tổng kế hoạch vốn 915.696 triệu đồng (NSTW + NSĐP)', 915696000000, array['NSTW', 'NSDP'], null),
+        ('plan text: NSTW 886.108 triệu đồng', 886108000000, array['NSTW'], null),
+        ('plan text: NSTW vốn ĐTPT 440.677 triệu đồng', 440677000000, null, 'NSTW_DTPT'),
+        ('plan text: NSTW vốn SN 445.431 triệu đồng', 445431000000, null, 'NSTW_SN'),
+        ('plan text: NSĐP 29.588 triệu đồng', 29588000000, array['NSDP'], null)
+    ) as stated (check_name, expected_vnd, budget_levels, funding_source_code)
+
+),
+
 plan_text as (
 
     select
-        'plan text: Tổng kế hoạch vốn 915.696 triệu đồng (NSTW + NSĐP)' as check_name,
-        cast(915696000000 as numeric(20, 0)) as expected_vnd,
-        sum(amount_vnd) filter (where budget_level in ('NSTW', 'NSDP')) as actual_vnd
-    from leaves
-    union all
-    select
-        'plan text: NSTW 886.108 triệu đồng' as check_name,
-        cast(886108000000 as numeric(20, 0)) as expected_vnd,
-        sum(amount_vnd) filter (where budget_level = 'NSTW') as actual_vnd
-    from leaves
-    union all
-    select
-        'plan text: NSTW vốn ĐTPT 440.677 triệu đồng' as check_name,
-        cast(440677000000 as numeric(20, 0)) as expected_vnd,
-        sum(amount_vnd) filter (where funding_source_code = 'NSTW_DTPT') as actual_vnd
-    from leaves
-    union all
-    select
-        'plan text: NSTW vốn SN 445.431 triệu đồng' as check_name,
-        cast(445431000000 as numeric(20, 0)) as expected_vnd,
-        sum(amount_vnd) filter (where funding_source_code = 'NSTW_SN') as actual_vnd
-    from leaves
-    union all
-    select
-        'plan text: NSĐP 29.588 triệu đồng' as check_name,
-        cast(29588000000 as numeric(20, 0)) as expected_vnd,
-        sum(amount_vnd) filter (where budget_level = 'NSDP') as actual_vnd
-    from leaves
+        plan_text_figures.check_name,
+        plan_text_figures.expected_vnd,
+        sum(leaves.amount_vnd) as actual_vnd
+    from plan_text_figures
+    left join leaves
+        on
+            (plan_text_figures.budget_levels is null or leaves.budget_level = any(plan_text_figures.budget_levels))
+            and (
+                plan_text_figures.funding_source_code is null
+                or plan_text_figures.funding_source_code = leaves.funding_source_code
+            )
+    group by plan_text_figures.check_name, plan_text_figures.expected_vnd
 
 ),
 

@@ -115,8 +115,7 @@ province_then as (
     inner join province_versions
         on
             units.province_code = province_versions.unit_code
-            and units.valid_from >= province_versions.valid_from
-            and (province_versions.valid_to is null or units.valid_from <= province_versions.valid_to)
+            and {{ valid_on('province_versions', 'units.valid_from') }}
 
 ),
 

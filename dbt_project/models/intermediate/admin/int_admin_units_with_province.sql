@@ -44,8 +44,7 @@ with_province as (
     left join parents
         on
             units.parent_unit_code = parents.unit_code
-            and units.valid_from >= parents.valid_from
-            and (parents.valid_to is null or units.valid_from <= parents.valid_to)
+            and {{ valid_on('parents', 'units.valid_from') }}
 
 )
 

@@ -27,11 +27,9 @@ points as (
 reference as (
 
     select
-        points.period_month,
-        points.unit_code,
-        points.component_code,
-        points.funding_source_code,
-        points.capital_year,
+        {%- for key in outlier_point_keys() %}
+        points.{{ key }},
+        {%- endfor %}
         past.value as reference_value
     from points
     inner join points as past
@@ -53,7 +51,7 @@ reference as (
 {{ outlier_score_ctes(
     'points',
     'reference',
-    ['period_month', 'unit_code', 'component_code', 'funding_source_code', 'capital_year'],
+    outlier_point_keys(),
     allow_min_max=true
 ) }},
 
@@ -62,28 +60,7 @@ final as (
     select
         cast('disbursed_in_month' as text) as measure,
         case when scores.is_december then 'unit_past_decembers' else 'unit_past_months' end as compared_with,
-        scores.period_month,
-        scores.unit_code,
-        scores.admin_unit_key,
-        scores.province_code,
-        scores.component_code,
-        scores.funding_source_code,
-        scores.capital_year,
-        scores.plan_amount_vnd,
-        scores.disbursed_cumulative_vnd,
-        scores.disbursed_in_month_vnd,
-        scores.submission_id,
-        scores.value,
-        scores.reference_points,
-        scores.reference_median,
-        scores.median_absolute_deviation,
-        scores.mean_absolute_deviation,
-        scores.reference_min,
-        scores.reference_max,
-        scores.method,
-        scores.score,
-        scores.threshold,
-        scores.is_flagged
+        {{ outlier_score_columns() }}
     from scores
 
 )

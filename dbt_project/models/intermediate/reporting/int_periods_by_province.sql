@@ -45,8 +45,7 @@ province_months as (
     from months
     inner join provinces
         on
-            cast(months.period_month + interval '1 month - 1 day' as date) >= provinces.valid_from
-            and (provinces.valid_to is null or months.period_month <= provinces.valid_to)
+            {{ valid_in_month('provinces', 'months.period_month') }}
 
 ),
 
@@ -79,8 +78,7 @@ calendar_in_force as (
     inner join monthly_calendars
         on
             province_months.province_code = monthly_calendars.province_code
-            and province_months.period_month >= monthly_calendars.valid_from
-            and (monthly_calendars.valid_to is null or province_months.period_month <= monthly_calendars.valid_to)
+            and {{ valid_on('monthly_calendars', 'province_months.period_month') }}
     order by province_months.period_month asc, province_months.province_code asc, monthly_calendars.valid_from desc
 
 ),

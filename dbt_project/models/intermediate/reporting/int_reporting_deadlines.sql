@@ -51,8 +51,7 @@ unit_deadlines as (
     inner join unit_calendars
         on
             periods.province_code = unit_calendars.province_code
-            and periods.period_month >= unit_calendars.valid_from
-            and (unit_calendars.valid_to is null or periods.period_month <= unit_calendars.valid_to)
+            and {{ valid_on('unit_calendars', 'periods.period_month') }}
 
 ),
 

@@ -64,8 +64,7 @@ expected as (
     inner join units
         on
             periods.province_code = units.province_code
-            and units.valid_from <= coalesce(periods.district_due_date, periods.period_month)
-            and (units.valid_to is null or units.valid_to >= coalesce(periods.district_due_date, periods.period_month))
+            and {{ valid_on('units', 'coalesce(periods.district_due_date, periods.period_month)') }}
     left join unit_deadlines
         on
             periods.period_month = unit_deadlines.period_month

@@ -152,9 +152,7 @@ ranked as (
             and submissions.period_month = latest_of_report.period_month
     left join units
         on
-            submissions.unit_code = units.unit_code
-            and submissions.period_month >= units.valid_from
-            and (units.valid_to is null or submissions.period_month <= units.valid_to)
+            {{ unit_version_on('units', 'submissions.unit_code', 'submissions.period_month') }}
 
 ),
 

@@ -12,7 +12,7 @@
 --     primary key of raw.fund_amounts through the views);
 --   * the previous month of a rebuilt month's increment comes from this table's own rows of
 --     the same unit and year, before the first rebuilt month.
--- The post-hook removes the unit-months whose version is gone from raw.
+-- The post-hook removes the unit-months whose version is gone from raw (macros/version_in_force.sql).
 -- Then `analyze`: a new month is outside the column statistics, and the tests and models
 -- after it would plan for one row of it (nested loops over thousands of rows).
 
@@ -22,19 +22,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['unit_code', 'period_month'],
-        on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded
-            using {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as months
-            where
-                loaded.unit_code = months.unit_code
-                and loaded.period_month = months.period_month
-                and not exists (
-                    select 1 from {{ ref('int_submissions_ranked') }} as versions
-                    where versions.submission_id = months.submission_id and versions.is_current_funds
-                )",
+            "{{ delete_unit_months_out_of_force(this, 'is_current_funds') }}",
             "analyze {{ this }}",
         ],
         indexes=[
@@ -49,23 +39,7 @@ with
 
 {% if is_incremental() %}
 
--- one row per unit-month: the version in force, and the version loaded
-current_versions as (
-
-    select
-        unit_code,
-        period_month,
-        submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current_funds
-
-),
-
-loaded_versions as (
-
-    select * from {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as loaded
-
-),
+{{ version_in_force_ctes(this, 'is_current_funds') }},
 
 changed as (
 

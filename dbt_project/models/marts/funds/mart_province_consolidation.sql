@@ -17,9 +17,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['period_month', 'province_code'],
-        on_schema_change='append_new_columns',
         post_hook=[
             "delete from {{ this }} as consolidated
             using {{ distinct_keys(this, ['period_month', 'province_code']) }} as months

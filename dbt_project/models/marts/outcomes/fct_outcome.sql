@@ -4,7 +4,7 @@
 -- Incremental on (unit_code, period_month), delete+insert: a run rewrites only the unit-months
 -- whose version in force changed, compared per unit-month (raw.submissions against a loose
 -- index scan of this table), and reads from raw only the rows of those versions. The
--- post-hook removes the unit-months whose version is gone from raw.
+-- post-hook removes the unit-months whose version is gone from raw (macros/version_in_force.sql).
 -- Then `analyze`: a new month is outside the column statistics, and the tests and models
 -- after it would plan for one row of it (nested loops over thousands of rows).
 
@@ -13,19 +13,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
         unique_key=['unit_code', 'period_month'],
-        on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded
-            using {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as months
-            where
-                loaded.unit_code = months.unit_code
-                and loaded.period_month = months.period_month
-                and not exists (
-                    select 1 from {{ ref('int_submissions_ranked') }} as versions
-                    where versions.submission_id = months.submission_id and versions.is_current_outcomes
-                )",
+            "{{ delete_unit_months_out_of_force(this, 'is_current_outcomes') }}",
             "analyze {{ this }}",
         ],
         indexes=[
@@ -39,22 +29,7 @@ with
 
 {% if is_incremental() %}
 
-current_versions as (
-
-    select
-        unit_code,
-        period_month,
-        submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current_outcomes
-
-),
-
-loaded_versions as (
-
-    select * from {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as loaded
-
-),
+{{ version_in_force_ctes(this, 'is_current_outcomes') }},
 
 to_rebuild as (
 
