@@ -193,6 +193,52 @@ def unit_reminder_message(
     )
 
 
+@dataclass(frozen=True)
+class _SummaryWords:
+    """The wording of a summary's lists in one language; what is listed is the same in both."""
+
+    late: str
+    late_unit: str  # {unit}, {days}, {when}
+    missing: str
+    all_on_time: str
+    province_due: str  # {due}
+
+
+_SUMMARY_VI = _SummaryWords(
+    late="Nộp muộn:",
+    late_unit="  - {unit}: muộn {days} ngày (nhận lúc {when})",
+    missing="Chưa nộp (hoặc chưa có báo cáo hợp lệ):",
+    all_on_time="Tất cả các đơn vị đã nộp đúng hạn.",
+    province_due="Báo cáo tổng hợp của tỉnh: hạn {due}.",
+)
+_SUMMARY_EN = _SummaryWords(
+    late="Late:",
+    late_unit="  - {unit}: {days} day(s) late (received {when})",
+    missing="Missing (no accepted report):",
+    all_on_time="Every unit reported on time.",
+    province_due="The province consolidation is due by {due}.",
+)
+
+
+def _late_and_missing(
+    late: Sequence[UnitStatus], missing: Sequence[UnitStatus], deadline: MonthlyDeadline, words: _SummaryWords
+) -> list[str]:
+    """The late units (days late, when received), the missing ones, and the province's deadline."""
+    lines: list[str] = []
+    if late:
+        lines.append(words.late)
+        for u in late:
+            when = f"{to_local(u.received_at):%d/%m/%Y %H:%M}" if u.received_at else "?"
+            lines.append(words.late_unit.format(unit=_unit(u), days=u.days_late, when=when))
+    if missing:
+        lines += [words.missing, *(f"  - {_unit(u)}" for u in missing)]
+    if not late and not missing:
+        lines.append(words.all_on_time)
+    if deadline.province_due:
+        lines.append(words.province_due.format(due=_d(deadline.province_due)))
+    return lines
+
+
 def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, province_name: str) -> Message:
     """After the deadline: reporting rate, on-time rate, the late and the missing units."""
     total = len(units)
@@ -206,43 +252,21 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
         f"{len(late)} muộn, {len(missing)} chưa nộp / Reporting status {deadline.period:%B %Y}"
     )
 
-    def late_line(u: UnitStatus, english: bool) -> str:
-        when = f"{to_local(u.received_at):%d/%m/%Y %H:%M}" if u.received_at else "?"
-        if english:
-            return f"  - {_unit(u)}: {u.days_late} day(s) late (received {when})"
-        return f"  - {_unit(u)}: muộn {u.days_late} ngày (nhận lúc {when})"
-
     lines = [
         f"Kính gửi Sở Lao động - Thương binh và Xã hội và các cơ quan chủ trì ({province_name}),",
         "",
         f"Tình hình nộp báo cáo tháng {month} của các đơn vị {_tier(deadline)[0]} (hạn {_d(deadline.district_due)}):",
         f"  Tỷ lệ báo cáo:   {percent(reported, total)} ({reported}/{total})",
         f"  Tỷ lệ đúng hạn:  {percent(len(on_time), total)} ({len(on_time)}/{total})",
-    ]
-    if late:
-        lines += ["Nộp muộn:", *(late_line(u, False) for u in late)]
-    if missing:
-        lines += ["Chưa nộp (hoặc chưa có báo cáo hợp lệ):", *(f"  - {_unit(u)}" for u in missing)]
-    if not late and not missing:
-        lines.append("Tất cả các đơn vị đã nộp đúng hạn.")
-    if deadline.province_due:
-        lines.append(f"Báo cáo tổng hợp của tỉnh: hạn {_d(deadline.province_due)}.")
-    lines += [
+        *_late_and_missing(late, missing, deadline, _SUMMARY_VI),
         "",
         "---",
         f"{_tier(deadline)[1].capitalize()} reporting for {deadline.period:%B %Y} in {province_name} "
         f"(due {_d(deadline.district_due)}):",
         f"  Reporting rate: {percent(reported, total)} ({reported}/{total})",
         f"  On-time rate:   {percent(len(on_time), total)} ({len(on_time)}/{total})",
+        *_late_and_missing(late, missing, deadline, _SUMMARY_EN),
     ]
-    if late:
-        lines += ["Late:", *(late_line(u, True) for u in late)]
-    if missing:
-        lines += ["Missing (no accepted report):", *(f"  - {_unit(u)}" for u in missing)]
-    if not late and not missing:
-        lines.append("Every unit reported on time.")
-    if deadline.province_due:
-        lines.append(f"The province consolidation is due by {_d(deadline.province_due)}.")
     text = "\n".join(lines) + "\n"
     return Message("summary", deadline.province_code, deadline.period, subject, text, mail.text_as_html(text))
 
