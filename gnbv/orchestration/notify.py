@@ -193,49 +193,31 @@ def unit_reminder_message(
     )
 
 
-@dataclass(frozen=True)
-class _SummaryWords:
-    """The wording of a summary's lists in one language; what is listed is the same in both."""
-
-    late: str
-    late_unit: str  # {unit}, {days}, {when}
-    missing: str
-    all_on_time: str
-    province_due: str  # {due}
-
-
-_SUMMARY_VI = _SummaryWords(
-    late="Nộp muộn:",
-    late_unit="  - {unit}: muộn {days} ngày (nhận lúc {when})",
-    missing="Chưa nộp (hoặc chưa có báo cáo hợp lệ):",
-    all_on_time="Tất cả các đơn vị đã nộp đúng hạn.",
-    province_due="Báo cáo tổng hợp của tỉnh: hạn {due}.",
-)
-_SUMMARY_EN = _SummaryWords(
-    late="Late:",
-    late_unit="  - {unit}: {days} day(s) late (received {when})",
-    missing="Missing (no accepted report):",
-    all_on_time="Every unit reported on time.",
-    province_due="The province consolidation is due by {due}.",
-)
-
-
 def _late_and_missing(
-    late: Sequence[UnitStatus], missing: Sequence[UnitStatus], deadline: MonthlyDeadline, words: _SummaryWords
+    late: Sequence[UnitStatus], missing: Sequence[UnitStatus], deadline: MonthlyDeadline, *, english: bool
 ) -> list[str]:
-    """The late units (days late, when received), the missing ones, and the province's deadline."""
+    """The late units (days late, when received), the missing ones and the province's own
+    deadline: the same lists in either language of the summary."""
     lines: list[str] = []
     if late:
-        lines.append(words.late)
+        lines.append("Late:" if english else "Nộp muộn:")
         for u in late:
             when = f"{to_local(u.received_at):%d/%m/%Y %H:%M}" if u.received_at else "?"
-            lines.append(words.late_unit.format(unit=_unit(u), days=u.days_late, when=when))
+            if english:
+                lines.append(f"  - {_unit(u)}: {u.days_late} day(s) late (received {when})")
+            else:
+                lines.append(f"  - {_unit(u)}: muộn {u.days_late} ngày (nhận lúc {when})")
     if missing:
-        lines += [words.missing, *(f"  - {_unit(u)}" for u in missing)]
+        lines.append("Missing (no accepted report):" if english else "Chưa nộp (hoặc chưa có báo cáo hợp lệ):")
+        lines += [f"  - {_unit(u)}" for u in missing]
     if not late and not missing:
-        lines.append(words.all_on_time)
+        lines.append("Every unit reported on time." if english else "Tất cả các đơn vị đã nộp đúng hạn.")
     if deadline.province_due:
-        lines.append(words.province_due.format(due=_d(deadline.province_due)))
+        due = _d(deadline.province_due)
+        if english:
+            lines.append(f"The province consolidation is due by {due}.")
+        else:
+            lines.append(f"Báo cáo tổng hợp của tỉnh: hạn {due}.")
     return lines
 
 
@@ -258,14 +240,14 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
         f"Tình hình nộp báo cáo tháng {month} của các đơn vị {_tier(deadline)[0]} (hạn {_d(deadline.district_due)}):",
         f"  Tỷ lệ báo cáo:   {percent(reported, total)} ({reported}/{total})",
         f"  Tỷ lệ đúng hạn:  {percent(len(on_time), total)} ({len(on_time)}/{total})",
-        *_late_and_missing(late, missing, deadline, _SUMMARY_VI),
+        *_late_and_missing(late, missing, deadline, english=False),
         "",
         "---",
         f"{_tier(deadline)[1].capitalize()} reporting for {deadline.period:%B %Y} in {province_name} "
         f"(due {_d(deadline.district_due)}):",
         f"  Reporting rate: {percent(reported, total)} ({reported}/{total})",
         f"  On-time rate:   {percent(len(on_time), total)} ({len(on_time)}/{total})",
-        *_late_and_missing(late, missing, deadline, _SUMMARY_EN),
+        *_late_and_missing(late, missing, deadline, english=True),
     ]
     text = "\n".join(lines) + "\n"
     return Message("summary", deadline.province_code, deadline.period, subject, text, mail.text_as_html(text))
