@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task, task_group
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task, task_group
 
 from gnbv.orchestration import CONSOLIDATION_DAG_ID
 from gnbv.orchestration.airflow_support import (
@@ -12,6 +12,7 @@ from gnbv.orchestration.airflow_support import (
     TIMEZONE,
     default_args,
     label_map_index,
+    manual_run_params,
     params_of,
     run_moment,
     triggering_pairs,
@@ -71,10 +72,7 @@ the Data Docs show the whole validation. Nothing is published until it passes.
     # warehouse, and a small server is better served by a few at a time
     max_active_tasks=4,
     default_args=default_args(),
-    params={
-        "province": Param("", type="string", description="Province code, e.g. 04 (manual runs)"),
-        "period": Param("", type="string", description="Reporting month YYYY-MM (manual runs)"),
-    },
+    params=manual_run_params(),
     tags=["gnbv", "consolidation"],
     doc_md=DOC,
 )

@@ -11,6 +11,7 @@ from gnbv.orchestration.airflow_support import (
     TIMEZONE,
     default_args,
     label_map_index,
+    manual_run_params,
     params_of,
     run_moment,
     triggering_pairs,
@@ -46,11 +47,7 @@ connection, then clear the task — notices are composed afresh from the warehou
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
-    params={
-        "kind": Param("", type="string", description="reminder or summary (manual runs)"),
-        "province": Param("", type="string", description="Province code, e.g. 04 (manual runs)"),
-        "period": Param("", type="string", description="Reporting month YYYY-MM (manual runs)"),
-    },
+    params=manual_run_params(kind=Param("", type="string", description="reminder or summary (manual runs)")),
     tags=["gnbv", "deadline"],
     doc_md=DOC,
 )

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gnbv.cli_params import reporting_month
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -21,14 +23,6 @@ if TYPE_CHECKING:
     from ingest.intake import IntakeResult
 
 PERIOD_HELP = "Reporting month as YYYY-MM (the month whose 12th is the district deadline)."
-
-
-def _period(value: str) -> dt.date:
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2024-03") from None
 
 
 def _received_at(value: str | None) -> dt.datetime | None:
@@ -196,7 +190,7 @@ def ingest(
             paths,
             received_at=when,
             province_hint=province,
-            expected_period=_period(period) if period else None,
+            expected_period=reporting_month(period) if period else None,
             on_result=show,
         )
         if smtp is not None:
@@ -309,7 +303,7 @@ def validate(
             conn=conn,
             received_at=now,
             province_hint=province,
-            expected_period=_period(period) if period else None,
+            expected_period=reporting_month(period) if period else None,
         )
     failing = 0
     for sub in subs:
@@ -340,7 +334,7 @@ def template(unit_code: str, period: str, out_dir: Path) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        path = write_template(unit_code, _period(period), out_dir)
+        path = write_template(unit_code, reporting_month(period), out_dir)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(path)
@@ -360,7 +354,7 @@ def sample(province: str, period: str, out_dir: Path, seed: int) -> None:
     communes, spending carried-over 2021–2025 capital)."""
     from gnbv.dev.samples.province import write_sample_inbox
 
-    for file in write_sample_inbox(province, _period(period), out_dir, seed=seed):
+    for file in write_sample_inbox(province, reporting_month(period), out_dir, seed=seed):
         click.echo(f"{file.path}  ({file.variation})")
 
 
@@ -379,7 +373,7 @@ def demo(province: str, period: str) -> None:
     """
     from gnbv.dev.airflow_local.demo import run_airflow_demo
 
-    sys.exit(run_airflow_demo(province, _period(period), echo=click.echo))
+    sys.exit(run_airflow_demo(province, reporting_month(period), echo=click.echo))
 
 
 def _register_subcommands() -> None:

@@ -21,21 +21,6 @@ import psycopg
 from ingest.gate import validate_frame
 
 CHECKPOINT = "consolidation_gate"
-# Every column the suite names, present even when the model has no row of a kind (an all-missing month).
-COLUMNS = (
-    "row_kind",
-    "component_code",
-    "funding_source_code",
-    "capital_year",
-    "plan_amount_vnd",
-    "disbursed_cumulative_vnd",
-    "plan_ceiling_vnd",
-    "units_plan_amount_vnd",
-    "units_disbursed_cumulative_vnd",
-    "unit_code",
-    "compliance_status",
-    "reference_plan_vnd",
-)
 
 # The figures of each kind of row, as dbt's rpt_consolidation_gate lays them out; a row carries
 # only its own kind's (the others stay missing in the frame, as the suite expects).
@@ -54,8 +39,11 @@ KIND_COLUMNS = {
     "plan": ("component_code", "funding_source_code", "plan_amount_vnd", "reference_plan_vnd"),
 }
 
+# Every column the suite names, present even when the model has no row of a kind (an all-missing month).
+COLUMNS = ("row_kind", *dict.fromkeys(c for columns in KIND_COLUMNS.values() for c in columns))
+
 _READ = f"""
-    select row_kind, {", ".join(dict.fromkeys(c for columns in KIND_COLUMNS.values() for c in columns))}
+    select {", ".join(COLUMNS)}
     from marts.rpt_consolidation_gate
     where province_code = %(province)s and period_month = %(period)s
     order by row_kind = 'plan', row_kind = 'unit', component_code, funding_source_code, capital_year, unit_code

@@ -77,3 +77,17 @@ def _forget_migrations() -> None:
     """Testing aid: make the next connect() check migrations again."""
     with _migrate_lock:
         _migrated.clear()
+
+
+# pg_class.relkind of what a schema's readers read: ordinary and partitioned tables, views.
+TABLES_AND_VIEWS = ("r", "p", "v")
+
+
+def relations_in(conn: psycopg.Connection[Any], schema: str, kinds: tuple[str, ...] = TABLES_AND_VIEWS) -> set[str]:
+    """The names of the relations of these kinds (``pg_class.relkind``) in ``schema``."""
+    rows = conn.execute(
+        "select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relkind::text = any(%s)",
+        (schema, list(kinds)),
+    ).fetchall()
+    return {r[0] for r in rows}

@@ -31,6 +31,7 @@ import psycopg
 from psycopg import sql
 
 from gnbv.dates import LOCAL_TZ
+from gnbv.db import relations_in
 
 LIVE = "marts"
 SHADOW = "marts_next"
@@ -59,11 +60,11 @@ def publish(conn: psycopg.Connection[Any], tables: Iterable[str]) -> list[str]:
         return []
     with conn.transaction():
         conn.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
-        built = _tables_in(conn, SHADOW)
+        built = relations_in(conn, SHADOW)
         missing = [n for n in names if n not in built]
         if missing:
             raise PublishError(f"not built in {SHADOW}: {', '.join(missing)}; the marts are unchanged")
-        live = _tables_in(conn, LIVE)
+        live = relations_in(conn, LIVE)
         for name in names:
             # SET SCHEMA moves the table's indexes, constraints and grants with it; three steps
             # because a schema cannot hold two tables (or indexes) of one name
@@ -104,15 +105,6 @@ def _views_reading(conn: psycopg.Connection[Any], schema: str, other: str) -> li
 
 def _move(schema: str, table: str, to: str) -> sql.Composed:
     return sql.SQL("alter table {} set schema {}").format(sql.Identifier(schema, table), sql.Identifier(to))
-
-
-def _tables_in(conn: psycopg.Connection[Any], schema: str) -> set[str]:
-    rows = conn.execute(
-        "select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = %s and c.relkind in ('r', 'p', 'v')",
-        (schema,),
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 PUBLISHED_LAYERS = ("marts", "reports")  # dbt_project/models/<layer>/: built in marts_next

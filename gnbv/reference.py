@@ -31,8 +31,20 @@ TWO_TIERS_FROM = dt.date(2025, 7, 1)
 COMPONENT_CATALOGS = ("ref_components.csv", "ref_components_2026_2035.csv")
 
 
+class ValidOverDays:
+    """A register's row that holds from ``valid_from`` to ``valid_to``, both days included; None
+    leaves that end open (a row still in force has no ``valid_to``)."""
+
+    __slots__ = ()
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
 @dataclass(frozen=True)
-class AdminUnit:
+class AdminUnit(ValidOverDays):
     unit_code: str
     unit_name: str
     unit_type: str
@@ -41,12 +53,9 @@ class AdminUnit:
     valid_from: dt.date
     valid_to: dt.date | None
 
-    def valid_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
 
 @dataclass(frozen=True)
-class UnitAlias:
+class UnitAlias(ValidOverDays):
     """Another name of the unit with this code, while the name means that code (None: unbounded).
     'TP Huế' is 474 until 2024-12-31 only: from 2025-01-01, 474 is Quận Thuận Hóa."""
 
@@ -54,9 +63,6 @@ class UnitAlias:
     alias: str
     valid_from: dt.date | None
     valid_to: dt.date | None
-
-    def valid_on(self, day: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -200,7 +206,7 @@ class Indicator:
 
 
 @dataclass(frozen=True)
-class Calendar:
+class Calendar(ValidOverDays):
     """One reporting rule of ref_reporting_calendars, in force from ``valid_from`` to ``valid_to``.
 
     A monthly rule keeps three things apart: the data window (Decree 09/2019: from the
@@ -224,9 +230,6 @@ class Calendar:
     due_date: dt.date | None
     basis: str  # stated (the source says so for these dates) | carried_forward (assumed to continue)
     source: str = ""
-
-    def in_force_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -266,7 +269,7 @@ class PlanFigure:
 
 
 @dataclass(frozen=True)
-class LeadAgency:
+class LeadAgency(ValidOverDays):
     """The agency leading a component in a province over a span of days, inside one version of
     the province code (``basis``: stated by the source, or carried_forward with no later source)."""
 
@@ -277,12 +280,9 @@ class LeadAgency:
     valid_to: dt.date | None
     basis: str
 
-    def valid_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
 
 @dataclass(frozen=True)
-class UnitContact:
+class UnitContact(ValidOverDays):
     """An e-mail address a reporting unit is told things at, over a span of days."""
 
     unit_code: str
@@ -291,9 +291,6 @@ class UnitContact:
     role: str
     valid_from: dt.date
     valid_to: dt.date | None
-
-    def valid_on(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -436,7 +433,7 @@ class Reference:
                 calendar.province_code == province_code
                 and calendar.frequency == "monthly"
                 and not calendar.unit_code
-                and calendar.in_force_on(period.replace(day=1))
+                and calendar.valid_on(period.replace(day=1))
             ):
                 return calendar
         return None

@@ -98,10 +98,7 @@ def _fund_problems(r: FundAmount) -> list[CellProblem | None]:
         _range_problem(r.capital_year, SMALLINT, sheet, r.label_cell),
         _range_problem(r.plan_amount_vnd, vnd, sheet, r.plan_cell),
         _range_problem(r.disbursed_cumulative_vnd, vnd, sheet, r.disbursed_cell),
-        _range_problem(r.row, INTEGER, sheet, r.label_cell),
-        _text_problem(r.label, MAX_TEXT_CHARS, sheet=sheet, cell=r.label_cell),
-        _text_problem(r.note, MAX_TEXT_CHARS, sheet=sheet, cell=r.label_cell),
-        _text_problem(r.sheet, MAX_TEXT_CHARS, sheet=None, cell=None),
+        *_where_written_problems(r.row, r.label, r.note, r.sheet, r.label_cell),
     ]
 
 
@@ -121,10 +118,19 @@ def _outcome_problems(o: OutcomeValue) -> list[CellProblem | None]:
         _range_problem(o.target_value, MAX_OUTCOME, sheet, o.target_cell),
         _range_problem(o.actual_in_month, MAX_OUTCOME, sheet, o.actual_in_month_cell),
         _range_problem(o.actual_cumulative, MAX_OUTCOME, sheet, o.actual_cumulative_cell),
-        _range_problem(o.row, INTEGER, sheet, o.target_cell),
-        _text_problem(o.label, MAX_TEXT_CHARS, sheet=sheet, cell=o.target_cell),
-        _text_problem(o.note, MAX_TEXT_CHARS, sheet=sheet, cell=o.target_cell),
-        _text_problem(o.sheet, MAX_TEXT_CHARS, sheet=None, cell=None),
+        *_where_written_problems(o.row, o.label, o.note, o.sheet, o.target_cell),
+    ]
+
+
+def _where_written_problems(row: int, label: str, note: str, sheet: str, cell: str | None) -> list[CellProblem | None]:
+    """What every landed row, of figures or of outcomes, keeps of where it was written (its row
+    number, its label as written, its note, its sheet's name), shown at the row's ``cell``."""
+    located = sheet or None
+    return [
+        _range_problem(row, INTEGER, located, cell),
+        _text_problem(label, MAX_TEXT_CHARS, sheet=located, cell=cell),
+        _text_problem(note, MAX_TEXT_CHARS, sheet=located, cell=cell),
+        _text_problem(sheet, MAX_TEXT_CHARS, sheet=None, cell=None),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -57,3 +58,19 @@ class SubmissionRejected(Exception):
     def __init__(self, problems: list[CellProblem]):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class ProblemsBySeverity:
+    """The ``errors`` and the ``warnings`` among a record's ``problems`` (a submission as read, a
+    verdict as its sender reads it): an error rejects the file, a warning only tells."""
+
+    __slots__ = ()
+    problems: Sequence[CellProblem]
+
+    @property
+    def errors(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "warning"]

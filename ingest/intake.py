@@ -22,7 +22,7 @@ import psycopg
 from gnbv.dates import LOCAL_TZ as LOCAL_TZ
 from gnbv.reference import Reference, load_reference
 from ingest.approval_lock import refuse_approved
-from ingest.cell_problem import CellProblem
+from ingest.cell_problem import CellProblem, ProblemsBySeverity
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
 from ingest.load import load_batch, previous_month_figures
 from ingest.model import Submission
@@ -45,7 +45,7 @@ BATCH_SIZE = 150
 
 
 @dataclass
-class IntakeResult:
+class IntakeResult(ProblemsBySeverity):
     path: Path
     submission_id: str
     status: str  # accepted | rejected | duplicate | refused (names another unit than its sender's: not taken in)
@@ -81,12 +81,11 @@ class IntakeResult:
         period = self.period_month.strftime("%Y-%m") if self.period_month else "?"
         head = f"{self.status.upper():9} {shown_name(self.path.name)}  unit={self.unit_code or '?'} period={period}"
         if self.status == "accepted":
-            warnings = [p for p in self.problems if p.severity == "warning"]
             tail = f"  {self.fund_rows} amount rows, {self.outcome_rows} outcome rows"
-            return head + tail + (f", {len(warnings)} warning(s)" if warnings else "")
+            return head + tail + (f", {len(self.warnings)} warning(s)" if self.warnings else "")
         if self.status == "duplicate":
             return head + f"  already ingested as {self.submission_id} ({self.previous_status}); nothing changed"
-        errors = [p for p in self.problems if p.severity == "error"]
+        errors = self.errors
         shown = "; ".join(str(p) for p in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
         return head + f"  {shown}"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from ingest.cell_problem import CellProblem
+from ingest.cell_problem import CellProblem, ProblemsBySeverity
 
 # VND per unit a form may state its amounts in
 AMOUNT_UNITS = {"vnd": 1, "thousand_vnd": 1_000, "million_vnd": 1_000_000}
@@ -76,7 +76,7 @@ class OutcomeValue(NamedTuple):
 
 
 @dataclass
-class Submission:
+class Submission(ProblemsBySeverity):
     """A file read into normalised rows, ready for the gate and the load."""
 
     file_name: str
@@ -119,14 +119,6 @@ class Submission:
         digest = _content_digest(*what)
         self.__dict__[_CONTENT_MEMO] = (what, digest)
         return digest
-
-    @property
-    def errors(self) -> list[CellProblem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[CellProblem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     # Pickled (reader process → gating process), rows travel as plain tuples: a named tuple
     # unpickles through its Python-level ``__new__``, row by row; a plain tuple is rebuilt in

@@ -112,12 +112,10 @@ def rotate_login(conn: psycopg.Connection, name: str = DEFAULT_LOGIN) -> str:
 
 
 def existing_marts(conn: psycopg.Connection) -> set[str]:
-    rows = conn.execute(
-        "select c.relname from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-        " where n.nspname = %s and c.relkind in ('r', 'p', 'v', 'm')",
-        (MARTS_SCHEMA,),
-    ).fetchall()
-    return {r[0] for r in rows}
+    """The marts a dashboard can read: tables, views and materialized views (relkind ``m``)."""
+    from gnbv.db import TABLES_AND_VIEWS, relations_in
+
+    return relations_in(conn, MARTS_SCHEMA, (*TABLES_AND_VIEWS, "m"))
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset
+from airflow.sdk import Asset, Param
 
 from gnbv.orchestration import (
     CONSOLIDATION_URI,
@@ -39,6 +39,16 @@ def default_args(**extra: Any) -> dict[str, Any]:
         "retries": DEFAULT_RETRIES,
         "retry_delay": dt.timedelta(seconds=DEFAULT_RETRY_DELAY_S),
         **extra,
+    }
+
+
+def manual_run_params(**first: Param) -> dict[str, Param]:
+    """The form of a manual run: ``first``, then the province and the month to run for again
+    (left blank, the run does what its schedule says); ``params_of`` reads them back."""
+    return {
+        **first,
+        "province": Param("", type="string", description="Province code, e.g. 04 (manual runs)"),
+        "period": Param("", type="string", description="Reporting month YYYY-MM (manual runs)"),
     }
 
 

@@ -143,7 +143,7 @@ def monthly_provinces(period: dt.date, reference: Reference | None = None) -> li
     ref = reference or load_reference()
     day = month_start(period)
     return sorted(
-        {c.province_code for c in ref.calendars if c.frequency == "monthly" and not c.unit_code and c.in_force_on(day)}
+        {c.province_code for c in ref.calendars if c.frequency == "monthly" and not c.unit_code and c.valid_on(day)}
     )
 
 

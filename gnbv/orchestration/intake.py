@@ -187,7 +187,7 @@ def _settle(conn: Any, lay: inbox.InboxLayout, item: inbox.Claim, result: Any, l
         submission_id=result.submission_id,
         received_at=to_local(item.received_at).isoformat(),
         summary=result.summary(),
-        problems=[str(p) for p in result.problems if p.severity == "error"][:20],
+        problems=[str(p) for p in result.errors][:20],
     )
     if result.status == "accepted" and result.period_month and result.unit_code:
         from gnbv.orchestration.verdicts import lateness

@@ -193,6 +193,34 @@ def unit_reminder_message(
     )
 
 
+def _late_and_missing(
+    late: Sequence[UnitStatus], missing: Sequence[UnitStatus], deadline: MonthlyDeadline, *, english: bool
+) -> list[str]:
+    """The late units (days late, when received), the missing ones and the province's own
+    deadline: the same lists in either language of the summary."""
+    lines: list[str] = []
+    if late:
+        lines.append("Late:" if english else "Nộp muộn:")
+        for u in late:
+            when = f"{to_local(u.received_at):%d/%m/%Y %H:%M}" if u.received_at else "?"
+            if english:
+                lines.append(f"  - {_unit(u)}: {u.days_late} day(s) late (received {when})")
+            else:
+                lines.append(f"  - {_unit(u)}: muộn {u.days_late} ngày (nhận lúc {when})")
+    if missing:
+        lines.append("Missing (no accepted report):" if english else "Chưa nộp (hoặc chưa có báo cáo hợp lệ):")
+        lines += [f"  - {_unit(u)}" for u in missing]
+    if not late and not missing:
+        lines.append("Every unit reported on time." if english else "Tất cả các đơn vị đã nộp đúng hạn.")
+    if deadline.province_due:
+        due = _d(deadline.province_due)
+        if english:
+            lines.append(f"The province consolidation is due by {due}.")
+        else:
+            lines.append(f"Báo cáo tổng hợp của tỉnh: hạn {due}.")
+    return lines
+
+
 def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, province_name: str) -> Message:
     """After the deadline: reporting rate, on-time rate, the late and the missing units."""
     total = len(units)
@@ -206,43 +234,21 @@ def summary_message(deadline: MonthlyDeadline, units: Sequence[UnitStatus], *, p
         f"{len(late)} muộn, {len(missing)} chưa nộp / Reporting status {deadline.period:%B %Y}"
     )
 
-    def late_line(u: UnitStatus, english: bool) -> str:
-        when = f"{to_local(u.received_at):%d/%m/%Y %H:%M}" if u.received_at else "?"
-        if english:
-            return f"  - {_unit(u)}: {u.days_late} day(s) late (received {when})"
-        return f"  - {_unit(u)}: muộn {u.days_late} ngày (nhận lúc {when})"
-
     lines = [
         f"Kính gửi Sở Lao động - Thương binh và Xã hội và các cơ quan chủ trì ({province_name}),",
         "",
         f"Tình hình nộp báo cáo tháng {month} của các đơn vị {_tier(deadline)[0]} (hạn {_d(deadline.district_due)}):",
         f"  Tỷ lệ báo cáo:   {percent(reported, total)} ({reported}/{total})",
         f"  Tỷ lệ đúng hạn:  {percent(len(on_time), total)} ({len(on_time)}/{total})",
-    ]
-    if late:
-        lines += ["Nộp muộn:", *(late_line(u, False) for u in late)]
-    if missing:
-        lines += ["Chưa nộp (hoặc chưa có báo cáo hợp lệ):", *(f"  - {_unit(u)}" for u in missing)]
-    if not late and not missing:
-        lines.append("Tất cả các đơn vị đã nộp đúng hạn.")
-    if deadline.province_due:
-        lines.append(f"Báo cáo tổng hợp của tỉnh: hạn {_d(deadline.province_due)}.")
-    lines += [
+        *_late_and_missing(late, missing, deadline, english=False),
         "",
         "---",
         f"{_tier(deadline)[1].capitalize()} reporting for {deadline.period:%B %Y} in {province_name} "
         f"(due {_d(deadline.district_due)}):",
         f"  Reporting rate: {percent(reported, total)} ({reported}/{total})",
         f"  On-time rate:   {percent(len(on_time), total)} ({len(on_time)}/{total})",
+        *_late_and_missing(late, missing, deadline, english=True),
     ]
-    if late:
-        lines += ["Late:", *(late_line(u, True) for u in late)]
-    if missing:
-        lines += ["Missing (no accepted report):", *(f"  - {_unit(u)}" for u in missing)]
-    if not late and not missing:
-        lines.append("Every unit reported on time.")
-    if deadline.province_due:
-        lines.append(f"The province consolidation is due by {_d(deadline.province_due)}.")
     text = "\n".join(lines) + "\n"
     return Message("summary", deadline.province_code, deadline.period, subject, text, mail.text_as_html(text))
 

@@ -34,7 +34,7 @@ from gnbv import mail
 from gnbv.orchestration.calendar import MonthlyDeadline, monthly_deadline, to_local
 from gnbv.reference import Reference, load_reference
 from ingest.annotate import MarkedWorkbook, mark_problems
-from ingest.cell_problem import CellProblem
+from ingest.cell_problem import CellProblem, ProblemsBySeverity
 from ingest.names import shown_name
 
 Log = Callable[[str], None]
@@ -52,7 +52,7 @@ class BudgetTotal:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Verdict(ProblemsBySeverity):
     """What the warehouse decided about one file, as its sender will read it."""
 
     status: str  # accepted | rejected | duplicate (of a file received before)
@@ -72,14 +72,6 @@ class Verdict:
     # an accepted correction: when the unit's first accepted report of the month arrived (it, not
     # the correction, decides on time or late: dbt's compliance rule)
     first_accepted_at: dt.datetime | None = None
-
-    @property
-    def errors(self) -> list[CellProblem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[CellProblem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def counted_at(self) -> dt.datetime:

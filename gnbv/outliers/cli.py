@@ -4,22 +4,12 @@ Only click at module level (tests/test_cli_imports.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 
 import click
 
+from gnbv.cli_params import reporting_month
 from gnbv.vn_format import vn_number
-
-
-def _period(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: tháng dạng YYYY-MM, ví dụ 2024-03 / use YYYY-MM") from None
 
 
 @click.group("outliers")
@@ -47,7 +37,7 @@ def list_command(period: str | None, province: str | None, unit: str | None, ope
 
     with db.connect() as conn:
         try:
-            found = list_flags(conn, _period(period), province, unit, open_only)
+            found = list_flags(conn, reporting_month(period) if period is not None else None, province, unit, open_only)
         except OutlierError as err:
             raise click.ClickException(str(err)) from None
     if not found:

@@ -7,8 +7,14 @@ Only click is imported here; argon2, FastAPI and the intake load when a command 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROLE_CHOICE = click.Choice(["unit", "agency", "province", "admin"])
 
@@ -27,6 +33,20 @@ def _read_password() -> tuple[str, bool]:
 def _fail(err: Exception) -> None:
     click.echo(f"error: {err}", err=True)
     sys.exit(2)
+
+
+@contextmanager
+def _accounts_connection() -> Iterator[psycopg.Connection[Any]]:
+    """The portal owner's connection for one command on the accounts; a change the accounts
+    refuse (``AccountError``) is printed and ends the command with exit status 2."""
+    from gnbv.portal.accounts import AccountError
+    from gnbv.portal.database import owner_connect
+
+    try:
+        with owner_connect() as conn:
+            yield conn
+    except AccountError as err:
+        _fail(err)
 
 
 @click.group("users")
@@ -51,15 +71,10 @@ def users_add(name: str, role: str, unit: str | None, agency: str | None, provin
     """Create an account. Its password is read from standard input (one line); with none there,
     one is generated and shown once."""
     from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
 
     password, generated = _read_password()
-    try:
-        with owner_connect() as conn:
-            account = accounts.add(conn, name, role, password, unit=unit, agency=agency, province=province)
-    except accounts.AccountError as err:
-        _fail(err)
-        return
+    with _accounts_connection() as conn:
+        account = accounts.add(conn, name, role, password, unit=unit, agency=agency, province=province)
     click.echo(f"added {account.name}: {account.role} ({account.scope_text})")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -69,9 +84,8 @@ def users_add(name: str, role: str, unit: str | None, agency: str | None, provin
 def users_list() -> None:
     """Every account, its role and scope; disabled ones marked."""
     from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
 
-    with owner_connect() as conn:
+    with _accounts_connection() as conn:
         for account in accounts.list_all(conn):
             state = "  DISABLED" if account.disabled else ""
             click.echo(f"{account.name:24} {account.role:9} {account.scope_text}{state}")
@@ -82,13 +96,9 @@ def users_list() -> None:
 def users_disable(name: str) -> None:
     """Refuse the account's log-ins and tokens from now on; end its sessions."""
     from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
 
-    try:
-        with owner_connect() as conn:
-            accounts.disable(conn, name)
-    except accounts.AccountError as err:
-        _fail(err)
+    with _accounts_connection() as conn:
+        accounts.disable(conn, name)
     click.echo(f"disabled {name}")
 
 
@@ -97,14 +107,10 @@ def users_disable(name: str) -> None:
 def users_reset(name: str) -> None:
     """A new password (standard input, or generated and shown once); enables and unlocks."""
     from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
 
     password, generated = _read_password()
-    try:
-        with owner_connect() as conn:
-            accounts.reset(conn, name, password)
-    except accounts.AccountError as err:
-        _fail(err)
+    with _accounts_connection() as conn:
+        accounts.reset(conn, name, password)
     click.echo(f"reset {name}")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -115,14 +121,9 @@ def users_reset(name: str) -> None:
 def users_token(name: str) -> None:
     """Print a new API token for scripts (its last line; kept only as a hash)."""
     from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
 
-    try:
-        with owner_connect() as conn:
-            token = accounts.new_token(conn, name)
-    except accounts.AccountError as err:
-        _fail(err)
-        return
+    with _accounts_connection() as conn:
+        token = accounts.new_token(conn, name)
     click.echo(f"new API token for {name} (shown once; send it as 'Authorization: Bearer …'):")
     click.echo(token)
 

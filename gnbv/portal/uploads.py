@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 from gnbv.portal import audit, consolidation
 from gnbv.portal.accounts import Account
 from gnbv.portal.group_intake import GroupIntake, Upload, receipt_time
+from ingest.load import VERSION_IN_FORCE
 
 log = logging.getLogger(__name__)
 _intake_lock = threading.Lock()
@@ -232,6 +233,19 @@ def take_upload(
     return found
 
 
+# An accepted report is superseded once it is no longer the version in force of anything it
+# carries (funds, outcomes): intake's own rule (``ingest.load.VERSION_IN_FORCE``, the twin of dbt's
+# int_submissions_ranked), read here rather than stated a second time. ``%(unit)s``: the unit.
+_IN_FORCE_FOR_THE_UNIT = f"""
+    wanted as (select distinct unit_code, period_month from raw.submissions where unit_code = %(unit)s),
+    in_force as (
+        select submission_id from ({VERSION_IN_FORCE.format(carries="has_funds")}) as funds
+        union all
+        select submission_id from ({VERSION_IN_FORCE.format(carries="has_outcomes")}) as outcomes
+    )
+"""
+
+
 @dataclass(frozen=True)
 class UploadRow:
     upload_id: int
@@ -248,14 +262,11 @@ class UploadRow:
     account_name: str
 
 
-_LIST = """
+_LIST = f"""
+    with {_IN_FORCE_FOR_THE_UNIT}
     select u.upload_id, u.file_name, u.received_at, u.verdict, u.submission_id, u.period_month, u.late, u.days_late,
         u.note_text is not null, u.marked_bytes is not null,
-        u.verdict = 'accepted' and exists (
-            select from raw.submissions as later
-            where later.unit_code = u.unit_code and later.period_month = u.period_month
-                and later.status = 'accepted' and later.received_at > u.received_at
-        ),
+        u.verdict = 'accepted' and not exists (select from in_force where in_force.submission_id = u.submission_id),
         a.name
     from portal.uploads as u join portal.accounts as a using (account_id)
     where u.unit_code = %(unit)s and (%(period)s::date is null or u.period_month = %(period)s
@@ -277,13 +288,10 @@ class OtherChannelRow:
     superseded: bool
 
 
-_OTHER_CHANNELS = """
+_OTHER_CHANNELS = f"""
+    with {_IN_FORCE_FOR_THE_UNIT}
     select s.submission_id, s.file_name, s.received_at, s.status, s.period_month,
-        s.status = 'accepted' and exists (
-            select from raw.submissions as later
-            where later.unit_code = s.unit_code and later.period_month = s.period_month
-                and later.status = 'accepted' and later.received_at > s.received_at
-        )
+        s.status = 'accepted' and not exists (select from in_force where in_force.submission_id = s.submission_id)
     from raw.submissions as s
     where s.unit_code = %(unit)s
         and not exists (select from portal.uploads as u where u.submission_id = s.submission_id)

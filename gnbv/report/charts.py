@@ -70,10 +70,11 @@ def _render(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _rate_bars(
-    bars: Sequence[Bar], title: str, average: Decimal | None, average_label: str, late: set[str] | None = None
-) -> Figure:
+def _rate_bars(bars: Sequence[Bar], title: str, average_label: str, late: set[str] | None = None) -> Figure:
+    """Each bar's rate against its plan, and a dashed line at the rate of all the bars together
+    (their disbursement over their plan, not an average of the rates)."""
     late = late or set()
+    average = rate(sum((b.disbursed for b in bars), ZERO), sum((b.plan for b in bars), ZERO))
     height = max(2.2, 0.36 * len(bars) + 1.1)
     fig = Figure(figsize=(WIDTH_IN, height), layout="constrained")
     ax = fig.add_subplot()
@@ -122,16 +123,9 @@ def projects_chart(data: ReportData) -> Chart:
         Bar(b.key, textwrap.shorten(f"{b.label}: {names.get(b.key, '')}", 46, placeholder="…"), b.plan, b.disbursed)
         for b in by_project(data)
     ]
-    total_plan = sum((b.plan for b in bars), ZERO)
-    total_disbursed = sum((b.disbursed for b in bars), ZERO)
+    title = f"Tỷ lệ giải ngân theo dự án – lũy kế đến tháng {data.period_month:%m/%Y}"
     with rc_context(STYLE):
-        fig = _rate_bars(
-            bars,
-            f"Tỷ lệ giải ngân theo dự án – lũy kế đến tháng {data.period_month:%m/%Y}",
-            rate(total_disbursed, total_plan),
-            "Toàn tỉnh",
-        )
-        png = _render(fig)
+        png = _render(_rate_bars(bars, title, "Toàn tỉnh"))
     return Chart(
         "projects",
         "Giải ngân theo dự án",
@@ -144,17 +138,9 @@ def projects_chart(data: ReportData) -> Chart:
 def districts_chart(data: ReportData) -> Chart:
     late = {c.unit_code for c in data.compliance if c.status == "late"}
     bars = by_unit(data)
-    total_plan = sum((b.plan for b in bars), ZERO)
-    total_disbursed = sum((b.disbursed for b in bars), ZERO)
+    title = f"Tỷ lệ giải ngân theo đơn vị – lũy kế đến tháng {data.period_month:%m/%Y}"
     with rc_context(STYLE):
-        fig = _rate_bars(
-            bars,
-            f"Tỷ lệ giải ngân theo đơn vị – lũy kế đến tháng {data.period_month:%m/%Y}",
-            rate(total_disbursed, total_plan),
-            "Bình quân các đơn vị đã báo cáo",
-            late,
-        )
-        png = _render(fig)
+        png = _render(_rate_bars(bars, title, "Bình quân các đơn vị đã báo cáo", late))
     terms = unit_terms(data.districts)
     return Chart(
         "districts",  # the file stem, whatever the units

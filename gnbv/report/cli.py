@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import Any
 
 import click
 
-
-def _period(value: str) -> dt.date:
-    try:
-        year, month = value.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a month: use YYYY-MM, e.g. 2024-03") from None
+from gnbv.cli_params import reporting_month
 
 
 @click.command("report")
@@ -51,7 +44,7 @@ def report_command(
     from gnbv.report.build import build_monthly_report, lead_agencies
     from gnbv.report.data import NoSuchAgency, NoSuchProvince
 
-    month = _period(period)
+    month = reporting_month(period)
     try:
         if "all" in (a.lower() for a in agencies):
             codes: list[str | None] = [None, *(a.code for a in lead_agencies(province, month))]
