@@ -28,7 +28,10 @@ def parse_period(text: str) -> dt.date:
             raise ValueError
         return dt.date(int(year), int(month), 1)
     except ValueError:
-        raise PeriodError(f"{text!r} is not a reporting month: use YYYY-MM, e.g. 2024-03") from None
+        raise PeriodError(
+            f"{text!r} không phải tháng báo cáo: ghi YYYY-MM, ví dụ 2024-03"
+            f" / is not a reporting month: use YYYY-MM, e.g. 2024-03"
+        ) from None
 
 
 def format_period(period: dt.date) -> str:
