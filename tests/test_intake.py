@@ -14,10 +14,7 @@ from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sa
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, read_submission
 from tests.builders import one_row_workbook
-
-CAO_BANG = "04"
-MARCH_2024 = dt.date(2024, 3, 1)
-ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 
 
 @pytest.fixture(scope="module")
