@@ -26,88 +26,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 
 from gnbv import dbt
+from tests.synthetic_raw import M, Warehouse, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 ROOT = Path(__file__).resolve().parent.parent
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAO_BANG = "04"
 CAO_BANG_DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
-M = 1_000_000  # one triệu đồng in VND
 
 
 # --------------------------------------------------------------------------- synthetic data
-
-
-def at(day: str, time_of_day: str = "09:00") -> dt.datetime:
-    """A local (Asia/Ho_Chi_Minh) time: at("2024-02-10", "09:00")."""
-    return dt.datetime.fromisoformat(f"{day}T{time_of_day}").replace(tzinfo=VN)
-
-
-def add_submission(
-    conn: psycopg.Connection,
-    submission_id: str,
-    unit_code: str,
-    period: str,
-    received_at: dt.datetime,
-    *,
-    status: str = "accepted",
-    funds: list[tuple[str, str, int, int | None, int | None]] | None = None,
-    outcomes: list[tuple[str, float | None, float | None, float | None]] | None = None,
-    problems: list[tuple[str, str]] | None = None,
-    notes: dict[tuple[str, str, int], str] | None = None,
-) -> None:
-    """Insert one SYNTHETIC submission the way intake would land it.
-
-    funds: (component, funding source, capital year, plan VND, cumulative VND);
-    outcomes: (indicator, target, actual in month, cumulative); problems: (check code, severity).
-    """
-    funds = funds or []
-    outcomes = outcomes or []
-    conn.execute(
-        "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
-        " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-        " values (%s, %s, %s, 'xlsx', 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
-        (
-            submission_id,
-            f"sha-{submission_id}",
-            f"SYNTHETIC_{submission_id}.xlsx",
-            unit_code,
-            dt.date.fromisoformat(period + "-01"),
-            status,
-            bool(funds),
-            bool(outcomes),
-            received_at,
-        ),
-    )
-    for row_no, (component, source, capital_year, plan, cumulative) in enumerate(funds, start=8):
-        note = (notes or {}).get((component, source, capital_year))
-        conn.execute(
-            "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-            " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, label_as_written, note)"
-            " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s, %s)",
-            (submission_id, capital_year, component, source, plan, cumulative, row_no, f"SYNTHETIC {component}", note),
-        )
-    for row_no, (indicator, target, in_month, outcome_cumulative) in enumerate(outcomes, start=6):
-        conn.execute(
-            "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
-            " actual_cumulative, sheet_name, row_number, label_as_written)"
-            " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
-            (submission_id, indicator, target, in_month, outcome_cumulative, row_no, f"SYNTHETIC {indicator}"),
-        )
-    for problem_no, (check_code, severity) in enumerate(problems or [], start=1):
-        conn.execute(
-            "insert into raw.submission_problems (submission_id, problem_no, check_code, severity,"
-            " message_vi, message_en) values (%s, %s, %s, %s, 'SYNTHETIC', 'SYNTHETIC')",
-            (submission_id, problem_no, check_code, severity),
-        )
 
 
 def load_synthetic_months(conn: psycopg.Connection) -> None:
@@ -324,21 +257,12 @@ def load_synthetic_reform_months(conn: psycopg.Connection) -> None:
 
 
 @dataclass
-class Scenario:
-    url: str
+class Scenario(Warehouse):
     home: Path
     target: Path
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, dbt.DbtResult] = field(default_factory=dict)
     cli_output: str = ""
-
-    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql, params)
 
 
 @pytest.fixture(scope="module")
@@ -346,40 +270,37 @@ def scenario(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     from gnbv import db
 
     home = tmp_path_factory.mktemp("gnbv_dbt_home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GNBV_HOME", str(home))
-    mp.setenv("GNBV_DATABASE_URL", database_url)
+    state = Scenario(url=database_url, home=home, target=home / ".gnbv" / "dbt" / "target")
     try:
-        with db.connect() as conn:  # migrated, raw emptied
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
-            conn.commit()
-        state = Scenario(url=database_url, home=home, target=home / ".gnbv" / "dbt" / "target")
+        with own_home(home, database_url):
+            with db.connect() as conn:  # migrated, raw emptied
+                empty_raw(conn)
+                conn.commit()
 
-        # 1. empty warehouse, through the command line (a new process, like `gnbv build`)
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "gnbv.dbt", "--quiet", "--no-docs", "--full-refresh"],
-            cwd=ROOT,
-            env={**os.environ, "GNBV_HOME": str(home), "GNBV_DATABASE_URL": database_url},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        state.timings["cli full build, empty raw (incl. seeds, process start)"] = time.perf_counter() - started
-        state.cli_output = proc.stdout + proc.stderr
-        assert proc.returncode == 0, state.cli_output[-4000:]
+            # 1. empty warehouse, through the command line (a new process, like `gnbv build`)
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "gnbv.dbt", "--quiet", "--no-docs", "--full-refresh"],
+                cwd=ROOT,
+                env={**os.environ, "GNBV_HOME": str(home), "GNBV_DATABASE_URL": database_url},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            state.timings["cli full build, empty raw (incl. seeds, process start)"] = time.perf_counter() - started
+            state.cli_output = proc.stdout + proc.stderr
+            assert proc.returncode == 0, state.cli_output[-4000:]
 
-        # 2. the synthetic months, built in-process (incremental: new months) with the docs
-        with db.connect() as conn:
-            load_synthetic_months(conn)
-            conn.commit()
-        started = time.perf_counter()
-        state.results["months"] = dbt.build(quiet=True)
-        state.timings["incremental build, 3 new months (+docs)"] = time.perf_counter() - started
-        assert state.results["months"].success, "\n".join(state.results["months"].lines())
-        yield state
+            # 2. the synthetic months, built in-process (incremental: new months) with the docs
+            with db.connect() as conn:
+                load_synthetic_months(conn)
+                conn.commit()
+            started = time.perf_counter()
+            state.results["months"] = dbt.build(quiet=True)
+            state.timings["incremental build, 3 new months (+docs)"] = time.perf_counter() - started
+            assert state.results["months"].success, "\n".join(state.results["months"].lines())
+            yield state
     finally:
-        mp.undo()
         print("\n" + "\n".join(f"dbt timing: {k}: {v:.1f}s" for k, v in state.timings.items()))
 
 

@@ -44,12 +44,12 @@ from gnbv.mail_sink import MailSink
 from gnbv.report import ReportBlocked, ReportVersion, build_monthly_report, publish
 from gnbv.report.xlsx import Book, column_letter
 from tests.spreadsheet import formula_cells, recalculate, to_vnd, values
+from tests.synthetic_raw import Warehouse, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts" / "report"
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAO_BANG = "04"
 MARCH = dt.date(2024, 3, 1)
@@ -73,18 +73,9 @@ SEED_ROWS = [  # (funding source, plan, disbursed to 31/01/2024), triệu đồn
 
 
 @dataclass
-class Scenario:
-    url: str
+class Scenario(Warehouse):
     out: Path
     timings: dict[str, float] = field(default_factory=dict)
-
-    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql, params)
 
 
 def _insert_seed_submission(conn: psycopg.Connection) -> None:
@@ -196,25 +187,23 @@ def scenario(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     home = tmp_path_factory.mktemp("gnbv_report_home")
     samples = tmp_path_factory.mktemp("samples")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("GNBV_HOME", str(home))
     state = Scenario(database_url, tmp_path_factory.mktemp("reports"))
     started = time.perf_counter()
     try:
-        with db.connect() as conn:
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
-            for month in (dt.date(2023, 3, 1), FEBRUARY, MARCH):
-                _insert_sample_month(conn, month, samples)
-            _insert_seed_submission(conn)
-            conn.commit()
-        state.timings["raw: 3 sample months + the seed's rows"] = time.perf_counter() - started
-        started = time.perf_counter()
-        result = dbt.build(docs=False, quiet=True)
-        state.timings["dbt build"] = time.perf_counter() - started
-        assert result.success, "\n".join(result.lines(only_failed=True))
-        yield state
+        with own_home(home):
+            with db.connect() as conn:
+                empty_raw(conn)
+                for month in (dt.date(2023, 3, 1), FEBRUARY, MARCH):
+                    _insert_sample_month(conn, month, samples)
+                _insert_seed_submission(conn)
+                conn.commit()
+            state.timings["raw: 3 sample months + the seed's rows"] = time.perf_counter() - started
+            started = time.perf_counter()
+            result = dbt.build(docs=False, quiet=True)
+            state.timings["dbt build"] = time.perf_counter() - started
+            assert result.success, "\n".join(result.lines(only_failed=True))
+            yield state
     finally:
-        patch.undo()
         print("\n" + "\n".join(f"report timing: {k}: {v:.1f}s" for k, v in state.timings.items()))
 
 
