@@ -776,6 +776,23 @@ def test_poverty_of_a_reused_code_is_kept_per_unit_version(scenario: Scenario) -
     ]
 
 
+def assert_the_checks_catch_it(
+    scenario: Scenario, checks: list[str], tamper: list[tuple[str, Any]], restore: list[tuple[str, Any]]
+) -> None:
+    """With ``tamper``'s statements applied, each of dbt's ``checks`` fails; once ``restore``'s
+    statements have undone them, they all pass again."""
+    for statement, params in tamper:
+        scenario.execute(statement, params)
+    try:
+        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
+    finally:
+        for statement, params in restore:
+            scenario.execute(statement, params)
+    assert not result.success
+    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
+    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+
+
 def test_reform_checks_catch_an_overlap_and_a_dropped_unit(scenario: Scenario) -> None:
     """Two versions of 82 valid on one day, and an unmatched commune gone from the mapping,
     each fail the build; restored, they pass."""
@@ -790,16 +807,13 @@ def test_reform_checks_catch_an_overlap_and_a_dropped_unit(scenario: Scenario) -
         ),
         ("reference.ref_admin_unit_reform_mapping", "old_unit_code", "link = 'unmatched'", "02143", "99999"),
     ]
-    for table, column, where, right, wrong in tampering:
-        scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (wrong, right))
-    try:
-        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
-    finally:
-        for table, column, where, right, wrong in tampering:
-            scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (right, wrong))
-    assert not result.success
-    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
-    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+    set_where = "update {} set {} = %s where {} and {} = %s"
+    assert_the_checks_catch_it(
+        scenario,
+        checks,
+        tamper=[(set_where.format(t, c, w, c), (wrong, right)) for t, c, w, right, wrong in tampering],
+        restore=[(set_where.format(t, c, w, c), (right, wrong)) for t, c, w, right, wrong in tampering],
+    )
 
 
 # --------------------------------------------------------------------------- consolidation
@@ -896,16 +910,16 @@ def test_reconciliations_catch_a_wrong_number(scenario: Scenario) -> None:
         "assert_thua_thien_hue_districts_sum_to_province",
         "assert_cao_bang_2024_plan_reconciles",
     ]
-    for table, column, where in TAMPERING:
-        scenario.execute(f"update {table} set {column} = {column} + 1 where {where}")
-    try:
-        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
-    finally:
-        for table, column, where in TAMPERING:
-            scenario.execute(f"update {table} set {column} = {column} - 1 where {where}")
-    assert not result.success
-    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
-    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+    assert_the_checks_catch_it(
+        scenario,
+        checks,
+        tamper=[
+            (f"update {table} set {column} = {column} + 1 where {where}", None) for table, column, where in TAMPERING
+        ],
+        restore=[
+            (f"update {table} set {column} = {column} - 1 where {where}", None) for table, column, where in TAMPERING
+        ],
+    )
 
 
 MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands them
@@ -915,28 +929,33 @@ MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands the
 ]
 
 
-def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
+def build_with_an_april_report(
+    scenario: Scenario, submission_id: str, funds: list[tuple[str, str, int, int | None, int | None]]
+) -> dbt.DbtResult:
+    """The facts built with a SYNTHETIC April 2024 report of 043 (``funds``) landed; the report is
+    then taken out and the facts built again, green."""
     from gnbv import db
 
-    with db.connect() as conn:  # SYNTHETIC April report: DA5 cumulative 400 -> 350, no correction note
-        add_submission(
-            conn,
-            "s043_2024_04_decrease",
-            "043",
-            "2024-04",
-            at("2024-04-10"),
-            funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]],
-        )
+    facts = ["fct_fund_disbursement+", "fct_submission"]
+    with db.connect() as conn:
+        add_submission(conn, submission_id, "043", "2024-04", at("2024-04-10"), funds=funds)
         conn.commit()
     try:
-        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-        assert not broken.success
-        failed = [(n.name, n.status) for n in broken.failed]
-        assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
+        broken = dbt.build(select=facts, docs=False, quiet=True)
     finally:
-        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_decrease'")
-        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+        scenario.execute("delete from raw.submissions where submission_id = %s", (submission_id,))
+        cleaned = dbt.build(select=facts, docs=False, quiet=True)
     assert cleaned.success, "\n".join(cleaned.lines())
+    return broken
+
+
+def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
+    # DA5 cumulative 400 -> 350, no correction note
+    april = [("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]]
+    broken = build_with_an_april_report(scenario, "s043_2024_04_decrease", april)
+    assert not broken.success
+    failed = [(n.name, n.status) for n in broken.failed]
+    assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
 
 
@@ -954,19 +973,9 @@ def test_the_build_refuses_what_the_gate_refuses(
     scenario: Scenario, april: list[tuple[str, str, int, int | None, int | None]], failing_test: str
 ) -> None:
     """Rules intake's gate applies (row_dropped, capital_year_out_of_range) hold in the marts too."""
-    from gnbv import db
-
-    with db.connect() as conn:
-        add_submission(conn, "s043_2024_04_gate_rule", "043", "2024-04", at("2024-04-10"), funds=april)
-        conn.commit()
-    try:
-        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-        assert not broken.success
-        assert [(n.name, n.status) for n in broken.failed] == [(failing_test, "fail")]
-    finally:
-        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_gate_rule'")
-        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-    assert cleaned.success, "\n".join(cleaned.lines())
+    broken = build_with_an_april_report(scenario, "s043_2024_04_gate_rule", april)
+    assert not broken.success
+    assert [(n.name, n.status) for n in broken.failed] == [(failing_test, "fail")]
 
 
 def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Scenario) -> None:
