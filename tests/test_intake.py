@@ -12,8 +12,8 @@ import pytest
 
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
-from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, read_submission
-from tests.builders import one_row_workbook
+from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, read_submission
+from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 
 
@@ -161,21 +161,25 @@ def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
 
-@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
-def test_a_negated_correction_note_does_not_let_cumulative_fall(
-    conn: psycopg.Connection, tmp_path: Path, note: str
-) -> None:
+def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:
+    """Bảo Lạc's February taken (310 triệu đồng to date), then its March with 300 triệu đồng to
+    date and ``note`` beside the row: what intake says of March."""
     feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
     ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
-    march = one_row_workbook(
+    march = bao_lac_workbook(
         tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
         plan_sn="1.250,5",
         disbursed_sn=300,
         note=note,
     )
-    result = ingest_file(conn, march, received_at=ON_TIME)
+    return ingest_file(conn, march, received_at=ON_TIME)
+
+
+@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
+def test_a_negated_correction_note_does_not_let_cumulative_fall(
+    conn: psycopg.Connection, tmp_path: Path, note: str
+) -> None:
+    result = _march_lower_than_february(conn, tmp_path, note)
     assert result.status == "rejected"
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
@@ -189,17 +193,7 @@ def test_money_from_a_csv_in_million_vnd_becomes_whole_vnd(conn: psycopg.Connect
 
 
 def test_a_correction_note_lets_cumulative_go_down(conn: psycopg.Connection, tmp_path: Path) -> None:
-    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
-    ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
-    march = one_row_workbook(
-        tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
-        plan_sn="1.250,5",
-        disbursed_sn=300,
-        note="Điều chỉnh số liệu tháng 2",
-    )
-    result = ingest_file(conn, march, received_at=ON_TIME)
+    result = _march_lower_than_february(conn, tmp_path, note="Điều chỉnh số liệu tháng 2")
     assert result.status == "accepted", result.summary()
 
 
@@ -234,10 +228,8 @@ def test_a_component_is_withdrawn_by_its_row_with_new_figures_and_a_correction_n
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     ingest_file(conn, _csv(tmp_path / "sample_043_2024-02.csv", *FEB_TWO_ROWS), received_at=ON_TIME)
-    march = one_row_workbook(
+    march = bao_lac_workbook(
         tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
         label="Dự án 5",
         plan_sn="0",
         disbursed_sn="0",
