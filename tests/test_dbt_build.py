@@ -31,6 +31,7 @@ import psycopg
 import pytest
 
 from gnbv import dbt
+from tests.bi_contract import CONTRACT_MARTS
 from tests.synthetic_raw import M, Warehouse, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
@@ -508,6 +509,7 @@ def test_marts_keep_the_contract(scenario: Scenario) -> None:
         " where n.nspname = 'marts' and a.attnum > 0 and not a.attisdropped"
     )
     actual = {(t, c): typ.replace("timestamp with time zone", "timestamptz").replace(", ", ",") for t, c, typ in rows}
+    assert set(CONTRACT) == CONTRACT_MARTS  # every table of the BI contract, its columns checked
     for table, columns in CONTRACT.items():
         for column, expected in columns.items():
             assert actual.get((table, column)) == expected, (table, column, actual.get((table, column)))

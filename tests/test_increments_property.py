@@ -40,11 +40,10 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.synthetic_raw import add_submission, at, empty_raw, own_home
+from tests.synthetic_raw import M, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
-M = 1_000_000  # VND in one triệu đồng
 PLAN = 10**12  # every row's plan: never the limiting figure here
 LINES = [("DA1.TDA1", "NSTW_DTPT"), ("DA3.TDA1", "NSTW_SN"), ("DA5", "NSDP"), ("DA4.TDA3", "NSTW_SN")]
 # 2024 and the first half of 2025: every district below is in the register all that time

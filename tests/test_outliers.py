@@ -31,11 +31,10 @@ import pytest
 from click.testing import CliRunner
 
 from gnbv import dbt
-from tests.synthetic_raw import add_submission, at, empty_raw, own_home
+from tests.synthetic_raw import M, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
-M = 1_000_000  # one triệu đồng in VND
 
 # 043's month-on-month disbursement (triệu đồng), by budget year; the cumulative is reported.
 BAO_LAC = {
