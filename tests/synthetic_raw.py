@@ -38,22 +38,28 @@ def add_submission(
     outcomes: list[tuple[str, float | None, float | None, float | None]] | None = None,
     problems: list[tuple[str, str]] | None = None,
     notes: dict[tuple[str, str, int], str] | None = None,
+    file_format: str = "xlsx",
+    file_name: str | None = None,
+    labelled: str = "SYNTHETIC",
 ) -> None:
     """Insert one SYNTHETIC submission the way intake would land it.
 
     funds: (component, funding source, capital year, plan VND, cumulative VND);
     outcomes: (indicator, target, actual in month, cumulative); problems: (check code, severity).
+    The file is ``SYNTHETIC_<submission_id>.<file_format>`` unless ``file_name`` says otherwise;
+    each row's label as written is ``labelled`` and its code.
     """
     funds = funds or []
     outcomes = outcomes or []
     conn.execute(
         "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
         " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-        " values (%s, %s, %s, 'xlsx', 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
+        " values (%s, %s, %s, %s, 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
         (
             submission_id,
             f"sha-{submission_id}",
-            f"SYNTHETIC_{submission_id}.xlsx",
+            file_name or f"SYNTHETIC_{submission_id}.{file_format}",
+            file_format,
             unit_code,
             dt.date.fromisoformat(period + "-01"),
             status,
@@ -68,14 +74,14 @@ def add_submission(
             "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
             " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, label_as_written, note)"
             " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s, %s)",
-            (submission_id, capital_year, component, source, plan, cumulative, row_no, f"SYNTHETIC {component}", note),
+            (submission_id, capital_year, component, source, plan, cumulative, row_no, f"{labelled} {component}", note),
         )
     for row_no, (indicator, target, in_month, outcome_cumulative) in enumerate(outcomes, start=6):
         conn.execute(
             "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
             " actual_cumulative, sheet_name, row_number, label_as_written)"
             " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
-            (submission_id, indicator, target, in_month, outcome_cumulative, row_no, f"SYNTHETIC {indicator}"),
+            (submission_id, indicator, target, in_month, outcome_cumulative, row_no, f"{labelled} {indicator}"),
         )
     for problem_no, (check_code, severity) in enumerate(problems or [], start=1):
         conn.execute(
