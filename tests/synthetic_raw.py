@@ -37,7 +37,7 @@ def add_submission(
     funds: list[tuple[str, str, int, int | None, int | None]] | None = None,
     outcomes: list[tuple[str, float | None, float | None, float | None]] | None = None,
     problems: list[tuple[str, str]] | None = None,
-    notes: dict[tuple[str, str, int], str] | None = None,
+    notes: dict[tuple[str, str, int], str | None] | None = None,
     file_format: str = "xlsx",
     file_name: str | None = None,
     labelled: str = "SYNTHETIC",
