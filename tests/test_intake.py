@@ -13,6 +13,7 @@ import pytest
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, read_submission
+from ingest.model import Submission
 from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 
@@ -40,13 +41,20 @@ def _expected(sample: SampleFile) -> dict[tuple, tuple]:
     }
 
 
+def _read_to_the_exact_vnd(sample: SampleFile, reference: Reference, period: dt.date) -> Submission:
+    """``sample`` read without an error, as its unit's report of ``period``, every fund figure to
+    the đồng of what was written."""
+    sub = read_submission(sample.path, reference)
+    assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
+    assert (sub.unit_code, sub.period_month) == (sample.unit_code, period), sample.variation
+    got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
+    assert got == _expected(sample), sample.variation
+    return sub
+
+
 def test_every_sample_variation_is_read_to_the_exact_vnd(march_samples: list[SampleFile], reference: Reference) -> None:
     for sample in march_samples:
-        sub = read_submission(sample.path, reference)
-        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
-        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2024), sample.variation
-        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
-        assert got == _expected(sample), sample.variation
+        sub = _read_to_the_exact_vnd(sample, reference, MARCH_2024)
         outcomes = {o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sub.outcomes}
         expected_outcomes = {
             o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sample.outcomes
@@ -318,11 +326,7 @@ def test_a_2026_month_of_communes_is_read_to_the_exact_vnd(
         u.unit_code for u in reference.communes_of(CAO_BANG, MARCH_2026)
     }
     for sample in march_2026_samples:
-        sub = read_submission(sample.path, reference)
-        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
-        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2026), sample.variation
-        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
-        assert got == _expected(sample), sample.variation
+        sub = _read_to_the_exact_vnd(sample, reference, MARCH_2026)
         assert {r.capital_year for r in sub.fund_amounts} <= {2024, 2025}, sample.variation
 
 
