@@ -18,7 +18,6 @@ Chromium: ``/usr/bin/chromium`` (Debian/Ubuntu: ``sudo apt-get install -y chromi
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -29,41 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gnbv.dev.airflow_local import standalone  # noqa: E402  (after the path above)
+from gnbv.dev.chromium import CHROMIUM_CANDIDATES, chromium_path, dump_dom  # noqa: E402
 
 EXPECTED = ("gnbv_intake", "gnbv_deadline", "gnbv_consolidation")
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 INSTALL = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
 
 
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM", ""), *CHROMIUM_CANDIDATES):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
-
-
 def browse(chromium: str, url: str, budget_ms: int = 20000) -> str:
-    """The page's DOM after its scripts ran (headless Chromium, ``--dump-dom``)."""
-    with tempfile.TemporaryDirectory(prefix="gnbv-chromium-") as profile:
-        out = subprocess.run(
-            [
-                chromium,
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}",
-                f"--virtual-time-budget={budget_ms}",
-                "--window-size=1400,1000",
-                "--dump-dom",
-                url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    return out.stdout
+    """The page's DOM after its scripts ran (headless Chromium, ``--dump-dom``), in a desktop window."""
+    return dump_dom(chromium, url, "--window-size=1400,1000", budget_ms=budget_ms)
 
 
 def main(argv: list[str] | None = None) -> int:

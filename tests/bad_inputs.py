@@ -22,8 +22,8 @@ from openpyxl import Workbook, load_workbook
 from gnbv.reference import load_reference
 from ingest.names import shown_name
 from tests.builders import HEADER_GROUPS, HEADER_SOURCES, one_row_workbook
+from tests.march_2024 import MARCH_2024
 
-MARCH_2024 = dt.date(2024, 3, 1)
 BAO_LAC = "Đơn vị báo cáo: UBND huyện Bảo Lạc"
 CSV_HEADER = "period,unit_code,component,funding_source,capital_year,plan_amount,disbursed_cumulative,amount_unit"
 CSV_ROW = "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -50,3 +51,12 @@ def one_row_workbook(
     sheet["B7"].data_type = "s"  # a label is text even when it starts with "=" (as if typed after an apostrophe)
     workbook.save(path)
     return path
+
+
+BAO_LAC = "Đơn vị báo cáo: UBND huyện Bảo Lạc"  # the unit line of Bảo Lạc's (043) form
+
+
+def bao_lac_workbook(path: Path, period: dt.date = dt.date(2024, 3, 1), **row: Any) -> Path:
+    """Bảo Lạc's (043) one-row workbook, for March 2024 unless ``period`` says otherwise; ``row``
+    as ``one_row_workbook`` takes it (label, plan_sn, disbursed_sn, note, amount_unit_line)."""
+    return one_row_workbook(path, unit_line=BAO_LAC, period=period, **row)

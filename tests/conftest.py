@@ -14,8 +14,7 @@ import psycopg
 import pytest
 
 from gnbv.reference import Reference, load_reference
-
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
+from tests.synthetic_raw import empty_raw
 
 
 def _with_database(url: str, dbname: str) -> str:
@@ -52,7 +51,7 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
     from gnbv import db
 
     with db.connect() as connection:
-        connection.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+        empty_raw(connection)
         connection.commit()
         yield connection
 

@@ -1,5 +1,6 @@
 """What the portal's tests share: accounts, a month open now, the sample files of two communes
-of Cao Bằng (one good, one another unit's), a bad copy of the good one, and a served portal."""
+of Cao Bằng (one good, one another unit's), a bad copy of the good one, a served portal, and the
+module-scoped fixtures built from them (``files``, ``names``, ``portal``, ``tokens``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
+
+from tests.servers import free_port
 
 PASSWORD = secrets.token_urlsafe(12)  # a fresh one each run: no password in the repository
 UNIT = "01290"  # xã Bảo Lâm, Cao Bằng
@@ -127,3 +132,43 @@ def serve(port: int, max_upload_mb: float = 1.0) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         os.environ.pop("GNBV_PORTAL_MAX_UPLOAD_MB", None)
+
+
+def portal_file_fixtures(prefix: str, seed: int) -> tuple[Any, Any]:
+    """A module's fixtures ``files`` (``make_files`` with the module's own ``seed``) and ``names``
+    (``add_accounts(prefix)``, on the migrated test warehouse)."""
+
+    @pytest.fixture(scope="module")
+    def files(tmp_path_factory: pytest.TempPathFactory) -> PortalFiles:
+        return make_files(tmp_path_factory.mktemp(f"portal-{prefix}"), seed=seed)
+
+    @pytest.fixture(scope="module")
+    def names(database_url: str) -> dict[str, str]:
+        return add_accounts(prefix)
+
+    return files, names
+
+
+def served_portal() -> Any:
+    """A module's fixture ``portal``: the portal served (1 MB upload limit) once the module's
+    accounts (its fixture ``names``) exist; its URL."""
+
+    @pytest.fixture(scope="module")
+    def portal(database_url: str, names: dict[str, str]) -> Iterator[str]:
+        yield from serve(free_port(), max_upload_mb=1.0)
+
+    return portal
+
+
+def api_tokens() -> Any:
+    """A module's fixture ``tokens``: a new API token of each of its accounts (``names``), by role."""
+
+    @pytest.fixture(scope="module")
+    def tokens(names: dict[str, str]) -> dict[str, str]:
+        from gnbv.portal import accounts
+        from gnbv.portal.database import owner_connect
+
+        with owner_connect() as conn:
+            return {role: accounts.new_token(conn, name) for role, name in names.items()}
+
+    return tokens

@@ -21,6 +21,7 @@ from ingest.annotate import ERROR_FILL, LIST_SHEET, MarkedWorkbook, mark_problem
 from ingest.cell_problem import CellProblem
 from ingest.intake import validate_paths
 from ingest.model import Submission
+from ingest.read_csv import AMOUNT_COLUMNS
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MARCH = dt.date(2024, 3, 1)
@@ -161,16 +162,7 @@ def test_a_legacy_or_open_document_workbook_comes_back_as_xlsx_with_the_cell_mar
 
 def test_a_csv_comes_back_as_a_sheet_with_its_faulty_cells_marked_and_no_formula(tmp_path: Path) -> None:
     path = tmp_path / "bao_cao_043_2024-03.csv"
-    header = [
-        "period",
-        "unit_code",
-        "component",
-        "funding_source",
-        "capital_year",
-        "plan_amount",
-        "disbursed_cumulative",
-        "amount_unit",
-    ]
+    header = list(AMOUNT_COLUMNS)  # the long format the CSV reader takes
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

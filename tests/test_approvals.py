@@ -8,47 +8,17 @@ dbt's approval state (int_approvals_latest) is intake's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 
-from tests.portal_support import PASSWORD, serve
-from tests.servers import free_port
-from tests.workspace_support import (
-    HOUSING,
-    NUTRITION,
-    UnitFiles,
-    add_workspace_accounts,
-    build_with_month_due,
-    unit_files,
-)
+from tests.portal_support import PASSWORD, api_tokens, served_portal
+from tests.workspace_support import HOUSING, NUTRITION, UnitFiles, build_with_month_due, workspace_file_fixtures
 
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> UnitFiles:
-    return unit_files(tmp_path_factory.mktemp("approvals"), seed=21, module="approvals")
-
-
-@pytest.fixture(scope="module")
-def names(database_url: str, files: UnitFiles) -> dict[str, str]:
-    return add_workspace_accounts("appr", files.unit_code)
-
-
-@pytest.fixture(scope="module")
-def portal(database_url: str, names: dict[str, str]) -> Iterator[str]:
-    yield from serve(free_port(), max_upload_mb=1.0)
-
-
-@pytest.fixture(scope="module")
-def tokens(names: dict[str, str]) -> dict[str, str]:
-    from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
-
-    with owner_connect() as conn:
-        return {role: accounts.new_token(conn, name) for role, name in names.items()}
+files, names = workspace_file_fixtures("appr", seed=21, module="approvals")
+portal = served_portal()
+tokens = api_tokens()
 
 
 def upload(portal: str, token: str, path: Path, files: UnitFiles) -> httpx.Response:

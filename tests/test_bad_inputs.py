@@ -9,10 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths
-from tests.bad_inputs import CASES, CSV_HEADER, MARCH_2024, build_all, markdown_table
-
-ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+from ingest.intake import IntakeResult, ingest_file, ingest_paths
+from tests.bad_inputs import CASES, CSV_HEADER, build_all, markdown_table
+from tests.march_2024 import MARCH_2024, ON_TIME
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import pickle
 from pathlib import Path
 
@@ -12,11 +11,8 @@ import pytest
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest import parallel
-from ingest.intake import LOCAL_TZ, ingest_paths, measure_stages, read_submission, validate_paths
-
-CAO_BANG = "04"
-MARCH_2024 = dt.date(2024, 3, 1)
-ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+from ingest.intake import ingest_paths, measure_stages, read_submission, validate_paths
+from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 
 
 @pytest.fixture(scope="module")

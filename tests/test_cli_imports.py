@@ -26,20 +26,14 @@ HEAVY = (
 
 PROBE = """
 import json, sys
-import click
 
 loaded = {}
 import gnbv.cli
 loaded["import gnbv.cli"] = sorted(sys.modules)
 
-def walk(command, path):
-    yield path
-    if isinstance(command, click.Group):
-        ctx = click.Context(command)
-        for name in command.list_commands(ctx):
-            yield from walk(command.get_command(ctx, name), [*path, name])
+from gnbv.dev.bench.cli_timing import paths_of
 
-paths = list(walk(gnbv.cli.main, []))
+paths = paths_of(gnbv.cli.main)
 for path in paths:
     try:
         gnbv.cli.main.main(args=[*path, "--help"], prog_name="gnbv", standalone_mode=False)

@@ -9,7 +9,6 @@ expected one.
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from gnbv import dbt
 from gnbv.correction_note import SEPARATORS
 from gnbv.reference import Reference
+from tests.synthetic_raw import add_submission, at, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
@@ -82,12 +82,9 @@ def test_the_seed_and_intake_read_every_note_as_expected(reference: Reference) -
 @pytest.fixture(scope="module")
 def dbt_said(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, bool]]:
     """Each note of NOTES landed as a row of raw.fund_amounts, then read by dbt's staging model."""
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GNBV_HOME", str(tmp_path_factory.mktemp("gnbv_dbt_home")))  # never the project's .gnbv
-    mp.setenv("GNBV_DATABASE_URL", database_url)
-    try:
-        from gnbv import db
+    from gnbv import db
 
+    with own_home(tmp_path_factory.mktemp("gnbv_dbt_home"), database_url):  # never the project's .gnbv
         with db.connect() as conn:
             _land_notes(conn)
         for step in (["build", "--select", "ref_correction_phrases"], ["run", "--select", "stg_raw__fund_amounts"]):
@@ -99,27 +96,14 @@ def dbt_said(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 " where submission_id like 'note-%'"
             ).fetchall()
         yield {int(submission_id.removeprefix("note-")): said for submission_id, said in rows}
-    finally:
-        mp.undo()
 
 
 def _land_notes(conn: psycopg.Connection) -> None:
     conn.execute("delete from raw.submissions where submission_id like 'note-%'")
     for number, (note, _) in enumerate(NOTES):
         submission_id = f"note-{number}"
-        conn.execute(
-            "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
-            " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-            " values (%s, %s, 'SYNTHETIC.xlsx', 'xlsx', 1, '043', '2024-03-01', 'vnd', 'accepted', true, false,"
-            " %s, 'synthetic-test')",
-            (submission_id, f"sha-{submission_id}", dt.datetime(2024, 3, 10, tzinfo=dt.UTC)),
-        )
-        conn.execute(
-            "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-            " plan_amount_vnd, disbursed_cumulative_vnd, row_number, label_as_written, note)"
-            " values (%s, 2024, 'DA5', 'NSTW_SN', 100, 40, 8, 'SYNTHETIC', %s)",
-            (submission_id, note),
-        )
+        row = ("DA5", "NSTW_SN", 2024, 100, 40)
+        add_submission(conn, submission_id, "043", "2024-03", at("2024-03-10"), funds=[row], notes={row[:3]: note})
     conn.commit()
 
 

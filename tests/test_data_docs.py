@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import ingest.gate
+from gnbv.dev.chromium import dump_dom
 from gnbv.dev.samples.province import write_sample_inbox
 from gnbv.offline_html import remote_references
 from gnbv.reference import Reference
@@ -59,28 +58,14 @@ def _site(gx_dir: Path) -> Path:
 
 def _offline_dom(page: Path) -> str:
     """The page's DOM after its scripts ran, in Chromium with every network request failing."""
-    with tempfile.TemporaryDirectory(prefix="gnbv-chromium-") as profile:
-        out = subprocess.run(
-            [
-                CHROMIUM,
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                f"--user-data-dir={profile}",
-                "--proxy-server=127.0.0.1:9",  # nothing listens there: the network is cut off
-                "--proxy-bypass-list=<-loopback>",
-                "--allow-file-access-from-files",
-                "--virtual-time-budget=15000",
-                "--dump-dom",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-    return out.stdout
+    return dump_dom(
+        CHROMIUM,
+        page.as_uri(),
+        "--proxy-server=127.0.0.1:9",  # nothing listens there: the network is cut off
+        "--proxy-bypass-list=<-loopback>",
+        "--allow-file-access-from-files",
+        budget_ms=15000,
+    )
 
 
 def test_no_data_docs_page_loads_anything_from_the_network(gx_dir: Path, samples: list[Path], reference: Reference):

@@ -26,88 +26,22 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
 
 from gnbv import dbt
+from tests.bi_contract import CONTRACT_MARTS
+from tests.synthetic_raw import M, Warehouse, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 ROOT = Path(__file__).resolve().parent.parent
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAO_BANG = "04"
 CAO_BANG_DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
-M = 1_000_000  # one triệu đồng in VND
 
 
 # --------------------------------------------------------------------------- synthetic data
-
-
-def at(day: str, time_of_day: str = "09:00") -> dt.datetime:
-    """A local (Asia/Ho_Chi_Minh) time: at("2024-02-10", "09:00")."""
-    return dt.datetime.fromisoformat(f"{day}T{time_of_day}").replace(tzinfo=VN)
-
-
-def add_submission(
-    conn: psycopg.Connection,
-    submission_id: str,
-    unit_code: str,
-    period: str,
-    received_at: dt.datetime,
-    *,
-    status: str = "accepted",
-    funds: list[tuple[str, str, int, int | None, int | None]] | None = None,
-    outcomes: list[tuple[str, float | None, float | None, float | None]] | None = None,
-    problems: list[tuple[str, str]] | None = None,
-    notes: dict[tuple[str, str, int], str] | None = None,
-) -> None:
-    """Insert one SYNTHETIC submission the way intake would land it.
-
-    funds: (component, funding source, capital year, plan VND, cumulative VND);
-    outcomes: (indicator, target, actual in month, cumulative); problems: (check code, severity).
-    """
-    funds = funds or []
-    outcomes = outcomes or []
-    conn.execute(
-        "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
-        " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-        " values (%s, %s, %s, 'xlsx', 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
-        (
-            submission_id,
-            f"sha-{submission_id}",
-            f"SYNTHETIC_{submission_id}.xlsx",
-            unit_code,
-            dt.date.fromisoformat(period + "-01"),
-            status,
-            bool(funds),
-            bool(outcomes),
-            received_at,
-        ),
-    )
-    for row_no, (component, source, capital_year, plan, cumulative) in enumerate(funds, start=8):
-        note = (notes or {}).get((component, source, capital_year))
-        conn.execute(
-            "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-            " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, label_as_written, note)"
-            " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s, %s)",
-            (submission_id, capital_year, component, source, plan, cumulative, row_no, f"SYNTHETIC {component}", note),
-        )
-    for row_no, (indicator, target, in_month, outcome_cumulative) in enumerate(outcomes, start=6):
-        conn.execute(
-            "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
-            " actual_cumulative, sheet_name, row_number, label_as_written)"
-            " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
-            (submission_id, indicator, target, in_month, outcome_cumulative, row_no, f"SYNTHETIC {indicator}"),
-        )
-    for problem_no, (check_code, severity) in enumerate(problems or [], start=1):
-        conn.execute(
-            "insert into raw.submission_problems (submission_id, problem_no, check_code, severity,"
-            " message_vi, message_en) values (%s, %s, %s, %s, 'SYNTHETIC', 'SYNTHETIC')",
-            (submission_id, problem_no, check_code, severity),
-        )
 
 
 def load_synthetic_months(conn: psycopg.Connection) -> None:
@@ -324,21 +258,12 @@ def load_synthetic_reform_months(conn: psycopg.Connection) -> None:
 
 
 @dataclass
-class Scenario:
-    url: str
+class Scenario(Warehouse):
     home: Path
     target: Path
     timings: dict[str, float] = field(default_factory=dict)
     results: dict[str, dbt.DbtResult] = field(default_factory=dict)
     cli_output: str = ""
-
-    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql, params)
 
 
 @pytest.fixture(scope="module")
@@ -346,40 +271,37 @@ def scenario(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     from gnbv import db
 
     home = tmp_path_factory.mktemp("gnbv_dbt_home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GNBV_HOME", str(home))
-    mp.setenv("GNBV_DATABASE_URL", database_url)
+    state = Scenario(url=database_url, home=home, target=home / ".gnbv" / "dbt" / "target")
     try:
-        with db.connect() as conn:  # migrated, raw emptied
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
-            conn.commit()
-        state = Scenario(url=database_url, home=home, target=home / ".gnbv" / "dbt" / "target")
+        with own_home(home, database_url):
+            with db.connect() as conn:  # migrated, raw emptied
+                empty_raw(conn)
+                conn.commit()
 
-        # 1. empty warehouse, through the command line (a new process, like `gnbv build`)
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "gnbv.dbt", "--quiet", "--no-docs", "--full-refresh"],
-            cwd=ROOT,
-            env={**os.environ, "GNBV_HOME": str(home), "GNBV_DATABASE_URL": database_url},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        state.timings["cli full build, empty raw (incl. seeds, process start)"] = time.perf_counter() - started
-        state.cli_output = proc.stdout + proc.stderr
-        assert proc.returncode == 0, state.cli_output[-4000:]
+            # 1. empty warehouse, through the command line (a new process, like `gnbv build`)
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "gnbv.dbt", "--quiet", "--no-docs", "--full-refresh"],
+                cwd=ROOT,
+                env={**os.environ, "GNBV_HOME": str(home), "GNBV_DATABASE_URL": database_url},
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            state.timings["cli full build, empty raw (incl. seeds, process start)"] = time.perf_counter() - started
+            state.cli_output = proc.stdout + proc.stderr
+            assert proc.returncode == 0, state.cli_output[-4000:]
 
-        # 2. the synthetic months, built in-process (incremental: new months) with the docs
-        with db.connect() as conn:
-            load_synthetic_months(conn)
-            conn.commit()
-        started = time.perf_counter()
-        state.results["months"] = dbt.build(quiet=True)
-        state.timings["incremental build, 3 new months (+docs)"] = time.perf_counter() - started
-        assert state.results["months"].success, "\n".join(state.results["months"].lines())
-        yield state
+            # 2. the synthetic months, built in-process (incremental: new months) with the docs
+            with db.connect() as conn:
+                load_synthetic_months(conn)
+                conn.commit()
+            started = time.perf_counter()
+            state.results["months"] = dbt.build(quiet=True)
+            state.timings["incremental build, 3 new months (+docs)"] = time.perf_counter() - started
+            assert state.results["months"].success, "\n".join(state.results["months"].lines())
+            yield state
     finally:
-        mp.undo()
         print("\n" + "\n".join(f"dbt timing: {k}: {v:.1f}s" for k, v in state.timings.items()))
 
 
@@ -587,6 +509,7 @@ def test_marts_keep_the_contract(scenario: Scenario) -> None:
         " where n.nspname = 'marts' and a.attnum > 0 and not a.attisdropped"
     )
     actual = {(t, c): typ.replace("timestamp with time zone", "timestamptz").replace(", ", ",") for t, c, typ in rows}
+    assert set(CONTRACT) == CONTRACT_MARTS  # every table of the BI contract, its columns checked
     for table, columns in CONTRACT.items():
         for column, expected in columns.items():
             assert actual.get((table, column)) == expected, (table, column, actual.get((table, column)))
@@ -863,6 +786,23 @@ def test_poverty_of_a_reused_code_is_kept_per_unit_version(scenario: Scenario) -
     ]
 
 
+def assert_the_checks_catch_it(
+    scenario: Scenario, checks: list[str], tamper: list[tuple[str, Any]], restore: list[tuple[str, Any]]
+) -> None:
+    """With ``tamper``'s statements applied, each of dbt's ``checks`` fails; once ``restore``'s
+    statements have undone them, they all pass again."""
+    for statement, params in tamper:
+        scenario.execute(statement, params)
+    try:
+        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
+    finally:
+        for statement, params in restore:
+            scenario.execute(statement, params)
+    assert not result.success
+    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
+    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+
+
 def test_reform_checks_catch_an_overlap_and_a_dropped_unit(scenario: Scenario) -> None:
     """Two versions of 82 valid on one day, and an unmatched commune gone from the mapping,
     each fail the build; restored, they pass."""
@@ -877,16 +817,13 @@ def test_reform_checks_catch_an_overlap_and_a_dropped_unit(scenario: Scenario) -
         ),
         ("reference.ref_admin_unit_reform_mapping", "old_unit_code", "link = 'unmatched'", "02143", "99999"),
     ]
-    for table, column, where, right, wrong in tampering:
-        scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (wrong, right))
-    try:
-        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
-    finally:
-        for table, column, where, right, wrong in tampering:
-            scenario.execute(f"update {table} set {column} = %s where {where} and {column} = %s", (right, wrong))
-    assert not result.success
-    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
-    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+    set_where = "update {} set {} = %s where {} and {} = %s"
+    assert_the_checks_catch_it(
+        scenario,
+        checks,
+        tamper=[(set_where.format(t, c, w, c), (wrong, right)) for t, c, w, right, wrong in tampering],
+        restore=[(set_where.format(t, c, w, c), (right, wrong)) for t, c, w, right, wrong in tampering],
+    )
 
 
 # --------------------------------------------------------------------------- consolidation
@@ -983,16 +920,16 @@ def test_reconciliations_catch_a_wrong_number(scenario: Scenario) -> None:
         "assert_thua_thien_hue_districts_sum_to_province",
         "assert_cao_bang_2024_plan_reconciles",
     ]
-    for table, column, where in TAMPERING:
-        scenario.execute(f"update {table} set {column} = {column} + 1 where {where}")
-    try:
-        result = dbt.run_dbt(["test", "--select", *checks], quiet=True)
-    finally:
-        for table, column, where in TAMPERING:
-            scenario.execute(f"update {table} set {column} = {column} - 1 where {where}")
-    assert not result.success
-    assert {n.name: n.status for n in result.nodes if n.resource_type == "test"} == dict.fromkeys(checks, "fail")
-    assert dbt.run_dbt(["test", "--select", *checks], quiet=True).success
+    assert_the_checks_catch_it(
+        scenario,
+        checks,
+        tamper=[
+            (f"update {table} set {column} = {column} + 1 where {where}", None) for table, column, where in TAMPERING
+        ],
+        restore=[
+            (f"update {table} set {column} = {column} - 1 where {where}", None) for table, column, where in TAMPERING
+        ],
+    )
 
 
 MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands them
@@ -1002,28 +939,33 @@ MARCH_043 = [  # SYNTHETIC: 043's March rows, as load_synthetic_months lands the
 ]
 
 
-def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
+def build_with_an_april_report(
+    scenario: Scenario, submission_id: str, funds: list[tuple[str, str, int, int | None, int | None]]
+) -> dbt.DbtResult:
+    """The facts built with a SYNTHETIC April 2024 report of 043 (``funds``) landed; the report is
+    then taken out and the facts built again, green."""
     from gnbv import db
 
-    with db.connect() as conn:  # SYNTHETIC April report: DA5 cumulative 400 -> 350, no correction note
-        add_submission(
-            conn,
-            "s043_2024_04_decrease",
-            "043",
-            "2024-04",
-            at("2024-04-10"),
-            funds=[("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]],
-        )
+    facts = ["fct_fund_disbursement+", "fct_submission"]
+    with db.connect() as conn:
+        add_submission(conn, submission_id, "043", "2024-04", at("2024-04-10"), funds=funds)
         conn.commit()
     try:
-        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-        assert not broken.success
-        failed = [(n.name, n.status) for n in broken.failed]
-        assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
+        broken = dbt.build(select=facts, docs=False, quiet=True)
     finally:
-        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_decrease'")
-        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
+        scenario.execute("delete from raw.submissions where submission_id = %s", (submission_id,))
+        cleaned = dbt.build(select=facts, docs=False, quiet=True)
     assert cleaned.success, "\n".join(cleaned.lines())
+    return broken
+
+
+def test_cumulative_decrease_without_correction_fails_the_build(scenario: Scenario) -> None:
+    # DA5 cumulative 400 -> 350, no correction note
+    april = [("DA5", "NSTW_SN", 2024, 1000 * M, 350 * M), *MARCH_043[1:]]
+    broken = build_with_an_april_report(scenario, "s043_2024_04_decrease", april)
+    assert not broken.success
+    failed = [(n.name, n.status) for n in broken.failed]
+    assert failed == [("assert_cumulative_never_decreases_without_correction", "fail")]
     assert not fund_rows(scenario, "period_month = '2024-04-01'")  # the post-hook removed its rows
 
 
@@ -1041,19 +983,9 @@ def test_the_build_refuses_what_the_gate_refuses(
     scenario: Scenario, april: list[tuple[str, str, int, int | None, int | None]], failing_test: str
 ) -> None:
     """Rules intake's gate applies (row_dropped, capital_year_out_of_range) hold in the marts too."""
-    from gnbv import db
-
-    with db.connect() as conn:
-        add_submission(conn, "s043_2024_04_gate_rule", "043", "2024-04", at("2024-04-10"), funds=april)
-        conn.commit()
-    try:
-        broken = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-        assert not broken.success
-        assert [(n.name, n.status) for n in broken.failed] == [(failing_test, "fail")]
-    finally:
-        scenario.execute("delete from raw.submissions where submission_id = 's043_2024_04_gate_rule'")
-        cleaned = dbt.build(select=["fct_fund_disbursement+", "fct_submission"], docs=False, quiet=True)
-    assert cleaned.success, "\n".join(cleaned.lines())
+    broken = build_with_an_april_report(scenario, "s043_2024_04_gate_rule", april)
+    assert not broken.success
+    assert [(n.name, n.status) for n in broken.failed] == [(failing_test, "fail")]
 
 
 def test_a_component_resolved_otherwise_than_intake_fails_the_build(scenario: Scenario) -> None:

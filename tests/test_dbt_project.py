@@ -11,23 +11,9 @@ import pytest
 import yaml  # type: ignore[import-untyped]
 
 from gnbv import dbt
+from tests.bi_contract import CONTRACT_MARTS
 
 PROJECT = dbt.PROJECT_DIR
-MARTS = {
-    "dim_admin_unit",
-    "dim_component",
-    "dim_component_lead_agency",
-    "dim_funding_source",
-    "dim_indicator",
-    "dim_period",
-    "fct_fund_disbursement",
-    "fct_outcome",
-    "fct_submission",
-    "fct_poverty",
-    "mart_reporting_compliance",
-    "mart_province_consolidation",
-    "fct_outlier_flag",
-}
 RAW_TABLES = ("submissions", "fund_amounts", "outcome_values", "submission_problems")
 
 
@@ -63,8 +49,8 @@ def test_layers_follow_the_naming_convention() -> None:
             "reports": ("rpt_",),
         }[layer]
         assert name.startswith(prefix), path
-    assert set(sql) >= MARTS
-    for name in MARTS:  # the grain is stated in the first comment
+    assert set(sql) >= CONTRACT_MARTS
+    for name in CONTRACT_MARTS:  # the grain is stated in the first comment
         first = (PROJECT / "models" / sql[name]).read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("-- Grain: "), name
 
@@ -79,15 +65,15 @@ def test_staging_models_rename_in_a_source_then_renamed_cte() -> None:
 
 def test_every_mart_is_a_documented_enforced_contract() -> None:
     marts = _models_yaml("marts")
-    assert set(marts) >= MARTS
-    for name in MARTS:
+    assert set(marts) >= CONTRACT_MARTS
+    for name in CONTRACT_MARTS:
         model = marts[name]
         assert model["config"]["contract"]["enforced"] is True, name
         assert "vi:" in model["description"] and "en:" in model["description"], name
         for column in model["columns"]:
             assert column.get("data_type"), (name, column["name"])
             assert "vi:" in column.get("description", "") and "en:" in column["description"], (name, column["name"])
-    money = [c for m in MARTS for c in marts[m]["columns"] if c["name"].endswith("_vnd")]
+    money = [c for m in CONTRACT_MARTS for c in marts[m]["columns"] if c["name"].endswith("_vnd")]
     assert money and {c["data_type"] for c in money} == {"numeric(20,0)"}
 
 

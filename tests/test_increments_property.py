@@ -40,11 +40,10 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.test_dbt_build import RAW_TABLES, add_submission, at
+from tests.synthetic_raw import M, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
-M = 1_000_000  # VND in one triệu đồng
 PLAN = 10**12  # every row's plan: never the limiting figure here
 LINES = [("DA1.TDA1", "NSTW_DTPT"), ("DA3.TDA1", "NSTW_SN"), ("DA5", "NSDP"), ("DA4.TDA3", "NSTW_SN")]
 # 2024 and the first half of 2025: every district below is in the register all that time
@@ -234,10 +233,8 @@ def in_force(versions: list[Version], build: int) -> dict[tuple[str, dt.date], V
 @pytest.fixture(scope="module")
 def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("gnbv_home")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("GNBV_HOME", str(home))
-    yield home
-    patch.undo()
+    with own_home(home):
+        yield home
 
 
 @dataclass(frozen=True)
@@ -351,7 +348,7 @@ def test_incremental_builds_follow_the_rule_through_late_files_and_corrections(
     from gnbv import db, dbt
 
     with db.connect(autocommit=True) as conn:  # migrated
-        conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+        empty_raw(conn)
     for build in (1, 2):
         with db.connect() as conn:
             for version in versions:

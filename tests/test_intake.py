@@ -12,12 +12,10 @@ import pytest
 
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
-from ingest.intake import LOCAL_TZ, ingest_file, ingest_paths, read_submission
-from tests.builders import one_row_workbook
-
-CAO_BANG = "04"
-MARCH_2024 = dt.date(2024, 3, 1)
-ON_TIME = dt.datetime(2024, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, read_submission
+from ingest.model import Submission
+from tests.builders import bao_lac_workbook, one_row_workbook
+from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +41,20 @@ def _expected(sample: SampleFile) -> dict[tuple, tuple]:
     }
 
 
+def _read_to_the_exact_vnd(sample: SampleFile, reference: Reference, period: dt.date) -> Submission:
+    """``sample`` read without an error, as its unit's report of ``period``, every fund figure to
+    the đồng of what was written."""
+    sub = read_submission(sample.path, reference)
+    assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
+    assert (sub.unit_code, sub.period_month) == (sample.unit_code, period), sample.variation
+    got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
+    assert got == _expected(sample), sample.variation
+    return sub
+
+
 def test_every_sample_variation_is_read_to_the_exact_vnd(march_samples: list[SampleFile], reference: Reference) -> None:
     for sample in march_samples:
-        sub = read_submission(sample.path, reference)
-        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
-        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2024), sample.variation
-        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
-        assert got == _expected(sample), sample.variation
+        sub = _read_to_the_exact_vnd(sample, reference, MARCH_2024)
         outcomes = {o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sub.outcomes}
         expected_outcomes = {
             o.indicator_code: (o.target_value, o.actual_in_month, o.actual_cumulative) for o in sample.outcomes
@@ -193,21 +198,25 @@ def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
 
-@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
-def test_a_negated_correction_note_does_not_let_cumulative_fall(
-    conn: psycopg.Connection, tmp_path: Path, note: str
-) -> None:
+def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:
+    """Bảo Lạc's February taken (310 triệu đồng to date), then its March with 300 triệu đồng to
+    date and ``note`` beside the row: what intake says of March."""
     feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
     ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
-    march = one_row_workbook(
+    march = bao_lac_workbook(
         tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
         plan_sn="1.250,5",
         disbursed_sn=300,
         note=note,
     )
-    result = ingest_file(conn, march, received_at=ON_TIME)
+    return ingest_file(conn, march, received_at=ON_TIME)
+
+
+@pytest.mark.parametrize("note", ["Không điều chỉnh", "chưa đính chính", "KHONG PHAI DIEU CHINH"])
+def test_a_negated_correction_note_does_not_let_cumulative_fall(
+    conn: psycopg.Connection, tmp_path: Path, note: str
+) -> None:
+    result = _march_lower_than_february(conn, tmp_path, note)
     assert result.status == "rejected"
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
 
@@ -221,17 +230,7 @@ def test_money_from_a_csv_in_million_vnd_becomes_whole_vnd(conn: psycopg.Connect
 
 
 def test_a_correction_note_lets_cumulative_go_down(conn: psycopg.Connection, tmp_path: Path) -> None:
-    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
-    ingest_file(conn, feb, received_at=ON_TIME - dt.timedelta(days=29))
-    march = one_row_workbook(
-        tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
-        plan_sn="1.250,5",
-        disbursed_sn=300,
-        note="Điều chỉnh số liệu tháng 2",
-    )
-    result = ingest_file(conn, march, received_at=ON_TIME)
+    result = _march_lower_than_february(conn, tmp_path, note="Điều chỉnh số liệu tháng 2")
     assert result.status == "accepted", result.summary()
 
 
@@ -266,10 +265,8 @@ def test_a_component_is_withdrawn_by_its_row_with_new_figures_and_a_correction_n
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     ingest_file(conn, _csv(tmp_path / "sample_043_2024-02.csv", *FEB_TWO_ROWS), received_at=ON_TIME)
-    march = one_row_workbook(
+    march = bao_lac_workbook(
         tmp_path / "sample_043_2024-03.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=MARCH_2024,
         label="Dự án 5",
         plan_sn="0",
         disbursed_sn="0",
@@ -358,11 +355,7 @@ def test_a_2026_month_of_communes_is_read_to_the_exact_vnd(
         u.unit_code for u in reference.communes_of(CAO_BANG, MARCH_2026)
     }
     for sample in march_2026_samples:
-        sub = read_submission(sample.path, reference)
-        assert sub.errors == [], f"{sample.variation}: {[str(p) for p in sub.errors]}"
-        assert (sub.unit_code, sub.period_month) == (sample.unit_code, MARCH_2026), sample.variation
-        got = {r.key: (r.plan_amount_vnd, r.disbursed_cumulative_vnd) for r in sub.fund_amounts}
-        assert got == _expected(sample), sample.variation
+        sub = _read_to_the_exact_vnd(sample, reference, MARCH_2026)
         assert {r.capital_year for r in sub.fund_amounts} <= {2024, 2025}, sample.variation
 
 

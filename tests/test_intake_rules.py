@@ -13,7 +13,7 @@ from gnbv.cli import main
 from gnbv.reference import Reference
 from ingest.intake import read_submission
 from ingest.template import write_template
-from tests.builders import one_row_workbook
+from tests.builders import bao_lac_workbook, one_row_workbook
 
 SEPTEMBER_2023 = dt.date(2023, 9, 1)
 
@@ -46,10 +46,8 @@ def test_ben_cau_local_numbering_maps_to_qd90_components(
 
 
 def test_the_same_label_means_qd90_numbering_in_another_unit(tmp_path: Path, reference: Reference) -> None:
-    workbook = one_row_workbook(
+    workbook = bao_lac_workbook(
         tmp_path / "sample_043.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=dt.date(2024, 3, 1),
         label="Tiểu dự án 1 thuộc Dự án 2",
         plan_sn="1",
     )
@@ -70,10 +68,8 @@ def test_ingest_prints_a_line_per_file_and_exits_1_when_a_file_is_rejected(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
-    good = one_row_workbook(
+    good = bao_lac_workbook(
         tmp_path / "sample_043.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=dt.date(2024, 3, 1),
         plan_sn="12,5",
         disbursed_sn="2",
     )
@@ -127,10 +123,8 @@ def test_a_plan_that_differs_from_the_allocated_plan_is_a_warning_not_a_rejectio
 def test_validate_is_a_dry_run_that_explains_each_problem_and_loads_nothing(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:
-    bad = one_row_workbook(
+    bad = bao_lac_workbook(
         tmp_path / "sample_043.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=dt.date(2024, 3, 1),
         plan_sn="10",
         disbursed_sn="12",
     )
@@ -148,10 +142,8 @@ def test_validate_is_a_dry_run_that_explains_each_problem_and_loads_nothing(
 
 def test_ingest_writes_a_report_for_the_sender_of_a_rejected_file(conn: psycopg.Connection, tmp_path: Path) -> None:
     (tmp_path / "inbox").mkdir()
-    one_row_workbook(
+    bao_lac_workbook(
         tmp_path / "inbox" / "sample_043.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=dt.date(2024, 3, 1),
         plan_sn="-1",
     )
     result = CliRunner().invoke(
@@ -197,10 +189,8 @@ def test_a_rejection_shows_amounts_as_typed_in_the_forms_unit_with_dong_beside(
 ) -> None:
     from ingest.gate import dry_run, gate
 
-    workbook = one_row_workbook(
+    workbook = bao_lac_workbook(
         tmp_path / "sample_043.xlsx",
-        unit_line="Đơn vị báo cáo: UBND huyện Bảo Lạc",
-        period=dt.date(2024, 3, 1),
         plan_sn=plan,
         disbursed_sn=disbursed,
         amount_unit_line=unit_line,

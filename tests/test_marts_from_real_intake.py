@@ -24,13 +24,13 @@ from ingest.model import AMOUNT_UNITS
 from ingest.numbers import parse_number, to_whole_vnd
 from ingest.read_workbook import load_grids
 from tests.builders import one_row_workbook
+from tests.synthetic_raw import empty_raw
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 CAO_BANG = "04"
 CAO_BANG_DISTRICTS = ["040", "042", "043", "045", "047", "048", "049", "051", "052", "053"]
 MARCH_2024 = dt.date(2024, 3, 1)
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
 
 
 INBOX: dict[str, Path] = {}
@@ -65,7 +65,7 @@ def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     patch.setenv("GNBV_HOME", str(home))
     try:
         with db.connect() as conn:
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+            empty_raw(conn)
             conn.commit()
             for month in (dt.date(2024, 2, 1), MARCH_2024):
                 files = write_sample_inbox(CAO_BANG, month, Path(inbox))

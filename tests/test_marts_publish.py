@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.test_dbt_build import RAW_TABLES, M, add_submission, at
+from tests.synthetic_raw import M, add_submission, at, empty_raw
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
@@ -80,7 +80,7 @@ def warehouse(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     from gnbv import db
 
     with db.connect() as conn:  # migrated, raw emptied
-        conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
+        empty_raw(conn)
         _month(conn, "2024-01", "2024-01-10", 100)
         conn.commit()
     state = Warehouse(database_url, env)

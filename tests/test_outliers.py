@@ -31,11 +31,10 @@ import pytest
 from click.testing import CliRunner
 
 from gnbv import dbt
-from tests.test_dbt_build import RAW_TABLES, add_submission, at
+from tests.synthetic_raw import M, add_submission, at, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
-M = 1_000_000  # one triệu đồng in VND
 
 # 043's month-on-month disbursement (triệu đồng), by budget year; the cumulative is reported.
 BAO_LAC = {
@@ -85,20 +84,14 @@ def load_outlier_months(conn: psycopg.Connection) -> None:
 def built(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from gnbv import db
 
-    home = tmp_path_factory.mktemp("gnbv_outliers_home")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GNBV_HOME", str(home))
-    mp.setenv("GNBV_DATABASE_URL", database_url)
-    try:
+    with own_home(tmp_path_factory.mktemp("gnbv_outliers_home"), database_url):
         with db.connect() as conn:  # migrated, raw emptied
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + ", raw.outlier_reviews restart identity cascade")
+            empty_raw(conn, "raw.outlier_reviews")
             load_outlier_months(conn)
             conn.commit()
         result = dbt.build(full_refresh=True, docs=False, quiet=True)
         assert result.success, "\n".join(result.lines())
         yield database_url
-    finally:
-        mp.undo()
 
 
 def query(url: str, sql: str, params: Any = None) -> list[tuple[Any, ...]]:

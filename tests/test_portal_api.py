@@ -6,39 +6,17 @@ the portal's database role may do."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from tests.portal_support import PASSWORD, UNIT, PortalFiles, add_accounts, csrf_of, make_files, serve
-from tests.servers import free_port
+from tests.portal_support import PASSWORD, UNIT, api_tokens, csrf_of, portal_file_fixtures, served_portal
 
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> PortalFiles:
-    return make_files(tmp_path_factory.mktemp("portal-api"), seed=0)
-
-
-@pytest.fixture(scope="module")
-def names(database_url: str) -> dict[str, str]:
-    return add_accounts("api")
-
-
-@pytest.fixture(scope="module")
-def portal(database_url: str, names: dict[str, str]) -> Iterator[str]:
-    yield from serve(free_port(), max_upload_mb=1.0)
-
-
-@pytest.fixture(scope="module")
-def tokens(names: dict[str, str]) -> dict[str, str]:
-    from gnbv.portal import accounts
-    from gnbv.portal.database import owner_connect
-
-    with owner_connect() as conn:
-        return {role: accounts.new_token(conn, name) for role, name in names.items()}
+files, names = portal_file_fixtures("api", seed=0)
+portal = served_portal()
+tokens = api_tokens()
 
 
 def post_file(portal: str, token: str | None, path: Path, period: dt.date | None = None) -> httpx.Response:

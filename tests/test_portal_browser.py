@@ -5,54 +5,14 @@ and logs out. With GNBV_PORTAL_SCREENSHOTS=1 the pages are saved for docs/portal
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from tests.browser_support import browser_fixtures, shot
+from tests.portal_support import PASSWORD, portal_file_fixtures, served_portal
 
-from tests.portal_support import PASSWORD, PortalFiles, add_accounts, make_files, serve
-from tests.servers import free_port
-
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "portal"
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> PortalFiles:
-    return make_files(tmp_path_factory.mktemp("portal-browser"), seed=1)
-
-
-@pytest.fixture(scope="module")
-def names(database_url: str) -> dict[str, str]:
-    return add_accounts("web")
-
-
-@pytest.fixture(scope="module")
-def portal(database_url: str, names: dict[str, str]) -> Iterator[str]:
-    yield from serve(free_port(), max_upload_mb=1.0)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium")
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, accept_downloads=True, locale="vi-VN")
-    yield context.new_page()
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    if os.environ.get("GNBV_PORTAL_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+files, names = portal_file_fixtures("web", seed=1)
+portal = served_portal()
+browser, page = browser_fixtures(accept_downloads=True)
 
 
 def log_in(page, portal: str, name: str) -> None:

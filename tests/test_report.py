@@ -44,12 +44,12 @@ from gnbv.mail_sink import MailSink
 from gnbv.report import ReportBlocked, ReportVersion, build_monthly_report, publish
 from gnbv.report.xlsx import Book, column_letter
 from tests.spreadsheet import formula_cells, recalculate, to_vnd, values
+from tests.synthetic_raw import Warehouse, add_submission, empty_raw, own_home
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts" / "report"
-RAW_TABLES = ("raw.submission_problems", "raw.outcome_values", "raw.fund_amounts", "raw.submissions")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAO_BANG = "04"
 MARCH = dt.date(2024, 3, 1)
@@ -73,18 +73,9 @@ SEED_ROWS = [  # (funding source, plan, disbursed to 31/01/2024), triệu đồn
 
 
 @dataclass
-class Scenario:
-    url: str
+class Scenario(Warehouse):
     out: Path
     timings: dict[str, float] = field(default_factory=dict)
-
-    def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def execute(self, sql: str, params: Any = None) -> None:
-        with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(sql, params)
 
 
 def _insert_seed_submission(conn: psycopg.Connection) -> None:
@@ -106,7 +97,7 @@ def _insert_seed_submission(conn: psycopg.Connection) -> None:
 
 def _insert_sample_month(conn: psycopg.Connection, month: dt.date, out: Path) -> None:
     """A SYNTHETIC sample month (gnbv.dev.samples.province), landed in raw as intake lands it: one accepted
-    submission per district with its amounts and outcomes (test_dbt_build's pattern; intake
+    submission per district with its amounts and outcomes (tests/synthetic_raw.add_submission; intake
     itself is specified by test_intake). In 03/2024, 052 reports a day late and 053 only sent a
     file the gate rejected."""
     from gnbv.dev.samples.province import generate_sample_month
@@ -130,64 +121,23 @@ def _insert_sample_month(conn: psycopg.Connection, month: dt.date, out: Path) ->
             if a.plan_amount_vnd is not None or a.disbursed_cumulative_vnd is not None
         ]
         outcomes = [o for f in files for o in f.outcomes]
-        conn.execute(
-            "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
-            " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-            " values (%s, %s, %s, 'csv', 1000, %s, %s, 'vnd', %s, %s, %s, %s, 'synthetic-test')",
-            (
-                sid,
-                f"sha-{sid}",
-                f"sample_{unit}_{month:%Y-%m}.csv",
-                unit,
-                month,
-                status,
-                bool(amounts),
-                bool(outcomes),
-                received,
-            ),
+        add_submission(
+            conn,
+            sid,
+            unit,
+            f"{month:%Y-%m}",
+            received,
+            status=status,
+            funds=[
+                (a.component_code, a.funding_source_code, a.capital_year, a.plan_amount_vnd, a.disbursed_cumulative_vnd)
+                for a in amounts
+            ],
+            outcomes=[(o.indicator_code, o.target_value, o.actual_in_month, o.actual_cumulative) for o in outcomes],
+            problems=[("disbursed_above_plan", "error")] if status == "rejected" else [],
+            file_format="csv",
+            file_name=f"sample_{unit}_{month:%Y-%m}.csv",
+            labelled="SAMPLE",
         )
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-                " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, label_as_written)"
-                " values (%s, %s, %s, %s, %s, %s, 'Giải ngân', %s, %s)",
-                [
-                    (
-                        sid,
-                        a.capital_year,
-                        a.component_code,
-                        a.funding_source_code,
-                        a.plan_amount_vnd,
-                        a.disbursed_cumulative_vnd,
-                        n,
-                        f"SAMPLE {a.component_code}",
-                    )
-                    for n, a in enumerate(amounts, start=8)
-                ],
-            )
-            cur.executemany(
-                "insert into raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
-                " actual_cumulative, sheet_name, row_number, label_as_written)"
-                " values (%s, %s, %s, %s, %s, 'Kết quả', %s, %s)",
-                [
-                    (
-                        sid,
-                        o.indicator_code,
-                        o.target_value,
-                        o.actual_in_month,
-                        o.actual_cumulative,
-                        n,
-                        f"SAMPLE {o.indicator_code}",
-                    )
-                    for n, o in enumerate(outcomes, start=6)
-                ],
-            )
-        if status == "rejected":
-            conn.execute(
-                "insert into raw.submission_problems (submission_id, problem_no, check_code, severity, message_vi,"
-                " message_en) values (%s, 1, 'disbursed_above_plan', 'error', 'SYNTHETIC', 'SYNTHETIC')",
-                (sid,),
-            )
 
 
 @pytest.fixture(scope="module")
@@ -196,25 +146,23 @@ def scenario(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
     home = tmp_path_factory.mktemp("gnbv_report_home")
     samples = tmp_path_factory.mktemp("samples")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("GNBV_HOME", str(home))
     state = Scenario(database_url, tmp_path_factory.mktemp("reports"))
     started = time.perf_counter()
     try:
-        with db.connect() as conn:
-            conn.execute("truncate " + ", ".join(RAW_TABLES) + " restart identity cascade")
-            for month in (dt.date(2023, 3, 1), FEBRUARY, MARCH):
-                _insert_sample_month(conn, month, samples)
-            _insert_seed_submission(conn)
-            conn.commit()
-        state.timings["raw: 3 sample months + the seed's rows"] = time.perf_counter() - started
-        started = time.perf_counter()
-        result = dbt.build(docs=False, quiet=True)
-        state.timings["dbt build"] = time.perf_counter() - started
-        assert result.success, "\n".join(result.lines(only_failed=True))
-        yield state
+        with own_home(home):
+            with db.connect() as conn:
+                empty_raw(conn)
+                for month in (dt.date(2023, 3, 1), FEBRUARY, MARCH):
+                    _insert_sample_month(conn, month, samples)
+                _insert_seed_submission(conn)
+                conn.commit()
+            state.timings["raw: 3 sample months + the seed's rows"] = time.perf_counter() - started
+            started = time.perf_counter()
+            result = dbt.build(docs=False, quiet=True)
+            state.timings["dbt build"] = time.perf_counter() - started
+            assert result.success, "\n".join(result.lines(only_failed=True))
+            yield state
     finally:
-        patch.undo()
         print("\n" + "\n".join(f"report timing: {k}: {v:.1f}s" for k, v in state.timings.items()))
 
 

@@ -10,7 +10,6 @@ Each check runs ``SET ROLE <group>`` inside a transaction that is rolled back.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib.util
 import json
 import os
@@ -27,6 +26,8 @@ import pytest
 from psycopg import sql
 
 from gnbv import dbt
+from tests.bi_contract import CONTRACT_MARTS
+from tests.synthetic_raw import M, add_submission, at
 
 pytestmark = pytest.mark.xdist_group(name="dbt")
 
@@ -35,22 +36,6 @@ V003 = ROOT / "gnbv" / "migrations" / "sql" / "V003__roles.sql"
 RAW_TABLES = ("raw.submissions", "raw.fund_amounts", "raw.outcome_values", "raw.submission_problems")
 GROUPS = ("gnbv_loader", "gnbv_transformer", "gnbv_bi")
 DBT_SCHEMAS = ("reference", "staging", "intermediate", "marts")
-EXPECTED_MARTS = {  # the BI contract (dbt_project/README.md); more may come, none may go
-    "dim_admin_unit",
-    "dim_component",
-    "dim_component_lead_agency",
-    "dim_funding_source",
-    "dim_indicator",
-    "dim_period",
-    "fct_fund_disbursement",
-    "fct_outcome",
-    "fct_submission",
-    "mart_reporting_compliance",
-    "mart_province_consolidation",
-    "fct_poverty",
-    "fct_outlier_flag",
-}
-M = 1_000_000
 # dbt_project/macros/bi_role.sql comments on role gnbv_bi at every run, which PostgreSQL allows only
 # to roles with CREATEROLE: the least-privileged transformer cannot, until the comment is made only
 # when the role is created.
@@ -120,27 +105,11 @@ def attempt(url: str, role: str, *statements: str) -> str | None:
             conn.rollback()
 
 
-def add_submission(conn: psycopg.Connection, submission_id: str, unit: str, period: str) -> None:
-    """A SYNTHETIC accepted submission, inserted the way intake lands one."""
-    conn.execute(
-        "insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,"
-        " unit_code, period_month, amount_unit, status, has_funds, has_outcomes, received_at, reader_version)"
-        " values (%s, %s, %s, 'xlsx', 1000, %s, %s, 'vnd', 'accepted', true, false, %s, 'synthetic-test')",
-        (
-            submission_id,
-            f"sha-{submission_id}",
-            f"SYNTHETIC_{submission_id}.xlsx",
-            unit,
-            dt.date.fromisoformat(period + "-01"),
-            dt.datetime.fromisoformat(period + "-10T09:00:00+07:00"),
-        ),
-    )
-    conn.execute(
-        "insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-        " plan_amount_vnd, disbursed_cumulative_vnd, row_number, label_as_written)"
-        " values (%s, %s, 'DA5', 'NSTW_SN', %s, %s, 8, 'SYNTHETIC DA5')",
-        (submission_id, int(period[:4]), 1000 * M, 100 * M),
-    )
+def one_row_submission(conn: psycopg.Connection, submission_id: str, unit: str, period: str) -> None:
+    """A SYNTHETIC accepted submission of one DA5 row (plan 1,000, to date 100 triệu đồng), received
+    on the 10th of ``period`` (YYYY-MM)."""
+    funds = [("DA5", "NSTW_SN", int(period[:4]), 1000 * M, 100 * M)]
+    add_submission(conn, submission_id, unit, period, at(f"{period}-10"), funds=funds)
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +129,8 @@ def roles(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mp.setenv("GNBV_HOME", str(home))
         mp.setenv("GNBV_DATABASE_URL", url)
         with db.connect() as conn:  # migrated: V001..V003
-            add_submission(conn, "r043_2024_02", "043", "2024-02")
-            add_submission(conn, "r043_2024_03", "043", "2024-03")
+            one_row_submission(conn, "r043_2024_02", "043", "2024-02")
+            one_row_submission(conn, "r043_2024_03", "043", "2024-03")
             conn.commit()
         with psycopg.connect(url, autocommit=True) as conn:
             init_warehouse.ensure_login(conn, login, password, ["gnbv_transformer"])
@@ -235,7 +204,7 @@ def test_the_bi_role_reads_every_mart(roles: Roles) -> None:
         if n["resource_type"] == "model" and n["fqn"][1] in ("marts", "reports")
     }
     assert set(marts) == in_manifest
-    assert set(marts) >= EXPECTED_MARTS
+    assert set(marts) >= CONTRACT_MARTS  # more may come, none may go
     for mart in marts:
         assert attempt(roles.url, "gnbv_bi", f"select * from marts.{mart} limit 1") is None, mart
     with psycopg.connect(roles.url) as conn:
@@ -299,7 +268,7 @@ def test_the_loader_appends_to_raw_and_reads_the_migration_log(roles: Roles) -> 
         assert attempt(roles.url, "gnbv_loader", statement) is None, statement
     with psycopg.connect(roles.url) as conn:
         conn.execute("set role gnbv_loader")
-        add_submission(conn, "loader_2024_04", "043", "2024-04")  # ingest_seq: an identity column
+        one_row_submission(conn, "loader_2024_04", "043", "2024-04")  # ingest_seq: an identity column
         with conn.cursor().copy(
             "copy raw.submission_problems (submission_id, problem_no, check_code, severity, message_vi, message_en)"
             " from stdin"

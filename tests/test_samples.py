@@ -24,6 +24,7 @@ from gnbv.dev.samples.province import (
     write_sample_inbox,
 )
 from ingest.form_writer import TITLE
+from ingest.read_csv import AMOUNT_COLUMNS
 from ingest.template import write_template
 
 CAO_BANG = "04"
@@ -144,16 +145,7 @@ def test_csv_long_format_round_trips(march: list[SampleFile]) -> None:
     for f in amount_files:
         with f.path.open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.DictReader(handle))
-        assert list(rows[0]) == [
-            "period",
-            "unit_code",
-            "component",
-            "funding_source",
-            "capital_year",
-            "plan_amount",
-            "disbursed_cumulative",
-            "amount_unit",
-        ]
+        assert list(rows[0]) == list(AMOUNT_COLUMNS)  # the long format the CSV reader takes
         got = {
             (int(r["capital_year"]), r["component"], r["funding_source"]): (
                 Decimal(r["plan_amount"]) * factors[r["amount_unit"]] if r["plan_amount"] else None,

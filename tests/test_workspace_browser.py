@@ -8,7 +8,6 @@ pages are saved for docs/portal.md."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -17,21 +16,13 @@ import psycopg
 import pytest
 
 from gnbv.mail_sink import MailSink
+from tests.browser_support import browser_fixtures, shot
 from tests.portal_support import PASSWORD, serve
 from tests.servers import free_port
-from tests.workspace_support import NUTRITION, UnitFiles, add_workspace_accounts, build_with_month_due, unit_files
+from tests.workspace_support import NUTRITION, UnitFiles, build_with_month_due, workspace_file_fixtures
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "docs" / "portal"
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> UnitFiles:
-    return unit_files(tmp_path_factory.mktemp("workspace"), seed=22, module="workspace")
-
-
-@pytest.fixture(scope="module")
-def names(database_url: str, files: UnitFiles) -> dict[str, str]:
-    return add_workspace_accounts("ws", files.unit_code)
+files, names = workspace_file_fixtures("ws", seed=22, module="workspace")
+browser, page = browser_fixtures()
 
 
 @pytest.fixture(scope="module")
@@ -53,29 +44,6 @@ def portal(database_url: str, names: dict[str, str], sink: MailSink, files: Unit
         assert ingest_file(conn, files.good, expected_period=files.period).status == "accepted"
     build_with_month_due(files.period)
     yield from serve(free_port(), max_upload_mb=1.0)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium")
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN")
-    yield context.new_page()
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    if os.environ.get("GNBV_PORTAL_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def log_in(page, portal: str, name: str) -> None:

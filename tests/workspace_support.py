@@ -9,6 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.portal_support import PASSWORD, communes_of, open_period
 
@@ -98,3 +101,18 @@ def build_with_month_due(period: dt.date) -> None:
     as_of = dt.date(period.year + (period.month > 10), (period.month + 1) % 12 + 1, 20)
     result = dbt.build(vars={"as_of_date": as_of.isoformat()}, docs=False, quiet=True)
     assert result.success, "the warehouse build failed"
+
+
+def workspace_file_fixtures(prefix: str, seed: int, module: str) -> tuple[Any, Any]:
+    """A module's fixtures ``files`` (``unit_files`` of ``module``'s share, with its own ``seed``)
+    and ``names`` (``add_workspace_accounts(prefix, …)`` for that commune)."""
+
+    @pytest.fixture(scope="module")
+    def files(tmp_path_factory: pytest.TempPathFactory) -> UnitFiles:
+        return unit_files(tmp_path_factory.mktemp(module), seed=seed, module=module)
+
+    @pytest.fixture(scope="module")
+    def names(database_url: str, files: UnitFiles) -> dict[str, str]:
+        return add_workspace_accounts(prefix, files.unit_code)
+
+    return files, names

@@ -26,7 +26,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -46,9 +45,7 @@ def _month_end(month: dt.date) -> dt.date:
 
 
 def measure(province: str, start: dt.date, months: int, pg_url: str | None) -> dict[str, Any]:
-    import psycopg
-    from psycopg import sql
-
+    from gnbv.dev.bench.database import throwaway_database
     from gnbv.dev.samples.province import write_sample_inbox
     from ingest.intake import LOCAL_TZ, ingest_paths
 
@@ -57,79 +54,73 @@ def measure(province: str, start: dt.date, months: int, pg_url: str | None) -> d
         from gnbv import warehouse
 
         base = warehouse.start()
-    name = f"gnbv_measure_{os.getpid()}"
-    url = urlunsplit(urlsplit(base)._replace(path="/" + name))
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     out: dict[str, Any] = {"province": province, "machine": {"cpus": os.cpu_count()}, "months": []}
-    try:
-        with tempfile.TemporaryDirectory(prefix="gnbv-measure-") as tmp:
-            os.environ["GNBV_HOME"] = tmp
-            os.environ["GNBV_DATABASE_URL"] = url
-            from gnbv import db, dbt
+    with (
+        throwaway_database(base, f"gnbv_measure_{os.getpid()}") as url,
+        tempfile.TemporaryDirectory(prefix="gnbv-measure-") as tmp,
+    ):
+        os.environ["GNBV_HOME"] = tmp
+        os.environ["GNBV_DATABASE_URL"] = url
+        from gnbv import db, dbt
 
+        with db.connect() as conn:
+            pass
+        month = start
+        for index in range(months):
+            files = write_sample_inbox(province, month, Path(tmp) / "inbox")
+            received = dt.datetime.combine(month.replace(day=10), dt.time(9), LOCAL_TZ)
             with db.connect() as conn:
-                pass
-            month = start
-            for index in range(months):
-                files = write_sample_inbox(province, month, Path(tmp) / "inbox")
-                received = dt.datetime.combine(month.replace(day=10), dt.time(9), LOCAL_TZ)
-                with db.connect() as conn:
-                    before = conn.execute(
-                        "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
-                    ).fetchone()
-                    started = time.perf_counter()
-                    results = ingest_paths(conn, [f.path for f in files], received_at=received)
-                    intake_s = time.perf_counter() - started
-                    after = conn.execute(
-                        "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
-                    ).fetchone()
-                fund_rows, outcome_rows = after[0] - before[0], after[1] - before[1]
+                before = conn.execute(
+                    "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
+                ).fetchone()
                 started = time.perf_counter()
-                result = dbt.build(vars={"as_of_date": _month_end(month).isoformat()}, docs=False, quiet=True)
-                build_s = time.perf_counter() - started
-                if not result.success:
-                    raise RuntimeError("\n".join(result.lines(only_failed=True)))
-                with db.connect() as conn:
-                    sizes = dict(
-                        conn.execute(
-                            "select n.nspname, sum(pg_total_relation_size(c.oid))::bigint from pg_class c"
-                            " join pg_namespace n on n.oid = c.relnamespace"
-                            " where n.nspname in ('raw', 'marts', 'reference') and c.relkind in ('r', 'p')"
-                            " group by 1"
-                        ).fetchall()
-                    )
-                    facts = conn.execute(
-                        "select (select count(*) from marts.fct_fund_disbursement),"
-                        " (select count(*) from marts.fct_outcome),"
-                        " (select count(*) from marts.mart_province_consolidation)"
-                    ).fetchone()
-                seeds = [n for n in result.nodes if n.resource_type == "seed"]
-                out["months"].append(
-                    {
-                        "period": f"{month:%Y-%m}",
-                        "files": len(files),
-                        "accepted": sum(r.status == "accepted" for r in results),
-                        "fund_rows": fund_rows,
-                        "outcome_rows": outcome_rows,
-                        "intake_s": round(intake_s, 2),
-                        "intake_rows_per_s": round((fund_rows + outcome_rows) / intake_s),
-                        "build": "first (seeds + all models)" if index == 0 else "incremental",
-                        "build_s": round(build_s, 1),
-                        "build_nodes": len(result.nodes),
-                        "seed_s": round(sum(n.execution_time for n in seeds), 1),
-                        "bytes": sizes,
-                        "fct_fund_disbursement_rows": facts[0],
-                        "fct_outcome_rows": facts[1],
-                        "consolidation_rows": facts[2],
-                    }
+                results = ingest_paths(conn, [f.path for f in files], received_at=received)
+                intake_s = time.perf_counter() - started
+                after = conn.execute(
+                    "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
+                ).fetchone()
+            fund_rows, outcome_rows = after[0] - before[0], after[1] - before[1]
+            started = time.perf_counter()
+            result = dbt.build(vars={"as_of_date": _month_end(month).isoformat()}, docs=False, quiet=True)
+            build_s = time.perf_counter() - started
+            if not result.success:
+                raise RuntimeError("\n".join(result.lines(only_failed=True)))
+            with db.connect() as conn:
+                sizes = dict(
+                    conn.execute(
+                        "select n.nspname, sum(pg_total_relation_size(c.oid))::bigint from pg_class c"
+                        " join pg_namespace n on n.oid = c.relnamespace"
+                        " where n.nspname in ('raw', 'marts', 'reference') and c.relkind in ('r', 'p')"
+                        " group by 1"
+                    ).fetchall()
                 )
-                print(json.dumps(out["months"][-1], ensure_ascii=False), flush=True)
-                month = _next(month)
-    finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+                facts = conn.execute(
+                    "select (select count(*) from marts.fct_fund_disbursement),"
+                    " (select count(*) from marts.fct_outcome),"
+                    " (select count(*) from marts.mart_province_consolidation)"
+                ).fetchone()
+            seeds = [n for n in result.nodes if n.resource_type == "seed"]
+            out["months"].append(
+                {
+                    "period": f"{month:%Y-%m}",
+                    "files": len(files),
+                    "accepted": sum(r.status == "accepted" for r in results),
+                    "fund_rows": fund_rows,
+                    "outcome_rows": outcome_rows,
+                    "intake_s": round(intake_s, 2),
+                    "intake_rows_per_s": round((fund_rows + outcome_rows) / intake_s),
+                    "build": "first (seeds + all models)" if index == 0 else "incremental",
+                    "build_s": round(build_s, 1),
+                    "build_nodes": len(result.nodes),
+                    "seed_s": round(sum(n.execution_time for n in seeds), 1),
+                    "bytes": sizes,
+                    "fct_fund_disbursement_rows": facts[0],
+                    "fct_outcome_rows": facts[1],
+                    "consolidation_rows": facts[2],
+                }
+            )
+            print(json.dumps(out["months"][-1], ensure_ascii=False), flush=True)
+            month = _next(month)
     return out
 
 

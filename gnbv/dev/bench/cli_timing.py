@@ -20,15 +20,23 @@ from gnbv import settings
 COMMAND = [sys.executable, "-c", "from gnbv.cli import run; run()"]
 
 _LIST_COMMANDS = """
-import json, click, gnbv.cli
-def walk(command, path):
-    yield path
+import json, gnbv.cli
+from gnbv.dev.bench.cli_timing import paths_of
+print(json.dumps(paths_of(gnbv.cli.main)))
+"""
+
+
+def paths_of(command: Any, path: Sequence[str] = ()) -> list[list[str]]:
+    """Every command path of a click ``command``, itself first: ``[]``, ``["airflow"]``,
+    ``["airflow", "ui"]``, ... (click is imported here, so that importing this module does not)."""
+    import click
+
+    paths = [list(path)]
     if isinstance(command, click.Group):
         ctx = click.Context(command)
         for name in command.list_commands(ctx):
-            yield from walk(command.get_command(ctx, name), [*path, name])
-print(json.dumps(list(walk(gnbv.cli.main, []))))
-"""
+            paths += paths_of(command.get_command(ctx, name), [*path, name])
+    return paths
 
 
 def _timed(args: Sequence[str], env: Mapping[str, str]) -> tuple[float, float, int]:

@@ -54,32 +54,41 @@ def truncate_raw(conn: psycopg.Connection) -> None:
 
 
 @contextmanager
-def bench_database(*, keep: bool = False, name: str = BENCH_DATABASE) -> Iterator[str]:
-    """Create, migrate and yield the URL of the benchmark database; drop it afterwards."""
+def throwaway_database(server_url: str, name: str, *, keep: bool = False) -> Iterator[str]:
+    """A new, empty database ``name`` on the server of ``server_url`` (dropped first if a previous
+    run left it): its URL. Dropped afterwards, unless ``keep``."""
     import psycopg
     from psycopg import sql
 
+    database = sql.Identifier(name)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("drop database if exists {} with (force)").format(database))
+        admin.execute(sql.SQL("create database {}").format(database))
+    try:
+        yield with_database(server_url, name)
+    finally:
+        if not keep:
+            with psycopg.connect(server_url, autocommit=True) as admin:
+                admin.execute(sql.SQL("drop database if exists {} with (force)").format(database))
+
+
+@contextmanager
+def bench_database(*, keep: bool = False, name: str = BENCH_DATABASE) -> Iterator[str]:
+    """Create, migrate and yield the URL of the benchmark database; drop it afterwards."""
     from gnbv import db, settings
 
     base = settings.database_url()
     if database_name(base) == name:
         raise RuntimeError(f"the warehouse in force is itself named {name!r}: the benchmark would drop it")
-    url = with_database(base, name)
-    database = sql.Identifier(name)
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(sql.SQL("drop database if exists {} with (force)").format(database))
-        admin.execute(sql.SQL("create database {}").format(database))
-    previous = os.environ.get(settings.ENV_DATABASE_URL)
-    os.environ[settings.ENV_DATABASE_URL] = url
-    try:
-        with db.connect() as conn:  # applies the migrations
-            conn.execute("select 1")
-        yield url
-    finally:
-        if previous is None:
-            os.environ.pop(settings.ENV_DATABASE_URL, None)
-        else:
-            os.environ[settings.ENV_DATABASE_URL] = previous
-        if not keep:
-            with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(sql.SQL("drop database if exists {} with (force)").format(database))
+    with throwaway_database(base, name, keep=keep) as url:
+        previous = os.environ.get(settings.ENV_DATABASE_URL)
+        os.environ[settings.ENV_DATABASE_URL] = url
+        try:
+            with db.connect() as conn:  # applies the migrations
+                conn.execute("select 1")
+            yield url
+        finally:
+            if previous is None:
+                os.environ.pop(settings.ENV_DATABASE_URL, None)
+            else:
+                os.environ[settings.ENV_DATABASE_URL] = previous

@@ -325,16 +325,15 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
             month_cached=month.cached,
             month_folder=str(month.root),
         )
-        gx_project = isolated_gx_project(Path(tmp))
         env = dict(os.environ)
         env[settings.INTAKE_WORKERS.name] = str(config.workers)
-        root = str(month.root)
-        _intake_section(result, config, root, url, str(gx_project), env, echo)
-        _gate_section(result, config, root, Path(tmp), str(gx_project), env, echo)
+        run = _Run(result, config, url, Path(tmp), str(month.root), str(isolated_gx_project(Path(tmp))), env, echo)
+        _intake_section(run)
+        _gate_section(run)
         if config.backlog:
-            _backlog_section(result, config, str(gx_project), env, echo)
+            _backlog_section(run)
         if not config.skip_portal:
-            _portal_section(result, config, str(gx_project), env, echo)
+            _portal_section(run)
         if not config.skip_dbt:
             from gnbv.dev.bench.dbt_bench import run_dbt_bench
 
@@ -349,22 +348,32 @@ def run_bench(options: BenchOptions, echo: Callable[[str], None]) -> BenchResult
                 echo=echo,
             )
         if not config.skip_dags:
-            _dag_section(result, config, Path(tmp), echo)
-        _cli_section(result, config, url, Path(tmp), echo)
+            _dag_section(run)
+        _cli_section(run)
     result.elapsed_s = time.perf_counter() - started
     result.load_average = (load_before, _load_average())
     return result
 
 
-def _intake_section(
-    result: BenchResult,
-    config: BenchConfig,
-    root: str,
-    url: str,
-    gx_project: str,
-    env: dict[str, str],
-    echo: Callable[[str], None],
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What the sections of one benchmark run share: where they write their figures, the run's
+    configuration, its database and temporary folder, the national month's folder (``root``),
+    the isolated GX project, the children's environment, and where progress is told."""
+
+    result: BenchResult
+    config: BenchConfig
+    url: str
+    tmp: Path
+    root: str
+    gx_project: str
+    env: dict[str, str]
+    echo: Callable[[str], None]
+
+
+def _intake_section(run: _Run) -> None:
+    result, config, root, url, env, echo = run.result, run.config, run.root, run.url, run.env, run.echo
+    gx_project = run.gx_project
     echo("warming the file cache (one bare read, not counted)...")
     run_child("floor_read", {"root": root, "workers": 1}, env=env)
     for repeat in range(config.repeats):
@@ -420,20 +429,14 @@ def _intake_section(
             )
 
 
-def _gate_section(
-    result: BenchResult,
-    config: BenchConfig,
-    root: str,
-    tmp: Path,
-    gx_project: str,
-    env: dict[str, str],
-    echo: Callable[[str], None],
-) -> None:
+def _gate_section(run: _Run) -> None:
     from ingest.intake import BATCH_SIZE
 
+    result, config, echo = run.result, run.config, run.echo
+
     batch = min(BATCH_SIZE, result.files)  # what intake gates per call
-    args = {"root": root, "received_at": RECEIVED_AT, "batch_files": batch, "samples": 2 if config.quick else 5}
-    cost = run_child("gate_cost", {**args, "gx_project": gx_project}, env=env).result
+    args = {"root": run.root, "received_at": RECEIVED_AT, "batch_files": batch, "samples": 2 if config.quick else 5}
+    cost = run_child("gate_cost", {**args, "gx_project": run.gx_project}, env=run.env).result
     result.gate_fixed_s, result.gate_batch_s = cost["fixed_s"], cost["batch_s"]
     result.gate_validation_only_s = cost["validation_only_s"]
     result.gate_batch_files, result.gate_batch_rows = cost["batch_files"], cost["batch_rows"]
@@ -443,26 +446,21 @@ def _gate_section(
     )
     if config.quick:
         return  # copying and rebuilding the project's stored results takes long: full runs only
-    stored = isolated_gx_project(tmp, with_stored_results=True)
+    stored = isolated_gx_project(run.tmp, with_stored_results=True)
     if stored is not None:
-        cost = run_child("gate_cost", {**args, "gx_project": str(stored), "samples": 1}, env=env).result
+        cost = run_child("gate_cost", {**args, "gx_project": str(stored), "samples": 1}, env=run.env).result
         result.gate_fixed_stored_s = cost["fixed_s"]
         result.gate_stored_results = cost["stored_results"]
         echo(f"gate with the project's {cost['stored_results']} stored results: {cost['fixed_s']:.2f}s per call")
         shutil.rmtree(stored, ignore_errors=True)
 
 
-def _backlog_section(
-    result: BenchResult,
-    config: BenchConfig,
-    gx_project: str,
-    env: dict[str, str],
-    echo: Callable[[str], None],
-) -> None:
+def _backlog_section(run: _Run) -> None:
     """A backlog: ``config.backlog`` national months ending with the benchmark's month, ingested
     by one intake run (as when a province's inbox has a year of reports waiting), once."""
     from gnbv.dev.samples.national import NATIONAL_PERIOD, history_months
 
+    result, config, gx_project, env, echo = run.result, run.config, run.gx_project, run.env, run.echo
     periods = history_months(NATIONAL_PERIOD, config.backlog / 12)
     echo(f"backlog: {len(periods)} national months ({periods[0]:%Y-%m} … {periods[-1]:%Y-%m}) in one intake run")
     months = [_national_month(config, period, echo) for period in periods]
@@ -489,10 +487,9 @@ def _backlog_section(
     )
 
 
-def _portal_section(
-    result: BenchResult, config: BenchConfig, gx_project: str, env: dict[str, str], echo: Callable[[str], None]
-) -> None:
+def _portal_section(run: _Run) -> None:
     """The portal's verdict on uploads several at once, served in a child process of its own."""
+    result, config, gx_project, env, echo = run.result, run.config, run.gx_project, run.env, run.echo
     echo(f"portal: {config.portal_uploads} uploads, {PORTAL_CONCURRENCY} at once")
     args = {"uploads": config.portal_uploads, "concurrency": PORTAL_CONCURRENCY, "gx_project": gx_project}
     measured = run_child("portal", args, env=env).result
@@ -507,7 +504,8 @@ def dag_files() -> list[Path]:
     return sorted(p for p in folder.glob("*.py") if not p.name.startswith(("_", ".")))
 
 
-def _dag_section(result: BenchResult, config: BenchConfig, tmp: Path, echo: Callable[[str], None]) -> None:
+def _dag_section(run: _Run) -> None:
+    result, config, tmp, echo = run.result, run.config, run.tmp, run.echo
     files = dag_files()
     if not files:
         echo("DAG files: none yet (dags/ is empty)")
@@ -535,11 +533,12 @@ def _dag_section(result: BenchResult, config: BenchConfig, tmp: Path, echo: Call
         echo(f"DAG {path.name}: {parse['parse_s']:.3f}s {parse['dags']} {parse['error'] or ''}")
 
 
-def _cli_section(result: BenchResult, config: BenchConfig, url: str, tmp: Path, echo: Callable[[str], None]) -> None:
+def _cli_section(run: _Run) -> None:
     """``gnbv --help``, every ``--help``, and a cold ``gnbv validate`` of one Cao Bằng report."""
     from gnbv.dev.bench import cli_timing
     from gnbv.dev.samples.province import write_sample_inbox
 
+    result, config, url, tmp, echo = run.result, run.config, run.url, run.tmp, run.echo
     echo("CLI: --help of every command, cold gnbv validate of one report")
     (sample, *_rest) = write_sample_inbox("04", dt.date(2024, 3, 1), tmp / "cli_sample", seed=config.seed)
     result.cli = cli_timing.measure(repeats=config.repeats, sample=sample.path, database_url=url, echo=echo)

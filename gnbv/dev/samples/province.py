@@ -19,7 +19,7 @@ import hashlib
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -381,11 +381,11 @@ def generate_sample_month(
     for index, unit in enumerate(districts):
         profile = profile_for(index, variations, fmt)
         plan, disbursed = numbers.amounts(unit.unit_code, profile)
-        outcomes = numbers.outcomes(unit.unit_code)
+        sample = UnitMonth(unit, month, profile, plan, disbursed, numbers.outcomes(unit.unit_code))
         if profile.fmt == "csv":
-            files += _write_csv(ref, out_dir, unit, month, profile, plan, disbursed, outcomes)
+            files += _write_csv(ref, out_dir, sample)
         else:
-            files.append(_write_workbook_sample(ref, out_dir, unit, month, profile, plan, disbursed, outcomes))
+            files.append(_write_workbook_sample(ref, out_dir, sample))
     return files
 
 
@@ -621,44 +621,44 @@ def sample_file_name(unit_code: str, period: date, suffix: str = "xlsx") -> str:
     return f"sample_bieu05_{unit_code}_{period:%Y-%m}.{suffix}"
 
 
-def _write_workbook_sample(
-    ref: Reference,
-    out_dir: Path,
-    unit: AdminUnit,
-    month: date,
-    profile: SampleProfile,
-    plan: dict[_Key, int],
-    disbursed: dict[_Key, int],
-    outcomes: list[ExpectedOutcome],
-) -> SampleFile:
-    written = build_sample_workbook(ref, unit, month, profile, plan, disbursed, outcomes)
+@dataclass(frozen=True)
+class UnitMonth:
+    """What one unit's sample of one month holds, whichever format writes it: the layout
+    ``profile``, plan and disbursement to date (thousand VND by capital year, component, source)
+    and the outcomes."""
+
+    unit: AdminUnit
+    month: date
+    profile: SampleProfile
+    plan: dict[_Key, int]
+    disbursed: dict[_Key, int]
+    outcomes: list[ExpectedOutcome]
+
+
+def _write_workbook_sample(ref: Reference, out_dir: Path, sample: UnitMonth) -> SampleFile:
+    written = build_sample_workbook(ref, sample)
+    unit, month = sample.unit, sample.month
     path = save_workbook(written, out_dir / sample_file_name(unit.unit_code, month))
     return SampleFile(
         path=path,
         unit_code=unit.unit_code,
         period=month,
         fmt="xlsx",
-        amounts=_expected_amounts(ref, plan, disbursed),
-        outcomes=outcomes,
-        variation="+".join(profile.variations),
+        amounts=_expected_amounts(ref, sample.plan, sample.disbursed),
+        outcomes=sample.outcomes,
+        variation="+".join(sample.profile.variations),
     )
 
 
 def build_sample_workbook(
-    ref: Reference,
-    unit: AdminUnit,
-    month: date,
-    profile: SampleProfile,
-    plan: dict[_Key, int],
-    disbursed: dict[_Key, int],
-    outcomes: list[ExpectedOutcome],
-    extra_rows: Callable[[list[Section]], list[Section]] | None = None,
+    ref: Reference, sample: UnitMonth, extra_rows: Callable[[list[Section]], list[Section]] | None = None
 ) -> WrittenBieu05:
     """The in-memory workbook of a sample (bad samples edit it before saving)."""
-    unit_amounts = {k: in_amount_unit(v, profile.amount_unit) for k, v in plan.items()}
-    unit_disbursed = {k: in_amount_unit(v, profile.amount_unit) for k, v in disbursed.items()}
+    month, profile = sample.month, sample.profile
+    unit_amounts = {k: in_amount_unit(v, profile.amount_unit) for k, v in sample.plan.items()}
+    unit_disbursed = {k: in_amount_unit(v, profile.amount_unit) for k, v in sample.disbursed.items()}
     label = LABEL_STYLES[profile.labels]
-    vintages = sorted({min(month.year, LAST_QD90_CAPITAL_YEAR), *(k[0] for k in plan)}, reverse=True)
+    vintages = sorted({min(month.year, LAST_QD90_CAPITAL_YEAR), *(k[0] for k in sample.plan)}, reverse=True)
     stts = ("I", "II", "III") if profile.sections == "roman" else ("A", "B", "C")
     sections = [
         Section(
@@ -675,12 +675,12 @@ def build_sample_workbook(
     ]
     if extra_rows is not None:
         sections = extra_rows(sections)
-    lines, unit_index, period_index = title_lines(unit, month, profile)
+    lines, unit_index, period_index = title_lines(sample.unit, month, profile)
     content = Bieu05Content(
         plan_year=month.year,
         title_lines=lines,
         sections=tuple(sections),
-        outcomes=outcome_table_rows(ref, outcomes, profile),
+        outcomes=outcome_table_rows(ref, sample.outcomes, profile),
         narrative=(*SYNTHETIC_NARRATIVE, f"Biến thể / variation: {'+'.join(profile.variations)}"),
         total_label=profile.total_label,
         unit_line_index=unit_index,
@@ -882,56 +882,58 @@ def _csv_number(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _write_csv(
-    ref: Reference,
-    out_dir: Path,
-    unit: AdminUnit,
-    month: date,
-    profile: SampleProfile,
-    plan: dict[_Key, int],
-    disbursed: dict[_Key, int],
-    outcomes: list[ExpectedOutcome],
-) -> list[SampleFile]:
+def _write_csv(ref: Reference, out_dir: Path, sample: UnitMonth) -> list[SampleFile]:
+    unit, month, profile, plan, disbursed = sample.unit, sample.month, sample.profile, sample.plan, sample.disbursed
     encoding = "utf-8-sig" if profile.csv_bom else "utf-8"
     expected = _expected_amounts(ref, plan, disbursed)
     stem = f"sample_{unit.unit_code}_{month:%Y-%m}"
-    amounts_path = out_dir / f"{stem}_amounts.csv"
-    with amounts_path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(_CSV_AMOUNT_COLUMNS)
-        for e in expected:
-            writer.writerow(
-                (
-                    f"{month:%Y-%m}",
-                    unit.unit_code,
-                    e.component_code,
-                    e.funding_source_code,
-                    e.capital_year,
-                    _csv_number(in_amount_unit(plan[e.key], profile.amount_unit)) if e.key in plan else "",
-                    _csv_number(in_amount_unit(disbursed[e.key], profile.amount_unit)) if e.key in disbursed else "",
-                    profile.amount_unit,
-                )
+    amounts_path = _write_csv_table(
+        out_dir / f"{stem}_amounts.csv",
+        encoding,
+        _CSV_AMOUNT_COLUMNS,
+        (
+            (
+                f"{month:%Y-%m}",
+                unit.unit_code,
+                e.component_code,
+                e.funding_source_code,
+                e.capital_year,
+                _csv_number(in_amount_unit(plan[e.key], profile.amount_unit)) if e.key in plan else "",
+                _csv_number(in_amount_unit(disbursed[e.key], profile.amount_unit)) if e.key in disbursed else "",
+                profile.amount_unit,
             )
-    outcomes_path = out_dir / f"{stem}_outcomes.csv"
-    with outcomes_path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(_CSV_OUTCOME_COLUMNS)
-        for o in outcomes:
-            writer.writerow(
-                (
-                    f"{month:%Y-%m}",
-                    unit.unit_code,
-                    o.indicator_code,
-                    _csv_number(o.target_value),
-                    _csv_number(o.actual_in_month),
-                    _csv_number(o.actual_cumulative),
-                )
+            for e in expected
+        ),
+    )
+    outcomes_path = _write_csv_table(
+        out_dir / f"{stem}_outcomes.csv",
+        encoding,
+        _CSV_OUTCOME_COLUMNS,
+        (
+            (
+                f"{month:%Y-%m}",
+                unit.unit_code,
+                o.indicator_code,
+                _csv_number(o.target_value),
+                _csv_number(o.actual_in_month),
+                _csv_number(o.actual_cumulative),
             )
+            for o in sample.outcomes
+        ),
+    )
     variation = "+".join(profile.variations)
     return [
         SampleFile(amounts_path, unit.unit_code, month, "csv", expected, [], variation),
-        SampleFile(outcomes_path, unit.unit_code, month, "csv", [], outcomes, variation),
+        SampleFile(outcomes_path, unit.unit_code, month, "csv", [], sample.outcomes, variation),
     ]
+
+
+def _write_csv_table(path: Path, encoding: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
 
 
 # --------------------------------------------------------------------------- bad samples
@@ -962,16 +964,15 @@ class _BadMonth:
         outcomes: list[ExpectedOutcome] | None = None,
         extra_rows: Callable[[list[Section]], list[Section]] | None = None,
     ) -> WrittenBieu05:
-        return build_sample_workbook(
-            self.ref,
+        sample = UnitMonth(
             self.unit,
             self.month,
             self.profile,
             self.plan if plan is None else plan,
             self.disbursed if disbursed is None else disbursed,
             self.outcomes if outcomes is None else outcomes,
-            extra_rows,
         )
+        return build_sample_workbook(self.ref, sample, extra_rows)
 
     def cell(self, written: WrittenBieu05, key: _Key, group: str) -> str:
         return written.cells.amounts[(key[0], key[1], group, key[2])]
