@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -76,13 +76,10 @@ class OutcomeValue(NamedTuple):
 
 
 @dataclass
-class Submission(ProblemsBySeverity):
-    """A file read into normalised rows, ready for the gate and the load."""
+class FileContent(ProblemsBySeverity):
+    """What a file says, as a reader (workbook or CSV) finds it: the unit, the month, the rows,
+    and the problems met while reading."""
 
-    file_name: str
-    file_sha256: str
-    file_format: str
-    file_size: int
     unit_code: str | None = None
     period_month: dt.date | None = None
     amount_unit: str | None = None
@@ -91,9 +88,28 @@ class Submission(ProblemsBySeverity):
     derived_checks: list[DerivedCheck] = field(default_factory=list)
     narrative: str | None = None
     problems: list[CellProblem] = field(default_factory=list)
+    # where the title block named the unit and the period, for problems about them
     title_sheet: str | None = None
     unit_cell: str | None = None
     period_cell: str | None = None
+
+
+@dataclass(kw_only=True)
+class Submission(FileContent):
+    """A file read into normalised rows, ready for the gate and the load: its content and the
+    file that carried it."""
+
+    file_name: str
+    file_sha256: str
+    file_format: str
+    file_size: int
+
+    def take(self, content: FileContent) -> None:
+        """Hold what the reader found in the file; problems found before reading stay first."""
+        problems = self.problems + content.problems
+        for name in _CONTENT_FIELDS:
+            setattr(self, name, getattr(content, name))
+        self.problems = problems
 
     @property
     def submission_id(self) -> str:
@@ -137,6 +153,7 @@ class Submission(ProblemsBySeverity):
         self.__dict__.update(state)
 
 
+_CONTENT_FIELDS = tuple(f.name for f in fields(FileContent))
 _CONTENT_MEMO = "_content_memo"
 
 

@@ -22,10 +22,10 @@ from gnbv.reference import Reference
 from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.file_guard import check_file
 from ingest.labels import resolvers_for
-from ingest.model import AMOUNT_UNITS, FundAmount, OutcomeValue
+from ingest.model import AMOUNT_UNITS, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import to_whole_vnd
 from ingest.problems import problem
-from ingest.read_workbook import WorkbookContent, no_longer_exists, require_figures
+from ingest.read_workbook import no_longer_exists, require_figures
 
 AMOUNT_COLUMNS = (
     "period",
@@ -144,7 +144,7 @@ def _vnd(text: str, column: str, line: int, factor: int, problems: list[CellProb
         return None
 
 
-def read_csv(path: Path, reference: Reference) -> WorkbookContent:
+def read_csv(path: Path, reference: Reference) -> FileContent:
     check_file(path)
     text = _decode(path.read_bytes())
     delimiter = _delimiter(text)
@@ -162,11 +162,11 @@ def _refuse_repeated_columns(header: tuple[str, ...]) -> None:
         raise SubmissionRejected([problem("duplicate_column", value=", ".join(repeated))])
 
 
-def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) -> WorkbookContent:
+def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) -> FileContent:
     header = tuple(h.strip() for h in (reader.fieldnames or ()))
     _refuse_repeated_columns(header)
     reader.fieldnames = list(header)
-    content = WorkbookContent()
+    content = FileContent()
     if set(AMOUNT_COLUMNS) <= set(header):
         kind = "amounts"
     elif set(OUTCOME_COLUMNS) <= set(header):
@@ -198,7 +198,7 @@ def _read_records(reader: csv.DictReader, delimiter: str, reference: Reference) 
     return content
 
 
-def _check_unit_still_exists(reference: Reference, content: WorkbookContent) -> None:
+def _check_unit_still_exists(reference: Reference, content: FileContent) -> None:
     """A 2026 CSV under a district's code (043): the district was abolished on 2025-07-01."""
     if not (content.unit_code and content.period_month):
         return
@@ -209,7 +209,7 @@ def _check_unit_still_exists(reference: Reference, content: WorkbookContent) -> 
         )
 
 
-def _set_unit_and_period(row: dict[str, str], line: int, content: WorkbookContent) -> bool:
+def _set_unit_and_period(row: dict[str, str], line: int, content: FileContent) -> bool:
     period_match = _PERIOD.match(row["period"])
     if not period_match or not 1 <= int(period_match[2]) <= 12 or int(period_match[1]) < 1:
         content.problems.append(problem("missing_period", cell=f"period:{line}", value=row["period"]))

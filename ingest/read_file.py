@@ -91,11 +91,7 @@ def read_submission(
         log.exception("reading %s failed", shown_name(path.name))
         sub.problems.append(problem("reader_failed", detail=type(exc).__name__))
         return sub
-    sub.unit_code, sub.period_month, sub.amount_unit = content.unit_code, content.period_month, content.amount_unit
-    sub.fund_amounts, sub.outcomes, sub.narrative = content.fund_amounts, content.outcomes, content.narrative
-    sub.derived_checks = content.derived_checks
-    sub.title_sheet, sub.unit_cell, sub.period_cell = content.title_sheet, content.unit_cell, content.period_cell
-    sub.problems.extend(content.problems)
+    sub.take(content)
     if expected_period is not None and sub.period_month is not None and sub.period_month != expected_period:
         sub.problems.append(
             problem(

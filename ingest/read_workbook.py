@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import names_a_unit, resolvers_for
-from ingest.model import AMOUNT_UNITS, DerivedCheck, FundAmount, OutcomeValue
+from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.read_amounts import BY_CELL, amount_block
@@ -36,22 +36,6 @@ HEADER_SEARCH_ROWS = 15
 AMOUNT_READERS = ("by_column", "by_cell")
 ENV_AMOUNT_READER = settings.AMOUNT_READER.name
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
-
-
-@dataclass
-class WorkbookContent:
-    unit_code: str | None = None
-    period_month: dt.date | None = None
-    amount_unit: str | None = None
-    fund_amounts: list[FundAmount] = field(default_factory=list)
-    outcomes: list[OutcomeValue] = field(default_factory=list)
-    derived_checks: list[DerivedCheck] = field(default_factory=list)
-    narrative: str | None = None
-    problems: list[CellProblem] = field(default_factory=list)
-    # where the title block named the unit and the period, for problems about them
-    title_sheet: str | None = None
-    unit_cell: str | None = None
-    period_cell: str | None = None
 
 
 def load_grids(path: Path) -> list[Grid]:
@@ -242,9 +226,7 @@ def _title_texts(table: Table) -> list[tuple[int, int, str]]:
     return [(r, c, text) for r, c, text in texts if text]
 
 
-def read_title_block(
-    table: Table, reference: Reference, province_hint: str | None, content: WorkbookContent
-) -> int | None:
+def read_title_block(table: Table, reference: Reference, province_hint: str | None, content: FileContent) -> int | None:
     """Sets unit, period and amount unit on ``content``; returns the plan year the header states."""
     texts = _title_texts(table)
     sheet = table.grid.name
@@ -449,7 +431,7 @@ def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: lis
 
 
 def read_disbursement(
-    table: Table, reference: Reference, content: WorkbookContent, plan_year: int | None, *, by_column: bool = True
+    table: Table, reference: Reference, content: FileContent, plan_year: int | None, *, by_column: bool = True
 ) -> None:
     """The table's leaf amounts, derived cells and problems into ``content``; ``by_column``: the
     amount block parsed by column (``ingest.read_amounts``), else cell by cell (the reference)."""
@@ -636,7 +618,7 @@ def _check_derived_rows(
 # --- outcomes and narrative ---------------------------------------------------------------
 
 
-def read_outcomes(table: Table, reference: Reference, content: WorkbookContent) -> None:
+def read_outcomes(table: Table, reference: Reference, content: FileContent) -> None:
     grid, sheet = table.grid, table.grid.name
     resolver = resolvers_for(reference).indicators
     by_measure = {c.measure: c for c in table.columns}
@@ -745,12 +727,12 @@ def read_workbook(
     expected_period: dt.date | None = None,
     *,
     amount_reader: str | None = None,
-) -> WorkbookContent:
+) -> FileContent:
     """The workbook's content; ``amount_reader`` ``"by_column"`` (the default, or
     ``$GNBV_AMOUNT_READER``) or ``"by_cell"`` (the reference reader of amounts)."""
     by_column = _amount_reader(amount_reader) == "by_column"
     grids = load_grids(path)
-    content = WorkbookContent()
+    content = FileContent()
     tables = [t for g in grids if (t := find_disbursement_table(g))]
     if not tables:
         names = ", ".join(g.name for g in grids) or "—"
@@ -785,13 +767,13 @@ def _outcome_table(grids: list[Grid], used: set[str], period: dt.date | None) ->
     return next((t for t, p in stated if p == period), None) or next((t for t, p in stated if p is None), None)
 
 
-def require_figures(content: WorkbookContent) -> None:
+def require_figures(content: FileContent) -> None:
     """A readable file that carries no figure at all is not a report."""
     if not content.fund_amounts and not content.outcomes and not content.problems:
         content.problems.append(problem("empty_submission", sheet=content.title_sheet))
 
 
-def _check_same_unit(outcome: Table, reference: Reference, content: WorkbookContent) -> None:
+def _check_same_unit(outcome: Table, reference: Reference, content: FileContent) -> None:
     """An outcome sheet that names another unit means two units' reports in one file."""
     if content.unit_code is None:
         return
