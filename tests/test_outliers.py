@@ -274,3 +274,128 @@ def test_the_pdf_annex_lists_them_and_the_body_does_not(built: str, tmp_path: Pa
     annex = " ".join(annex.split())
     assert "Số liệu bất thường cần rà soát" in annex
     assert "Huyện Bảo Lạc (043)" in annex and "Huyện Hoà An (051)" in annex
+
+
+# --------------------------------------------------------------------------- incremental builds
+# A monthly build rewrites only what changed (int_outlier_points, then the scoring models from
+# the points it rewrote), and every figure is what a full refresh gives. Each test changes raw,
+# builds incrementally, compares with a full refresh of the same models, and leaves the
+# warehouse refreshed for the next: they run last, on the scenario above.
+
+OUTLIER_MODELS = ["int_outlier_points+"]
+OUTLIER_TABLES = (
+    "intermediate.int_outlier_points",
+    "intermediate.int_outlier_increment_scores",
+    "intermediate.int_outlier_rate_scores",
+    "marts.fct_outlier_flag",
+)
+
+
+def contents(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the outlier tables, in a stable order, without dbt_loaded_at (the run)."""
+    tables = {}
+    for table in OUTLIER_TABLES:
+        schema, name = table.split(".")
+        columns = [
+            c
+            for (c,) in query(
+                url,
+                "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
+                " and column_name <> 'dbt_loaded_at' order by ordinal_position",
+                (schema, name),
+            )
+        ]
+        tables[table] = sorted(query(url, f"select {', '.join(columns)} from {table}"), key=repr)
+    return tables
+
+
+def build_incrementally_then_compare_with_a_full_refresh(url: str) -> set[tuple[str, str]]:
+    """The unit-months (unit, YYYY-MM) the incremental build rewrote in int_outlier_points."""
+    [(before,)] = query(url, "select max(dbt_loaded_at) from intermediate.int_outlier_points")
+    incremental = dbt.build(select=OUTLIER_MODELS, docs=False, quiet=True)
+    assert incremental.success, "\n".join(incremental.lines())
+    rewritten = query(
+        url,
+        "select distinct unit_code, to_char(period_month, 'YYYY-MM') from intermediate.int_outlier_points"
+        " where dbt_loaded_at > %s",
+        (before,),
+    )
+    built_incrementally = contents(url)
+    full = dbt.build(select=OUTLIER_MODELS, full_refresh=True, docs=False, quiet=True)
+    assert full.success, "\n".join(full.lines())
+    refreshed = contents(url)
+    for table in OUTLIER_TABLES:
+        assert built_incrementally[table] == refreshed[table], table
+    return set(rewritten)
+
+
+def scored(url: str, table: str, column: str, unit: str, period: str) -> Any:
+    [(found,)] = query(
+        url,
+        f"select {column} from intermediate.{table} where unit_code = %s and period_month = %s",
+        (unit, dt.date.fromisoformat(period + "-01")),
+    )
+    return found
+
+
+def test_incremental_build_after_a_new_month_equals_a_full_refresh(built: str) -> None:
+    with psycopg.connect(built, autocommit=True) as conn:
+        cumulative = BAO_LAC_PLAN - 2000 + 150  # 2025's own capital: a first report of 150
+        add_submission(
+            conn,
+            "s043_2025-01",
+            "043",
+            "2025-01",
+            at("2025-01-10"),
+            funds=[("DA5", "NSTW_SN", 2025, BAO_LAC_PLAN * M, cumulative * M)],
+        )
+    assert build_incrementally_then_compare_with_a_full_refresh(built) == {("043", "2025-01")}
+
+
+def test_incremental_build_after_a_late_correction_equals_a_full_refresh(built: str) -> None:
+    # May 2024 of 043 corrected from 98 to 20 triệu in the month: June's increment grows by 78,
+    # and every later month's reference (their past) moves
+    august = scored(built, "int_outlier_increment_scores", "mean_absolute_deviation", "043", "2024-08")
+    may_cumulative = sum(v for m, v in BAO_LAC[2024].items() if m < 5) + 20
+    with psycopg.connect(built, autocommit=True) as conn:
+        add_submission(
+            conn,
+            "s043_2024-05_v2",
+            "043",
+            "2024-05",
+            at("2024-06-02"),
+            funds=[("DA5", "NSTW_SN", 2024, BAO_LAC_PLAN * M, may_cumulative * M)],
+        )
+    rewritten = build_incrementally_then_compare_with_a_full_refresh(built)
+    assert rewritten == {("043", f"2024-{m:02d}") for m in range(5, 13)}  # the month and the year's later ones
+    assert scored(built, "int_outlier_increment_scores", "mean_absolute_deviation", "043", "2024-08") != august
+
+
+def test_incremental_build_after_a_review_equals_a_full_refresh(built: str) -> None:
+    flag_id, submission_id = query(
+        built, "select flag_id, submission_id from marts.fct_outlier_flag where not is_reviewed order by flag_id"
+    )[0]
+    reviewed = run_cli("outliers", "review", flag_id, "--comment", "Đã xác minh", "--by", "Sở Tài chính")
+    assert reviewed.exit_code == 0, reviewed.output
+    assert build_incrementally_then_compare_with_a_full_refresh(built) == set()  # no figure moved
+    assert query(
+        built,
+        "select is_reviewed, review_comment from marts.fct_outlier_flag where flag_id = %s and submission_id = %s",
+        (flag_id, submission_id),
+    ) == [(True, "Đã xác minh")]
+
+
+def test_incremental_build_after_a_unit_month_gone_equals_a_full_refresh(built: str) -> None:
+    # 043's September 2024 (October's increment then runs from August) and 045's July 2024 (one
+    # peer fewer in July's cross-section of rates) leave raw
+    peers_051 = scored(built, "int_outlier_rate_scores", "reference_points", "051", "2024-07")
+    with psycopg.connect(built, autocommit=True) as conn:
+        conn.execute("delete from raw.submissions where submission_id in ('s043_2024-09', 's045_2024-07')")
+    rewritten = build_incrementally_then_compare_with_a_full_refresh(built)
+    assert rewritten == {("043", "2024-10"), ("043", "2024-11"), ("043", "2024-12")}
+    assert not query(
+        built,
+        "select 1 from intermediate.int_outlier_points where (unit_code, period_month) in"
+        " (('043', date '2024-09-01'), ('045', date '2024-07-01'))",
+    )
+    assert scored(built, "int_outlier_rate_scores", "reference_points", "051", "2024-07") == peers_051 - 1

@@ -5,6 +5,9 @@
 -- flag_id: a short, stable hash of the flag's key (what `gnbv outliers review` names); its review
 -- (int_outlier_reviews_latest) counts for the version of the figures it looked at, so the mart
 -- shows reviews as of its build, and a new version of the figures opens the flag again.
+-- A table rebuilt whole each run, cheaply: the scoring models are incremental tables indexed on
+-- is_flagged, so it reads only the flagged rows (a small share), and its review, unit name and
+-- lead agency are those in force at the build, as after a full refresh.
 
 with
 
