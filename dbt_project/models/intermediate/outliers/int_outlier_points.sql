@@ -25,15 +25,7 @@
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded
-            using {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as months
-            where
-                loaded.unit_code = months.unit_code
-                and loaded.period_month = months.period_month
-                and not exists (
-                    select 1 from {{ ref('int_submissions_ranked') }} as versions
-                    where versions.submission_id = months.submission_id and versions.is_current_funds
-                )",
+            "{{ delete_unit_months_out_of_force(this, 'is_current_funds') }}",
             "analyze {{ this }}",
         ],
         indexes=[
@@ -49,92 +41,7 @@ with
 
 {% if is_incremental() %}
 
--- one row per unit-month: the version in force, and the version loaded
-current_versions as (
-
-    select
-        unit_code,
-        period_month,
-        submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current_funds
-
-),
-
-loaded_versions as (
-
-    select * from {{ distinct_keys(this, ['unit_code', 'period_month'], ['submission_id']) }} as loaded
-
-),
-
-changed as (
-
-    -- a new month, a new version of a month, or a version gone from raw
-    select
-        coalesce(current_versions.unit_code, loaded_versions.unit_code) as unit_code,
-        coalesce(current_versions.period_month, loaded_versions.period_month) as period_month
-    from current_versions
-    full outer join loaded_versions
-        on
-            current_versions.unit_code = loaded_versions.unit_code
-            and current_versions.period_month = loaded_versions.period_month
-    where current_versions.submission_id is distinct from loaded_versions.submission_id
-
-),
-
-first_changed as (
-
-    select
-        unit_code,
-        min(period_month) as period_month
-    from changed
-    group by unit_code, date_trunc('year', period_month)
-
-),
-
-to_rebuild as (
-
-    -- the changed months and the later months of the same unit and year
-    select
-        current_versions.unit_code,
-        current_versions.period_month,
-        current_versions.submission_id
-    from current_versions
-    inner join first_changed
-        on
-            current_versions.unit_code = first_changed.unit_code
-            and date_trunc('year', current_versions.period_month) = date_trunc('year', first_changed.period_month)
-            and current_versions.period_month >= first_changed.period_month
-
-),
-
-latest as (
-
-    select * from {{ ref('int_fund_amounts_latest') }}
-    where submission_id = any(array(select to_rebuild.submission_id from to_rebuild))
-
-),
-
-earlier as (
-
-    -- loaded rows of the same unit and year before its first rebuilt month: previous months
-    select
-        loaded.period_month,
-        loaded.unit_code,
-        loaded.component_code,
-        loaded.funding_source_code,
-        loaded.capital_year,
-        loaded.disbursed_cumulative_vnd
-    from {{ this }} as loaded
-    inner join first_changed
-        on
-            loaded.unit_code = first_changed.unit_code
-            and loaded.period_month >= date_trunc('year', first_changed.period_month)
-            and loaded.period_month < first_changed.period_month
-
-),
-
-{{ monthly_increments_ctes('latest', 'earlier') }},
+{{ increments_to_rebuild_ctes(this) }},
 
 reported as (
 
