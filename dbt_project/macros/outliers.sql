@@ -175,3 +175,24 @@ scores as (
         scores.threshold,
         scores.is_flagged
 {%- endmacro %}
+
+
+{#- The post-hook of the two scoring models: deletes the unit-months scored here that have no
+    point left to score (`scored_when`: the condition on int_outlier_points' row `points` that
+    makes it a point of this measure); the delete+insert of the rescored unit-months never
+    reaches them. Called from the hook, "{{ delete_unit_months_without_points(this, '...') }}",
+    rendered when the hook runs. -#}
+{% macro delete_unit_months_without_points(relation, scored_when) -%}
+    delete from {{ relation }} as loaded
+    using {{ distinct_keys(relation, ['unit_code', 'period_month']) }} as months
+    where
+        loaded.unit_code = months.unit_code
+        and loaded.period_month = months.period_month
+        and not exists (
+            select 1 from {{ ref('int_outlier_points') }} as points
+            where
+                points.unit_code = months.unit_code
+                and points.period_month = months.period_month
+                and {{ scored_when }}
+        )
+{%- endmacro %}

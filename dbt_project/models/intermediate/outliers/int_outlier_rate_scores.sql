@@ -21,18 +21,7 @@
         unique_key=['unit_code', 'period_month'],
         on_schema_change='append_new_columns',
         post_hook=[
-            "delete from {{ this }} as loaded
-            using {{ distinct_keys(this, ['unit_code', 'period_month']) }} as months
-            where
-                loaded.unit_code = months.unit_code
-                and loaded.period_month = months.period_month
-                and not exists (
-                    select 1 from {{ ref('int_outlier_points') }} as points
-                    where
-                        points.unit_code = months.unit_code
-                        and points.period_month = months.period_month
-                        and points.plan_amount_vnd > 0
-                )",
+            "{{ delete_unit_months_without_points(this, 'points.plan_amount_vnd > 0') }}",
             "analyze {{ this }}",
         ],
         indexes=[
