@@ -93,33 +93,23 @@ first_changed as (
 
 ),
 
+{% endif %}
+
 points as (
 
     select
         all_points.*,
         all_points.disbursed_in_month_vnd as value
     from {{ ref('int_outlier_points') }} as all_points
+    {% if is_incremental() %}
     inner join first_changed
         on
             all_points.unit_code = first_changed.unit_code
             and all_points.period_month >= first_changed.period_month
+    {% endif %}
     where all_points.disbursed_in_month_vnd <> 0
 
 ),
-
-{% else %}
-
-points as (
-
-    select
-        *,
-        disbursed_in_month_vnd as value
-    from {{ ref('int_outlier_points') }}
-    where disbursed_in_month_vnd <> 0
-
-),
-
-{% endif %}
 
 reference as (
 

@@ -108,33 +108,23 @@ changed as (
 
 ),
 
+{% endif %}
+
 points as (
 
     select
         all_points.*,
         round(100 * all_points.disbursed_cumulative_vnd / all_points.plan_amount_vnd, 4) as value
     from {{ ref('int_outlier_points') }} as all_points
+    {% if is_incremental() %}
     inner join changed
         on
             all_points.province_code = changed.province_code
             and all_points.period_month = changed.period_month
+    {% endif %}
     where all_points.plan_amount_vnd > 0
 
 ),
-
-{% else %}
-
-points as (
-
-    select
-        *,
-        round(100 * disbursed_cumulative_vnd / plan_amount_vnd, 4) as value
-    from {{ ref('int_outlier_points') }}
-    where plan_amount_vnd > 0
-
-),
-
-{% endif %}
 
 reference as (
 
