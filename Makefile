@@ -10,9 +10,9 @@ demo: setup
 	.venv/bin/gnbv demo
 
 lint: setup
-	.venv/bin/ruff check gnbv ingest tests scripts
-	.venv/bin/ruff format --check gnbv ingest tests scripts
-	.venv/bin/mypy gnbv ingest
+	.venv/bin/ruff check gnbv ingest dags tests scripts
+	.venv/bin/ruff format --check gnbv ingest dags tests scripts
+	.venv/bin/mypy gnbv ingest dags
 
 test: setup lint
 	.venv/bin/python -m pytest -n 2 --dist loadfile -q

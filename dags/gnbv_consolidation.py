@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task, task_group
 
 from gnbv.orchestration import CONSOLIDATION_DAG_ID
@@ -134,7 +136,7 @@ def gnbv_consolidation() -> None:
     @task_group(group_id="month")
     def month(pair: list[str]):
         verdict = validate(pair)
-        report = monthly_report(pair)
+        report: Any = monthly_report(pair)
         verdict >> report
         email_report(report)
         return verdict
@@ -177,9 +179,10 @@ def gnbv_consolidation() -> None:
         if not build_all(as_of=dt.date.fromisoformat(as_of), test_scope=test_scope):
             raise AirflowFailException("dbt build failed (see the lines above)")
 
-    chosen = plan()
+    # the tasks' results are references (XComArg) until run time: typed as what they carry
+    chosen: Any = plan()
     as_of, test_scope = chosen["as_of"], chosen["test_scope"]
-    prepared = prepare_dbt(as_of, test_scope)
+    prepared: Any = prepare_dbt(as_of, test_scope)
     manifest = manifest_path()
     if manifest.exists():  # one task per model, then the tests across models
         from gnbv.orchestration.dbt_tasks import model_tasks, publish_marts

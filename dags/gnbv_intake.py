@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 from gnbv.orchestration import INTAKE_DAG_ID
@@ -113,7 +115,8 @@ def gnbv_intake() -> None:
             print(line)
 
     batches = take_in.expand(batch=claim_new_files())
-    outcomes = each_file(batches)
+    # the tasks' results are references (XComArg) until run time: typed as what they carry
+    outcomes: Any = each_file(batches)
     tell_sender.expand(outcome=outcomes)
     announce_landed(outcomes)
     # after every batch too: a batch that could not be taken fails the run here
