@@ -277,7 +277,8 @@ def _tell_senders(
 @click.option(
     "--offline",
     is_flag=True,
-    help="Do not consult the warehouse (skips the check against last month's accepted figures).",
+    help="Do not consult the warehouse (skips the checks against last month's accepted figures and approved "
+    "figures locked).",
 )
 def validate(
     paths: tuple[Path, ...], province: str | None, period: str | None, received_at: str | None, offline: bool

@@ -322,7 +322,8 @@ def validate_paths(
     expected_period: dt.date | None = None,
 ) -> tuple[list[Submission], GateRun | None]:
     """A dry run: read and gate files, load nothing, record nothing (no stored validation, no
-    Data Docs). Without a connection, the check against last month's accepted figures is skipped.
+    Data Docs). Without a connection, the checks against the warehouse (last month's accepted
+    figures, approved figures locked) are skipped.
     ``expected_period``: the month the files are sent for, when known (see ``ingest_paths``)."""
     reference = load_reference()
     received = _local(received_at)
@@ -335,6 +336,8 @@ def validate_paths(
             for group in _by_period(subs):
                 run = _gate(group, reference, {s.file_sha256: received.date() for s in group}, conn)
                 refuse_ties(group)  # as intake would: files of one report together are a tie
+                if conn is not None:
+                    refuse_approved(conn, group)  # approved figures are refused here as in intake
     return subs, run
 
 

@@ -86,6 +86,18 @@ def test_an_upload_changing_approved_figures_is_refused_by_the_api_and_by_intake
     ]
 
 
+def test_a_dry_run_tells_the_sender_the_figures_are_locked_as_intake_would(portal, tokens, files) -> None:
+    """``gnbv validate`` must not promise "accepted" to a file intake would refuse."""
+    from gnbv import db
+    from ingest.intake import validate_paths
+
+    with db.connect() as conn:
+        (sub,), _run = validate_paths([files.nutrition_changed], conn=conn, expected_period=files.period)
+    assert [p.code for p in sub.errors] == ["approved_locked"]
+    (unchanged,), _run = validate_paths([files.nutrition_changed], expected_period=files.period)
+    assert not unchanged.errors  # offline, nothing is known of approvals: the dry run cannot say
+
+
 def test_a_file_changing_only_components_not_approved_is_taken(portal, tokens, files) -> None:
     answer = upload(portal, tokens["unit"], files.housing_changed, files)
     assert answer.status_code == 200 and answer.json()["verdict"] == "accepted"
