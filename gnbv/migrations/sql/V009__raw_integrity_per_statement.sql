@@ -63,7 +63,7 @@ begin
     if referred is null then
         return null;
     end if;
-    -- one index scan, in key order (as concurrent loads lock them too: no deadlock between two)
+    -- one query for all of them (the primary key's index), where a foreign key runs one per row
     perform from raw.submissions where submission_id = any (referred) for key share;
     get diagnostics locked = row_count;
     if locked < cardinality(referred) then
