@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
+from psycopg import sql
 
 from gnbv.dates import next_month, previous_month
 from ingest.bounds import storable_text
@@ -371,8 +372,79 @@ def _judging_id(sub: Submission, earlier_judgings: int) -> str:
     return f"{sub.file_sha256[:16]}-{earlier_judgings + 1:03d}"
 
 
-def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
+# Each COPY's columns, with their types in raw (V002, V005): given to psycopg, which then dumps
+# every value of a column with that type's dumper, chosen once for the COPY rather than looked up
+# for each value from its Python type. Text format: the values reach PostgreSQL as they did
+# without the types (numeric from the exact int or Decimal, text as is).
+_SUBMISSION_COLUMNS = (
+    ("submission_id", "text"),
+    ("file_sha256", "text"),
+    ("file_name", "text"),
+    ("file_format", "text"),
+    ("file_size_bytes", "int8"),
+    ("unit_code", "text"),
+    ("period_month", "date"),
+    ("amount_unit", "text"),
+    ("status", "text"),
+    ("has_funds", "bool"),
+    ("has_outcomes", "bool"),
+    ("narrative", "text"),
+    ("received_at", "timestamptz"),
+    ("reader_version", "text"),
+    ("content_sha256", "text"),
+)
+_FUND_AMOUNT_COLUMNS = (
+    ("submission_id", "text"),
+    ("capital_year", "int2"),
+    ("component_code", "text"),
+    ("funding_source_code", "text"),
+    ("plan_amount_vnd", "numeric"),
+    ("disbursed_cumulative_vnd", "numeric"),
+    ("sheet_name", "text"),
+    ("row_number", "int4"),
+    ("plan_cell", "text"),
+    ("disbursed_cell", "text"),
+    ("label_as_written", "text"),
+    ("note", "text"),
+)
+_OUTCOME_VALUE_COLUMNS = (
+    ("submission_id", "text"),
+    ("indicator_code", "text"),
+    ("target_value", "numeric"),
+    ("actual_in_month", "numeric"),
+    ("actual_cumulative", "numeric"),
+    ("sheet_name", "text"),
+    ("row_number", "int4"),
+    ("target_cell", "text"),
+    ("actual_in_month_cell", "text"),
+    ("actual_cumulative_cell", "text"),
+    ("label_as_written", "text"),
+    ("note", "text"),
+)
+_PROBLEM_COLUMNS = (
+    ("submission_id", "text"),
+    ("problem_no", "int4"),
+    ("check_code", "text"),
+    ("severity", "text"),
+    ("sheet_name", "text"),
+    ("cell", "text"),
+    ("value_as_written", "text"),
+    ("message_vi", "text"),
+    ("message_en", "text"),
+    ("hint_vi", "text"),
+    ("hint_en", "text"),
+)
+
+
+def _copy(
+    cur: psycopg.Cursor, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[tuple[object, ...]]
+) -> None:
+    """COPY ``rows`` (values in the order of ``columns``) into ``raw.<table>``."""
+    statement = sql.SQL("copy {} ({}) from stdin").format(
+        sql.Identifier("raw", table), sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
+    )
     with cur.copy(statement) as copy:
+        copy.set_types([type_name for _, type_name in columns])
         for row in rows:
             copy.write_row(row)
 
@@ -380,9 +452,8 @@ def _copy(cur: psycopg.Cursor, statement: str, rows: Iterable[tuple[object, ...]
 def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResult, dt.datetime]]) -> None:
     _copy(
         cur,
-        "copy raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,"
-        " period_month, amount_unit, status, has_funds, has_outcomes, narrative, received_at, reader_version,"
-        " content_sha256) from stdin",
+        "submissions",
+        _SUBMISSION_COLUMNS,
         (
             (
                 result.submission_id,
@@ -409,9 +480,8 @@ def _copy_submissions(cur: psycopg.Cursor, subs: list[tuple[Submission, LoadResu
 def _copy_rows(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
     _copy(
         cur,
-        "copy raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,"
-        " plan_amount_vnd, disbursed_cumulative_vnd, sheet_name, row_number, plan_cell, disbursed_cell,"
-        " label_as_written, note) from stdin",
+        "fund_amounts",
+        _FUND_AMOUNT_COLUMNS,
         (
             (
                 submission_id,
@@ -433,9 +503,8 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
     )
     _copy(
         cur,
-        "copy raw.outcome_values (submission_id, indicator_code, target_value, actual_in_month,"
-        " actual_cumulative, sheet_name, row_number, target_cell, actual_in_month_cell,"
-        " actual_cumulative_cell, label_as_written, note) from stdin",
+        "outcome_values",
+        _OUTCOME_VALUE_COLUMNS,
         (
             (
                 submission_id,
@@ -460,8 +529,8 @@ def _copy_rows(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
 def _copy_problems(cur: psycopg.Cursor, subs: list[tuple[Submission, str]]) -> None:
     _copy(
         cur,
-        "copy raw.submission_problems (submission_id, problem_no, check_code, severity, sheet_name, cell,"
-        " value_as_written, message_vi, message_en, hint_vi, hint_en) from stdin",
+        "submission_problems",
+        _PROBLEM_COLUMNS,
         (
             (
                 submission_id,

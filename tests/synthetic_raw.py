@@ -92,7 +92,8 @@ def add_submission(
 
 
 def empty_raw(conn: psycopg.Connection, *also: str) -> None:
-    """Empty raw.* (and the tables named in ``also``), identities restarted."""
+    """Empty raw.* (and the tables named in ``also``), identities restarted: the four raw tables in
+    one statement, as raw.submissions may not be truncated alone (V009)."""
     conn.execute("truncate " + ", ".join((*RAW_TABLES, *also)) + " restart identity cascade")
 
 

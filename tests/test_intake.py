@@ -404,3 +404,28 @@ def test_a_2026_csv_under_a_districts_code_is_refused_naming_the_communes(tmp_pa
         ).errors
         == []
     )  # the same code in 2024: huyện Bảo Lạc
+
+
+def test_each_copy_of_the_load_declares_its_columns_types_as_raw_has_them(conn: psycopg.Connection) -> None:
+    """ingest/load.py gives psycopg each COPY column's type: it must be the column's own."""
+    from ingest import load
+
+    declared = {
+        "submissions": load._SUBMISSION_COLUMNS,
+        "fund_amounts": load._FUND_AMOUNT_COLUMNS,
+        "outcome_values": load._OUTCOME_VALUE_COLUMNS,
+        "submission_problems": load._PROBLEM_COLUMNS,
+    }
+    for table, columns in declared.items():
+        in_raw = dict(
+            conn.execute(
+                "select a.attname, format_type(a.atttypid, null) from pg_attribute as a"
+                " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped",
+                (f"raw.{table}",),
+            ).fetchall()
+        )
+        as_named = {"int2": "smallint", "int4": "integer", "int8": "bigint", "bool": "boolean"}
+        as_named |= {"timestamptz": "timestamp with time zone"}
+        assert {name: in_raw.get(name) for name, _ in columns} == {
+            name: as_named.get(type_name, type_name) for name, type_name in columns
+        }, table

@@ -46,6 +46,9 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def truncate_raw(conn: psycopg.Connection) -> None:
+    """Empty raw: the four tables in one statement (raw.submissions may not be truncated while a
+    table that refers to it has rows, and CASCADE does not reach them: V009 checks that link with
+    triggers, not foreign keys)."""
     from psycopg import sql
 
     tables = sql.SQL(", ").join(sql.Identifier("raw", table) for table in RAW_TABLES)
