@@ -216,7 +216,7 @@ class _BatchReader:
             return
         pending = self.pool.submit(self.batches[0]) if self.batches else []
         for number, batch in enumerate(self.batches):
-            with _Clock("read_s"):
+            with _Clock("read_s"), _batch_out_of_gc():
                 try:
                     subs = self.pool.collect(pending)
                 except Exception:
@@ -263,10 +263,38 @@ def _older_objects_out_of_gc() -> Iterator[None]:
         yield
         return
     gc.freeze()
+    token = _freezes_batches.set(True)
     try:
         yield
     finally:
+        _freezes_batches.reset(token)
         gc.unfreeze()
+
+
+# Within ``_older_objects_out_of_gc`` (when intake did the freezing): batches are frozen as they arrive.
+_freezes_batches: contextvars.ContextVar[bool] = contextvars.ContextVar("gnbv_intake_freezes", default=False)
+
+
+@contextlib.contextmanager
+def _batch_out_of_gc() -> Iterator[None]:
+    """A batch rebuilt from the readers' answers is hundreds of thousands of rows — named tuples,
+    which the collector tracks for good (it stops tracking only plain tuples of plain values) —
+    and none can be part of a reference cycle. Left to the collector, they would be walked while
+    they are rebuilt and again at every full collection while the batch is gated and loaded. So
+    they are rebuilt with the collector paused and frozen out of its walks with the rest; they
+    are freed as usual, by reference counting, when the batch is done. The cyclic garbage of the
+    batch before is collected first, while little else is alive, so that none of it is frozen.
+    Outside ``_older_objects_out_of_gc``'s freeze, nothing changes."""
+    if not _freezes_batches.get() or not gc.isenabled():
+        yield
+        return
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _gate(

@@ -128,7 +128,7 @@ class Submission(FileContent):
         earlier judgings, the version in force, the load), and each computation sorts and prints
         every row. The memo keeps the rows it was computed from and is used only while the file
         still holds those very rows (rows are immutable tuples: a changed row is another object)."""
-        what = (self.unit_code, self.period_month, tuple(self.fund_amounts), tuple(self.outcomes), self.narrative)
+        what = self._content()
         memo = self.__dict__.get(_CONTENT_MEMO)
         if memo is not None and _same_objects(memo[0], what):
             return memo[1]
@@ -136,21 +136,33 @@ class Submission(FileContent):
         self.__dict__[_CONTENT_MEMO] = (what, digest)
         return digest
 
+    def _content(self) -> tuple[Any, ...]:
+        return (self.unit_code, self.period_month, tuple(self.fund_amounts), tuple(self.outcomes), self.narrative)
+
     # Pickled (reader process → gating process), rows travel as plain tuples: a named tuple
     # unpickles through its Python-level ``__new__``, row by row; a plain tuple is rebuilt in
-    # C, then retyped with ``tuple.__new__`` (docs/performance.md).
+    # C, then retyped with ``tuple.__new__`` (docs/performance.md). A content fingerprint
+    # computed already travels with the rows (the reader processes compute it side by side,
+    # for the gating process, which has every file's gate and load to do): it is the
+    # fingerprint of the very rows that travel with it — the same ints, texts and Decimals,
+    # each printing as it did — so it is memoised for the rows rebuilt on the other side.
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state.pop(_CONTENT_MEMO, None)
+        memo = state.pop(_CONTENT_MEMO, None)
+        if memo is not None and _same_objects(memo[0], self._content()):
+            state[_CONTENT_MEMO] = memo[1]
         for name in _ROW_TYPES:
             state[name] = [tuple(row) for row in state[name]]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        digest = state.pop(_CONTENT_MEMO, None)
         for name, row_type in _ROW_TYPES.items():
             state[name] = [_retype(row_type, row) for row in state[name]]
         self.__dict__.update(state)
+        if isinstance(digest, str):
+            self.__dict__[_CONTENT_MEMO] = (self._content(), digest)
 
 
 _CONTENT_FIELDS = tuple(f.name for f in fields(FileContent))
@@ -178,11 +190,21 @@ def _content_digest(
     outcomes: tuple[OutcomeValue, ...],
     narrative: str | None,
 ) -> str:
-    # sorted by repr: a rejected file may hold a key twice, a None beside a figure
-    funds = sorted(map(_fund_content, fund_amounts), key=repr)
-    outcome_rows = sorted(map(_outcome_content, outcomes), key=repr)
-    text = repr((unit_code, period_month and period_month.isoformat(), funds, outcome_rows, narrative))
+    """The sha256 of the content printed: ``repr((unit, "YYYY-MM-DD", funds, outcomes,
+    narrative))``, the rows sorted by how they print (a rejected file may hold a key twice, a
+    None beside a figure, so the rows themselves do not sort). The stored fingerprints are that
+    text's: it is put together here from each row printed once, sorted as text, and joined as
+    ``repr`` joins a list and a tuple — the same text, without printing every row twice."""
+    funds = _printed_list(sorted(map(repr, map(_fund_content, fund_amounts))))
+    outcome_rows = _printed_list(sorted(map(repr, map(_outcome_content, outcomes))))
+    period = repr(period_month and period_month.isoformat())
+    text = f"({unit_code!r}, {period}, {funds}, {outcome_rows}, {narrative!r})"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _printed_list(printed_items: list[str]) -> str:
+    """What ``repr`` prints for a list whose items print as ``printed_items``."""
+    return "[" + ", ".join(printed_items) + "]"
 
 
 def _fund_content(r: FundAmount) -> tuple[object, ...]:

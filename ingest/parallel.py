@@ -10,7 +10,8 @@ in the parent; only the results travel back.
 Results cross the process boundary pickled: a Submission's rows travel as plain tuples of ints
 and text (``Submission.__getstate__``) and problems rebuild themselves from their fields
 (``ingest.model``, ``ingest.cell_problem``), so a national file is cheap to send and to rebuild
-(Decimals in named tuples cost several times more: docs/performance.md).
+(Decimals in named tuples cost several times more: docs/performance.md). Each file's content
+fingerprint is computed here, where the files are read side by side, and travels with its rows.
 
 Memory stays bounded: a batch is read, gated and loaded before the one after the next is
 submitted, so at most two batches of read files are alive at once — and the next one only as
@@ -98,6 +99,8 @@ def _worker_main() -> None:
             return
         try:
             subs = [read_submission(Path(p), reference, province_hint, expected_period) for p in paths]
+            for sub in subs:
+                sub.content_sha256  # noqa: B018 (computed here, side by side: it travels with the rows)
             answer: tuple[str, Any] = ("ok", pickle.dumps(subs, protocol=pickle.HIGHEST_PROTOCOL))
         except Exception as exc:  # reading bugs travel back to the caller, as in the serial path
             detail = traceback.format_exc()
