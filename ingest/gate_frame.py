@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -80,15 +81,7 @@ class _Columns:
         self.length += count
 
     def arrays(self) -> dict[str, Any]:
-        import numpy as np
-
-        arrays: dict[str, Any] = {}
-        for name, runs in self.runs.items():
-            column = np.full(self.length, None, dtype=object)
-            for start, values in runs:
-                column[start : start + len(values)] = values
-            arrays[name] = _typed(name, column)
-        return arrays
+        return {name: _typed(name, self.length, runs) for name, runs in self.runs.items()}
 
 
 # An outcome value to check: (sheet, cell, value, the indicator's value kind).
@@ -273,9 +266,9 @@ def _dropped_rows(sub: Submission, previous: PreviousFigures) -> list[_DroppedIt
     """Last month's rows with disbursement to date that this month's file has no row for: dropped,
     they would make the unit's and the province's cumulative fall without a word. (A file without
     fund rows changes no fund figure; January starts a new count: no previous month.)"""
-    if not sub.fund_amounts:
-        return []
     before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    if not sub.fund_amounts or not before:
+        return []
     kept = {a.key for a in sub.fund_amounts}
     return sorted((key, amount) for key, amount in before.items() if key not in kept and amount)
 
@@ -318,23 +311,43 @@ def _add_outcomes(columns: _Columns, values: list[_OutcomeItem]) -> None:
     )
 
 
-def _typed(name: str, column: Any) -> Any:
-    """An object column as a typed array; each step is one pass in C (no Python loop over the rows)."""
+def _objects(length: int, runs: list[tuple[int, list[Any]]]) -> Any:
+    import numpy as np
+
+    column = np.full(length, None, dtype=object)
+    for start, values in runs:
+        column[start : start + len(values)] = values
+    return column
+
+
+def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
+    """A column's runs laid into one array: flags and whole numbers typed, text and Decimals as
+    objects. Only the values the runs hold are converted — a column is filled on the rows of
+    its kinds alone, empty (or 0) elsewhere — and each step is one pass in C (no Python loop
+    over the rows)."""
     import numpy as np
     import pandas as pd
 
     if name not in _FLAGS and name not in _INTEGERS:
-        return column
-    missing = pd.isna(column)
-    filled = column.copy()
-    filled[missing] = 0
-    if name in _FLAGS:
-        return pd.arrays.BooleanArray(filled.astype(bool), missing)
+        return _objects(length, runs)
+    values = np.array(list(itertools.chain.from_iterable(run for _, run in runs)), dtype=object)
+    rows = np.concatenate([np.arange(start, start + len(run)) for start, run in runs])
+    missing = values == None  # noqa: E711 (numpy compares each value, in C)
+    values[missing] = 0
     try:  # numpy refuses (OverflowError) any value beyond int64 rather than round it
-        whole = filled.astype(np.int64)
+        typed = values.astype(bool if name in _FLAGS else np.int64)
     except OverflowError:  # beyond int64: exact Python ints instead
-        return filled if name in _ZERO_ELSEWHERE else column
-    return whole if name in _ZERO_ELSEWHERE else pd.arrays.IntegerArray(whole, missing)
+        column = _objects(length, runs)
+        if name in _ZERO_ELSEWHERE:
+            column[pd.isna(column)] = 0
+        return column
+    data = np.zeros(length, dtype=typed.dtype)
+    data[rows] = typed
+    if name in _ZERO_ELSEWHERE:
+        return data
+    empty = np.ones(length, dtype=bool)
+    empty[rows] = missing
+    return pd.arrays.BooleanArray(data, empty) if name in _FLAGS else pd.arrays.IntegerArray(data, empty)
 
 
 def check_frame(
