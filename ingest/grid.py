@@ -40,6 +40,9 @@ class Grid:
     uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formulas never calculated
     percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as percentages
     _header_texts: dict[tuple[int, int], str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _row_merges: dict[int, list[tuple[int, int, int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def height(self) -> int:
@@ -76,10 +79,31 @@ class Grid:
         return self._header_texts[(row, column)]
 
     def _merged_text(self, row: int, column: int) -> str:
-        for (top, left), (bottom, right) in self.merged:
-            if top <= row <= bottom and left <= column <= right:
+        for left, right, top in self._merges_over(row):
+            if left <= column <= right:
                 return self.text(top, left)
         return self.text(row, column)
+
+    def _merges_over(self, row: int) -> list[tuple[int, int, int]]:
+        """(left, right, top) of the merged ranges over ``row``, in the ranges' order (the first
+        one over a cell names its text): a header row's cells ask those few, not every range."""
+        if row not in self._row_merges:
+            self._row_merges[row] = [
+                (left, right, top) for (top, left), (bottom, right) in self.merged if top <= row <= bottom
+            ]
+        return self._row_merges[row]
+
+    def texts_above(self, end_row: int, width: int) -> list[tuple[int, int, str]]:
+        """(row, column, text) of each cell of rows ``0 … end_row - 1`` within ``width`` columns
+        whose text is not empty, row by row: a title block, without asking each of its empty cells."""
+        found = []
+        for row in range(min(end_row, self.height)):
+            cells = self.rows[row]
+            columns = [c for c in range(min(width, len(cells))) if cells[c] is not None and cells[c] != ""]
+            if self.errors:  # an error cell reads as empty in ``rows`` but has a text
+                columns = sorted({*columns, *(c for r, c in self.errors if r == row and c < width)})
+            found += [(row, c, text) for c in columns if (text := self.text(row, c))]
+        return found
 
     def row_texts(self, row: int) -> list[str]:
         return [self.text(row, c) for c in range(len(self.rows[row]))] if row < self.height else []

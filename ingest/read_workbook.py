@@ -21,7 +21,7 @@ from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
-from ingest.labels import names_a_unit, resolvers_for
+from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
@@ -103,6 +103,12 @@ class Table:
     @functools.cached_property
     def amount_indexes(self) -> list[int]:
         return [index for _, _, index in self.amount_cells]
+
+    @functools.cached_property
+    def text_indexes(self) -> tuple[int | None, int | None, int | None]:
+        """The index of the label, STT and note columns (None for a column the table lacks)."""
+        label, stt, note = self.column("label"), self.column("stt"), self.column("note")
+        return (label and label.index, stt and stt.index, note and note.index)
 
     # Every data row asks for its columns: they are looked up once per table.
     @functools.cached_property
@@ -220,10 +226,7 @@ def find_outcome_table(grid: Grid) -> Table | None:
 
 
 def _title_texts(table: Table) -> list[tuple[int, int, str]]:
-    grid = table.grid
-    width = min(grid.width, MAX_COLUMNS)  # measured over every row: once, not once per title row
-    texts = ((r, c, grid.text(r, c)) for r in range(table.header_top) for c in range(width))
-    return [(r, c, text) for r, c, text in texts if text]
+    return table.grid.texts_above(table.header_top, min(table.grid.width, MAX_COLUMNS))
 
 
 def read_title_block(table: Table, reference: Reference, province_hint: str | None, content: FileContent) -> int | None:
@@ -331,7 +334,7 @@ def _read_amount_row(
     """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
     cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
-    label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
+    label_index, stt_index, note_index = table.text_indexes
     amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
     if parsed is not None:
@@ -351,11 +354,11 @@ def _read_amount_row(
                 _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
     return _Row(
         row=row,
-        label=grid.text(row, label_col.index) if label_col else "",
-        stt=grid.text(row, stt_col.index) if stt_col else "",
+        label=grid.text(row, label_index) if label_index is not None else "",
+        stt=grid.text(row, stt_index) if stt_index is not None else "",
         amounts=amounts,
         cells=cells,
-        note=grid.text(row, note_col.index) if note_col else "",
+        note=grid.text(row, note_index) if note_index is not None else "",
     )
 
 
@@ -418,14 +421,19 @@ def _check_sum(
     derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), tolerance_vnd=len(parts)))
 
 
-def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck]) -> None:
+def _check_row_columns(
+    r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck], subtotals: list[tuple[str, tuple[str, ...]]]
+) -> None:
+    """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
     for measure in ("plan", "disbursed"):
         values = r.amounts[measure]
+        if not values:
+            continue
         if TOTAL in values:
             parts = [values[s] for s in leaf_sources if s in values]
             _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], derived)
-        for parent, children in PARTS.items():
-            if parent in values and parent not in leaf_sources:
+        for parent, children in subtotals:
+            if parent in values:
                 parts = [values[s] for s in children if s in values]
                 _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
 
@@ -449,6 +457,9 @@ def read_disbursement(
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
     resolvers = resolvers_for(reference)
+    report_year = content.period_month.year if content.period_month else None
+    catalogs: dict[int | None, ComponentResolver] = {}  # by capital year: a few per file, asked by every row
+    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
@@ -471,13 +482,13 @@ def read_disbursement(
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
-        _check_row_columns(r, leaf_sources, sheet, content.derived_checks)
+        _check_row_columns(r, leaf_sources, sheet, content.derived_checks, subtotals)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue
         # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        resolver = resolvers.components_for_capital(
-            capital_year, content.period_month.year if content.period_month else None
+        resolver = catalogs.get(capital_year) or catalogs.setdefault(
+            capital_year, resolvers.components_for_capital(capital_year, report_year)
         )
         code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
         if code is None and _is_section(r, label_key):
@@ -543,6 +554,8 @@ def _refuse_uncalculated_leaf_cells(
 
     (Derived cells may be uncalculated: the warehouse recomputes them anyway.)"""
     grid = table.grid
+    if not grid.uncalculated:
+        return
     for measure in ("plan", "disbursed"):
         for source, column in table.amount_columns(measure).items():
             if source not in leaf_sources:
