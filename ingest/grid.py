@@ -39,7 +39,7 @@ class Grid:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # cells holding #REF! and the like
     uncalculated: set[tuple[int, int]] = field(default_factory=set)  # formulas never calculated
     percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as percentages
-    _header_texts: dict[tuple[int, int], str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _header_texts: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _row_merges: dict[int, list[tuple[int, int, int]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -48,9 +48,10 @@ class Grid:
     def height(self) -> int:
         return len(self.rows)
 
-    @property
+    @functools.cached_property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        """The longest row's length; a grid's rows are not changed once read."""
+        return max(map(len, self.rows), default=0)
 
     def value(self, row: int, column: int) -> object:
         if self.errors and (row, column) in self.errors:
@@ -73,10 +74,24 @@ class Grid:
 
     def header_text(self, row: int, column: int) -> str:
         """Text of a header cell, taking a merged range's value from its top-left cell."""
-        # Finding the table asks for the same header cells many times over; each asks every range.
-        if (row, column) not in self._header_texts:
-            self._header_texts[(row, column)] = self._merged_text(row, column)
-        return self._header_texts[(row, column)]
+        texts = self.header_row(row)
+        return texts[column] if column < len(texts) else self._merged_text(row, column)
+
+    def header_row(self, row: int) -> list[str]:
+        """``header_text`` of each cell of a row, over the grid's width: worked out once per row,
+        as finding the table asks for the same header rows many times over."""
+        if row not in self._header_texts:
+            width = self.width
+            cells = self.rows[row] if row < len(self.rows) else ()
+            values = [*cells[:width], *[None] * (width - len(cells))]
+            for (r, column), text in self.errors.items():
+                if r == row and column < width:
+                    values[column] = text
+            texts = list(map(clean, values))  # clean("") is clean(None): ""
+            for left, right, top in reversed(self._merges_over(row)):  # the first range over a cell wins
+                texts[left : right + 1] = [self.text(top, left)] * (min(right, width - 1) + 1 - left)
+            self._header_texts[row] = texts
+        return self._header_texts[row]
 
     def _merged_text(self, row: int, column: int) -> str:
         for left, right, top in self._merges_over(row):

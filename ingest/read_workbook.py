@@ -107,8 +107,9 @@ class Table:
     @functools.cached_property
     def text_indexes(self) -> tuple[int | None, int | None, int | None]:
         """The index of the label, STT and note columns (None for a column the table lacks)."""
-        label, stt, note = self.column("label"), self.column("stt"), self.column("note")
-        return (label and label.index, stt and stt.index, note and note.index)
+        found = (self.column("label"), self.column("stt"), self.column("note"))
+        label, stt, note = (column.index if column is not None else None for column in found)
+        return label, stt, note
 
     # Every data row asks for its columns: they are looked up once per table.
     @functools.cached_property
@@ -155,7 +156,7 @@ HEADER_LABELS = ("noi dung", "danh muc")
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
+        keys = list(map(ascii_key, grid.header_row(top)[:width]))
         if not any(k.startswith(HEADER_LABELS) for k in keys):
             continue
         label_columns = [c for c, k in enumerate(keys) if k.startswith(("noi dung", "danh muc"))]
@@ -195,7 +196,7 @@ def _is_section_label(label_key: str) -> bool:
 def find_outcome_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
+        keys = list(map(ascii_key, grid.header_row(top)[:width]))
         if not any(k.startswith("chi tieu") for k in keys):
             continue
         columns = []
@@ -418,11 +419,15 @@ def _check_sum(
     """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
     if given is None or not parts:
         return
-    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), tolerance_vnd=len(parts)))
+    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), len(parts)))  # tolerance: 1 VND a part
 
 
 def _check_row_columns(
-    r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck], subtotals: list[tuple[str, tuple[str, ...]]]
+    r: _Row,
+    leaf_sources: set[str],
+    sheet: str,
+    derived: list[DerivedCheck],
+    subtotals: list[tuple[str, tuple[str, ...]]],
 ) -> None:
     """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
     for measure in ("plan", "disbursed"):
@@ -522,27 +527,32 @@ def read_disbursement(
     _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
     ordered_sources = sorted(leaf_sources)
+    fund_amounts = content.fund_amounts
     for cap_year, code, r in leaves:
         label_cell = cell_ref(r.row, label_index)
+        plans, disbursements = r.amounts["plan"], r.amounts["disbursed"]
+        plan_cells, disbursed_cells = r.cells["plan"], r.cells["disbursed"]
         for source in ordered_sources:
-            plan = r.amounts["plan"].get(source)
-            disbursed = r.amounts["disbursed"].get(source)
+            plan = plans.get(source)
+            disbursed = disbursements.get(source)
             if plan is None and disbursed is None:
                 continue
-            content.fund_amounts.append(
+            # positional, in FundAmount's field order: a national month builds ~180k of them,
+            # and keyword arguments cost more than the tuple itself
+            fund_amounts.append(
                 FundAmount(
-                    capital_year=cap_year or 0,
-                    component_code=code,
-                    funding_source_code=source,
-                    plan_amount_vnd=plan,
-                    disbursed_cumulative_vnd=disbursed,
-                    sheet=sheet,
-                    row=r.row + 1,
-                    plan_cell=r.cells["plan"].get(source),
-                    disbursed_cell=r.cells["disbursed"].get(source),
-                    label=r.label,
-                    note=r.note,
-                    label_cell=label_cell,
+                    cap_year or 0,  # capital_year
+                    code,  # component_code
+                    source,  # funding_source_code
+                    plan,  # plan_amount_vnd
+                    disbursed,  # disbursed_cumulative_vnd
+                    sheet,
+                    r.row + 1,  # row
+                    plan_cells.get(source),  # plan_cell
+                    disbursed_cells.get(source),  # disbursed_cell
+                    r.label,
+                    r.note,
+                    label_cell,
                 )
             )
 
@@ -670,18 +680,18 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
         seen[code] = row + 1
         note_column = by_measure.get("note")
         content.outcomes.append(
-            OutcomeValue(
-                indicator_code=code,
-                target_value=values["target"],
-                actual_in_month=values["actual_in_month"],
-                actual_cumulative=values["actual_cumulative"],
-                sheet=sheet,
-                row=row + 1,
-                target_cell=cells["target"],
-                actual_in_month_cell=cells["actual_in_month"],
-                actual_cumulative_cell=cells["actual_cumulative"],
-                label=label,
-                note=grid.text(row, note_column.index) if note_column else "",
+            OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
+                code,  # indicator_code
+                values["target"],  # target_value
+                values["actual_in_month"],
+                values["actual_cumulative"],
+                sheet,
+                row + 1,  # row
+                cells["target"],  # target_cell
+                cells["actual_in_month"],  # actual_in_month_cell
+                cells["actual_cumulative"],  # actual_cumulative_cell
+                label,
+                grid.text(row, note_column.index) if note_column else "",  # note
             )
         )
 
