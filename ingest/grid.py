@@ -69,6 +69,15 @@ class Grid:
         width = len(cells)
         return [None if column >= width or cells[column] == "" else cells[column] for column in columns]
 
+    def texts(self, row: int, columns: Sequence[int | None]) -> list[str]:
+        """``text`` of several cells of one row ("" for a column None): a data row's label, STT
+        and note, read in one go."""
+        if self.errors or row >= len(self.rows):
+            return ["" if column is None else self.text(row, column) for column in columns]
+        cells = self.rows[row]
+        width = len(cells)
+        return ["" if column is None or column >= width else clean(cells[column]) for column in columns]
+
     def text(self, row: int, column: int) -> str:
         return clean(self.value(row, column))
 

@@ -335,7 +335,6 @@ def _read_amount_row(
     """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
     cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
-    label_index, stt_index, note_index = table.text_indexes
     amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
     if parsed is not None:
@@ -353,14 +352,8 @@ def _read_amount_row(
         ):
             if raw is not None:  # most cells of a form are empty
                 _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
-    return _Row(
-        row=row,
-        label=grid.text(row, label_index) if label_index is not None else "",
-        stt=grid.text(row, stt_index) if stt_index is not None else "",
-        amounts=amounts,
-        cells=cells,
-        note=grid.text(row, note_index) if note_index is not None else "",
-    )
+    label, stt, note = grid.texts(row, table.text_indexes)
+    return _Row(row, label, stt, amounts, cells, note)
 
 
 def _read_amount_cell(
