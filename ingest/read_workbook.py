@@ -128,19 +128,14 @@ class Table:
         return by_source
 
 
-def _header_stack(grid: Grid, top: int, bottom: int, column: int) -> list[str]:
-    return [grid.header_text(r, column) for r in range(top, bottom + 1)]
-
-
-def _forward_filled(grid: Grid, row: int, width: int) -> list[str]:
+def _forward_filled(texts: tuple[str, ...]) -> list[str]:
     """A group header row with each group's text carried right over its (merged or empty) span."""
-    texts, current = [], ""
-    for column in range(width):
-        text = grid.header_text(row, column)
+    filled, current = [], ""
+    for text in texts:
         if text:
             current = text
-        texts.append(text or current)
-    return texts
+        filled.append(text or current)
+    return filled
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -156,34 +151,70 @@ HEADER_LABELS = ("noi dung", "danh muc")
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = list(map(ascii_key, grid.header_row(top)[:width]))
-        if not any(k.startswith(HEADER_LABELS) for k in keys):
+        if not any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(top)[:width] if text):
             continue
-        label_columns = [c for c, k in enumerate(keys) if k.startswith(("noi dung", "danh muc"))]
-        for depth in (2, 3, 1):
-            bottom = top + depth - 1
-            if bottom >= grid.height or _holds_a_body_row(grid, top + 1, bottom, label_columns):
-                continue
-            group_row = _forward_filled(grid, top, width)
-            columns = []
-            for c in range(width):
-                column = _classified(c, (group_row[c], *_header_stack(grid, top + 1, bottom, c)))
-                if column:
-                    columns.append(column)
-            plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
-            disbursed = [c for c in columns if c.measure == "disbursed" and c.source not in (None, TOTAL)]
-            if plan and disbursed and any(c.measure == "label" for c in columns):
-                return Table(grid, top, bottom, columns)
+        found = _header_layout(header_signature(grid, top, width))
+        if found is not None:
+            depth, columns = found
+            return Table(grid, top, top + depth - 1, list(columns))
     return None
 
 
-def _holds_a_body_row(grid: Grid, first: int, last: int, label_columns: list[int]) -> bool:
+# A header is one to three rows.
+_HEADER_DEPTHS = (2, 3, 1)
+HeaderSignature = tuple[int, tuple[tuple[str, ...], ...]]
+
+
+def header_signature(grid: Grid, top: int, width: int) -> HeaderSignature:
+    """Everything that decides which table a header starting at row ``top`` heads: the texts of
+    the rows it may span (merged ranges resolved) over the table's width, and so how many rows
+    the sheet still has. The files of a month share a few header layouts: the table found under
+    one is remembered by its signature, and a file whose header differs in one cell, or ends
+    sooner, has another signature and is read afresh."""
+    rows = range(top, min(top + max(_HEADER_DEPTHS), grid.height))
+    return width, tuple(tuple(grid.header_row(row)[:width]) for row in rows)
+
+
+def _header_layout(signature: HeaderSignature) -> tuple[int, tuple[Column, ...]] | None:
+    """(depth, columns) of the disbursement table under a header (``header_signature``), or
+    None when the rows there head no such table; remembered for headers of a form's size."""
+    if sum(len(text) for row in signature[1] for text in row) <= _REMEMBERED_HEADER_CHARS:
+        return _remembered_layout(signature)
+    return _layout(signature)
+
+
+_REMEMBERED_HEADER_CHARS = 4096  # a form's header is a few hundred characters; a hostile one is not kept
+
+
+def _layout(signature: HeaderSignature) -> tuple[int, tuple[Column, ...]] | None:
+    width, rows = signature
+    label_columns = [c for c, text in enumerate(rows[0]) if ascii_key(text).startswith(HEADER_LABELS)]
+    for depth in _HEADER_DEPTHS:
+        if depth > len(rows) or _holds_a_body_row(rows[1:depth], label_columns):
+            continue
+        group_row = _forward_filled(rows[0])
+        columns = [
+            column
+            for c in range(width)
+            if (column := _classified(c, (group_row[c], *(row[c] for row in rows[1:depth]))))
+        ]
+        plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
+        disbursed = [c for c in columns if c.measure == "disbursed" and c.source not in (None, TOTAL)]
+        if plan and disbursed and any(c.measure == "label" for c in columns):
+            return depth, tuple(columns)
+    return None
+
+
+_remembered_layout = functools.lru_cache(maxsize=1 << 10)(_layout)
+
+
+def _holds_a_body_row(rows: tuple[tuple[str, ...], ...], label_columns: list[int]) -> bool:
     """Whether a row taken for a lower header row is the table's first row: a section ("Vốn năm
     2025 chuyển sang") or a component under a one-row header. Swallowed into the header, a first
     section of carried-over capital would be read as the plan year's own capital."""
-    for row in range(first, last + 1):
+    for texts in rows:
         for column in label_columns:
-            key = ascii_key(grid.header_text(row, column))
+            key = ascii_key(texts[column])
             if key.startswith(("von ", "du an", "tieu du an", "tong cong", "tong so")) or _is_section_label(key):
                 return True
     return False
