@@ -160,7 +160,7 @@ def find_disbursement_table(grid: Grid) -> Table | None:
     return None
 
 
-# A header is one to three rows.
+# A header is one to three rows deep, tried in this order: the form's two rows first.
 _HEADER_DEPTHS = (2, 3, 1)
 HeaderSignature = tuple[int, tuple[tuple[str, ...], ...]]
 
