@@ -63,6 +63,10 @@ class CorrectionPhrases:
         object.__setattr__(self, "_marker", re.compile(f" (?:{markers})(?= )"))
         object.__setattr__(self, "marks_correction", functools.lru_cache(maxsize=4096)(self._marks_correction))
 
+    def __reduce__(self) -> tuple[type[CorrectionPhrases], tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Pickled as its phrases: the patterns and the cached method are rebuilt from them."""
+        return (CorrectionPhrases, (self.markers, self.negations))
+
     def marks_correction(self, note: str | None) -> bool:  # replaced per instance by a cached copy
         return self._marks_correction(note)
 

@@ -500,7 +500,21 @@ def _correction_phrases(rows: list[dict[str, str]]) -> CorrectionPhrases:
 
 @functools.cache
 def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
-    """Read every reference seed once per process."""
+    """Every reference seed, read once per process — or the copy an earlier process built from
+    the very same seeds and code (``gnbv.reference_cache``)."""
+    from gnbv import correction_note, reference_cache
+
+    return reference_cache.cached_build(
+        functools.partial(read_reference, seeds_dir),
+        Reference,
+        seeds_dir,
+        (Path(__file__), Path(correction_note.__file__)),  # the code that builds and defines it
+        reference_cache.default_cache_dir(),
+    )
+
+
+def read_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
+    """Every reference seed, read from its CSV file."""
     units = tuple(
         AdminUnit(
             unit_code=r["unit_code"],

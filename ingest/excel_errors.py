@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterator
 from typing import IO
 from xml.etree import ElementTree
-from xml.sax.saxutils import unescape
 
 from ingest.sheet_xml import MAIN_NS, parsed_cells, position
 
@@ -74,6 +73,13 @@ def _search_bytes(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
+def _unescape(text: str) -> str:
+    """The entities a cached value's text may hold (``&amp;`` last, so ``&amp;lt;`` stays
+    ``&lt;``): what ``xml.sax.saxutils.unescape`` does, without importing it, as it imports
+    ``urllib.request`` (http, ssl, email) into every reader process."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 # The files of a month repeat most formula cells byte for byte (``<c r="C9" s="6"><f>SUM(D9:G9)</f>``):
 # a small cache decides each of those once.
 @functools.lru_cache(maxsize=1 << 12)
@@ -84,7 +90,7 @@ def _marked_cell(head: bytes, body: bytes) -> tuple[tuple[int, int], str] | None
         return None  # a cached value and no error type: most formula cells of a calculated file
     attributes = dict(_ATTRIBUTE.findall(head))
     cell_type = attributes.get(b"t", b"").decode() or None
-    text = unescape(value[1].decode("utf-8")) if value else None
+    text = _unescape(value[1].decode("utf-8")) if value else None
     marker = _marker(cell_type, _FORMULA.search(body) is not None, text)
     at = position(attributes.get(b"r", b"").decode())
     return (at, marker) if marker and at else None

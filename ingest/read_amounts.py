@@ -86,8 +86,9 @@ def amount_block(grid: Grid, first_row: int, columns: Sequence[int], factor: int
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
         out[strings[lengths == 0]] = None
         if places is not None:
-            for position, vnd in _text_numbers(texts, places):
-                out[strings[position]] = vnd
+            typed = np.flatnonzero(lengths)  # an empty text is no number: only the others are searched
+            for position, vnd in _text_numbers(list(map(texts.__getitem__, typed.tolist())), places):
+                out[strings[typed[position]]] = vnd
 
     _by_cell(out, grid, first_row, columns, len(rows))
     return out.reshape(len(rows), len(columns)).tolist()  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
-from ingest.labels import names_a_unit, resolvers_for
+from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
@@ -104,6 +104,13 @@ class Table:
     def amount_indexes(self) -> list[int]:
         return [index for _, _, index in self.amount_cells]
 
+    @functools.cached_property
+    def text_indexes(self) -> tuple[int | None, int | None, int | None]:
+        """The index of the label, STT and note columns (None for a column the table lacks)."""
+        found = (self.column("label"), self.column("stt"), self.column("note"))
+        label, stt, note = (column.index if column is not None else None for column in found)
+        return label, stt, note
+
     # Every data row asks for its columns: they are looked up once per table.
     @functools.cached_property
     def _first_by_measure(self) -> dict[str, Column]:
@@ -121,19 +128,14 @@ class Table:
         return by_source
 
 
-def _header_stack(grid: Grid, top: int, bottom: int, column: int) -> list[str]:
-    return [grid.header_text(r, column) for r in range(top, bottom + 1)]
-
-
-def _forward_filled(grid: Grid, row: int, width: int) -> list[str]:
+def _forward_filled(texts: tuple[str, ...]) -> list[str]:
     """A group header row with each group's text carried right over its (merged or empty) span."""
-    texts, current = [], ""
-    for column in range(width):
-        text = grid.header_text(row, column)
+    filled, current = [], ""
+    for text in texts:
         if text:
             current = text
-        texts.append(text or current)
-    return texts
+        filled.append(text or current)
+    return filled
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -149,34 +151,70 @@ HEADER_LABELS = ("noi dung", "danh muc")
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
-        if not any(k.startswith(HEADER_LABELS) for k in keys):
+        if not any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(top)[:width] if text):
             continue
-        label_columns = [c for c, k in enumerate(keys) if k.startswith(("noi dung", "danh muc"))]
-        for depth in (2, 3, 1):
-            bottom = top + depth - 1
-            if bottom >= grid.height or _holds_a_body_row(grid, top + 1, bottom, label_columns):
-                continue
-            group_row = _forward_filled(grid, top, width)
-            columns = []
-            for c in range(width):
-                column = _classified(c, (group_row[c], *_header_stack(grid, top + 1, bottom, c)))
-                if column:
-                    columns.append(column)
-            plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
-            disbursed = [c for c in columns if c.measure == "disbursed" and c.source not in (None, TOTAL)]
-            if plan and disbursed and any(c.measure == "label" for c in columns):
-                return Table(grid, top, bottom, columns)
+        found = _header_layout(header_signature(grid, top, width))
+        if found is not None:
+            depth, columns = found
+            return Table(grid, top, top + depth - 1, list(columns))
     return None
 
 
-def _holds_a_body_row(grid: Grid, first: int, last: int, label_columns: list[int]) -> bool:
+# A header is one to three rows deep, tried in this order: the form's two rows first.
+_HEADER_DEPTHS = (2, 3, 1)
+HeaderSignature = tuple[int, tuple[tuple[str, ...], ...]]
+
+
+def header_signature(grid: Grid, top: int, width: int) -> HeaderSignature:
+    """Everything that decides which table a header starting at row ``top`` heads: the texts of
+    the rows it may span (merged ranges resolved) over the table's width, and so how many rows
+    the sheet still has. The files of a month share a few header layouts: the table found under
+    one is remembered by its signature, and a file whose header differs in one cell, or ends
+    sooner, has another signature and is read afresh."""
+    rows = range(top, min(top + max(_HEADER_DEPTHS), grid.height))
+    return width, tuple(tuple(grid.header_row(row)[:width]) for row in rows)
+
+
+def _header_layout(signature: HeaderSignature) -> tuple[int, tuple[Column, ...]] | None:
+    """(depth, columns) of the disbursement table under a header (``header_signature``), or
+    None when the rows there head no such table; remembered for headers of a form's size."""
+    if sum(len(text) for row in signature[1] for text in row) <= _REMEMBERED_HEADER_CHARS:
+        return _remembered_layout(signature)
+    return _layout(signature)
+
+
+_REMEMBERED_HEADER_CHARS = 4096  # a form's header is a few hundred characters; a hostile one is not kept
+
+
+def _layout(signature: HeaderSignature) -> tuple[int, tuple[Column, ...]] | None:
+    width, rows = signature
+    label_columns = [c for c, text in enumerate(rows[0]) if ascii_key(text).startswith(HEADER_LABELS)]
+    for depth in _HEADER_DEPTHS:
+        if depth > len(rows) or _holds_a_body_row(rows[1:depth], label_columns):
+            continue
+        group_row = _forward_filled(rows[0])
+        columns = [
+            column
+            for c in range(width)
+            if (column := _classified(c, (group_row[c], *(row[c] for row in rows[1:depth]))))
+        ]
+        plan = [c for c in columns if c.measure == "plan" and c.source not in (None, TOTAL)]
+        disbursed = [c for c in columns if c.measure == "disbursed" and c.source not in (None, TOTAL)]
+        if plan and disbursed and any(c.measure == "label" for c in columns):
+            return depth, tuple(columns)
+    return None
+
+
+_remembered_layout = functools.lru_cache(maxsize=1 << 10)(_layout)
+
+
+def _holds_a_body_row(rows: tuple[tuple[str, ...], ...], label_columns: list[int]) -> bool:
     """Whether a row taken for a lower header row is the table's first row: a section ("Vốn năm
     2025 chuyển sang") or a component under a one-row header. Swallowed into the header, a first
     section of carried-over capital would be read as the plan year's own capital."""
-    for row in range(first, last + 1):
+    for texts in rows:
         for column in label_columns:
-            key = ascii_key(grid.header_text(row, column))
+            key = ascii_key(texts[column])
             if key.startswith(("von ", "du an", "tieu du an", "tong cong", "tong so")) or _is_section_label(key):
                 return True
     return False
@@ -189,7 +227,7 @@ def _is_section_label(label_key: str) -> bool:
 def find_outcome_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = [ascii_key(grid.header_text(top, c)) for c in range(width)]
+        keys = list(map(ascii_key, grid.header_row(top)[:width]))
         if not any(k.startswith("chi tieu") for k in keys):
             continue
         columns = []
@@ -220,10 +258,7 @@ def find_outcome_table(grid: Grid) -> Table | None:
 
 
 def _title_texts(table: Table) -> list[tuple[int, int, str]]:
-    grid = table.grid
-    width = min(grid.width, MAX_COLUMNS)  # measured over every row: once, not once per title row
-    texts = ((r, c, grid.text(r, c)) for r in range(table.header_top) for c in range(width))
-    return [(r, c, text) for r, c, text in texts if text]
+    return table.grid.texts_above(table.header_top, min(table.grid.width, MAX_COLUMNS))
 
 
 def read_title_block(table: Table, reference: Reference, province_hint: str | None, content: FileContent) -> int | None:
@@ -331,7 +366,6 @@ def _read_amount_row(
     """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
     cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
-    label_col, stt_col, note_col = table.column("label"), table.column("stt"), table.column("note")
     amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
     cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
     if parsed is not None:
@@ -349,14 +383,8 @@ def _read_amount_row(
         ):
             if raw is not None:  # most cells of a form are empty
                 _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
-    return _Row(
-        row=row,
-        label=grid.text(row, label_col.index) if label_col else "",
-        stt=grid.text(row, stt_col.index) if stt_col else "",
-        amounts=amounts,
-        cells=cells,
-        note=grid.text(row, note_col.index) if note_col else "",
-    )
+    label, stt, note = grid.texts(row, table.text_indexes)
+    return _Row(row, label, stt, amounts, cells, note)
 
 
 def _read_amount_cell(
@@ -415,17 +443,26 @@ def _check_sum(
     """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
     if given is None or not parts:
         return
-    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), tolerance_vnd=len(parts)))
+    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), len(parts)))  # tolerance: 1 VND a part
 
 
-def _check_row_columns(r: _Row, leaf_sources: set[str], sheet: str, derived: list[DerivedCheck]) -> None:
+def _check_row_columns(
+    r: _Row,
+    leaf_sources: set[str],
+    sheet: str,
+    derived: list[DerivedCheck],
+    subtotals: list[tuple[str, tuple[str, ...]]],
+) -> None:
+    """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
     for measure in ("plan", "disbursed"):
         values = r.amounts[measure]
+        if not values:
+            continue
         if TOTAL in values:
             parts = [values[s] for s in leaf_sources if s in values]
             _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], derived)
-        for parent, children in PARTS.items():
-            if parent in values and parent not in leaf_sources:
+        for parent, children in subtotals:
+            if parent in values:
                 parts = [values[s] for s in children if s in values]
                 _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
 
@@ -449,6 +486,9 @@ def read_disbursement(
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
     resolvers = resolvers_for(reference)
+    report_year = content.period_month.year if content.period_month else None
+    catalogs: dict[int | None, ComponentResolver] = {}  # by capital year: a few per file, asked by every row
+    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
@@ -471,13 +511,13 @@ def read_disbursement(
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
-        _check_row_columns(r, leaf_sources, sheet, content.derived_checks)
+        _check_row_columns(r, leaf_sources, sheet, content.derived_checks, subtotals)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue
         # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        resolver = resolvers.components_for_capital(
-            capital_year, content.period_month.year if content.period_month else None
+        resolver = catalogs.get(capital_year) or catalogs.setdefault(
+            capital_year, resolvers.components_for_capital(capital_year, report_year)
         )
         code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
         if code is None and _is_section(r, label_key):
@@ -511,27 +551,32 @@ def read_disbursement(
     _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
     ordered_sources = sorted(leaf_sources)
+    fund_amounts = content.fund_amounts
     for cap_year, code, r in leaves:
         label_cell = cell_ref(r.row, label_index)
+        plans, disbursements = r.amounts["plan"], r.amounts["disbursed"]
+        plan_cells, disbursed_cells = r.cells["plan"], r.cells["disbursed"]
         for source in ordered_sources:
-            plan = r.amounts["plan"].get(source)
-            disbursed = r.amounts["disbursed"].get(source)
+            plan = plans.get(source)
+            disbursed = disbursements.get(source)
             if plan is None and disbursed is None:
                 continue
-            content.fund_amounts.append(
+            # positional, in FundAmount's field order: a national month builds ~180k of them,
+            # and keyword arguments cost more than the tuple itself
+            fund_amounts.append(
                 FundAmount(
-                    capital_year=cap_year or 0,
-                    component_code=code,
-                    funding_source_code=source,
-                    plan_amount_vnd=plan,
-                    disbursed_cumulative_vnd=disbursed,
-                    sheet=sheet,
-                    row=r.row + 1,
-                    plan_cell=r.cells["plan"].get(source),
-                    disbursed_cell=r.cells["disbursed"].get(source),
-                    label=r.label,
-                    note=r.note,
-                    label_cell=label_cell,
+                    cap_year or 0,  # capital_year
+                    code,  # component_code
+                    source,  # funding_source_code
+                    plan,  # plan_amount_vnd
+                    disbursed,  # disbursed_cumulative_vnd
+                    sheet,
+                    r.row + 1,  # row
+                    plan_cells.get(source),  # plan_cell
+                    disbursed_cells.get(source),  # disbursed_cell
+                    r.label,
+                    r.note,
+                    label_cell,
                 )
             )
 
@@ -543,6 +588,8 @@ def _refuse_uncalculated_leaf_cells(
 
     (Derived cells may be uncalculated: the warehouse recomputes them anyway.)"""
     grid = table.grid
+    if not grid.uncalculated:
+        return
     for measure in ("plan", "disbursed"):
         for source, column in table.amount_columns(measure).items():
             if source not in leaf_sources:
@@ -657,18 +704,18 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
         seen[code] = row + 1
         note_column = by_measure.get("note")
         content.outcomes.append(
-            OutcomeValue(
-                indicator_code=code,
-                target_value=values["target"],
-                actual_in_month=values["actual_in_month"],
-                actual_cumulative=values["actual_cumulative"],
-                sheet=sheet,
-                row=row + 1,
-                target_cell=cells["target"],
-                actual_in_month_cell=cells["actual_in_month"],
-                actual_cumulative_cell=cells["actual_cumulative"],
-                label=label,
-                note=grid.text(row, note_column.index) if note_column else "",
+            OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
+                code,  # indicator_code
+                values["target"],  # target_value
+                values["actual_in_month"],
+                values["actual_cumulative"],
+                sheet,
+                row + 1,  # row
+                cells["target"],  # target_cell
+                cells["actual_in_month"],  # actual_in_month_cell
+                cells["actual_cumulative"],  # actual_cumulative_cell
+                label,
+                grid.text(row, note_column.index) if note_column else "",  # note
             )
         )
 

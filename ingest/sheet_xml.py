@@ -21,15 +21,29 @@ _CELL, _ROW = f"{MAIN_NS}c", f"{MAIN_NS}row"
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → path of its XML part inside the package."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    workbook, rels = archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
+    # The files of a month come from one template: their workbook parts are the same bytes, parsed
+    # once (the answer depends on nothing else); only parts of a template's size are remembered.
+    small = len(workbook) + len(rels) <= _REMEMBERED_PARTS_BYTES
+    return dict((_remembered_sheet_parts if small else _sheet_parts)(workbook, rels))
+
+
+_REMEMBERED_PARTS_BYTES = 64 * 1024
+
+
+def _sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> tuple[tuple[str, str], ...]:
+    workbook = ElementTree.fromstring(workbook_xml)
+    rels = ElementTree.fromstring(rels_xml)
     targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PKG_REL_NS}Relationship")}
     paths = {}
     for sheet in workbook.iter(f"{MAIN_NS}sheet"):
         target = targets.get(sheet.get(f"{_REL_NS}id"), "")
         path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         paths[sheet.get("name", "")] = path
-    return paths
+    return tuple(paths.items())
+
+
+_remembered_sheet_parts = functools.lru_cache(maxsize=64)(_sheet_parts)
 
 
 # The files of a month mark the same few cells (the same layout): each reference is worked out once.

@@ -21,6 +21,7 @@ CORE = {
     "gnbv.dates",  # Vietnam time, reporting months
     "gnbv.vn_format",  # numbers as Vietnamese text
     "gnbv.reference",  # the reference data (dbt's seeds, read in Python)
+    "gnbv.reference_cache",  # its pickled copy, for the next process
     "gnbv.correction_note",  # what marks a note as a correction (a seed)
     "gnbv.lazy_import",
     "gnbv.db",  # a connection to the warehouse, migrated
