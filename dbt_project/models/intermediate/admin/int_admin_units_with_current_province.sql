@@ -12,10 +12,7 @@
 
 -- A table, not a view: it changes only with the seeds, and a filter from a reader (a data test)
 -- pushed into the recursive walk made PostgreSQL's estimates useless (minutes, not milliseconds).
--- `analyze` after each build: a table created in the run has no statistics until autovacuum
--- reaches it, a minute or so later, and the models built right after it would plan on default
--- guesses (the compliance mart: nested loops over what it took for one expected unit-month).
-{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
+{{ config(materialized='table') }}
 
 with recursive
 

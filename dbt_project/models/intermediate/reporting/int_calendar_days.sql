@@ -7,10 +7,7 @@
 
 -- A table: the deadlines of every province-month read it day by day; as a view its window was
 -- recomputed inside each lookup, for every unit and month the compliance mart joins.
--- `analyze` after each build: a table created in the run has no statistics until autovacuum
--- reaches it, a minute or so later, and the models built right after it would plan on default
--- guesses (the compliance mart: nested loops over what it took for one expected unit-month).
-{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
+{{ config(materialized='table') }}
 
 with
 

@@ -8,10 +8,7 @@
 
 -- A table: small (months × provinces), and every unit-month expected to report joins it on its
 -- due dates; as a view, those dates were recomputed for each unit version the join tried.
--- `analyze` after each build: a table created in the run has no statistics until autovacuum
--- reaches it, a minute or so later, and the models built right after it would plan on default
--- guesses (the compliance mart: nested loops over what it took for one expected unit-month).
-{{ config(materialized='table', post_hook=['analyze {{ this }}']) }}
+{{ config(materialized='table') }}
 
 with
 
