@@ -3,7 +3,6 @@ marts contract as declared, the SQL style (sqlfluff), and gnbv/dbt.py's profile 
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,20 +34,6 @@ def test_project_config() -> None:
     assert layers["intermediate"]["+schema"] == "intermediate"
     assert (layers["marts"]["+schema"], layers["marts"]["+materialized"]) == ("marts", "table")
     assert config["seeds"]["gnbv"]["+schema"] == "reference"
-
-
-def test_intermediate_tables_analyze_themselves_when_built() -> None:
-    """A table created in a run has no statistics until autovacuum reaches it, a minute later;
-    the models built after it in the same run would plan on guesses. So every intermediate
-    model stored as a table (or incremental table) runs `analyze` in its post-hook."""
-    tables = [
-        path
-        for path in (PROJECT / "models" / "intermediate").rglob("*.sql")
-        if re.search(r"materialized\s*=\s*'(table|incremental)'", path.read_text(encoding="utf-8"))
-    ]
-    assert len(tables) >= 6, "the three reporting/admin tables and the three outlier tables"
-    not_analyzed = [p.stem for p in tables if "analyze {{ this }}" not in p.read_text(encoding="utf-8")]
-    assert not_analyzed == []
 
 
 def test_layers_follow_the_naming_convention() -> None:
