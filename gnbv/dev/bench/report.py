@@ -248,6 +248,8 @@ def _dbt_rows(r: BenchResult) -> list[tuple[str, str, str]]:
     ]
     if d.first_build is not None:
         rows.append(("first build of the history (not a figure: warms caches)", _s(d.first_build.seconds), ""))
+    if d.second_build is not None:
+        rows.append(("second build, nothing new (not a figure: fills marts_next)", _s(d.second_build.seconds), ""))
     return rows
 
 

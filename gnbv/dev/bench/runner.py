@@ -557,9 +557,11 @@ def result_from_json(data: dict[str, Any]) -> BenchResult:
     dbt = fields.pop("dbt", None)
     if dbt is not None:
         first = dbt.pop("first_build", None)
+        second = dbt.pop("second_build", None)
         result.dbt = DbtBench(
             **{k: v for k, v in dbt.items() if k not in ("incremental", "full_refresh")},
             first_build=BuildTiming(**first) if first else None,
+            second_build=BuildTiming(**second) if second else None,
             incremental=[BuildTiming(**b) for b in dbt.get("incremental", [])],
             full_refresh=[BuildTiming(**b) for b in dbt.get("full_refresh", [])],
         )
