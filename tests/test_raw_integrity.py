@@ -8,11 +8,13 @@ per row: intake lands tens of thousands of rows per COPY.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 from psycopg import errors
 
-from tests.synthetic_raw import RAW_TABLES, M, add_submission, at
+from tests.synthetic_raw import RAW_TABLES, M, add_submission, at, empty_raw
 
 CHILDREN = ("raw.fund_amounts", "raw.outcome_values", "raw.submission_problems")
 
@@ -31,6 +33,16 @@ ONE_ROW = {
         " message_en) values (%s, 1, 'synthetic', 'warning', 'SYNTHETIC', 'SYNTHETIC')"
     ),
 }
+
+
+@pytest.fixture(autouse=True)
+def raw_left_empty(database_url: str) -> Iterator[None]:
+    """The rows written here are no warehouse's data (an indicator no catalog has): raw is left
+    empty after each test, so that a module built after this one on the same test database never
+    meets them."""
+    yield
+    with psycopg.connect(database_url, autocommit=True) as cleaner:
+        empty_raw(cleaner)
 
 
 def a_submission_with_rows(conn: psycopg.Connection, submission_id: str, unit: str = "043") -> None:
