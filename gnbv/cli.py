@@ -277,8 +277,8 @@ def _tell_senders(
 @click.option(
     "--offline",
     is_flag=True,
-    help="Do not consult the warehouse (skips the checks against last month's accepted figures and approved "
-    "figures locked).",
+    help="Do not consult the warehouse (skips the checks against the figures accepted for the year's other "
+    "months and approved figures locked).",
 )
 def validate(
     paths: tuple[Path, ...], province: str | None, period: str | None, received_at: str | None, offline: bool

@@ -32,15 +32,16 @@ from gnbv import settings
 from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
 from ingest.amount_text import as_typed
-from ingest.gate_frame import CheckFrame, PreviousFigures, check_frame, filing_window
+from ingest.gate_frame import CheckFrame, FiguresOfTheYear, YearFigures, check_frame, filing_window
 from ingest.model import Submission
 from ingest.names import shown_name
 from ingest.problems import problem
 
 __all__ = [
     "CheckFrame",
+    "FiguresOfTheYear",
     "GateRun",
-    "PreviousFigures",
+    "YearFigures",
     "check_frame",
     "data_docs_once",
     "dry_run",
@@ -245,15 +246,16 @@ def gate(
     reference: Reference,
     *,
     received_on: Mapping[str, dt.date],
-    previous: PreviousFigures,
+    reported: FiguresOfTheYear,
 ) -> GateRun:
     """Validate the batch; each failed check becomes a problem on the submission it concerns.
+    ``reported``: what the units' accepted reports of the same year say (``ingest.load.figures_of_the_year``).
 
     The Data Docs (``data_docs_index()``) are rebuilt after the call, or at the end of the
     enclosing ``data_docs_once()`` block; none within ``dry_run()``.
     """
     started = time.perf_counter()
-    checked = check_frame(subs, reference, received_on, previous)
+    checked = check_frame(subs, reference, received_on, reported)
     result, docs = _dry_run_verdict(checked), None
     if result is None:
         result, docs = validate_frame(

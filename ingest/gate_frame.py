@@ -1,9 +1,9 @@
 """The submission gate's frame: a batch of read submissions as one table of things to check.
 
 One row per submission, amount row, filled-in derived cell, outcome value and row of last month
-the file no longer has; ``row_id`` indexes the frame. Each rule of the suite reads a column
-filled only on the rows it concerns and empty elsewhere (GX does not check empty values), so no
-rule needs a row condition — except the sign rules, whose columns hold 0 elsewhere
+the file no longer has (what the unit's accepted reports of the year say: ``YearFigures``);
+``row_id`` indexes the frame. Each rule of the suite reads a column filled only on the rows it
+concerns and empty elsewhere (GX does not check empty values), so no rule needs a row condition — except the sign rules, whose columns hold 0 elsewhere
 (``_ZERO_ELSEWHERE``: 0 passes them, and GX vectorises them only over columns without empty
 values).
 
@@ -33,7 +33,31 @@ from typing import Any
 from gnbv.reference import Reference
 from ingest.model import DerivedCheck, FundAmount, Submission
 
-PreviousFigures = Mapping[tuple[str, dt.date], Mapping[tuple[int, str, str], Decimal]]
+AmountKey = tuple[int, str, str]  # capital year, component, funding source
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """What a unit's accepted reports of the same reporting year already say about one month's rows.
+
+    Cumulative figures count from January, and the warehouse takes each month's disbursement as
+    its cumulative minus the one of the latest earlier month that reported the row (dbt:
+    ``monthly_increments_ctes``), a fall allowed only on a row marked as a correction. So a file
+    is held to the months around it, not only to the month before: a unit that skipped months
+    is compared with the last month it reported, and a late file for an earlier month must not
+    make a later month's figures fall.
+    """
+
+    # the month right before: its rows with a cumulative
+    last_month: Mapping[AmountKey, Decimal] = field(default_factory=dict)
+    earlier: Mapping[AmountKey, Decimal] = field(default_factory=dict)  # each row's latest earlier cumulative
+    # each row's earliest later cumulative, unless that later row is marked as a correction
+    later: Mapping[AmountKey, Decimal] = field(default_factory=dict)
+
+
+# by unit and reporting month
+FiguresOfTheYear = Mapping[tuple[str, dt.date], YearFigures]
+_NOTHING_REPORTED = YearFigures()
 
 # A month's report may arrive from the first day of its month until the end of the next year:
 # late files are still taken (flagged late); anything outside this is a mistyped period.
@@ -45,6 +69,7 @@ _WHOLE_NUMBERS = {
     "disbursed_vnd",
     "disbursed_or_zero_vnd",
     "previous_cumulative_vnd",
+    "later_cumulative_vnd",
     "reference_plan_vnd",
     "excess_vnd",
     "dropped_cumulative_vnd",
@@ -230,9 +255,14 @@ def _reference_plan(sub: Submission, reference: Reference) -> dict[tuple[int, st
     }  # only Bến Cầu 2023 has a unit-level plan in the seeds today
 
 
-def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previous: PreviousFigures) -> None:
+def _year_figures(sub: Submission, reported: FiguresOfTheYear) -> YearFigures:
+    return reported.get((sub.unit_code or "", sub.period_month or dt.date.min), _NOTHING_REPORTED)
+
+
+def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, reported: FiguresOfTheYear) -> None:
     amounts: list[FundAmount] = sub.fund_amounts
-    before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    year = _year_figures(sub, reported)
+    before, after = year.earlier, year.later
     is_correction = reference.correction_phrases.marks_correction  # ref_correction_phrases, as dbt reads it
     planned = _reference_plan(sub, reference)
     # a capital vintage runs from the programs' first capital year to the report's own year
@@ -256,17 +286,19 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, previ
             "previous_cumulative_vnd": [
                 None if not before or is_correction(a.note) else _exact(before.get(a.key)) for a in amounts
             ],
+            # a later month's figure this one must not exceed (that month's row would fall)
+            "later_cumulative_vnd": [_exact(after.get(a.key)) for a in amounts] if after else [None] * len(amounts),
             "reference_plan_vnd": [_exact(planned.get(a.key)) for a in amounts] if planned else [None] * len(amounts),
             "vintage_in_programme": [None if last is None else first <= a.capital_year <= last for a in amounts],
         },
     )
 
 
-def _dropped_rows(sub: Submission, previous: PreviousFigures) -> list[_DroppedItem]:
+def _dropped_rows(sub: Submission, reported: FiguresOfTheYear) -> list[_DroppedItem]:
     """Last month's rows with disbursement to date that this month's file has no row for: dropped,
     they would make the unit's and the province's cumulative fall without a word. (A file without
     fund rows changes no fund figure; January starts a new count: no previous month.)"""
-    before = previous.get((sub.unit_code or "", sub.period_month or dt.date.min), {})
+    before = _year_figures(sub, reported).last_month
     if not sub.fund_amounts or not before:
         return []
     kept = {a.key for a in sub.fund_amounts}
@@ -351,7 +383,7 @@ def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
 
 
 def check_frame(
-    subs: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], previous: PreviousFigures
+    subs: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], reported: FiguresOfTheYear
 ) -> CheckFrame:
     """The batch as one frame of the rules' columns; ``row_id`` numbers its rows."""
     import numpy as np
@@ -369,13 +401,13 @@ def check_frame(
         starts_here(sub, "submission", [sub])
         _add_submission(columns, sub, reference, received_on[sub.file_sha256])
         starts_here(sub, "amount", sub.fund_amounts)
-        _add_amounts(columns, sub, reference, previous)
+        _add_amounts(columns, sub, reference, reported)
         starts_here(sub, "derived", sub.derived_checks)
         _add_derived(columns, sub)
         outcome_items = _outcome_items(sub, reference)
         starts_here(sub, "outcome", outcome_items)
         _add_outcomes(columns, outcome_items)
-        dropped = _dropped_rows(sub, previous)
+        dropped = _dropped_rows(sub, reported)
         starts_here(sub, "dropped", dropped)
         _add_dropped(columns, dropped)
     frame = pd.DataFrame({"row_id": np.arange(columns.length, dtype="int64")} | columns.arrays())

@@ -24,7 +24,7 @@ from gnbv.reference import Reference, load_reference
 from ingest.approval_lock import refuse_approved
 from ingest.cell_problem import CellProblem, ProblemsBySeverity
 from ingest.gate import GateRun, data_docs_once, dry_run, gate
-from ingest.load import load_batch, previous_month_figures
+from ingest.load import figures_of_the_year, load_batch
 from ingest.model import Submission
 from ingest.names import shown_name
 from ingest.problems import problem
@@ -133,7 +133,7 @@ class StageTimes:
     read_s: float = 0.0
     gate_s: float = 0.0
     gate_calls: int = 0
-    previous_s: float = 0.0  # last month's accepted figures, for the cumulative check
+    previous_s: float = 0.0  # the year's other accepted months, for the cumulative checks
     load_s: float = 0.0
     workers: int = 1  # reader processes of the last call (1: read in this process)
 
@@ -301,9 +301,10 @@ def _gate(
     group: list[Submission], reference: Reference, received_on: Mapping[str, dt.date], conn: psycopg.Connection | None
 ) -> GateRun:
     with _Clock("previous_s"):
-        previous = previous_month_figures(conn, group) if conn is not None else {}
+        is_correction = reference.correction_phrases.marks_correction
+        reported = figures_of_the_year(conn, group, is_correction) if conn is not None else {}
     with _Clock("gate_s"):
-        run = gate(group, reference, received_on=received_on, previous=previous)
+        run = gate(group, reference, received_on=received_on, reported=reported)
     times = _stage_times.get()
     if times is not None:
         times.gate_calls += 1
@@ -350,8 +351,8 @@ def validate_paths(
     expected_period: dt.date | None = None,
 ) -> tuple[list[Submission], GateRun | None]:
     """A dry run: read and gate files, load nothing, record nothing (no stored validation, no
-    Data Docs). Without a connection, the checks against the warehouse (last month's accepted
-    figures, approved figures locked) are skipped.
+    Data Docs). Without a connection, the checks against the warehouse (the figures accepted for
+    the year's other months, approved figures locked) are skipped.
     ``expected_period``: the month the files are sent for, when known (see ``ingest_paths``)."""
     reference = load_reference()
     received = _local(received_at)

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
 from psycopg import sql
 
-from gnbv.dates import next_month, previous_month
+from gnbv.dates import previous_month
 from ingest.bounds import storable_text
-from ingest.gate import PreviousFigures
+from ingest.gate import FiguresOfTheYear, YearFigures
+from ingest.gate_frame import AmountKey
 from ingest.model import Submission
 from ingest.names import shown_name
 from ingest.problems import problem
@@ -59,17 +60,54 @@ VERSION_IN_FORCE = """
 
 _WANTED = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month))"
 
-# The last accepted report of the previous month, per unit (its funds version in force).
-_PREVIOUS_MONTH_FIGURES = f"""
-    with {_WANTED},
-    latest as ({VERSION_IN_FORCE.format(carries="has_funds")})
-    select
-        l.unit_code, l.period_month, f.capital_year, f.component_code, f.funding_source_code,
-        f.disbursed_cumulative_vnd
-    from latest as l
-    inner join raw.fund_amounts as f using (submission_id)
-    where f.disbursed_cumulative_vnd is not null
-"""
+# Around each month being loaded, per unit and row (capital year, component, funding source): the
+# cumulative of the latest earlier month of the same reporting year that reported one, and of the
+# earliest later month, with that row's note — what dbt's monthly increments put each row beside
+# (``monthly_increments_ctes``). The versions in force of every other month of the year are read.
+_FIGURES_OF_THE_YEAR = """
+    with targets as (
+        select * from unnest(%(units)s::text[], %(months)s::date[]) as t (unit_code, period_month)
+    ),
+    wanted as (
+        select distinct targets.unit_code, cast(month_start as date) as period_month
+        from targets
+        cross join generate_series(
+            date_trunc('year', targets.period_month),
+            date_trunc('year', targets.period_month) + interval '11 months',
+            interval '1 month'
+        ) as month_start
+        where cast(month_start as date) <> targets.period_month
+    ),
+    latest as ({version_in_force}),
+    reported as (
+        select
+            latest.unit_code, latest.period_month, f.capital_year, f.component_code, f.funding_source_code,
+            f.disbursed_cumulative_vnd, f.note
+        from latest
+        inner join raw.fund_amounts as f using (submission_id)
+        where f.disbursed_cumulative_vnd is not null
+    ),
+    around as (
+        select
+            targets.unit_code, targets.period_month, reported.period_month as reported_month,
+            reported.period_month < targets.period_month as is_earlier,
+            reported.capital_year, reported.component_code, reported.funding_source_code,
+            reported.disbursed_cumulative_vnd, reported.note
+        from targets
+        inner join reported
+            on reported.unit_code = targets.unit_code
+            and date_trunc('year', reported.period_month) = date_trunc('year', targets.period_month)
+            and reported.period_month <> targets.period_month
+    )
+    select distinct on (unit_code, period_month, is_earlier, capital_year, component_code, funding_source_code)
+        unit_code, period_month, reported_month, is_earlier, capital_year, component_code, funding_source_code,
+        disbursed_cumulative_vnd, note
+    from around
+    order by
+        unit_code, period_month, is_earlier, capital_year, component_code, funding_source_code,
+        -- the nearest month on each side
+        case when is_earlier then reported_month end desc, reported_month asc
+""".format(version_in_force=VERSION_IN_FORCE.format(carries="has_funds"))
 
 # The content of the versions in force (funds and outcomes) of the units and months being loaded.
 _CONTENT_IN_FORCE = f"""
@@ -127,25 +165,34 @@ class LoadResult:
     previous_status: str | None = None
 
 
-def previous_month_figures(conn: psycopg.Connection, subs: list[Submission]) -> PreviousFigures:
-    """Last month's accepted cumulative disbursement for each submission's unit, keyed by its period.
-
-    Cumulative figures count from the start of the reporting year, so January has no previous month.
-    """
-    wanted = {
-        (s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month and s.period_month.month > 1
-    }
+def figures_of_the_year(
+    conn: psycopg.Connection, subs: list[Submission], is_correction: Callable[[str | None], bool]
+) -> FiguresOfTheYear:
+    """What each submission's unit has already reported, in its accepted versions in force, for the
+    other months of the same reporting year (``YearFigures``), keyed by unit and period.
+    ``is_correction``: whether a row's note marks it as a correction (``ref_correction_phrases``)."""
+    wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month}
     if not wanted:
         return {}
-    units, months = zip(*((unit, previous_month(period)) for unit, period in wanted), strict=True)
-    figures: dict[tuple[str, dt.date], dict[tuple[int, str, str], Decimal]] = {}
+    units, months = zip(*wanted, strict=True)
+    last_month: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
+    earlier: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
+    later: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
     with conn.cursor() as cur:
-        cur.execute(_PREVIOUS_MONTH_FIGURES, {"units": list(units), "months": list(months)})
-        for unit, month, year, component, source, amount in cur.fetchall():
-            period = next_month(month)
-            figures.setdefault((unit, period), {})[(year, component, source)] = amount
+        cur.execute(_FIGURES_OF_THE_YEAR, {"units": list(units), "months": list(months)})
+        for unit, period, reported_month, is_earlier, year, component, source, amount, note in cur.fetchall():
+            key, at = (year, component, source), (unit, period)
+            if is_earlier:
+                earlier.setdefault(at, {})[key] = amount
+                if reported_month == previous_month(period):
+                    last_month.setdefault(at, {})[key] = amount
+            elif not is_correction(note):  # a row marked as a correction may fall: nothing to exceed
+                later.setdefault(at, {})[key] = amount
     conn.commit()
-    return figures
+    return {
+        at: YearFigures(last_month.get(at, {}), earlier.get(at, {}), later.get(at, {}))
+        for at in earlier.keys() | later.keys()
+    }
 
 
 def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:

@@ -194,10 +194,18 @@ CATALOGUE: dict[str, ProblemText] = {
         "Check this row's disbursement or plan.",
     ),
     "cumulative_decreased": ProblemText(
-        "Giải ngân lũy kế {value} thấp hơn số đã báo cáo tháng trước {expected}",
-        "Cumulative disbursement {value} is below last month's accepted {expected}",
+        "Giải ngân lũy kế {value} thấp hơn số {expected} đã báo cáo cho tháng gần nhất trước đó trong năm",
+        "Cumulative disbursement {value} is below the {expected} accepted for the latest earlier month of the year",
         "Nếu là điều chỉnh số liệu, ghi 'điều chỉnh' vào cột Ghi chú của dòng này.",
         "If this corrects an earlier figure, write 'điều chỉnh' in the row's Ghi chú.",
+    ),
+    "cumulative_above_later_month": ProblemText(
+        "Giải ngân lũy kế {value} cao hơn số {expected} đã báo cáo cho tháng sau đó trong năm",
+        "Cumulative disbursement {value} is above the {expected} already accepted for a later month of the year",
+        "Số lũy kế của tháng sau không thể giảm so với tháng này. Kiểm tra lại số của dòng này; nếu số tháng sau "
+        "sai, gửi lại báo cáo tháng sau với số đúng và ghi 'điều chỉnh' vào cột Ghi chú của dòng đó.",
+        "A later month's cumulative cannot fall below this month's. Check this row's figure; if the later month's is "
+        "wrong, send that month's report again with the right figure and 'điều chỉnh' in that row's Ghi chú.",
     ),
     "row_dropped": ProblemText(
         "Dòng {value} đã có {expected} giải ngân lũy kế đến tháng trước nhưng tháng này không còn dòng nào",

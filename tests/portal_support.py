@@ -80,6 +80,19 @@ def make_files(folder: Path, seed: int) -> PortalFiles:
     return PortalFiles(period, good, again, other, bad)
 
 
+def start_from_an_empty_raw_layer() -> None:
+    """Empty raw.* on the shared test warehouse before a module's story begins. Other modules leave
+    SYNTHETIC months of the same communes behind (other seeds, other figures); beside this module's
+    month of the same year they would be a real report's history, and the gate holds a report to
+    the months around it."""
+    from gnbv import db
+    from tests.synthetic_raw import empty_raw
+
+    with db.connect() as conn:
+        empty_raw(conn)
+        conn.commit()
+
+
 def add_accounts(prefix: str) -> dict[str, str]:
     """Accounts ``<prefix>-unit``, ``-unit2`` (the other commune), ``-province``; name by role."""
     from gnbv.portal import accounts
@@ -144,6 +157,7 @@ def portal_file_fixtures(prefix: str, seed: int) -> tuple[Any, Any]:
 
     @pytest.fixture(scope="module")
     def names(database_url: str) -> dict[str, str]:
+        start_from_an_empty_raw_layer()
         return add_accounts(prefix)
 
     return files, names

@@ -18,7 +18,7 @@ import pytest
 import ingest.gate
 from gnbv.dev.samples.province import generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
-from ingest.gate_frame import PreviousFigures
+from ingest.gate_frame import FiguresOfTheYear, YearFigures
 from ingest.model import Submission
 from ingest.read_file import read_submission
 from tests.bad_inputs import build_all
@@ -28,26 +28,30 @@ ON_TIME = dt.date(2024, 3, 11)
 LATE = dt.date(2031, 1, 1)  # far outside every filing window
 
 
-def _undercut(subs: list[Submission]) -> PreviousFigures:
-    """Last month above this month's cumulative on every other row, and a row this month drops."""
-    previous: dict = {}
+def _undercut(subs: list[Submission]) -> FiguresOfTheYear:
+    """The year's other months around each file: last month above this month's cumulative on every
+    other row, with a row this month drops; a later month below it on every third row."""
+    reported: dict = {}
     for sub in subs:
         if sub.unit_code is None or sub.period_month is None or not sub.fund_amounts:
             continue
         before = {a.key: Decimal((a.disbursed_cumulative_vnd or 0) + 1_000) for a in sub.fund_amounts[::2]}
         before[(sub.period_month.year, "DA9.X", "NSTW_SN")] = Decimal(5_000_000)
-        previous[(sub.unit_code, sub.period_month)] = before
-    return previous
+        after = {
+            a.key: Decimal(a.disbursed_cumulative_vnd - 1) for a in sub.fund_amounts[1::3] if a.disbursed_cumulative_vnd
+        }
+        reported[(sub.unit_code, sub.period_month)] = YearFigures(last_month=before, earlier=before, later=after)
+    return reported
 
 
 def _verdict(
-    subs: list[Submission], reference: Reference, previous: PreviousFigures, gate_with: str, received: dt.date
+    subs: list[Submission], reference: Reference, reported: FiguresOfTheYear, gate_with: str, received: dt.date
 ) -> tuple[bool, list[list[tuple]]]:
     batch = copy.deepcopy(subs)  # the gate appends its problems to the submissions
     with pytest.MonkeyPatch.context() as patch, ingest.gate.dry_run():
         patch.setenv(ingest.gate.ENV_DRY_RUN_GATE, gate_with)
         run = ingest.gate.gate(
-            batch, reference, received_on={s.file_sha256: received for s in batch}, previous=previous
+            batch, reference, received_on={s.file_sha256: received for s in batch}, reported=reported
         )
     problems = [[(p.code, p.severity, p.sheet, p.cell, p.message_vi, p.message_en) for p in s.problems] for s in batch]
     return run.success, problems

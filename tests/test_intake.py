@@ -16,6 +16,7 @@ from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, rea
 from ingest.model import Submission
 from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
+from tests.synthetic_raw import at
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +197,42 @@ def test_cumulative_below_last_month_is_rejected_unless_marked_as_a_correction(
     result = ingest_file(conn, mar, received_at=ON_TIME)
     assert result.status == "rejected"
     assert [p.code for p in result.problems] == ["cumulative_decreased"]
+
+
+def test_cumulative_is_held_to_the_last_month_reported_though_months_were_skipped(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """Bảo Lạc reported January, skipped February to April, and sends May lower than January: the
+    warehouse would count May's disbursement as May minus January, a fall — refused, naming
+    January's figure (not let in for want of an April to compare with)."""
+    jan = _csv(tmp_path / "sample_043_2024-01.csv", "2024-01,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    may = _csv(tmp_path / "sample_043_2024-05.csv", "2024-05,043,DA3.TDA1,NSTW_SN,2024,1250.5,300,million_vnd")
+    assert ingest_file(conn, jan, received_at=at("2024-01-10")).status == "accepted"
+    result = ingest_file(conn, may, received_at=at("2024-05-10"))
+    assert result.status == "rejected"
+    assert [(p.code, p.cell) for p in result.problems] == [("cumulative_decreased", "disbursed_cumulative:2")]
+    assert "310.000.000" in result.problems[0].message_vi
+
+
+def test_a_late_month_above_what_a_later_month_reported_is_rejected_unless_that_row_is_a_correction(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """March (300 triệu đồng to date) is in; February arrives late with 310: March's own
+    disbursement would become negative. Refused, unless March's row says it corrects an earlier
+    figure — then March may be below February."""
+    mar = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,300,million_vnd")
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd")
+    assert ingest_file(conn, mar, received_at=ON_TIME).status == "accepted"
+    result = ingest_file(conn, feb, received_at=ON_TIME + dt.timedelta(days=1))
+    assert result.status == "rejected"
+    assert [p.code for p in result.problems] == ["cumulative_above_later_month"]
+    assert "300.000.000" in result.problems[0].message_vi
+
+    corrected = bao_lac_workbook(
+        tmp_path / "sample_043_2024-03.xlsx", plan_sn="1.250,5", disbursed_sn=300, note="Điều chỉnh"
+    )
+    assert ingest_file(conn, corrected, received_at=ON_TIME + dt.timedelta(days=2)).status == "accepted"
+    assert ingest_file(conn, feb, received_at=ON_TIME + dt.timedelta(days=3)).status == "accepted"
 
 
 def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:

@@ -197,7 +197,7 @@ def test_a_rejection_shows_amounts_as_typed_in_the_forms_unit_with_dong_beside(
     )
     sub = read_submission(workbook, reference)
     with dry_run():
-        gate([sub], reference, received_on={sub.file_sha256: dt.date(2024, 3, 11)}, previous={})
+        gate([sub], reference, received_on={sub.file_sha256: dt.date(2024, 3, 11)}, reported={})
     (found,) = sub.errors
     assert found.code == "disbursed_above_plan"
     assert found.message_vi.startswith(said), found.message_vi

@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.portal_support import PASSWORD, communes_of, open_period, serve
+from tests.portal_support import PASSWORD, communes_of, open_period, serve, start_from_an_empty_raw_layer
 from tests.servers import free_port
 
 PROVINCE = "04"  # Cao Bằng: dozens of communes, each its own account here
@@ -63,6 +63,7 @@ def tokens(database_url: str, samples: dict[str, Path]) -> dict[str, str]:
     from gnbv.portal import accounts
     from gnbv.portal.database import owner_connect
 
+    start_from_an_empty_raw_layer()
     with owner_connect() as conn:
         for code in samples:
             accounts.add(conn, f"tog-{code}", "unit", PASSWORD, unit=code)

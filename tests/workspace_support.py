@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.portal_support import PASSWORD, communes_of, open_period
+from tests.portal_support import PASSWORD, communes_of, open_period, start_from_an_empty_raw_layer
 
 LEAD_NUTRITION = "SYT"  # Sở Y tế leads DA3.TDA2 alone in Cao Bằng (ref_lead_agencies)
 NUTRITION = "DA3.TDA2"
@@ -100,7 +100,7 @@ def build_with_month_due(period: dt.date) -> None:
 
     as_of = dt.date(period.year + (period.month > 10), (period.month + 1) % 12 + 1, 20)
     result = dbt.build(vars={"as_of_date": as_of.isoformat()}, docs=False, quiet=True)
-    assert result.success, "the warehouse build failed"
+    assert result.success, "the warehouse build failed:\n" + "\n".join(result.lines(only_failed=True))
 
 
 def workspace_file_fixtures(prefix: str, seed: int, module: str) -> tuple[Any, Any]:
@@ -113,6 +113,7 @@ def workspace_file_fixtures(prefix: str, seed: int, module: str) -> tuple[Any, A
 
     @pytest.fixture(scope="module")
     def names(database_url: str, files: UnitFiles) -> dict[str, str]:
+        start_from_an_empty_raw_layer()
         return add_workspace_accounts(prefix, files.unit_code)
 
     return files, names

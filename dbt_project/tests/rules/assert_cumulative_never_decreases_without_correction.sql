@@ -2,6 +2,8 @@
 -- correction (its note, Ghi chú, holds a marker of ref_correction_phrases that no negation comes
 -- right before: macro is_correction_note). Returns each offending row with the earlier month it
 -- decreased from. On an incremental build, the months it touched (macro test_scope_filter).
+-- Intake's gate refuses such a file before it lands, on both sides of the fall (checks
+-- cumulative_decreased and cumulative_above_later_month: ingest/load.py, figures_of_the_year).
 
 select
     period_month,

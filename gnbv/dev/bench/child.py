@@ -90,7 +90,7 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
     # imports), on the month's first file (read, gated, not loaded).
     reference = load_reference()
     first = read_submission(_workbooks(roots[0])[0], reference)
-    gate.gate([first], reference, received_on={first.file_sha256: received.date()}, previous={})
+    gate.gate([first], reference, received_on={first.file_sha256: received.date()}, reported={})
     gx_setup_s = time.perf_counter() - started
     batch_size = int(args.get("batch_size") or BATCH_SIZE)
     with db.connect() as conn:
@@ -278,7 +278,7 @@ def task_gate_cost(args: dict[str, Any]) -> dict[str, Any]:
     received = dt.datetime.fromisoformat(args.get("received_at") or RECEIVED_AT).date()
 
     def run(subs: list[Any]) -> tuple[float, int]:
-        result = gate.gate(subs, reference, received_on={s.file_sha256: received for s in subs}, previous={})
+        result = gate.gate(subs, reference, received_on={s.file_sha256: received for s in subs}, reported={})
         return result.seconds, result.rows_checked
 
     stored = sum(1 for _ in (gate.EXPECTATIONS_DIR / "gx" / "uncommitted" / "validations").rglob("*.json"))
