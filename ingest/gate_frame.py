@@ -3,9 +3,9 @@
 One row per submission, amount row, filled-in derived cell, outcome value and row of last month
 the file no longer has (what the unit's accepted reports of the year say: ``YearFigures``);
 ``row_id`` indexes the frame. Each rule of the suite reads a column filled only on the rows it
-concerns and empty elsewhere (GX does not check empty values), so no rule needs a row condition — except the sign rules, whose columns hold 0 elsewhere
-(``_ZERO_ELSEWHERE``: 0 passes them, and GX vectorises them only over columns without empty
-values).
+concerns and empty elsewhere (GX does not check empty values), so no rule needs a row
+condition — except the sign rules, whose columns hold 0 elsewhere (``_ZERO_ELSEWHERE``: 0 passes
+them, and GX vectorises them only over columns without empty values).
 
 The frame holds only what the rules read. Where a row was written — sheet, cell, label, the
 value as typed — matters only for the few rows that fail, so ``CheckFrame.details`` rebuilds it
