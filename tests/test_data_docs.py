@@ -49,7 +49,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 def _gate(paths: list[Path], reference: Reference) -> None:
     subs = [read_submission(p, reference) for p in paths]
     with ingest.gate.data_docs_once():
-        ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, previous={})
+        ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, reported={})
 
 
 def _site(gx_dir: Path) -> Path:
@@ -117,13 +117,13 @@ def test_a_passing_batch_is_recorded_with_its_verdicts_a_failing_one_with_its_ro
     gx_dir: Path, samples: list[Path], reference: Reference
 ):
     subs = [read_submission(p, reference) for p in samples]
-    passing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, previous={})
+    passing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: RECEIVED.date() for s in subs}, reported={})
     assert passing.success
     (stored,) = _stored_results(gx_dir)
     assert all(r["success"] and not r["result"] for r in stored["results"])  # the verdicts alone
 
     late = dt.date(2031, 1, 1)  # far outside the filing window: every file fails the gate
-    failing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: late for s in subs}, previous={})
+    failing = ingest.gate.gate(subs, reference, received_on={s.file_sha256: late for s in subs}, reported={})
     assert not failing.success
     assert all(any(p.code == "period_outside_window" for p in s.problems) for s in subs), [s.problems for s in subs]
     assert len(_stored_results(gx_dir)) == 2  # one result for the failing batch: the detailed run replaced its verdict
