@@ -42,11 +42,20 @@ class SheetMarks:
     percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as percentages
 
 
-def sheet_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
-    """The marks of each named sheet that has a part to search (none for .xls or a .csv)."""
+def sheet_marks(path: Path, sheet_names: set[str], archive: zipfile.ZipFile | None = None) -> dict[str, SheetMarks]:
+    """The marks of each named sheet that has a part to search (none for .xls or a .csv).
+
+    ``archive``: the package at ``path`` already open (``ingest.file_guard.checked_archive``),
+    read from instead of opening it again; it stays open."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _package_marks(path, sheet_names)
+        if archive is not None:
+            return _package_marks(archive, sheet_names)
+        try:
+            with zipfile.ZipFile(path) as opened:
+                return _package_marks(opened, sheet_names)
+        except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
+            return {}  # not an OOXML package: calamine's reading stands
     if suffix == ".ods":
         try:
             percent = ods_percent_cells(path, sheet_names)
@@ -56,27 +65,26 @@ def sheet_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
     return {}
 
 
-def _package_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
+def _package_marks(archive: zipfile.ZipFile, sheet_names: set[str]) -> dict[str, SheetMarks]:
     found: dict[str, SheetMarks] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
-            styles = _percent_styles(archive)
-            starts = percent_cell_starts(styles) if styles else None
-            parts = set(archive.namelist())
-            for name, part in sheet_parts(archive).items():
-                if name not in sheet_names or part not in parts:
+        styles = _percent_styles(archive)
+        starts = percent_cell_starts(styles) if styles else None
+        parts = set(archive.namelist())
+        for name, part in sheet_parts(archive).items():
+            if name not in sheet_names or part not in parts:
+                continue
+            stream: IO[bytes]
+            if archive.getinfo(part).file_size <= _SEARCHED_BYTES:
+                xml = archive.read(part)
+                if b"<sheetData" in xml:
+                    found[name] = _searched(xml, styles, starts)
                     continue
-                stream: IO[bytes]
-                if archive.getinfo(part).file_size <= _SEARCHED_BYTES:
-                    xml = archive.read(part)
-                    if b"<sheetData" in xml:
-                        found[name] = _searched(xml, styles, starts)
-                        continue
-                    stream = io.BytesIO(xml)  # elements spelled with a prefix (<x:c>): parsed
-                else:
-                    stream = archive.open(part)
-                with stream:
-                    found[name] = _parsed(stream, styles)
+                stream = io.BytesIO(xml)  # elements spelled with a prefix (<x:c>): parsed
+            else:
+                stream = archive.open(part)
+            with stream:
+                found[name] = _parsed(stream, styles)
     except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
         return found  # not an OOXML package: calamine's reading stands
     return found
