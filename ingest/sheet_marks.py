@@ -27,7 +27,7 @@ from ingest.cell_formats import (
     search_percent_cells,
 )
 from ingest.excel_errors import UNCALCULATED, _search_bytes, cell_marker
-from ingest.sheet_xml import parsed_cells, sheet_parts
+from ingest.sheet_xml import parsed_cells, part_bytes, sheet_parts
 
 # Larger sheet parts are parsed as a stream: memory stays flat whatever the part's size.
 _SEARCHED_BYTES = 32 * 1024 * 1024
@@ -76,7 +76,7 @@ def _package_marks(archive: zipfile.ZipFile, sheet_names: set[str]) -> dict[str,
                 continue
             stream: IO[bytes]
             if archive.getinfo(part).file_size <= _SEARCHED_BYTES:
-                xml = archive.read(part)
+                xml = part_bytes(archive, part)
                 if b"<sheetData" in xml:
                     found[name] = _searched(xml, styles, starts)
                     continue
@@ -92,7 +92,7 @@ def _package_marks(archive: zipfile.ZipFile, sheet_names: set[str]) -> dict[str,
 
 def _percent_styles(archive: zipfile.ZipFile) -> PercentStyles:
     try:
-        return percent_styles(archive.read("xl/styles.xml"))
+        return percent_styles(part_bytes(archive, "xl/styles.xml"))
     except (KeyError, ValueError, ElementTree.ParseError):
         return frozenset()  # no styles, or styles nobody can read: no cell is a percentage
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from gnbv.reference import Reference
+from ingest import sheet_xml
 from ingest.cell_formats import percent_cell_starts, percent_styles
 from ingest.excel_errors import UNCALCULATED, _parse_stream, _search_bytes, _search_candidates, _search_formula_cells
 from ingest.read_file import read_submission
@@ -43,15 +44,22 @@ def _marked_workbook(path: Path) -> Path:
 
 
 def _parts_opened(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every member the code under test opens (``ZipFile.read`` opens too), counted by name."""
+    """Every member the code under test decompresses, counted by name: through ``ZipFile.open``
+    (``ZipFile.read`` opens too) or inflated at once (``ingest.sheet_xml.part_bytes``)."""
     opened: Counter[str] = Counter()
-    original = zipfile.ZipFile.open
+    original_open, original_inflated = zipfile.ZipFile.open, sheet_xml._inflated
 
     def counting_open(self: zipfile.ZipFile, name: str | zipfile.ZipInfo, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         opened[name.filename if isinstance(name, zipfile.ZipInfo) else name] += 1
-        return original(self, name, *args, **kwargs)  # type: ignore[arg-type]
+        return original_open(self, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+        if (data := original_inflated(archive, info)) is not None:
+            opened[info.filename] += 1
+        return data
 
     monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    monkeypatch.setattr(sheet_xml, "_inflated", counting_inflated)
     return opened
 
 
@@ -215,3 +223,16 @@ def test_cells_spelled_otherwise_are_left_to_the_cell_by_cell_search(cells: str)
     xml = f'<worksheet xmlns="{MAIN}"><sheetData><row r="9">{cells}</row></sheetData></worksheet>'.encode()
     assert _search_formula_cells(xml) is None
     assert _search_bytes(xml) == _search_candidates(xml)
+
+
+def test_a_part_is_read_as_zipfile_reads_it(tmp_path: Path) -> None:
+    """``part_bytes`` inflates a part at once only when zipfile would hand over the same bytes;
+    a part that does not agree with the package's directory gets zipfile's own answer."""
+    path = _marked_workbook(tmp_path / "marked.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        assert all(sheet_xml.part_bytes(archive, name) == archive.read(name) for name in archive.namelist())
+        archive.getinfo("xl/styles.xml").CRC ^= 1  # the directory no longer agrees with the bytes
+        with pytest.raises(zipfile.BadZipFile, match="Bad CRC-32"):
+            sheet_xml.part_bytes(archive, "xl/styles.xml")
+        with pytest.raises(KeyError):
+            sheet_xml.part_bytes(archive, "xl/worksheets/sheet9.xml")
