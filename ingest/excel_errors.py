@@ -102,7 +102,7 @@ def _search_formula_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
         marked = [_formula_cell(head, has_cached_value) for head, has_cached_value in cells]
     except _NotPlain:
         return None
-    return dict(cell for cell in marked if cell)
+    return dict(filter(None, marked))
 
 
 def _end_of_cells(xml: bytes) -> int | None:

@@ -3,7 +3,8 @@
 calamine hands over each cell's cached value, nothing else; three things the intake must know
 are only in the file itself: error cells and formulas never calculated (calamine shows both as
 empty: ``ingest.excel_errors``), and numbers formatted as percentages (calamine shows 25 % as
-0.25: ``ingest.cell_formats``). For .xlsx / .xlsm the package is opened once and each sheet part
+0.25: ``ingest.cell_formats``). For .xlsx / .xlsm the package is opened once (by the file checks
+before calamine's reading, ``ingest.file_guard.checked_archive``) and each sheet part
 decompressed once, and both searches run over the same bytes; a sheet with nothing to mark is
 passed over in C. An .ods says its percentages in ``content.xml``; .xls is not looked at.
 """
@@ -100,11 +101,20 @@ def _percent_styles(archive: zipfile.ZipFile) -> PercentStyles:
 def _searched(xml: bytes, styles: PercentStyles, starts: re.Pattern[bytes] | None) -> SheetMarks:
     """The marks of a plainly spelled sheet part, by searching its bytes."""
     marked = _search_bytes(xml)
+    errors = _errors_of(marked)
     return SheetMarks(
-        errors={at: text for at, text in marked.items() if text != UNCALCULATED},
-        uncalculated={at for at, text in marked.items() if text == UNCALCULATED},
+        errors=errors,
+        uncalculated=set(marked) - errors.keys() if errors else set(marked),
         percent=search_percent_cells(xml, styles, starts) if starts else set(),
     )
+
+
+def _errors_of(marked: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """The error cells among the marked ones (a sheet of uncalculated formulas has none: told
+    from the set of its markers, without looking at each cell)."""
+    if set(marked.values()) <= {UNCALCULATED}:
+        return {}
+    return {at: text for at, text in marked.items() if text != UNCALCULATED}
 
 
 def _parsed(xml: IO[bytes], styles: PercentStyles) -> SheetMarks:
