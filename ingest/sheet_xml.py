@@ -57,7 +57,7 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
         if compressed is None:
             return None
         inflater = zlib.decompressobj(-15)  # raw deflate, as zipfile inflates
-        data = inflater.decompress(compressed)
+        data = inflater.decompress(compressed, info.file_size + 1)  # no more than the directory says
     except (OSError, ValueError, zlib.error):
         return None  # zipfile, reading it again, says what is wrong
     whole = len(compressed) == info.compress_size and inflater.eof and not inflater.unused_data
