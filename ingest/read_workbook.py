@@ -19,7 +19,7 @@ from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
 from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
-from ingest.file_guard import check_file
+from ingest.file_guard import checked_archive
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
 from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
@@ -40,9 +40,23 @@ _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
 
 def load_grids(path: Path) -> list[Grid]:
     """Every sheet of a workbook as cached values. Raises SubmissionRejected if unreadable."""
+    archive = checked_archive(path)  # before calamine touches the file; open until its marks are read
+    try:
+        grids = _calamine_grids(path)
+        marked = sheet_marks(path, {g.name for g in grids}, archive)
+    finally:
+        if archive is not None:
+            archive.close()
+    for grid in grids:
+        if (marks := marked.get(grid.name)) is not None:
+            grid.errors, grid.uncalculated, grid.percent = marks.errors, marks.uncalculated, marks.percent
+    return grids
+
+
+def _calamine_grids(path: Path) -> list[Grid]:
+    """Every sheet of a workbook as python-calamine reads it: cached values, no marks yet."""
     import python_calamine
 
-    check_file(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -72,10 +86,6 @@ def load_grids(path: Path) -> list[Grid]:
         raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
     finally:
         workbook.close()
-    marked = sheet_marks(path, {g.name for g in grids})
-    for grid in grids:
-        if (marks := marked.get(grid.name)) is not None:
-            grid.errors, grid.uncalculated, grid.percent = marks.errors, marks.uncalculated, marks.percent
     return grids
 
 
