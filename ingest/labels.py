@@ -169,6 +169,19 @@ class ComponentResolver:
             (label, stt, current_project, local), lambda: self._resolve(label, stt, current_project, local)
         )
 
+    def for_unit(self, unit_code: str | None, year: int | None) -> Callable[[str, str, str | None], str | None]:
+        """``resolve`` for one unit and year: ``(label, stt, current_project)`` to a code. The
+        rows of a file all ask with the same unit and year, so its numbering is looked up once."""
+        local = self._local_numbering(unit_code, year)
+        answers = self._answers
+
+        def resolve(label: str, stt: str, current_project: str | None) -> str | None:
+            return answers.get(
+                (label, stt, current_project, local), lambda: self._resolve(label, stt, current_project, local)
+            )
+
+        return resolve
+
     def _resolve(self, label: str, stt: str, current_project: str | None, local: _LocalNumbering) -> str | None:
         numbers = parse_numbering(label, stt)
         if numbers.project_no is None and numbers.sub_no is not None and current_project:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +20,7 @@ from gnbv.reference import AdminUnit, Reference
 from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.file_guard import check_file
-from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
+from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref, column_letter
 from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
@@ -99,6 +99,15 @@ class Table:
     def amount_cells(self) -> list[tuple[str, str, int]]:
         """(measure, source, column index) of each plan then disbursed amount column."""
         return [(m, source, c.index) for m in ("plan", "disbursed") for source, c in self.amount_columns(m).items()]
+
+    @functools.cached_property
+    def plan_sources(self) -> tuple[str, ...]:
+        """The sources of the plan amount columns, in ``amount_cells``' order."""
+        return tuple(self.amount_columns("plan"))
+
+    @functools.cached_property
+    def disbursed_sources(self) -> tuple[str, ...]:
+        return tuple(self.amount_columns("disbursed"))
 
     @functools.cached_property
     def amount_indexes(self) -> list[int]:
@@ -347,17 +356,27 @@ def no_longer_exists(
 
 @dataclass(slots=True)
 class _Row:
-    """One row's amounts in VND, by measure then source, with the cells they came from."""
+    """One row's amounts in whole VND by source, planned and disbursed. An amount's cell is the
+    row's cell in its source's column (``_amount_cell``): it is worked out only where a problem,
+    a derived check or a landed amount names it."""
 
     row: int
     label: str
     stt: str
-    amounts: dict[str, dict[str, int]]
-    cells: dict[str, dict[str, str]]
+    plan: dict[str, int]
+    disbursed: dict[str, int]
     note: str
 
     def has_amounts(self) -> bool:
-        return any(self.amounts[m] for m in self.amounts)
+        return bool(self.plan or self.disbursed)
+
+
+def _measured(r: _Row) -> tuple[tuple[str, dict[str, int]], tuple[str, dict[str, int]]]:
+    return ("plan", r.plan), ("disbursed", r.disbursed)
+
+
+def _amount_cell(table: Table, row: int, measure: str, source: str) -> str:
+    return cell_ref(row, table.amount_columns(measure)[source].index)
 
 
 def _read_amount_row(
@@ -366,25 +385,30 @@ def _read_amount_row(
     """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
     cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
+    label, stt, note = grid.texts(row, table.text_indexes)
+    if parsed is not None and BY_CELL not in parsed:  # the common row: the columnar reader read it all
+        split = len(table.plan_sources)
+        plan = {source: vnd for source, vnd in zip(table.plan_sources, parsed[:split], strict=True) if vnd is not None}
+        disbursed = {
+            source: vnd for source, vnd in zip(table.disbursed_sources, parsed[split:], strict=True) if vnd is not None
+        }
+        return _Row(row, label, stt, plan, disbursed, note)  # type: ignore[arg-type]
     amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
-    cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
     if parsed is not None:
         for (measure, source, index), vnd in zip(table.amount_cells, parsed, strict=True):
             if vnd is None:
                 continue
             if vnd is BY_CELL:
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source)
+                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], source)
             else:
                 amounts[measure][source] = vnd  # type: ignore[assignment]
-                cells[measure][source] = cell_ref(row, index)
     else:
         for (measure, source, index), raw in zip(
             table.amount_cells, grid.values(row, table.amount_indexes), strict=True
         ):
             if raw is not None:  # most cells of a form are empty
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
-    label, stt, note = grid.texts(row, table.text_indexes)
-    return _Row(row, label, stt, amounts, cells, note)
+                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], source, raw)
+    return _Row(row, label, stt, amounts["plan"], amounts["disbursed"], note)
 
 
 def _read_amount_cell(
@@ -394,7 +418,6 @@ def _read_amount_cell(
     factor: int,
     problems: list[CellProblem],
     amounts: dict[str, int],
-    cells: dict[str, str],
     source: str,
     raw: object = BY_CELL,
 ) -> None:
@@ -413,7 +436,6 @@ def _read_amount_cell(
         return
     if vnd is not None:
         amounts[source] = vnd
-        cells[source] = cell_ref(row, index)
 
 
 def _percent_amount(raw: object) -> CellProblem:
@@ -447,24 +469,27 @@ def _check_sum(
 
 
 def _check_row_columns(
+    table: Table,
     r: _Row,
     leaf_sources: set[str],
-    sheet: str,
     derived: list[DerivedCheck],
     subtotals: list[tuple[str, tuple[str, ...]]],
 ) -> None:
     """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
-    for measure in ("plan", "disbursed"):
-        values = r.amounts[measure]
+    sheet = table.grid.name
+    for measure, values in _measured(r):
         if not values:
             continue
         if TOTAL in values:
-            parts = [values[s] for s in leaf_sources if s in values]
-            _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], derived)
+            parts = [value for source, value in values.items() if source in leaf_sources]
+            _check_sum(
+                values[TOTAL], parts, "total_column_not_sum", sheet, _amount_cell(table, r.row, measure, TOTAL), derived
+            )
         for parent, children in subtotals:
             if parent in values:
                 parts = [values[s] for s in children if s in values]
-                _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
+                cell = _amount_cell(table, r.row, measure, parent)
+                _check_sum(values[parent], parts, "total_column_not_sum", sheet, cell, derived)
 
 
 def read_disbursement(
@@ -487,13 +512,16 @@ def read_disbursement(
     label_index = label_column.index
     resolvers = resolvers_for(reference)
     report_year = content.period_month.year if content.period_month else None
-    catalogs: dict[int | None, ComponentResolver] = {}  # by capital year: a few per file, asked by every row
+    # by capital year: the catalog in force and its resolve for the file's unit; a few per file
+    catalogs: dict[int | None, tuple[ComponentResolver, Callable[[str, str, str | None], str | None]]] = {}
     subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
     projects: list[tuple[int | None, str, _Row]] = []
     totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
+    derived = content.derived_checks
+    components = reference.components
 
     first_row = table.header_bottom + 1
     block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
@@ -502,33 +530,36 @@ def read_disbursement(
             continue
         problems_before = len(problems)
         r = _read_amount_row(table, row, factor, problems, block[row - first_row] if block is not None else None)
-        if not r.label and not r.stt and not r.has_amounts():
+        has_amounts = bool(r.plan or r.disbursed)
+        if not r.label and not r.stt and not has_amounts:
             continue
         label_key = ascii_key(r.label)
         # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
-        if label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not r.has_amounts():
+        if label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
             del problems[problems_before:]
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
-        _check_row_columns(r, leaf_sources, sheet, content.derived_checks, subtotals)
+        if has_amounts:  # a row without amounts has no derived column to check
+            _check_row_columns(table, r, leaf_sources, derived, subtotals)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue
         # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        resolver = catalogs.get(capital_year) or catalogs.setdefault(
-            capital_year, resolvers.components_for_capital(capital_year, report_year)
-        )
-        code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
+        catalog = catalogs.get(capital_year)
+        if catalog is None:
+            resolver = resolvers.components_for_capital(capital_year, report_year)
+            catalog = catalogs[capital_year] = (resolver, resolver.for_unit(content.unit_code, year))
+        code = catalog[1](r.label, r.stt, current_project)
         if code is None and _is_section(r, label_key):
             capital_year = _section_capital_year(label_key, year)
             current_project = None
             totals.append((capital_year, r, True))
             continue
         if code is None:
-            if r.has_amounts():
+            if has_amounts:
                 label_cell = cell_ref(row, label_index)
-                elsewhere = resolvers.other_catalog_code(r.label, r.stt, resolver.program_code)
+                elsewhere = resolvers.other_catalog_code(r.label, r.stt, catalog[0].program_code)
                 if elsewhere is not None:
                     problems.append(
                         problem(
@@ -541,21 +572,33 @@ def read_disbursement(
                 else:
                     problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
             continue
-        component = reference.components[code]
+        component = components[code]
         current_project = component.project_code
         if not component.is_leaf:
             projects.append((capital_year, code, r))
             continue
         leaves.append((capital_year, code, r))
 
-    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
+    _check_derived_rows(table, leaves, projects, totals, reference, leaf_sources, derived, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
-    ordered_sources = sorted(leaf_sources)
-    fund_amounts = content.fund_amounts
+    _land_leaf_amounts(table, leaves, sorted(leaf_sources), content.fund_amounts)
+
+
+def _land_leaf_amounts(
+    table: Table, leaves: list[tuple[int | None, str, _Row]], ordered_sources: list[str], fund_amounts: list[FundAmount]
+) -> None:
+    """A FundAmount for each source a leaf row holds an amount of, sources in name order."""
+    sheet = table.grid.name
+    label_column = table.column("label")
+    assert label_column is not None
+    label_letter = column_letter(label_column.index)
+    # an amount's cell is its column's letters and the row's number, as ``cell_ref`` writes it
+    plan_letters = {source: column_letter(c.index) for source, c in table.amount_columns("plan").items()}
+    disbursed_letters = {source: column_letter(c.index) for source, c in table.amount_columns("disbursed").items()}
     for cap_year, code, r in leaves:
-        label_cell = cell_ref(r.row, label_index)
-        plans, disbursements = r.amounts["plan"], r.amounts["disbursed"]
-        plan_cells, disbursed_cells = r.cells["plan"], r.cells["disbursed"]
+        number = str(r.row + 1)
+        label_cell = label_letter + number
+        plans, disbursements = r.plan, r.disbursed
         for source in ordered_sources:
             plan = plans.get(source)
             disbursed = disbursements.get(source)
@@ -572,8 +615,8 @@ def read_disbursement(
                     disbursed,  # disbursed_cumulative_vnd
                     sheet,
                     r.row + 1,  # row
-                    plan_cells.get(source),  # plan_cell
-                    disbursed_cells.get(source),  # disbursed_cell
+                    None if plan is None else plan_letters[source] + number,  # plan_cell
+                    None if disbursed is None else disbursed_letters[source] + number,  # disbursed_cell
                     r.label,
                     r.note,
                     label_cell,
@@ -617,49 +660,82 @@ def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
     return plan_year - 1 if carried else plan_year
 
 
+SourceSums = dict[str, dict[str, tuple[int, int]]]  # by measure, then source: (sum, how many amounts)
+
+
+def _sums_by_source(rows: list[_Row]) -> SourceSums:
+    """What a derived row's parts add up to, by measure and source, with how many amounts each
+    sum holds (a derived check allows 1 VND of float noise a part): added once per group of
+    parts, however many of the derived row's cells ask."""
+    sums: SourceSums = {}
+    for measure in ("plan", "disbursed"):
+        totals: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for r in rows:
+            for source, value in (r.plan if measure == "plan" else r.disbursed).items():
+                if source in totals:
+                    totals[source] += value
+                    counts[source] += 1
+                else:
+                    totals[source] = value
+                    counts[source] = 1
+        sums[measure] = {source: (total, counts[source]) for source, total in totals.items()}
+    return sums
+
+
 def _check_derived_rows(
+    table: Table,
     leaves: list[tuple[int | None, str, _Row]],
     projects: list[tuple[int | None, str, _Row]],
     totals: list[tuple[int | None, _Row, bool]],
     reference: Reference,
     leaf_sources: set[str],
-    sheet: str,
     derived: list[DerivedCheck],
     problems: list[CellProblem],
 ) -> None:
-    def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[int]:
-        return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
+    sheet = table.grid.name
 
-    def all_sources_sum(rows: list[_Row], measure: str) -> list[int]:
-        return [v for r in rows for s, v in r.amounts[measure].items() if s in leaf_sources]
-
-    def check(row: _Row, parts: list[_Row], code: str) -> None:
-        for measure in ("plan", "disbursed"):
-            for source, given in row.amounts[measure].items():
+    def check(row: _Row, sums: SourceSums, code: str) -> None:
+        for measure, values in _measured(row):
+            by_source = sums[measure]
+            for source, given in values.items():
                 if source == TOTAL:
-                    computed_parts = all_sources_sum(parts, measure)
+                    found = [sum_ for s, sum_ in by_source.items() if s in leaf_sources]
                 elif source in leaf_sources:
-                    computed_parts = leaf_sum(parts, measure, source)
+                    found = [by_source[source]] if source in by_source else []
                 else:
-                    computed_parts = [
-                        v for r in parts for s, v in r.amounts[measure].items() if s in PARTS.get(source, ())
-                    ]
-                _check_sum(given, computed_parts or [0], code, sheet, row.cells[measure][source], derived)
+                    parts = PARTS.get(source, ())
+                    found = [sum_ for s, sum_ in by_source.items() if s in parts]
+                count = sum(n for _, n in found)
+                computed = sum(total for total, _ in found)
+                # no part at all is a sum of one zero, as the gate reads it
+                cell = _amount_cell(table, row.row, measure, source)
+                derived.append(DerivedCheck(code, sheet, cell, given, computed, count or 1))
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:
         subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
+    sums_of: dict[object, SourceSums] = {}  # by group of parts: a project's, a section's, all leaves
     for cap_year, project_code, row in projects:
+        key = ("project", cap_year, project_code)
         subs = subprojects.get((cap_year, project_code), [])
         if subs:
-            check(row, subs, "project_not_sum_of_subprojects")
+            check(
+                row,
+                sums_of.get(key) or sums_of.setdefault(key, _sums_by_source(subs)),
+                "project_not_sum_of_subprojects",
+            )
         elif row.has_amounts():
-            cell = next(iter(row.cells["plan"].values() or row.cells["disbursed"].values()), None)
+            first = next(iter(row.plan or row.disbursed))
+            cell = _amount_cell(table, row.row, "plan" if row.plan else "disbursed", first)
             problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
     for cap_year, row, is_section in totals:
-        scope = [r for y, _, r in leaves if not is_section or y == cap_year]
-        if row.has_amounts():
-            check(row, scope, "total_not_sum")
+        if not row.has_amounts():
+            continue
+        scope_key = ("section", cap_year) if is_section else "all"
+        if scope_key not in sums_of:
+            sums_of[scope_key] = _sums_by_source([r for y, _, r in leaves if not is_section or y == cap_year])
+        check(row, sums_of[scope_key], "total_not_sum")
 
 
 # --- outcomes and narrative ---------------------------------------------------------------
