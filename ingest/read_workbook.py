@@ -354,29 +354,64 @@ def no_longer_exists(
 # --- the rows -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _AmountLayout:
+    """Where a row's amounts are: a row's amounts are a list by position in the table's
+    ``amount_cells`` (plan columns then disbursed, None for an empty cell), and every check on
+    them is worked out once per table as positions in that list."""
+
+    letters: tuple[str, ...]  # each position's column letters: its cell is these and the row number
+    # (derived position, part positions) of the Tổng số and subtotal columns, in the order checked
+    column_checks: tuple[tuple[int, tuple[int, ...]], ...]
+    # the positions each position of a project or total row adds up over its part rows
+    parts_of: tuple[tuple[int, ...], ...]
+    # (source, plan position, disbursed position) of each leaf source, sources in name order
+    landed: tuple[tuple[str, int | None, int | None], ...]
+
+
+def _amount_layout(table: Table, leaf_sources: set[str]) -> _AmountLayout:
+    cells = table.amount_cells
+    where = {(measure, source): position for position, (measure, source, _) in enumerate(cells)}
+    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
+    column_checks = []
+    for measure in ("plan", "disbursed"):
+        if (measure, TOTAL) in where:
+            leaves = tuple(p for (m, s), p in where.items() if m == measure and s in leaf_sources)
+            column_checks.append((where[(measure, TOTAL)], leaves))
+        for parent, children in subtotals:
+            if (measure, parent) in where:
+                parts = tuple(where[(measure, c)] for c in children if (measure, c) in where)
+                column_checks.append((where[(measure, parent)], parts))
+    parts_of = []
+    for measure, source, _ in cells:
+        if source == TOTAL:
+            counted = leaf_sources
+        elif source in leaf_sources:
+            counted = {source}
+        else:
+            counted = set(PARTS.get(source, ()))
+        parts_of.append(tuple(p for (m, s), p in where.items() if m == measure and s in counted))
+    return _AmountLayout(
+        letters=tuple(column_letter(index) for _, _, index in cells),
+        column_checks=tuple(column_checks),
+        parts_of=tuple(parts_of),
+        landed=tuple((s, where.get(("plan", s)), where.get(("disbursed", s))) for s in sorted(leaf_sources)),
+    )
+
+
 @dataclass(slots=True)
 class _Row:
-    """One row's amounts in whole VND by source, planned and disbursed. An amount's cell is the
-    row's cell in its source's column (``_amount_cell``): it is worked out only where a problem,
-    a derived check or a landed amount names it."""
+    """One row: its amounts in whole VND by position in the table's ``amount_cells`` (None for
+    an empty cell or one at fault), and its texts."""
 
     row: int
     label: str
     stt: str
-    plan: dict[str, int]
-    disbursed: dict[str, int]
+    amounts: list[int | None]
     note: str
 
     def has_amounts(self) -> bool:
-        return bool(self.plan or self.disbursed)
-
-
-def _measured(r: _Row) -> tuple[tuple[str, dict[str, int]], tuple[str, dict[str, int]]]:
-    return ("plan", r.plan), ("disbursed", r.disbursed)
-
-
-def _amount_cell(table: Table, row: int, measure: str, source: str) -> str:
-    return cell_ref(row, table.amount_columns(measure)[source].index)
+        return self.amounts.count(None) != len(self.amounts)  # counted in C
 
 
 def _read_amount_row(
@@ -385,57 +420,34 @@ def _read_amount_row(
     """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
     cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
     grid = table.grid
-    label, stt, note = grid.texts(row, table.text_indexes)
-    if parsed is not None and BY_CELL not in parsed:  # the common row: the columnar reader read it all
-        split = len(table.plan_sources)
-        plan = {source: vnd for source, vnd in zip(table.plan_sources, parsed[:split], strict=True) if vnd is not None}
-        disbursed = {
-            source: vnd for source, vnd in zip(table.disbursed_sources, parsed[split:], strict=True) if vnd is not None
-        }
-        return _Row(row, label, stt, plan, disbursed, note)  # type: ignore[arg-type]
-    amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
-    if parsed is not None:
-        for (measure, source, index), vnd in zip(table.amount_cells, parsed, strict=True):
-            if vnd is None:
-                continue
-            if vnd is BY_CELL:
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], source)
-            else:
-                amounts[measure][source] = vnd  # type: ignore[assignment]
+    if parsed is None:
+        raws = grid.values(row, table.amount_indexes)
+        parsed = [None if raw is None else BY_CELL for raw in raws]  # most cells of a form are empty
     else:
-        for (measure, source, index), raw in zip(
-            table.amount_cells, grid.values(row, table.amount_indexes), strict=True
-        ):
-            if raw is not None:  # most cells of a form are empty
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], source, raw)
-    return _Row(row, label, stt, amounts["plan"], amounts["disbursed"], note)
+        raws = None
+    if BY_CELL in parsed:
+        for position, (_, _, index) in enumerate(table.amount_cells):
+            if parsed[position] is BY_CELL:
+                raw = grid.value(row, index) if raws is None else raws[position]
+                parsed[position] = _read_amount_cell(grid, row, index, factor, problems, raw)
+    label, stt, note = grid.texts(row, table.text_indexes)
+    return _Row(row, label, stt, parsed, note)  # type: ignore[arg-type]
 
 
 def _read_amount_cell(
-    grid: Grid,
-    row: int,
-    index: int,
-    factor: int,
-    problems: list[CellProblem],
-    amounts: dict[str, int],
-    source: str,
-    raw: object = BY_CELL,
-) -> None:
-    """The per-cell reader: one amount cell to whole VND, or its problem."""
-    if raw is BY_CELL:
-        raw = grid.value(row, index)
-        if raw is None:
-            return
+    grid: Grid, row: int, index: int, factor: int, problems: list[CellProblem], raw: object
+) -> int | None:
+    """The per-cell reader: one amount cell to whole VND, or None with its problem."""
+    if raw is None:
+        return None
     if grid.percent and (row, index) in grid.percent:
         problems.append(_percent_amount(raw).at(grid.name, cell_ref(row, index)))
-        return
+        return None
     try:
-        vnd = cell_to_whole_vnd(raw, factor)
+        return cell_to_whole_vnd(raw, factor)
     except CellProblem as bad:
         problems.append(bad.at(grid.name, cell_ref(row, index)))
-        return
-    if vnd is not None:
-        amounts[source] = vnd
+        return None
 
 
 def _percent_amount(raw: object) -> CellProblem:
@@ -459,37 +471,19 @@ def _leaf_sources(sources: set[str]) -> set[str]:
     return leaves
 
 
-def _check_sum(
-    given: int | None, parts: list[int], code: str, sheet: str, cell: str, derived: list[DerivedCheck]
-) -> None:
-    """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
-    if given is None or not parts:
-        return
-    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), len(parts)))  # tolerance: 1 VND a part
-
-
-def _check_row_columns(
-    table: Table,
-    r: _Row,
-    leaf_sources: set[str],
-    derived: list[DerivedCheck],
-    subtotals: list[tuple[str, tuple[str, ...]]],
-) -> None:
-    """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
-    sheet = table.grid.name
-    for measure, values in _measured(r):
-        if not values:
+def _check_row_columns(r: _Row, layout: _AmountLayout, sheet: str, derived: list[DerivedCheck]) -> None:
+    """Record each filled-in Tổng số or subtotal cell of a row beside the sum of its filled-in
+    parts, for the gate to compare (tolerance: 1 VND a part)."""
+    amounts = r.amounts
+    number = str(r.row + 1)
+    for position, part_positions in layout.column_checks:
+        given = amounts[position]
+        if given is None:
             continue
-        if TOTAL in values:
-            parts = [value for source, value in values.items() if source in leaf_sources]
-            _check_sum(
-                values[TOTAL], parts, "total_column_not_sum", sheet, _amount_cell(table, r.row, measure, TOTAL), derived
-            )
-        for parent, children in subtotals:
-            if parent in values:
-                parts = [values[s] for s in children if s in values]
-                cell = _amount_cell(table, r.row, measure, parent)
-                _check_sum(values[parent], parts, "total_column_not_sum", sheet, cell, derived)
+        parts = [value for p in part_positions if (value := amounts[p]) is not None]
+        if parts:
+            cell = layout.letters[position] + number
+            derived.append(DerivedCheck("total_column_not_sum", sheet, cell, given, sum(parts), len(parts)))
 
 
 def read_disbursement(
@@ -510,11 +504,11 @@ def read_disbursement(
     label_column = table.column("label")
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
+    layout = _amount_layout(table, leaf_sources)
     resolvers = resolvers_for(reference)
     report_year = content.period_month.year if content.period_month else None
     # by capital year: the catalog in force and its resolve for the file's unit; a few per file
     catalogs: dict[int | None, tuple[ComponentResolver, Callable[[str, str, str | None], str | None]]] = {}
-    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
     capital_year = year
     current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
@@ -530,7 +524,7 @@ def read_disbursement(
             continue
         problems_before = len(problems)
         r = _read_amount_row(table, row, factor, problems, block[row - first_row] if block is not None else None)
-        has_amounts = bool(r.plan or r.disbursed)
+        has_amounts = r.has_amounts()
         if not r.label and not r.stt and not has_amounts:
             continue
         label_key = ascii_key(r.label)
@@ -540,8 +534,8 @@ def read_disbursement(
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
-        if has_amounts:  # a row without amounts has no derived column to check
-            _check_row_columns(table, r, leaf_sources, derived, subtotals)
+        if has_amounts:  # a row without amounts has no derived cell to check
+            _check_row_columns(r, layout, sheet, derived)
         if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
             totals.append((None, r, False))
             continue
@@ -579,29 +573,26 @@ def read_disbursement(
             continue
         leaves.append((capital_year, code, r))
 
-    _check_derived_rows(table, leaves, projects, totals, reference, leaf_sources, derived, problems)
+    _check_derived_rows(layout, leaves, projects, totals, reference, sheet, derived, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
-    _land_leaf_amounts(table, leaves, sorted(leaf_sources), content.fund_amounts)
+    _land_leaf_amounts(layout, sheet, column_letter(label_index), leaves, content.fund_amounts)
 
 
 def _land_leaf_amounts(
-    table: Table, leaves: list[tuple[int | None, str, _Row]], ordered_sources: list[str], fund_amounts: list[FundAmount]
+    layout: _AmountLayout,
+    sheet: str,
+    label_letters: str,
+    leaves: list[tuple[int | None, str, _Row]],
+    fund_amounts: list[FundAmount],
 ) -> None:
-    """A FundAmount for each source a leaf row holds an amount of, sources in name order."""
-    sheet = table.grid.name
-    label_column = table.column("label")
-    assert label_column is not None
-    label_letter = column_letter(label_column.index)
-    # an amount's cell is its column's letters and the row's number, as ``cell_ref`` writes it
-    plan_letters = {source: column_letter(c.index) for source, c in table.amount_columns("plan").items()}
-    disbursed_letters = {source: column_letter(c.index) for source, c in table.amount_columns("disbursed").items()}
+    """A FundAmount for each leaf source a leaf row holds an amount of, sources in name order."""
+    letters = layout.letters
     for cap_year, code, r in leaves:
+        amounts = r.amounts
         number = str(r.row + 1)
-        label_cell = label_letter + number
-        plans, disbursements = r.plan, r.disbursed
-        for source in ordered_sources:
-            plan = plans.get(source)
-            disbursed = disbursements.get(source)
+        for source, plan_position, disbursed_position in layout.landed:
+            plan = None if plan_position is None else amounts[plan_position]
+            disbursed = None if disbursed_position is None else amounts[disbursed_position]
             if plan is None and disbursed is None:
                 continue
             # positional, in FundAmount's field order: a national month builds ~180k of them,
@@ -615,11 +606,11 @@ def _land_leaf_amounts(
                     disbursed,  # disbursed_cumulative_vnd
                     sheet,
                     r.row + 1,  # row
-                    None if plan is None else plan_letters[source] + number,  # plan_cell
-                    None if disbursed is None else disbursed_letters[source] + number,  # disbursed_cell
+                    None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
+                    None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
                     r.label,
                     r.note,
-                    label_cell,
+                    label_letters + number,  # label_cell
                 )
             )
 
@@ -660,82 +651,60 @@ def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
     return plan_year - 1 if carried else plan_year
 
 
-SourceSums = dict[str, dict[str, tuple[int, int]]]  # by measure, then source: (sum, how many amounts)
-
-
-def _sums_by_source(rows: list[_Row]) -> SourceSums:
-    """What a derived row's parts add up to, by measure and source, with how many amounts each
-    sum holds (a derived check allows 1 VND of float noise a part): added once per group of
-    parts, however many of the derived row's cells ask."""
-    sums: SourceSums = {}
-    for measure in ("plan", "disbursed"):
-        totals: dict[str, int] = {}
-        counts: dict[str, int] = {}
-        for r in rows:
-            for source, value in (r.plan if measure == "plan" else r.disbursed).items():
-                if source in totals:
-                    totals[source] += value
-                    counts[source] += 1
-                else:
-                    totals[source] = value
-                    counts[source] = 1
-        sums[measure] = {source: (total, counts[source]) for source, total in totals.items()}
+def _column_sums(rows: list[_Row], width: int) -> list[tuple[int, int]]:
+    """(sum, how many amounts) of each amount position over ``rows``: a derived row's parts,
+    added once per group of parts, however many of the derived row's cells ask."""
+    if not rows:
+        return [(0, 0)] * width
+    sums = []
+    for column in zip(*(r.amounts for r in rows), strict=True):
+        present = [value for value in column if value is not None]
+        sums.append((sum(present), len(present)))  # type: ignore[arg-type]
     return sums
 
 
 def _check_derived_rows(
-    table: Table,
+    layout: _AmountLayout,
     leaves: list[tuple[int | None, str, _Row]],
     projects: list[tuple[int | None, str, _Row]],
     totals: list[tuple[int | None, _Row, bool]],
     reference: Reference,
-    leaf_sources: set[str],
+    sheet: str,
     derived: list[DerivedCheck],
     problems: list[CellProblem],
 ) -> None:
-    sheet = table.grid.name
+    width = len(layout.letters)
 
-    def check(row: _Row, sums: SourceSums, code: str) -> None:
-        for measure, values in _measured(row):
-            by_source = sums[measure]
-            for source, given in values.items():
-                if source == TOTAL:
-                    found = [sum_ for s, sum_ in by_source.items() if s in leaf_sources]
-                elif source in leaf_sources:
-                    found = [by_source[source]] if source in by_source else []
-                else:
-                    parts = PARTS.get(source, ())
-                    found = [sum_ for s, sum_ in by_source.items() if s in parts]
-                count = sum(n for _, n in found)
-                computed = sum(total for total, _ in found)
-                # no part at all is a sum of one zero, as the gate reads it
-                cell = _amount_cell(table, row.row, measure, source)
-                derived.append(DerivedCheck(code, sheet, cell, given, computed, count or 1))
+    def check(row: _Row, sums: list[tuple[int, int]], code: str) -> None:
+        number = str(row.row + 1)
+        for position, given in enumerate(row.amounts):
+            if given is None:
+                continue
+            parts = [sums[p] for p in layout.parts_of[position]]
+            count = sum(n for _, n in parts)
+            # no part at all is a sum of one zero (tolerance 1 VND a part)
+            computed = sum(total for total, _ in parts)
+            derived.append(DerivedCheck(code, sheet, layout.letters[position] + number, given, computed, count or 1))
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:
         subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
-    sums_of: dict[object, SourceSums] = {}  # by group of parts: a project's, a section's, all leaves
     for cap_year, project_code, row in projects:
-        key = ("project", cap_year, project_code)
         subs = subprojects.get((cap_year, project_code), [])
         if subs:
-            check(
-                row,
-                sums_of.get(key) or sums_of.setdefault(key, _sums_by_source(subs)),
-                "project_not_sum_of_subprojects",
-            )
+            check(row, _column_sums(subs, width), "project_not_sum_of_subprojects")
         elif row.has_amounts():
-            first = next(iter(row.plan or row.disbursed))
-            cell = _amount_cell(table, row.row, "plan" if row.plan else "disbursed", first)
+            first = next(p for p, value in enumerate(row.amounts) if value is not None)
+            cell = layout.letters[first] + str(row.row + 1)
             problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
+    scopes: dict[int | str | None, list[tuple[int, int]]] = {}  # a section's leaves, or all ("all")
     for cap_year, row, is_section in totals:
         if not row.has_amounts():
             continue
-        scope_key = ("section", cap_year) if is_section else "all"
-        if scope_key not in sums_of:
-            sums_of[scope_key] = _sums_by_source([r for y, _, r in leaves if not is_section or y == cap_year])
-        check(row, sums_of[scope_key], "total_not_sum")
+        scope: int | str | None = cap_year if is_section else "all"
+        if scope not in scopes:
+            scopes[scope] = _column_sums([r for y, _, r in leaves if not is_section or y == cap_year], width)
+        check(row, scopes[scope], "total_not_sum")
 
 
 # --- outcomes and narrative ---------------------------------------------------------------
