@@ -19,7 +19,6 @@ Exact, never guessed:
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import operator
 import re
@@ -105,11 +104,14 @@ def _text_numbers(texts: list[str], places: int) -> Iterator[tuple[int, int]]:
     """(index in ``texts``, whole VND) of each text that is a Vietnamese number in a unit of
     ``10^places`` đồng; the others (a fraction of a đồng, implausible amounts, words, a text on
     several lines) are the reference's to read."""
-    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]  # of each text, joined
+    # where each text starts and ends in the texts joined: a match that starts and ends there
+    # is a whole text, not one line of a text on several lines
+    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
+    index_at = {start: index for index, start in enumerate(starts[:-1])}
     for match in _TEXT_NUMBERS.finditer("\n".join(texts)):
-        index = bisect.bisect_right(starts, match.start()) - 1
-        if "\n" in texts[index]:
-            continue  # one line of a text on several lines
+        index = index_at.get(match.start())
+        if index is None or match.end() != starts[index + 1] - 1:
+            continue
         fraction = match["frac"] or ""
         if len(fraction) > places:
             continue

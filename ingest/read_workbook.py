@@ -370,7 +370,11 @@ class _AmountLayout:
 
 
 def _amount_layout(table: Table, leaf_sources: set[str]) -> _AmountLayout:
-    cells = table.amount_cells
+    return _layout_of_amounts(tuple(table.amount_cells), frozenset(leaf_sources))
+
+
+@functools.lru_cache(maxsize=1 << 10)  # the files of a month share a few column layouts
+def _layout_of_amounts(cells: tuple[tuple[str, str, int], ...], leaf_sources: frozenset[str]) -> _AmountLayout:
     where = {(measure, source): position for position, (measure, source, _) in enumerate(cells)}
     subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
     column_checks = []
@@ -387,9 +391,9 @@ def _amount_layout(table: Table, leaf_sources: set[str]) -> _AmountLayout:
         if source == TOTAL:
             counted = leaf_sources
         elif source in leaf_sources:
-            counted = {source}
+            counted = frozenset({source})
         else:
-            counted = set(PARTS.get(source, ()))
+            counted = frozenset(PARTS.get(source, ()))
         parts_of.append(tuple(p for (m, s), p in where.items() if m == measure and s in counted))
     return _AmountLayout(
         letters=tuple(column_letter(index) for _, _, index in cells),
@@ -710,29 +714,28 @@ def _check_derived_rows(
 # --- outcomes and narrative ---------------------------------------------------------------
 
 
+OUTCOME_MEASURES = ("target", "actual_in_month", "actual_cumulative")
+
+
 def read_outcomes(table: Table, reference: Reference, content: FileContent) -> None:
     grid, sheet = table.grid, table.grid.name
     resolver = resolvers_for(reference).indicators
     by_measure = {c.measure: c for c in table.columns}
+    label_index = by_measure["label"].index
+    note_column = by_measure.get("note")
+    # the target and actual columns the table has (None for one it lacks), read in one go a row
+    indexes = [by_measure[m].index if m in by_measure else None for m in OUTCOME_MEASURES]
+    present = [index for index in indexes if index is not None]
     seen: dict[str, int] = {}
     for row in range(table.header_bottom + 1, grid.height):
-        label = grid.text(row, by_measure["label"].index)
-        values: dict[str, Decimal | None] = {}
-        cells: dict[str, str | None] = {}
-        for measure in ("target", "actual_in_month", "actual_cumulative"):
-            column = by_measure.get(measure)
-            cells[measure] = cell_ref(row, column.index) if column else None
-            try:
-                values[measure] = parse_number(grid.value(row, column.index)) if column else None
-            except CellProblem as bad:
-                content.problems.append(bad.at(sheet, cells[measure]))
-                values[measure] = None
-        if not label or all(v is None for v in values.values()):
+        label = grid.text(row, label_index)
+        values = _outcome_values(grid, row, indexes, grid.values(row, present), content.problems)
+        if not label or values.count(None) == len(values):
             continue
         code = resolver.resolve(label)
         if code is None:
             content.problems.append(
-                problem("unknown_indicator", sheet=sheet, cell=cell_ref(row, by_measure["label"].index), value=label)
+                problem("unknown_indicator", sheet=sheet, cell=cell_ref(row, label_index), value=label)
             )
             continue
         if code in seen:
@@ -740,29 +743,49 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
                 problem(
                     "duplicate_row",
                     sheet=sheet,
-                    cell=cell_ref(row, by_measure["label"].index),
+                    cell=cell_ref(row, label_index),
                     value=label,
                     first_row=str(seen[code]),
                 )
             )
             continue
         seen[code] = row + 1
-        note_column = by_measure.get("note")
+        target_cell, in_month_cell, cumulative_cell = (None if i is None else cell_ref(row, i) for i in indexes)
         content.outcomes.append(
             OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
                 code,  # indicator_code
-                values["target"],  # target_value
-                values["actual_in_month"],
-                values["actual_cumulative"],
+                values[0],  # target_value
+                values[1],  # actual_in_month
+                values[2],  # actual_cumulative
                 sheet,
                 row + 1,  # row
-                cells["target"],  # target_cell
-                cells["actual_in_month"],  # actual_in_month_cell
-                cells["actual_cumulative"],  # actual_cumulative_cell
+                target_cell,
+                in_month_cell,  # actual_in_month_cell
+                cumulative_cell,  # actual_cumulative_cell
                 label,
                 grid.text(row, note_column.index) if note_column else "",  # note
             )
         )
+
+
+def _outcome_values(
+    grid: Grid, row: int, indexes: list[int | None], raws: list[object], problems: list[CellProblem]
+) -> list[Decimal | None]:
+    """A row's target and actuals (``OUTCOME_MEASURES``, None for a column the table lacks, an
+    empty cell or one at fault, whose problem is added); ``raws``: the cells of the columns it has."""
+    read = iter(raws)
+    values: list[Decimal | None] = []
+    for index in indexes:
+        raw = None if index is None else next(read)
+        if raw is None:
+            values.append(None)
+            continue
+        try:
+            values.append(parse_number(raw))
+        except CellProblem as bad:
+            problems.append(bad.at(grid.name, cell_ref(row, index)))  # type: ignore[arg-type]
+            values.append(None)
+    return values
 
 
 def _narrative(grids: list[Grid], used: set[str]) -> str | None:
