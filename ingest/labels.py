@@ -37,6 +37,9 @@ class _Answers:
         answer = self._known[key] = compute()
         return answer
 
+    def clear(self) -> None:
+        self._known.clear()
+
 
 # --- components --------------------------------------------------------------------------
 
@@ -438,6 +441,18 @@ class Resolvers:
     indicators: IndicatorResolver
     units: UnitResolver
     catalogs: dict[str, ComponentResolver] = field(default_factory=dict)
+    # what readers worked out from these resolvers' answers alone (a table's rows by their
+    # labels and STTs), for as long as the resolvers live
+    remembered: _Answers = field(default_factory=_Answers)
+
+    def own_numbering(self, unit_code: str | None, year: int | None) -> str | None:
+        """``unit_code`` if the unit numbers components its own way in ``year`` (an alias of its
+        own applies), else None: then its rows resolve as every such unit's do."""
+        aliases = self.components.reference.component_aliases
+        return self.remembered.get(
+            ("own numbering", unit_code, year),
+            lambda: unit_code if any(a.unit_code and a.applies_to(unit_code, year) for a in aliases) else None,
+        )
 
     def components_for_capital(self, capital_year: int | None, report_year: int | None = None) -> ComponentResolver:
         """The resolver of the catalog that capital of that year is reported against: 2025

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,13 +23,13 @@ from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
 from ingest.file_guard import check_file
 from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref, column_letter
-from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
+from ingest.labels import ComponentResolver, Resolvers, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.read_amounts import BY_CELL, amount_block
 from ingest.sheet_marks import sheet_marks
-from ingest.text import ascii_key
+from ingest.text import ascii_key, clean
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year, in_legacy_font
 
 HEADER_SEARCH_ROWS = 15
@@ -418,11 +420,12 @@ class _Row:
         return self.amounts.count(None) != len(self.amounts)  # counted in C
 
 
-def _read_amount_row(
+def _read_amounts(
     table: Table, row: int, factor: int, problems: list[CellProblem], parsed: list[object] | None = None
-) -> _Row:
-    """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
-    cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
+) -> list[int | None]:
+    """One data row's amounts by position in ``amount_cells``; ``parsed`` is the row of the
+    columnar reader (``ingest.read_amounts``), whose cells marked ``BY_CELL`` are read here one
+    by one, as every cell is without it."""
     grid = table.grid
     if parsed is None:
         raws = grid.values(row, table.amount_indexes)
@@ -434,8 +437,7 @@ def _read_amount_row(
             if parsed[position] is BY_CELL:
                 raw = grid.value(row, index) if raws is None else raws[position]
                 parsed[position] = _read_amount_cell(grid, row, index, factor, problems, raw)
-    label, stt, note = grid.texts(row, table.text_indexes)
-    return _Row(row, label, stt, parsed, note)  # type: ignore[arg-type]
+    return parsed  # type: ignore[return-value]
 
 
 def _read_amount_cell(
@@ -490,6 +492,105 @@ def _check_row_columns(r: _Row, layout: _AmountLayout, sheet: str, derived: list
             derived.append(DerivedCheck("total_column_not_sum", sheet, cell, given, sum(parts), len(parts)))
 
 
+# A row's part in the table, decided by the labels and STTs of the rows down to it, never by
+# amounts: a grand total, a section (of a capital year), a component the catalog lacks, a
+# project with sub-projects, a leaf.
+_GRAND_TOTAL, _SECTION, _UNKNOWN, _PROJECT, _LEAF = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowKind:
+    kind: int
+    label: str
+    stt: str
+    label_key: str
+    capital_year: int | None  # in force at the row (a section's: its own)
+    code: str | None = None  # a project's or leaf's component
+    program_code: str | None = None  # of the catalog an unknown component was looked up in
+
+
+def _row_kinds(
+    table: Table, first_row: int, resolvers: Resolvers, year: int | None, report_year: int | None, unit_code: str | None
+) -> list[_RowKind]:
+    """The kind of each row from ``first_row`` down. The files of a month share a few templates:
+    the kinds are remembered by the label and STT cells of every row (and what else decides
+    them: the plan and report years, the unit's own numbering), so a file differing in one of
+    those cells, or one row longer, is classified afresh."""
+    grid = table.grid
+    label_index, stt_index, _ = table.text_indexes
+    assert label_index is not None
+    raws = _label_cells(grid, first_row, label_index, stt_index)
+    if raws is None:  # cells that are not plain text read as text: not remembered
+        texts = [grid.texts(row, (label_index, stt_index)) for row in range(first_row, grid.height)]
+        return _classified_rows(texts, resolvers, year, report_year, unit_code)
+    numbering = resolvers.own_numbering(unit_code, year)
+    key = ("row kinds", raws, stt_index is None, year, report_year, numbering)
+
+    def classified() -> list[_RowKind]:
+        texts = [[clean(cell) for cell in pair] for pair in raws]
+        return _classified_rows(texts, resolvers, year, report_year, unit_code)
+
+    return resolvers.remembered.get(key, classified)
+
+
+_PLAIN_CELLS = {str, type(None)}
+
+
+def _label_cells(
+    grid: Grid, first_row: int, label_index: int, stt_index: int | None
+) -> tuple[tuple[object, object], ...] | None:
+    """The (label, STT) cells of the rows from ``first_row`` down, as a key: None unless every
+    one is text or empty (two numbers may be equal yet read differently: 0.0 and -0.0) and the
+    sheet marks no error value (which reads as its text)."""
+    if grid.errors:
+        return None
+    rows = grid.rows[first_row:]
+    try:
+        labels = list(map(operator.itemgetter(label_index), rows))
+        stts = list(map(operator.itemgetter(stt_index), rows)) if stt_index is not None else [None] * len(rows)
+    except IndexError:  # a row shorter than the table
+        return None
+    if not set(map(type, itertools.chain(labels, stts))) <= _PLAIN_CELLS:
+        return None
+    return tuple(zip(labels, stts, strict=True))
+
+
+def _classified_rows(
+    texts: list[list[str]], resolvers: Resolvers, year: int | None, report_year: int | None, unit_code: str | None
+) -> list[_RowKind]:
+    capital_year = year
+    current_project: str | None = None
+    # by capital year: the catalog in force and its resolve for the file's unit; a few per file
+    catalogs: dict[int | None, tuple[ComponentResolver, Callable[[str, str, str | None], str | None]]] = {}
+    components = resolvers.components.reference.components
+    kinds = []
+    for label, stt in texts:
+        label_key = ascii_key(label)
+        if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
+            kinds.append(_RowKind(_GRAND_TOTAL, label, stt, label_key, None))
+            continue
+        # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
+        catalog = catalogs.get(capital_year)
+        if catalog is None:
+            resolver = resolvers.components_for_capital(capital_year, report_year)
+            catalog = catalogs[capital_year] = (resolver, resolver.for_unit(unit_code, year))
+        # an empty label and STT name nothing (no code, no section): such a row, which a file
+        # skips when it has no amounts, changes no row's kind below it
+        code = catalog[1](label, stt, current_project) if label or stt else None
+        if code is None and _is_section(stt, label_key):
+            capital_year = _section_capital_year(label_key, year)
+            current_project = None
+            kinds.append(_RowKind(_SECTION, label, stt, label_key, capital_year))
+        elif code is None:
+            kinds.append(_RowKind(_UNKNOWN, label, stt, label_key, capital_year, None, catalog[0].program_code))
+        else:
+            component = components[code]
+            current_project = component.project_code
+            kind = _LEAF if component.is_leaf else _PROJECT
+            kinds.append(_RowKind(kind, label, stt, label_key, capital_year, code))
+    return kinds
+
+
 def read_disbursement(
     table: Table, reference: Reference, content: FileContent, plan_year: int | None, *, by_column: bool = True
 ) -> None:
@@ -508,78 +609,67 @@ def read_disbursement(
     label_column = table.column("label")
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
+    note_index = table.text_indexes[2]
     layout = _amount_layout(table, leaf_sources)
     resolvers = resolvers_for(reference)
     report_year = content.period_month.year if content.period_month else None
-    # by capital year: the catalog in force and its resolve for the file's unit; a few per file
-    catalogs: dict[int | None, tuple[ComponentResolver, Callable[[str, str, str | None], str | None]]] = {}
-    capital_year = year
-    current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
     projects: list[tuple[int | None, str, _Row]] = []
     totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
     derived = content.derived_checks
-    components = reference.components
 
     first_row = table.header_bottom + 1
+    kinds = _row_kinds(table, first_row, resolvers, year, report_year, content.unit_code)
     block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
     for row in range(first_row, grid.height):
         if grid.is_empty_row(row):
             continue
         problems_before = len(problems)
-        r = _read_amount_row(table, row, factor, problems, block[row - first_row] if block is not None else None)
-        has_amounts = r.has_amounts()
-        if not r.label and not r.stt and not has_amounts:
+        amounts = _read_amounts(table, row, factor, problems, block[row - first_row] if block is not None else None)
+        has_amounts = amounts.count(None) != len(amounts)  # counted in C
+        kind = kinds[row - first_row]
+        if not kind.label and not kind.stt and not has_amounts:
             continue
-        label_key = ascii_key(r.label)
         # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
-        if label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
+        if kind.label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
             del problems[problems_before:]
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
+        # only a leaf's note is kept
+        note = grid.text(row, note_index) if kind.kind == _LEAF and note_index is not None else ""
+        r = _Row(row, kind.label, kind.stt, amounts, note)
         if has_amounts:  # a row without amounts has no derived cell to check
             _check_row_columns(r, layout, sheet, derived)
-        if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
+        if kind.kind == _GRAND_TOTAL:
             totals.append((None, r, False))
-            continue
-        # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        catalog = catalogs.get(capital_year)
-        if catalog is None:
-            resolver = resolvers.components_for_capital(capital_year, report_year)
-            catalog = catalogs[capital_year] = (resolver, resolver.for_unit(content.unit_code, year))
-        code = catalog[1](r.label, r.stt, current_project)
-        if code is None and _is_section(r, label_key):
-            capital_year = _section_capital_year(label_key, year)
-            current_project = None
-            totals.append((capital_year, r, True))
-            continue
-        if code is None:
+        elif kind.kind == _SECTION:
+            totals.append((kind.capital_year, r, True))
+        elif kind.kind == _UNKNOWN:
             if has_amounts:
-                label_cell = cell_ref(row, label_index)
-                elsewhere = resolvers.other_catalog_code(r.label, r.stt, catalog[0].program_code)
-                if elsewhere is not None:
-                    problems.append(
-                        problem(
-                            "component_not_in_program",
-                            sheet=sheet,
-                            cell=label_cell,
-                            value=f"{r.label or r.stt} ({elsewhere}), vốn năm {capital_year}",
-                        )
-                    )
-                else:
-                    problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
-            continue
-        component = components[code]
-        current_project = component.project_code
-        if not component.is_leaf:
-            projects.append((capital_year, code, r))
-            continue
-        leaves.append((capital_year, code, r))
+                problems.append(_unknown_component(r, kind, resolvers, sheet, cell_ref(row, label_index)))
+        elif kind.kind == _PROJECT:
+            projects.append((kind.capital_year, kind.code, r))  # type: ignore[arg-type]
+        else:
+            leaves.append((kind.capital_year, kind.code, r))  # type: ignore[arg-type]
 
     _check_derived_rows(layout, leaves, projects, totals, reference, sheet, derived, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
     _land_leaf_amounts(layout, sheet, column_letter(label_index), leaves, content.fund_amounts)
+
+
+def _unknown_component(r: _Row, kind: _RowKind, resolvers: Resolvers, sheet: str, label_cell: str) -> CellProblem:
+    """A row with amounts whose label names no component of the catalog in force: named as
+    another program's component if it is one."""
+    elsewhere = resolvers.other_catalog_code(r.label, r.stt, kind.program_code)
+    if elsewhere is not None:
+        return problem(
+            "component_not_in_program",
+            sheet=sheet,
+            cell=label_cell,
+            value=f"{r.label or r.stt} ({elsewhere}), vốn năm {kind.capital_year}",
+        )
+    return problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt)
 
 
 def _land_leaf_amounts(
@@ -639,8 +729,8 @@ def _refuse_uncalculated_leaf_cells(
                     )
 
 
-def _is_section(r: _Row, label_key: str) -> bool:
-    if r.stt.lower().rstrip(".") in _SECTION_STT:
+def _is_section(stt: str, label_key: str) -> bool:
+    if stt.lower().rstrip(".") in _SECTION_STT:
         return True
     return _is_section_label(label_key)
 
