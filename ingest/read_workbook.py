@@ -752,8 +752,11 @@ def _column_sums(rows: list[_Row], width: int) -> list[tuple[int, int]]:
         return [(0, 0)] * width
     sums = []
     for column in zip(*(r.amounts for r in rows), strict=True):
-        present = [value for value in column if value is not None]
-        sums.append((sum(present), len(present)))  # type: ignore[arg-type]
+        if None in column:
+            present = [value for value in column if value is not None]
+            sums.append((sum(present), len(present)))  # type: ignore[arg-type]
+        else:
+            sums.append((sum(column), len(column)))  # type: ignore[arg-type]
     return sums
 
 
@@ -768,17 +771,24 @@ def _check_derived_rows(
     problems: list[CellProblem],
 ) -> None:
     width = len(layout.letters)
+    letters, parts_of = layout.letters, layout.parts_of
 
     def check(row: _Row, sums: list[tuple[int, int]], code: str) -> None:
         number = str(row.row + 1)
         for position, given in enumerate(row.amounts):
             if given is None:
                 continue
-            parts = [sums[p] for p in layout.parts_of[position]]
-            count = sum(n for _, n in parts)
+            parts = parts_of[position]
+            if len(parts) == 1:  # a leaf source's cell: its column's sum
+                computed, count = sums[parts[0]]
+            else:
+                computed = count = 0
+                for part in parts:
+                    total, n = sums[part]
+                    computed += total
+                    count += n
             # no part at all is a sum of one zero (tolerance 1 VND a part)
-            computed = sum(total for total, _ in parts)
-            derived.append(DerivedCheck(code, sheet, layout.letters[position] + number, given, computed, count or 1))
+            derived.append(DerivedCheck(code, sheet, letters[position] + number, given, computed, count or 1))
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:
