@@ -162,13 +162,33 @@ HEADER_LABELS = ("noi dung", "danh muc")
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        if not any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(top)[:width] if text):
+        if not _names_the_label_column(grid, top, width):
             continue
         found = _header_layout(header_signature(grid, top, width))
         if found is not None:
             depth, columns = found
             return Table(grid, top, top + depth - 1, list(columns))
     return None
+
+
+def _names_the_label_column(grid: Grid, row: int, width: int) -> bool:
+    """Whether a cell of ``row`` (within ``width``) reads as the label column's header. A row
+    no merged range or error value reaches reads as its own cells, and a text's key is its
+    cleaned text's: such rows are looked up by their cells (a month's sheets repeat them)."""
+    if grid.errors or grid.merges_over(row):
+        return any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(row)[:width] if text)
+    cells = tuple(grid.rows[row][:width])
+    try:
+        return _cells_name_the_label_column(cells)
+    except TypeError:  # a cell that cannot be a key
+        return any(ascii_key(cell).startswith(HEADER_LABELS) for cell in cells if cell)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _cells_name_the_label_column(cells: tuple[object, ...]) -> bool:
+    # Cells equal but of other types (1, 1.0, True) read differently, yet only a text can read
+    # as a header, and a text equals no other type: the answer is the same for all of them.
+    return any(ascii_key(cell).startswith(HEADER_LABELS) for cell in cells if cell)
 
 
 # A header is one to three rows deep, tried in this order: the form's two rows first.
