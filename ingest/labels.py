@@ -20,19 +20,21 @@ from ingest.text import ascii_key, contains_phrase, match_key
 
 _T = TypeVar("_T")
 _REMEMBERED = 1 << 14  # answers kept per resolver: a month's labels, many times over
+_REMEMBERED_TABLES = 1 << 8  # tables' row kinds kept (ingest.read_workbook._row_kinds)
 
 
 class _Answers:
     """What a resolver already answered: a month repeats the same labels in every file, and
     resolving one takes hundreds of key comparisons. Bounded, for long-running workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 0) -> None:
         self._known: dict[Hashable, object] = {}
+        self._limit = limit or _REMEMBERED
 
     def get(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         if key in self._known:
             return self._known[key]  # type: ignore[return-value]
-        if len(self._known) >= _REMEMBERED:
+        if len(self._known) >= self._limit:
             self._known.clear()
         answer = self._known[key] = compute()
         return answer
@@ -442,15 +444,17 @@ class Resolvers:
     units: UnitResolver
     catalogs: dict[str, ComponentResolver] = field(default_factory=dict)
     # what readers worked out from these resolvers' answers alone (a table's rows by their
-    # labels and STTs), for as long as the resolvers live
-    remembered: _Answers = field(default_factory=_Answers)
+    # labels and STTs), for as long as the resolvers live: a month's few templates, each a
+    # table's worth of rows, so fewer kept than answers
+    remembered: _Answers = field(default_factory=lambda: _Answers(limit=_REMEMBERED_TABLES))
+    _own_numberings: _Answers = field(default_factory=_Answers)
 
     def own_numbering(self, unit_code: str | None, year: int | None) -> str | None:
         """``unit_code`` if the unit numbers components its own way in ``year`` (an alias of its
         own applies), else None: then its rows resolve as every such unit's do."""
         aliases = self.components.reference.component_aliases
-        return self.remembered.get(
-            ("own numbering", unit_code, year),
+        return self._own_numberings.get(
+            (unit_code, year),
             lambda: unit_code if any(a.unit_code and a.applies_to(unit_code, year) for a in aliases) else None,
         )
 
