@@ -102,6 +102,45 @@ def _fund_problems(r: FundAmount) -> list[CellProblem | None]:
     ]
 
 
+def _all_texts_fit(*columns: tuple[str, ...], limit: int) -> bool:
+    """Whether every row's texts of ``columns`` together are at most ``limit`` characters and
+    printable (so without control characters): each column's longest text counted, the
+    distinct texts joined once and tested in C. False says only that a row must be looked at."""
+    longest = sum(max(map(len, column), default=0) for column in columns)
+    return longest <= limit and "".join({text for column in columns for text in column}).isprintable()
+
+
+def _all_funds_fit(rows: list[FundAmount]) -> bool:
+    """Whether no row of figures has a problem, checked column by column: a national month has
+    ~180k of them, nearly always all storable. False: ``_fund_problems`` looks at each row."""
+    if not rows:
+        return True
+    years, _, _, plans, disbursed, sheets, numbers, _, _, labels, notes, _ = zip(*rows, strict=True)
+    amounts = [vnd for column in (plans, disbursed) for vnd in column if vnd is not None]
+    return (
+        min(years) >= -(2**15)
+        and max(years) < 2**15
+        and (not amounts or (min(amounts) > -MAX_VND and max(amounts) < MAX_VND))
+        and min(numbers) >= 0
+        and max(numbers) < 2**31
+        and _all_texts_fit(labels, notes, sheets, limit=MAX_TEXT_CHARS)
+    )
+
+
+def _all_outcomes_fit(rows: list[OutcomeValue]) -> bool:
+    """``_all_funds_fit`` for outcome rows (each of their texts bounded on its own)."""
+    if not rows:
+        return True
+    _, targets, in_month, cumulative, sheets, numbers, _, _, _, labels, notes = zip(*rows, strict=True)
+    values = [value for column in (targets, in_month, cumulative) for value in column if value is not None]
+    return (
+        (not values or max(map(abs, values)) < MAX_OUTCOME)
+        and min(numbers) >= INTEGER.start
+        and max(numbers) < INTEGER.stop
+        and all(_all_texts_fit(column, limit=MAX_TEXT_CHARS) for column in (labels, notes, sheets))
+    )
+
+
 def _outcome_problems(o: OutcomeValue) -> list[CellProblem | None]:
     if (
         _outcome_ok(o.target_value)
@@ -139,10 +178,12 @@ def bound(sub: Submission) -> None:
     rejected), and drop what a rejected file would keep but cannot store (a unit code that is
     no code, an unbounded narrative)."""
     found: list[CellProblem | None] = []
-    for r in sub.fund_amounts:
-        found += _fund_problems(r)
-    for o in sub.outcomes:
-        found += _outcome_problems(o)
+    if not _all_funds_fit(sub.fund_amounts):
+        for r in sub.fund_amounts:
+            found += _fund_problems(r)
+    if not _all_outcomes_fit(sub.outcomes):
+        for o in sub.outcomes:
+            found += _outcome_problems(o)
     narrative = _text_problem(sub.narrative, MAX_NARRATIVE_CHARS, sheet=None, cell=None)
     found.append(narrative)
     if narrative is not None:

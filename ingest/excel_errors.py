@@ -6,10 +6,21 @@ went wrong, and the sender needs to hear which cell. Nor may a formula that was 
 (written by a program, never opened in Excel): its amount is unknown, not zero. In .xlsx, error
 cells carry ``t="e"`` and uncalculated formulas an ``<f>`` without a ``<v>``.
 
-Most cells are neither, so the sheet's bytes are searched for formulas and error types, and only
-the cells around those hits are looked at (far faster than parsing every cell). Sheets that
-do not spell their elements plainly (a namespace prefix such as ``<x:c>``), or very large
-ones, are parsed as XML, one streaming pass (``cell_marker`` on each parsed cell).
+Most cells are neither, so the sheet's bytes are searched, in three steps, each taken only when
+the one before cannot answer:
+
+1. Two regex searches tell a sheet with nothing to mark (no error type, every formula followed
+   by its cached value): most sheets.
+2. A sheet whose formula cells are all plainly spelled (``<c r="C9" s="6"><f>SUM(D9:G9)</f><v/></c>``)
+   is answered by one regex pass over its formulas, each cell's start tag decided once per
+   month (the files of a month share their layout): the formulas a program wrote and never
+   calculated.
+3. Anything else (error cells, formulas spelled otherwise) is looked at cell by cell, around
+   each hit of a formula or an error type.
+
+Sheets that do not spell their elements plainly (a namespace prefix such as ``<x:c>``), or very
+large ones, are parsed as XML, one streaming pass (``cell_marker`` on each parsed cell): the
+definition the byte search must agree with.
 """
 
 from __future__ import annotations
@@ -27,9 +38,19 @@ _CANDIDATES = (b"<f", b't="e"')
 _FORMULA = re.compile(rb"<f[\s>/]")
 _ATTRIBUTE = re.compile(rb'\s(r|t)\s*=\s*"([^"]*)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-# A formula element directly followed by a non-empty cached value: counted against every formula
-# element, in C, it tells a sheet with nothing to mark without looking at any cell.
+_ERROR_TYPE = re.compile(rb't="e"')  # a regex finds it faster than ``bytes.find``
+# A formula element: its start tag ("<" and ">" never inside a well-formed one), then "/>" or its
+# text (a "<" in a formula is escaped) and end tag.
+_FORMULA_ELEMENT = rb"<f(?:\s[^<>]*)?(?:/>|>[^<]*</f>)"
+# A formula element not directly followed by a non-empty cached value: a sheet without any (and
+# without error types) has nothing to mark, found without looking at any cell.
+_FORMULA_WITHOUT_CACHED_VALUE = re.compile(rb"<f(?=[\s>/])(?!" + _FORMULA_ELEMENT[2:] + rb"<v>[^<])")
+# The first step's test as it stood, kept for the last step: it also counts the cached values of
+# formulas whose start tag holds a "<", which the first step passes on.
 _CACHED_FORMULA = re.compile(rb"<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)<v>[^<]")
+# A formula element and what follows it in a plainly spelled cell: a non-empty cached value
+# (captured), or no value (none, <v/>, <v></v>) and the cell's end tag.
+_FORMULA_CELL_END = re.compile(_FORMULA_ELEMENT + rb"(?:(<v>[^<]+</v>)|(?:<v></v>|<v\s*/>)?</c>)")
 
 UNCALCULATED = "=?"  # the marker an uncalculated formula cell reads as
 
@@ -55,9 +76,73 @@ def _candidates(xml: bytes) -> Iterator[int]:
 def _search_bytes(xml: bytes) -> dict[tuple[int, int], str]:
     """The marked cells of a sheet whose elements are spelled plainly (``<c``, ``<f>``, ``<v>``):
     0-based (row, column) → the error text (``#REF!``), or ``UNCALCULATED``."""
+    has_error_type = _ERROR_TYPE.search(xml) is not None
+    if not has_error_type and _FORMULA_WITHOUT_CACHED_VALUE.search(xml) is None:
+        return {}  # no error cell, and every formula followed by its cached value: most sheets
+    if not has_error_type and (found := _search_formula_cells(xml)) is not None:
+        return found
+    return _search_candidates(xml)
+
+
+def _search_formula_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
+    """The uncalculated formulas of a sheet without error cells, in one regex pass over its
+    formulas; None when some ``<f`` of its cells is not the formula of a plainly spelled cell
+    (another element named ``f…``, a cell holding more than its formula and value), which only
+    the cell by cell search decides."""
+    if (cells_end := _end_of_cells(xml)) is None:
+        return None
+    rfind = xml.rfind
+    cells = [  # each formula's cell: its start tag (the last "<c " before it), and whether it has a value
+        (xml[rfind(b"<c ", 0, formula.start()) : formula.start()], formula.lastindex is not None)
+        for formula in _FORMULA_CELL_END.finditer(xml, 0, cells_end)
+    ]
+    if len(cells) != xml.count(b"<f", 0, cells_end):
+        return None  # each match holds one "<f": equal counts say every "<f" is such a formula
+    try:
+        marked = [_formula_cell(head, has_cached_value) for head, has_cached_value in cells]
+    except _NotPlain:
+        return None
+    return dict(filter(None, marked))
+
+
+def _end_of_cells(xml: bytes) -> int | None:
+    """Where the cells end (``</sheetData>``), when nothing after it can pass for a cell: an
+    ``<f`` there (``<formula1>`` of a data validation) is in no cell and marks nothing."""
+    end = xml.find(b"</sheetData>")
+    if end < 0 or xml.find(b"<c ", end) >= 0 or xml.find(b"</c>", end) >= 0:
+        return None
+    return end
+
+
+class _NotPlain(Exception):
+    """A formula cell whose start tag the regex pass does not decide."""
+
+
+# A formula cell's start tag, spelled plainly: "<c ", attributes without "<" or ">", not "/>".
+_CELL_HEAD = re.compile(rb"<c [^<>]*(?<!/)>")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _formula_cell(head: bytes, has_cached_value: bool) -> tuple[tuple[int, int], str] | None:
+    """The position and marker of a formula cell, given its start tag (directly followed by the
+    formula) and whether the formula is followed by a non-empty cached value (``_marked_cell``'s
+    answer for that cell); ``_NotPlain`` for a start tag spelled otherwise."""
+    if not _CELL_HEAD.fullmatch(head) or (has_cached_value and b'"e"' in head):
+        raise _NotPlain
+    if has_cached_value:
+        return None
+    attributes = dict(_ATTRIBUTE.findall(head))
+    cell_type = attributes.get(b"t", b"").decode() or None
+    marker = _marker(cell_type, True, None)
+    at = position(attributes.get(b"r", b"").decode())
+    return (at, marker) if marker and at else None
+
+
+def _search_candidates(xml: bytes) -> dict[tuple[int, int], str]:
+    """The marked cells of a plainly spelled sheet, looked at cell by cell around each hit."""
     found: dict[tuple[int, int], str] = {}
     if b't="e"' not in xml and len(_FORMULA.findall(xml)) == len(_CACHED_FORMULA.findall(xml)):
-        return found  # no error cell, and every formula followed by its cached value: most sheets
+        return found  # what a formula start tag holding "<" may still be: its cached value counted
     looked_at: set[int] = set()  # a cell can be a candidate twice (an error and a formula)
     for candidate in _candidates(xml):
         start = xml.rfind(b"<c ", 0, candidate)

@@ -108,6 +108,10 @@ class Grid:
                 return self.text(top, left)
         return self.text(row, column)
 
+    def merges_over(self, row: int) -> bool:
+        """Whether a merged range covers a cell of ``row``."""
+        return bool(self._merges_over(row))
+
     def _merges_over(self, row: int) -> list[tuple[int, int, int]]:
         """(left, right, top) of the merged ranges over ``row``, in the ranges' order (the first
         one over a cell names its text): a header row's cells ask those few, not every range."""

@@ -20,22 +20,27 @@ from ingest.text import ascii_key, contains_phrase, match_key
 
 _T = TypeVar("_T")
 _REMEMBERED = 1 << 14  # answers kept per resolver: a month's labels, many times over
+_REMEMBERED_TABLES = 1 << 8  # tables' row kinds kept (ingest.read_workbook._row_kinds)
 
 
 class _Answers:
     """What a resolver already answered: a month repeats the same labels in every file, and
     resolving one takes hundreds of key comparisons. Bounded, for long-running workers."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 0) -> None:
         self._known: dict[Hashable, object] = {}
+        self._limit = limit or _REMEMBERED
 
     def get(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         if key in self._known:
             return self._known[key]  # type: ignore[return-value]
-        if len(self._known) >= _REMEMBERED:
+        if len(self._known) >= self._limit:
             self._known.clear()
         answer = self._known[key] = compute()
         return answer
+
+    def clear(self) -> None:
+        self._known.clear()
 
 
 # --- components --------------------------------------------------------------------------
@@ -168,6 +173,19 @@ class ComponentResolver:
         return self._answers.get(
             (label, stt, current_project, local), lambda: self._resolve(label, stt, current_project, local)
         )
+
+    def for_unit(self, unit_code: str | None, year: int | None) -> Callable[[str, str, str | None], str | None]:
+        """``resolve`` for one unit and year: ``(label, stt, current_project)`` to a code. The
+        rows of a file all ask with the same unit and year, so its numbering is looked up once."""
+        local = self._local_numbering(unit_code, year)
+        answers = self._answers
+
+        def resolve(label: str, stt: str, current_project: str | None) -> str | None:
+            return answers.get(
+                (label, stt, current_project, local), lambda: self._resolve(label, stt, current_project, local)
+            )
+
+        return resolve
 
     def _resolve(self, label: str, stt: str, current_project: str | None, local: _LocalNumbering) -> str | None:
         numbers = parse_numbering(label, stt)
@@ -425,6 +443,20 @@ class Resolvers:
     indicators: IndicatorResolver
     units: UnitResolver
     catalogs: dict[str, ComponentResolver] = field(default_factory=dict)
+    # what readers worked out from these resolvers' answers alone (a table's rows by their
+    # labels and STTs), for as long as the resolvers live: a month's few templates, each a
+    # table's worth of rows, so fewer kept than answers
+    remembered: _Answers = field(default_factory=lambda: _Answers(limit=_REMEMBERED_TABLES))
+    _own_numberings: _Answers = field(default_factory=_Answers)
+
+    def own_numbering(self, unit_code: str | None, year: int | None) -> str | None:
+        """``unit_code`` if the unit numbers components its own way in ``year`` (an alias of its
+        own applies), else None: then its rows resolve as every such unit's do."""
+        aliases = self.components.reference.component_aliases
+        return self._own_numberings.get(
+            (unit_code, year),
+            lambda: unit_code if any(a.unit_code and a.applies_to(unit_code, year) for a in aliases) else None,
+        )
 
     def components_for_capital(self, capital_year: int | None, report_year: int | None = None) -> ComponentResolver:
         """The resolver of the catalog that capital of that year is reported against: 2025

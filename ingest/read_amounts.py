@@ -19,7 +19,6 @@ Exact, never guessed:
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import operator
 import re
@@ -94,22 +93,18 @@ def amount_block(grid: Grid, first_row: int, columns: Sequence[int], factor: int
     return out.reshape(len(rows), len(columns)).tolist()  # type: ignore[no-any-return]
 
 
-# A Vietnamese number alone on its line, spaces around it (the reference drops every space: its
-# ``\s`` is ``str.isspace``, as here); one pass over all the text cells of a block, joined.
-_TEXT_NUMBERS = re.compile(
-    r"^[^\S\n]*(?P<sign>[-−–])?(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?[^\S\n]*$", re.MULTILINE
-)
+# A Vietnamese number, spaces around it (the reference drops every space: its ``\s`` is
+# ``str.isspace``, as here), as the whole of a text on one line.
+_TEXT_NUMBER = re.compile(r"[^\S\n]*(?P<sign>[-−–])?(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?[^\S\n]*")
 
 
 def _text_numbers(texts: list[str], places: int) -> Iterator[tuple[int, int]]:
     """(index in ``texts``, whole VND) of each text that is a Vietnamese number in a unit of
     ``10^places`` đồng; the others (a fraction of a đồng, implausible amounts, words, a text on
     several lines) are the reference's to read."""
-    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]  # of each text, joined
-    for match in _TEXT_NUMBERS.finditer("\n".join(texts)):
-        index = bisect.bisect_right(starts, match.start()) - 1
-        if "\n" in texts[index]:
-            continue  # one line of a text on several lines
+    for index, match in enumerate(map(_TEXT_NUMBER.fullmatch, texts)):
+        if match is None:
+            continue
         fraction = match["frac"] or ""
         if len(fraction) > places:
             continue

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+import itertools
+import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,15 +21,15 @@ from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
 from ingest.cell_problem import CellProblem, SubmissionRejected
 from ingest.columns import NSTW, PARTS, TOTAL, Column, classify_column
-from ingest.file_guard import check_file
-from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref
-from ingest.labels import ComponentResolver, names_a_unit, resolvers_for
+from ingest.file_guard import checked_archive
+from ingest.grid import MAX_COLUMNS, MAX_ROWS, Grid, cell_ref, column_letter
+from ingest.labels import ComponentResolver, Resolvers, names_a_unit, resolvers_for
 from ingest.model import AMOUNT_UNITS, DerivedCheck, FileContent, FundAmount, OutcomeValue
 from ingest.numbers import cell_to_whole_vnd, parse_number
 from ingest.problems import problem
 from ingest.read_amounts import BY_CELL, amount_block
 from ingest.sheet_marks import sheet_marks
-from ingest.text import ascii_key
+from ingest.text import ascii_key, clean
 from ingest.title_block import find_amount_unit, find_period, find_plan_year, find_year, in_legacy_font
 
 HEADER_SEARCH_ROWS = 15
@@ -40,9 +42,23 @@ _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
 
 def load_grids(path: Path) -> list[Grid]:
     """Every sheet of a workbook as cached values. Raises SubmissionRejected if unreadable."""
+    archive = checked_archive(path)  # before calamine touches the file; open until its marks are read
+    try:
+        grids = _calamine_grids(path)
+        marked = sheet_marks(path, {g.name for g in grids}, archive)
+    finally:
+        if archive is not None:
+            archive.close()
+    for grid in grids:
+        if (marks := marked.get(grid.name)) is not None:
+            grid.errors, grid.uncalculated, grid.percent = marks.errors, marks.uncalculated, marks.percent
+    return grids
+
+
+def _calamine_grids(path: Path) -> list[Grid]:
+    """Every sheet of a workbook as python-calamine reads it: cached values, no marks yet."""
     import python_calamine
 
-    check_file(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
@@ -72,10 +88,6 @@ def load_grids(path: Path) -> list[Grid]:
         raise SubmissionRejected([problem("unreadable_file", detail=type(exc).__name__)]) from None
     finally:
         workbook.close()
-    marked = sheet_marks(path, {g.name for g in grids})
-    for grid in grids:
-        if (marks := marked.get(grid.name)) is not None:
-            grid.errors, grid.uncalculated, grid.percent = marks.errors, marks.uncalculated, marks.percent
     return grids
 
 
@@ -99,6 +111,15 @@ class Table:
     def amount_cells(self) -> list[tuple[str, str, int]]:
         """(measure, source, column index) of each plan then disbursed amount column."""
         return [(m, source, c.index) for m in ("plan", "disbursed") for source, c in self.amount_columns(m).items()]
+
+    @functools.cached_property
+    def plan_sources(self) -> tuple[str, ...]:
+        """The sources of the plan amount columns, in ``amount_cells``' order."""
+        return tuple(self.amount_columns("plan"))
+
+    @functools.cached_property
+    def disbursed_sources(self) -> tuple[str, ...]:
+        return tuple(self.amount_columns("disbursed"))
 
     @functools.cached_property
     def amount_indexes(self) -> list[int]:
@@ -151,13 +172,33 @@ HEADER_LABELS = ("noi dung", "danh muc")
 def find_disbursement_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        if not any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(top)[:width] if text):
+        if not _names_the_label_column(grid, top, width):
             continue
         found = _header_layout(header_signature(grid, top, width))
         if found is not None:
             depth, columns = found
             return Table(grid, top, top + depth - 1, list(columns))
     return None
+
+
+def _names_the_label_column(grid: Grid, row: int, width: int) -> bool:
+    """Whether a cell of ``row`` (within ``width``) reads as the label column's header. A row
+    no merged range or error value reaches reads as its own cells, and a text's key is its
+    cleaned text's: such rows are looked up by their cells (a month's sheets repeat them)."""
+    if grid.errors or grid.merges_over(row):
+        return any(ascii_key(text).startswith(HEADER_LABELS) for text in grid.header_row(row)[:width] if text)
+    cells = tuple(grid.rows[row][:width])
+    try:
+        return _cells_name_the_label_column(cells)
+    except TypeError:  # a cell that cannot be a key
+        return any(ascii_key(cell).startswith(HEADER_LABELS) for cell in cells if cell)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _cells_name_the_label_column(cells: tuple[object, ...]) -> bool:
+    # Cells equal but of other types (1, 1.0, True) read differently, yet only a text can read
+    # as a header, and a text equals no other type: the answer is the same for all of them.
+    return any(ascii_key(cell).startswith(HEADER_LABELS) for cell in cells if cell)
 
 
 # A header is one to three rows deep, tried in this order: the form's two rows first.
@@ -345,75 +386,104 @@ def no_longer_exists(
 # --- the rows -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _AmountLayout:
+    """Where a row's amounts are: a row's amounts are a list by position in the table's
+    ``amount_cells`` (plan columns then disbursed, None for an empty cell), and every check on
+    them is worked out once per table as positions in that list."""
+
+    letters: tuple[str, ...]  # each position's column letters: its cell is these and the row number
+    # (derived position, part positions) of the Tổng số and subtotal columns, in the order checked
+    column_checks: tuple[tuple[int, tuple[int, ...]], ...]
+    # the positions each position of a project or total row adds up over its part rows
+    parts_of: tuple[tuple[int, ...], ...]
+    # (source, plan position, disbursed position) of each leaf source, sources in name order
+    landed: tuple[tuple[str, int | None, int | None], ...]
+
+
+def _amount_layout(table: Table, leaf_sources: set[str]) -> _AmountLayout:
+    return _layout_of_amounts(tuple(table.amount_cells), frozenset(leaf_sources))
+
+
+@functools.lru_cache(maxsize=1 << 10)  # the files of a month share a few column layouts
+def _layout_of_amounts(cells: tuple[tuple[str, str, int], ...], leaf_sources: frozenset[str]) -> _AmountLayout:
+    where = {(measure, source): position for position, (measure, source, _) in enumerate(cells)}
+    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
+    column_checks = []
+    for measure in ("plan", "disbursed"):
+        if (measure, TOTAL) in where:
+            leaves = tuple(p for (m, s), p in where.items() if m == measure and s in leaf_sources)
+            column_checks.append((where[(measure, TOTAL)], leaves))
+        for parent, children in subtotals:
+            if (measure, parent) in where:
+                parts = tuple(where[(measure, c)] for c in children if (measure, c) in where)
+                column_checks.append((where[(measure, parent)], parts))
+    parts_of = []
+    for measure, source, _ in cells:
+        if source == TOTAL:
+            counted = leaf_sources
+        elif source in leaf_sources:
+            counted = frozenset({source})
+        else:
+            counted = frozenset(PARTS.get(source, ()))
+        parts_of.append(tuple(p for (m, s), p in where.items() if m == measure and s in counted))
+    return _AmountLayout(
+        letters=tuple(column_letter(index) for _, _, index in cells),
+        column_checks=tuple(column_checks),
+        parts_of=tuple(parts_of),
+        landed=tuple((s, where.get(("plan", s)), where.get(("disbursed", s))) for s in sorted(leaf_sources)),
+    )
+
+
 @dataclass(slots=True)
 class _Row:
-    """One row's amounts in VND, by measure then source, with the cells they came from."""
+    """One row: its amounts in whole VND by position in the table's ``amount_cells`` (None for
+    an empty cell or one at fault), and its texts."""
 
     row: int
     label: str
     stt: str
-    amounts: dict[str, dict[str, int]]
-    cells: dict[str, dict[str, str]]
+    amounts: list[int | None]
     note: str
 
     def has_amounts(self) -> bool:
-        return any(self.amounts[m] for m in self.amounts)
+        return self.amounts.count(None) != len(self.amounts)  # counted in C
 
 
-def _read_amount_row(
+def _read_amounts(
     table: Table, row: int, factor: int, problems: list[CellProblem], parsed: list[object] | None = None
-) -> _Row:
-    """One data row; ``parsed`` is the row of the columnar reader (``ingest.read_amounts``), whose
-    cells marked ``BY_CELL`` are read here one by one, as every cell is without it."""
+) -> list[int | None]:
+    """One data row's amounts by position in ``amount_cells``; ``parsed`` is the row of the
+    columnar reader (``ingest.read_amounts``), whose cells marked ``BY_CELL`` are read here one
+    by one, as every cell is without it."""
     grid = table.grid
-    amounts: dict[str, dict[str, int]] = {"plan": {}, "disbursed": {}}
-    cells: dict[str, dict[str, str]] = {"plan": {}, "disbursed": {}}
-    if parsed is not None:
-        for (measure, source, index), vnd in zip(table.amount_cells, parsed, strict=True):
-            if vnd is None:
-                continue
-            if vnd is BY_CELL:
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source)
-            else:
-                amounts[measure][source] = vnd  # type: ignore[assignment]
-                cells[measure][source] = cell_ref(row, index)
+    if parsed is None:
+        raws = grid.values(row, table.amount_indexes)
+        parsed = [None if raw is None else BY_CELL for raw in raws]  # most cells of a form are empty
     else:
-        for (measure, source, index), raw in zip(
-            table.amount_cells, grid.values(row, table.amount_indexes), strict=True
-        ):
-            if raw is not None:  # most cells of a form are empty
-                _read_amount_cell(grid, row, index, factor, problems, amounts[measure], cells[measure], source, raw)
-    label, stt, note = grid.texts(row, table.text_indexes)
-    return _Row(row, label, stt, amounts, cells, note)
+        raws = None
+    if BY_CELL in parsed:
+        for position, (_, _, index) in enumerate(table.amount_cells):
+            if parsed[position] is BY_CELL:
+                raw = grid.value(row, index) if raws is None else raws[position]
+                parsed[position] = _read_amount_cell(grid, row, index, factor, problems, raw)
+    return parsed  # type: ignore[return-value]
 
 
 def _read_amount_cell(
-    grid: Grid,
-    row: int,
-    index: int,
-    factor: int,
-    problems: list[CellProblem],
-    amounts: dict[str, int],
-    cells: dict[str, str],
-    source: str,
-    raw: object = BY_CELL,
-) -> None:
-    """The per-cell reader: one amount cell to whole VND, or its problem."""
-    if raw is BY_CELL:
-        raw = grid.value(row, index)
-        if raw is None:
-            return
+    grid: Grid, row: int, index: int, factor: int, problems: list[CellProblem], raw: object
+) -> int | None:
+    """The per-cell reader: one amount cell to whole VND, or None with its problem."""
+    if raw is None:
+        return None
     if grid.percent and (row, index) in grid.percent:
         problems.append(_percent_amount(raw).at(grid.name, cell_ref(row, index)))
-        return
+        return None
     try:
-        vnd = cell_to_whole_vnd(raw, factor)
+        return cell_to_whole_vnd(raw, factor)
     except CellProblem as bad:
         problems.append(bad.at(grid.name, cell_ref(row, index)))
-        return
-    if vnd is not None:
-        amounts[source] = vnd
-        cells[source] = cell_ref(row, index)
+        return None
 
 
 def _percent_amount(raw: object) -> CellProblem:
@@ -437,34 +507,118 @@ def _leaf_sources(sources: set[str]) -> set[str]:
     return leaves
 
 
-def _check_sum(
-    given: int | None, parts: list[int], code: str, sheet: str, cell: str, derived: list[DerivedCheck]
-) -> None:
-    """Record a filled-in derived cell beside the sum of its parts, for the gate to compare."""
-    if given is None or not parts:
-        return
-    derived.append(DerivedCheck(code, sheet, cell, given, sum(parts), len(parts)))  # tolerance: 1 VND a part
-
-
-def _check_row_columns(
-    r: _Row,
-    leaf_sources: set[str],
-    sheet: str,
-    derived: list[DerivedCheck],
-    subtotals: list[tuple[str, tuple[str, ...]]],
-) -> None:
-    """``subtotals``: the (source, parts) of ``PARTS`` that are not leaf sources."""
-    for measure in ("plan", "disbursed"):
-        values = r.amounts[measure]
-        if not values:
+def _check_row_columns(r: _Row, layout: _AmountLayout, sheet: str, derived: list[DerivedCheck]) -> None:
+    """Record each filled-in Tổng số or subtotal cell of a row beside the sum of its filled-in
+    parts, for the gate to compare (tolerance: 1 VND a part)."""
+    amounts = r.amounts
+    number = str(r.row + 1)
+    for position, part_positions in layout.column_checks:
+        given = amounts[position]
+        if given is None:
             continue
-        if TOTAL in values:
-            parts = [values[s] for s in leaf_sources if s in values]
-            _check_sum(values[TOTAL], parts, "total_column_not_sum", sheet, r.cells[measure][TOTAL], derived)
-        for parent, children in subtotals:
-            if parent in values:
-                parts = [values[s] for s in children if s in values]
-                _check_sum(values[parent], parts, "total_column_not_sum", sheet, r.cells[measure][parent], derived)
+        parts = [value for p in part_positions if (value := amounts[p]) is not None]
+        if parts:
+            cell = layout.letters[position] + number
+            derived.append(DerivedCheck("total_column_not_sum", sheet, cell, given, sum(parts), len(parts)))
+
+
+# A row's part in the table, decided by the labels and STTs of the rows down to it, never by
+# amounts: a grand total, a section (of a capital year), a component the catalog lacks, a
+# project with sub-projects, a leaf.
+_GRAND_TOTAL, _SECTION, _UNKNOWN, _PROJECT, _LEAF = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowKind:
+    kind: int
+    label: str
+    stt: str
+    label_key: str
+    capital_year: int | None  # in force at the row (a section's: its own)
+    code: str | None = None  # a project's or leaf's component
+    program_code: str | None = None  # of the catalog an unknown component was looked up in
+
+
+def _row_kinds(
+    table: Table, first_row: int, resolvers: Resolvers, year: int | None, report_year: int | None, unit_code: str | None
+) -> list[_RowKind]:
+    """The kind of each row from ``first_row`` down. The files of a month share a few templates:
+    the kinds are remembered by the label and STT cells of every row (and what else decides
+    them: the plan and report years, the unit's own numbering), so a file differing in one of
+    those cells, or one row longer, is classified afresh."""
+    grid = table.grid
+    label_index, stt_index, _ = table.text_indexes
+    assert label_index is not None
+    raws = _label_cells(grid, first_row, label_index, stt_index)
+    if raws is None:  # cells that are not plain text read as text: not remembered
+        texts = [grid.texts(row, (label_index, stt_index)) for row in range(first_row, grid.height)]
+        return _classified_rows(texts, resolvers, year, report_year, unit_code)
+    numbering = resolvers.own_numbering(unit_code, year)
+    key = ("row kinds", raws, stt_index is None, year, report_year, numbering)
+
+    def classified() -> list[_RowKind]:
+        texts = [[clean(cell) for cell in pair] for pair in raws]
+        return _classified_rows(texts, resolvers, year, report_year, unit_code)
+
+    return resolvers.remembered.get(key, classified)
+
+
+_PLAIN_CELLS = {str, type(None)}
+
+
+def _label_cells(
+    grid: Grid, first_row: int, label_index: int, stt_index: int | None
+) -> tuple[tuple[object, object], ...] | None:
+    """The (label, STT) cells of the rows from ``first_row`` down, as a key: None unless every
+    one is text or empty (two numbers may be equal yet read differently: 0.0 and -0.0) and the
+    sheet marks no error value (which reads as its text)."""
+    if grid.errors:
+        return None
+    rows = grid.rows[first_row:]
+    try:
+        labels = list(map(operator.itemgetter(label_index), rows))
+        stts = list(map(operator.itemgetter(stt_index), rows)) if stt_index is not None else [None] * len(rows)
+    except IndexError:  # a row shorter than the table
+        return None
+    if not set(map(type, itertools.chain(labels, stts))) <= _PLAIN_CELLS:
+        return None
+    return tuple(zip(labels, stts, strict=True))
+
+
+def _classified_rows(
+    texts: list[list[str]], resolvers: Resolvers, year: int | None, report_year: int | None, unit_code: str | None
+) -> list[_RowKind]:
+    capital_year = year
+    current_project: str | None = None
+    # by capital year: the catalog in force and its resolve for the file's unit; a few per file
+    catalogs: dict[int | None, tuple[ComponentResolver, Callable[[str, str, str | None], str | None]]] = {}
+    components = resolvers.components.reference.components
+    kinds = []
+    for label, stt in texts:
+        label_key = ascii_key(label)
+        if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
+            kinds.append(_RowKind(_GRAND_TOTAL, label, stt, label_key, None))
+            continue
+        # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
+        catalog = catalogs.get(capital_year)
+        if catalog is None:
+            resolver = resolvers.components_for_capital(capital_year, report_year)
+            catalog = catalogs[capital_year] = (resolver, resolver.for_unit(unit_code, year))
+        # an empty label and STT name nothing (no code, no section): such a row, which a file
+        # skips when it has no amounts, changes no row's kind below it
+        code = catalog[1](label, stt, current_project) if label or stt else None
+        if code is None and _is_section(stt, label_key):
+            capital_year = _section_capital_year(label_key, year)
+            current_project = None
+            kinds.append(_RowKind(_SECTION, label, stt, label_key, capital_year))
+        elif code is None:
+            kinds.append(_RowKind(_UNKNOWN, label, stt, label_key, capital_year, None, catalog[0].program_code))
+        else:
+            component = components[code]
+            current_project = component.project_code
+            kind = _LEAF if component.is_leaf else _PROJECT
+            kinds.append(_RowKind(kind, label, stt, label_key, capital_year, code))
+    return kinds
 
 
 def read_disbursement(
@@ -485,80 +639,84 @@ def read_disbursement(
     label_column = table.column("label")
     assert label_column is not None, "find_disbursement_table only returns tables with a label column"
     label_index = label_column.index
+    note_index = table.text_indexes[2]
+    layout = _amount_layout(table, leaf_sources)
     resolvers = resolvers_for(reference)
     report_year = content.period_month.year if content.period_month else None
-    catalogs: dict[int | None, ComponentResolver] = {}  # by capital year: a few per file, asked by every row
-    subtotals = [(parent, parts) for parent, parts in PARTS.items() if parent not in leaf_sources]
-    capital_year = year
-    current_project: str | None = None
     leaves: list[tuple[int | None, str, _Row]] = []  # duplicates kept: the gate names both rows
     projects: list[tuple[int | None, str, _Row]] = []
     totals: list[tuple[int | None, _Row, bool]] = []  # (capital year or None for grand, row, is_section)
+    derived = content.derived_checks
 
     first_row = table.header_bottom + 1
+    kinds = _row_kinds(table, first_row, resolvers, year, report_year, content.unit_code)
     block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
     for row in range(first_row, grid.height):
         if grid.is_empty_row(row):
             continue
         problems_before = len(problems)
-        r = _read_amount_row(table, row, factor, problems, block[row - first_row] if block is not None else None)
-        if not r.label and not r.stt and not r.has_amounts():
+        amounts = _read_amounts(table, row, factor, problems, block[row - first_row] if block is not None else None)
+        has_amounts = amounts.count(None) != len(amounts)  # counted in C
+        kind = kinds[row - first_row]
+        if not kind.label and not kind.stt and not has_amounts:
             continue
-        label_key = ascii_key(r.label)
         # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
-        if label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not r.has_amounts():
+        if kind.label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
             del problems[problems_before:]
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
-        _check_row_columns(r, leaf_sources, sheet, content.derived_checks, subtotals)
-        if label_key in ("tong cong", "tong so", "cong", "tong") or label_key.startswith(("tong cong", "cong chung")):
+        # only a leaf's note is kept
+        note = grid.text(row, note_index) if kind.kind == _LEAF and note_index is not None else ""
+        r = _Row(row, kind.label, kind.stt, amounts, note)
+        if has_amounts:  # a row without amounts has no derived cell to check
+            _check_row_columns(r, layout, sheet, derived)
+        if kind.kind == _GRAND_TOTAL:
             totals.append((None, r, False))
-            continue
-        # the catalog in force for the row's capital: 2025 capital in a 2026 report is QĐ 90's
-        resolver = catalogs.get(capital_year) or catalogs.setdefault(
-            capital_year, resolvers.components_for_capital(capital_year, report_year)
-        )
-        code = resolver.resolve(r.label, r.stt, current_project=current_project, unit_code=content.unit_code, year=year)
-        if code is None and _is_section(r, label_key):
-            capital_year = _section_capital_year(label_key, year)
-            current_project = None
-            totals.append((capital_year, r, True))
-            continue
-        if code is None:
-            if r.has_amounts():
-                label_cell = cell_ref(row, label_index)
-                elsewhere = resolvers.other_catalog_code(r.label, r.stt, resolver.program_code)
-                if elsewhere is not None:
-                    problems.append(
-                        problem(
-                            "component_not_in_program",
-                            sheet=sheet,
-                            cell=label_cell,
-                            value=f"{r.label or r.stt} ({elsewhere}), vốn năm {capital_year}",
-                        )
-                    )
-                else:
-                    problems.append(problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt))
-            continue
-        component = reference.components[code]
-        current_project = component.project_code
-        if not component.is_leaf:
-            projects.append((capital_year, code, r))
-            continue
-        leaves.append((capital_year, code, r))
+        elif kind.kind == _SECTION:
+            totals.append((kind.capital_year, r, True))
+        elif kind.kind == _UNKNOWN:
+            if has_amounts:
+                problems.append(_unknown_component(r, kind, resolvers, sheet, cell_ref(row, label_index)))
+        elif kind.kind == _PROJECT:
+            projects.append((kind.capital_year, kind.code, r))  # type: ignore[arg-type]
+        else:
+            leaves.append((kind.capital_year, kind.code, r))  # type: ignore[arg-type]
 
-    _check_derived_rows(leaves, projects, totals, reference, leaf_sources, sheet, content.derived_checks, problems)
+    _check_derived_rows(layout, leaves, projects, totals, reference, sheet, derived, problems)
     _refuse_uncalculated_leaf_cells(table, leaves, leaf_sources, problems)
-    ordered_sources = sorted(leaf_sources)
-    fund_amounts = content.fund_amounts
+    _land_leaf_amounts(layout, sheet, column_letter(label_index), leaves, content.fund_amounts)
+
+
+def _unknown_component(r: _Row, kind: _RowKind, resolvers: Resolvers, sheet: str, label_cell: str) -> CellProblem:
+    """A row with amounts whose label names no component of the catalog in force: named as
+    another program's component if it is one."""
+    elsewhere = resolvers.other_catalog_code(r.label, r.stt, kind.program_code)
+    if elsewhere is not None:
+        return problem(
+            "component_not_in_program",
+            sheet=sheet,
+            cell=label_cell,
+            value=f"{r.label or r.stt} ({elsewhere}), vốn năm {kind.capital_year}",
+        )
+    return problem("unknown_component", sheet=sheet, cell=label_cell, value=r.label or r.stt)
+
+
+def _land_leaf_amounts(
+    layout: _AmountLayout,
+    sheet: str,
+    label_letters: str,
+    leaves: list[tuple[int | None, str, _Row]],
+    fund_amounts: list[FundAmount],
+) -> None:
+    """A FundAmount for each leaf source a leaf row holds an amount of, sources in name order."""
+    letters = layout.letters
     for cap_year, code, r in leaves:
-        label_cell = cell_ref(r.row, label_index)
-        plans, disbursements = r.amounts["plan"], r.amounts["disbursed"]
-        plan_cells, disbursed_cells = r.cells["plan"], r.cells["disbursed"]
-        for source in ordered_sources:
-            plan = plans.get(source)
-            disbursed = disbursements.get(source)
+        amounts = r.amounts
+        number = str(r.row + 1)
+        for source, plan_position, disbursed_position in layout.landed:
+            plan = None if plan_position is None else amounts[plan_position]
+            disbursed = None if disbursed_position is None else amounts[disbursed_position]
             if plan is None and disbursed is None:
                 continue
             # positional, in FundAmount's field order: a national month builds ~180k of them,
@@ -572,11 +730,11 @@ def read_disbursement(
                     disbursed,  # disbursed_cumulative_vnd
                     sheet,
                     r.row + 1,  # row
-                    plan_cells.get(source),  # plan_cell
-                    disbursed_cells.get(source),  # disbursed_cell
+                    None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
+                    None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
                     r.label,
                     r.note,
-                    label_cell,
+                    label_letters + number,  # label_cell
                 )
             )
 
@@ -601,8 +759,8 @@ def _refuse_uncalculated_leaf_cells(
                     )
 
 
-def _is_section(r: _Row, label_key: str) -> bool:
-    if r.stt.lower().rstrip(".") in _SECTION_STT:
+def _is_section(stt: str, label_key: str) -> bool:
+    if stt.lower().rstrip(".") in _SECTION_STT:
         return True
     return _is_section_label(label_key)
 
@@ -617,34 +775,50 @@ def _section_capital_year(label_key: str, plan_year: int | None) -> int | None:
     return plan_year - 1 if carried else plan_year
 
 
+def _column_sums(rows: list[_Row], width: int) -> list[tuple[int, int]]:
+    """(sum, how many amounts) of each amount position over ``rows``: a derived row's parts,
+    added once per group of parts, however many of the derived row's cells ask."""
+    if not rows:
+        return [(0, 0)] * width
+    sums = []
+    for column in zip(*(r.amounts for r in rows), strict=True):
+        if None in column:
+            present = [value for value in column if value is not None]
+            sums.append((sum(present), len(present)))  # type: ignore[arg-type]
+        else:
+            sums.append((sum(column), len(column)))  # type: ignore[arg-type]
+    return sums
+
+
 def _check_derived_rows(
+    layout: _AmountLayout,
     leaves: list[tuple[int | None, str, _Row]],
     projects: list[tuple[int | None, str, _Row]],
     totals: list[tuple[int | None, _Row, bool]],
     reference: Reference,
-    leaf_sources: set[str],
     sheet: str,
     derived: list[DerivedCheck],
     problems: list[CellProblem],
 ) -> None:
-    def leaf_sum(rows: list[_Row], measure: str, source: str) -> list[int]:
-        return [r.amounts[measure][source] for r in rows if source in r.amounts[measure]]
+    width = len(layout.letters)
+    letters, parts_of = layout.letters, layout.parts_of
 
-    def all_sources_sum(rows: list[_Row], measure: str) -> list[int]:
-        return [v for r in rows for s, v in r.amounts[measure].items() if s in leaf_sources]
-
-    def check(row: _Row, parts: list[_Row], code: str) -> None:
-        for measure in ("plan", "disbursed"):
-            for source, given in row.amounts[measure].items():
-                if source == TOTAL:
-                    computed_parts = all_sources_sum(parts, measure)
-                elif source in leaf_sources:
-                    computed_parts = leaf_sum(parts, measure, source)
-                else:
-                    computed_parts = [
-                        v for r in parts for s, v in r.amounts[measure].items() if s in PARTS.get(source, ())
-                    ]
-                _check_sum(given, computed_parts or [0], code, sheet, row.cells[measure][source], derived)
+    def check(row: _Row, sums: list[tuple[int, int]], code: str) -> None:
+        number = str(row.row + 1)
+        for position, given in enumerate(row.amounts):
+            if given is None:
+                continue
+            parts = parts_of[position]
+            if len(parts) == 1:  # a leaf source's cell: its column's sum
+                computed, count = sums[parts[0]]
+            else:
+                computed = count = 0
+                for part in parts:
+                    total, n = sums[part]
+                    computed += total
+                    count += n
+            # no part at all is a sum of one zero (tolerance 1 VND a part)
+            derived.append(DerivedCheck(code, sheet, letters[position] + number, given, computed, count or 1))
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:
@@ -652,42 +826,46 @@ def _check_derived_rows(
     for cap_year, project_code, row in projects:
         subs = subprojects.get((cap_year, project_code), [])
         if subs:
-            check(row, subs, "project_not_sum_of_subprojects")
+            check(row, _column_sums(subs, width), "project_not_sum_of_subprojects")
         elif row.has_amounts():
-            cell = next(iter(row.cells["plan"].values() or row.cells["disbursed"].values()), None)
+            first = next(p for p, value in enumerate(row.amounts) if value is not None)
+            cell = layout.letters[first] + str(row.row + 1)
             problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
+    scopes: dict[int | str | None, list[tuple[int, int]]] = {}  # a section's leaves, or all ("all")
     for cap_year, row, is_section in totals:
-        scope = [r for y, _, r in leaves if not is_section or y == cap_year]
-        if row.has_amounts():
-            check(row, scope, "total_not_sum")
+        if not row.has_amounts():
+            continue
+        scope: int | str | None = cap_year if is_section else "all"
+        if scope not in scopes:
+            scopes[scope] = _column_sums([r for y, _, r in leaves if not is_section or y == cap_year], width)
+        check(row, scopes[scope], "total_not_sum")
 
 
 # --- outcomes and narrative ---------------------------------------------------------------
+
+
+OUTCOME_MEASURES = ("target", "actual_in_month", "actual_cumulative")
 
 
 def read_outcomes(table: Table, reference: Reference, content: FileContent) -> None:
     grid, sheet = table.grid, table.grid.name
     resolver = resolvers_for(reference).indicators
     by_measure = {c.measure: c for c in table.columns}
+    label_index = by_measure["label"].index
+    note_column = by_measure.get("note")
+    # the target and actual columns the table has (None for one it lacks), read in one go a row
+    indexes = [by_measure[m].index if m in by_measure else None for m in OUTCOME_MEASURES]
+    present = [index for index in indexes if index is not None]
     seen: dict[str, int] = {}
     for row in range(table.header_bottom + 1, grid.height):
-        label = grid.text(row, by_measure["label"].index)
-        values: dict[str, Decimal | None] = {}
-        cells: dict[str, str | None] = {}
-        for measure in ("target", "actual_in_month", "actual_cumulative"):
-            column = by_measure.get(measure)
-            cells[measure] = cell_ref(row, column.index) if column else None
-            try:
-                values[measure] = parse_number(grid.value(row, column.index)) if column else None
-            except CellProblem as bad:
-                content.problems.append(bad.at(sheet, cells[measure]))
-                values[measure] = None
-        if not label or all(v is None for v in values.values()):
+        label = grid.text(row, label_index)
+        values = _outcome_values(grid, row, indexes, grid.values(row, present), content.problems)
+        if not label or values.count(None) == len(values):
             continue
         code = resolver.resolve(label)
         if code is None:
             content.problems.append(
-                problem("unknown_indicator", sheet=sheet, cell=cell_ref(row, by_measure["label"].index), value=label)
+                problem("unknown_indicator", sheet=sheet, cell=cell_ref(row, label_index), value=label)
             )
             continue
         if code in seen:
@@ -695,29 +873,49 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
                 problem(
                     "duplicate_row",
                     sheet=sheet,
-                    cell=cell_ref(row, by_measure["label"].index),
+                    cell=cell_ref(row, label_index),
                     value=label,
                     first_row=str(seen[code]),
                 )
             )
             continue
         seen[code] = row + 1
-        note_column = by_measure.get("note")
+        target_cell, in_month_cell, cumulative_cell = (None if i is None else cell_ref(row, i) for i in indexes)
         content.outcomes.append(
             OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
                 code,  # indicator_code
-                values["target"],  # target_value
-                values["actual_in_month"],
-                values["actual_cumulative"],
+                values[0],  # target_value
+                values[1],  # actual_in_month
+                values[2],  # actual_cumulative
                 sheet,
                 row + 1,  # row
-                cells["target"],  # target_cell
-                cells["actual_in_month"],  # actual_in_month_cell
-                cells["actual_cumulative"],  # actual_cumulative_cell
+                target_cell,
+                in_month_cell,  # actual_in_month_cell
+                cumulative_cell,  # actual_cumulative_cell
                 label,
                 grid.text(row, note_column.index) if note_column else "",  # note
             )
         )
+
+
+def _outcome_values(
+    grid: Grid, row: int, indexes: list[int | None], raws: list[object], problems: list[CellProblem]
+) -> list[Decimal | None]:
+    """A row's target and actuals (``OUTCOME_MEASURES``, None for a column the table lacks, an
+    empty cell or one at fault, whose problem is added); ``raws``: the cells of the columns it has."""
+    read = iter(raws)
+    values: list[Decimal | None] = []
+    for index in indexes:
+        raw = None if index is None else next(read)
+        if raw is None:
+            values.append(None)
+            continue
+        try:
+            values.append(parse_number(raw))
+        except CellProblem as bad:
+            problems.append(bad.at(grid.name, cell_ref(row, index)))  # type: ignore[arg-type]
+            values.append(None)
+    return values
 
 
 def _narrative(grids: list[Grid], used: set[str]) -> str | None:

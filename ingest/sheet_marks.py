@@ -3,7 +3,8 @@
 calamine hands over each cell's cached value, nothing else; three things the intake must know
 are only in the file itself: error cells and formulas never calculated (calamine shows both as
 empty: ``ingest.excel_errors``), and numbers formatted as percentages (calamine shows 25 % as
-0.25: ``ingest.cell_formats``). For .xlsx / .xlsm the package is opened once and each sheet part
+0.25: ``ingest.cell_formats``). For .xlsx / .xlsm the package is opened once (by the file checks
+before calamine's reading, ``ingest.file_guard.checked_archive``) and each sheet part
 decompressed once, and both searches run over the same bytes; a sheet with nothing to mark is
 passed over in C. An .ods says its percentages in ``content.xml``; .xls is not looked at.
 """
@@ -27,7 +28,7 @@ from ingest.cell_formats import (
     search_percent_cells,
 )
 from ingest.excel_errors import UNCALCULATED, _search_bytes, cell_marker
-from ingest.sheet_xml import parsed_cells, sheet_parts
+from ingest.sheet_xml import parsed_cells, part_bytes, sheet_parts
 
 # Larger sheet parts are parsed as a stream: memory stays flat whatever the part's size.
 _SEARCHED_BYTES = 32 * 1024 * 1024
@@ -42,11 +43,20 @@ class SheetMarks:
     percent: set[tuple[int, int]] = field(default_factory=set)  # numbers formatted as percentages
 
 
-def sheet_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
-    """The marks of each named sheet that has a part to search (none for .xls or a .csv)."""
+def sheet_marks(path: Path, sheet_names: set[str], archive: zipfile.ZipFile | None = None) -> dict[str, SheetMarks]:
+    """The marks of each named sheet that has a part to search (none for .xls or a .csv).
+
+    ``archive``: the package at ``path`` already open (``ingest.file_guard.checked_archive``),
+    read from instead of opening it again; it stays open."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _package_marks(path, sheet_names)
+        if archive is not None:
+            return _package_marks(archive, sheet_names)
+        try:
+            with zipfile.ZipFile(path) as opened:
+                return _package_marks(opened, sheet_names)
+        except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
+            return {}  # not an OOXML package: calamine's reading stands
     if suffix == ".ods":
         try:
             percent = ods_percent_cells(path, sheet_names)
@@ -56,27 +66,26 @@ def sheet_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
     return {}
 
 
-def _package_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
+def _package_marks(archive: zipfile.ZipFile, sheet_names: set[str]) -> dict[str, SheetMarks]:
     found: dict[str, SheetMarks] = {}
     try:
-        with zipfile.ZipFile(path) as archive:
-            styles = _percent_styles(archive)
-            starts = percent_cell_starts(styles) if styles else None
-            parts = set(archive.namelist())
-            for name, part in sheet_parts(archive).items():
-                if name not in sheet_names or part not in parts:
+        styles = _percent_styles(archive)
+        starts = percent_cell_starts(styles) if styles else None
+        parts = set(archive.namelist())
+        for name, part in sheet_parts(archive).items():
+            if name not in sheet_names or part not in parts:
+                continue
+            stream: IO[bytes]
+            if archive.getinfo(part).file_size <= _SEARCHED_BYTES:
+                xml = part_bytes(archive, part)
+                if b"<sheetData" in xml:
+                    found[name] = _searched(xml, styles, starts)
                     continue
-                stream: IO[bytes]
-                if archive.getinfo(part).file_size <= _SEARCHED_BYTES:
-                    xml = archive.read(part)
-                    if b"<sheetData" in xml:
-                        found[name] = _searched(xml, styles, starts)
-                        continue
-                    stream = io.BytesIO(xml)  # elements spelled with a prefix (<x:c>): parsed
-                else:
-                    stream = archive.open(part)
-                with stream:
-                    found[name] = _parsed(stream, styles)
+                stream = io.BytesIO(xml)  # elements spelled with a prefix (<x:c>): parsed
+            else:
+                stream = archive.open(part)
+            with stream:
+                found[name] = _parsed(stream, styles)
     except (zipfile.BadZipFile, KeyError, ValueError, ElementTree.ParseError):
         return found  # not an OOXML package: calamine's reading stands
     return found
@@ -84,7 +93,7 @@ def _package_marks(path: Path, sheet_names: set[str]) -> dict[str, SheetMarks]:
 
 def _percent_styles(archive: zipfile.ZipFile) -> PercentStyles:
     try:
-        return percent_styles(archive.read("xl/styles.xml"))
+        return percent_styles(part_bytes(archive, "xl/styles.xml"))
     except (KeyError, ValueError, ElementTree.ParseError):
         return frozenset()  # no styles, or styles nobody can read: no cell is a percentage
 
@@ -92,11 +101,20 @@ def _percent_styles(archive: zipfile.ZipFile) -> PercentStyles:
 def _searched(xml: bytes, styles: PercentStyles, starts: re.Pattern[bytes] | None) -> SheetMarks:
     """The marks of a plainly spelled sheet part, by searching its bytes."""
     marked = _search_bytes(xml)
+    errors = _errors_of(marked)
     return SheetMarks(
-        errors={at: text for at, text in marked.items() if text != UNCALCULATED},
-        uncalculated={at for at, text in marked.items() if text == UNCALCULATED},
+        errors=errors,
+        uncalculated=set(marked) - errors.keys() if errors else set(marked),
         percent=search_percent_cells(xml, styles, starts) if starts else set(),
     )
+
+
+def _errors_of(marked: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """The error cells among the marked ones (a sheet of uncalculated formulas has none: told
+    from the set of its markers, without looking at each cell)."""
+    if set(marked.values()) <= {UNCALCULATED}:
+        return {}
+    return {at: text for at, text in marked.items() if text != UNCALCULATED}
 
 
 def _parsed(xml: IO[bytes], styles: PercentStyles) -> SheetMarks:

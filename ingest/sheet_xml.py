@@ -1,12 +1,15 @@
-"""The SpreadsheetML an .xlsx package holds, as the intake reads it beside python-calamine: where
-each sheet's XML part is, how a cell reference names a 0-based (row, column), and the cells of a
-sheet part parsed as XML in one streaming pass (for parts the byte searches do not take)."""
+"""The SpreadsheetML an .xlsx package holds, as the intake reads it beside python-calamine: a
+part's bytes, where each sheet's XML part is, how a cell reference names a 0-based (row, column),
+and the cells of a sheet part parsed as XML in one streaming pass (for parts the byte searches do
+not take)."""
 
 from __future__ import annotations
 
 import functools
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import IO
@@ -17,11 +20,66 @@ _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
 _CELL, _ROW = f"{MAIN_NS}c", f"{MAIN_NS}row"
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a member's local file header, as zipfile reads it
+_LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
+_UTF8_NAME = 1 << 11
+# encrypted, compressed patch data, strong encryption: zipfile says what it makes of them
+_UNUSUAL_FLAGS = 1 << 0 | 1 << 5 | 1 << 6
+
+
+def part_bytes(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A part's bytes, as ``archive.read(name)`` gives them (``KeyError`` for a missing part).
+
+    A deflated part whose local header, size and CRC agree with the package's directory is
+    inflated in one call: zipfile's own reading, without the file object it builds around each
+    part, which costs more than inflating a small part. Any other part (stored, encrypted, a
+    header, size or CRC that does not agree) is read by zipfile, which raises what it raises."""
+    inflated = _inflated(archive, archive.getinfo(name))
+    return inflated if inflated is not None else archive.read(name)
+
+
+def _local_name(archive: zipfile.ZipFile, name: bytes, flags: int) -> str | None:
+    """The name a local header gives its part, decoded as zipfile decodes it; None when zipfile
+    would fail to."""
+    try:
+        return name.decode("utf-8" if flags & _UTF8_NAME else (getattr(archive, "metadata_encoding", None) or "cp437"))
+    except UnicodeDecodeError:
+        return None
+
+
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    """The part inflated, when nothing about it is unusual; else None (zipfile reads it)."""
+    fp = archive.fp
+    if fp is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & _UNUSUAL_FLAGS:
+        return None
+    try:
+        compressed = _compressed(archive, fp, info)
+        if compressed is None:
+            return None
+        inflater = zlib.decompressobj(-15)  # raw deflate, as zipfile inflates
+        data = inflater.decompress(compressed, info.file_size + 1)  # no more than the directory says
+    except (OSError, ValueError, zlib.error):
+        return None  # zipfile, reading it again, says what is wrong
+    whole = len(compressed) == info.compress_size and inflater.eof and not inflater.unused_data
+    return data if whole and len(data) == info.file_size and zlib.crc32(data) == info.CRC else None
+
+
+def _compressed(archive: zipfile.ZipFile, fp: IO[bytes], info: zipfile.ZipInfo) -> bytes | None:
+    """A part's compressed bytes, behind a local header that agrees with the directory."""
+    fp.seek(info.header_offset)
+    header = fp.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size:
+        return None
+    signature, _, _, flags, _, _, _, _, _, _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+    if signature != _LOCAL_HEADER_SIGNATURE or _local_name(archive, fp.read(name_length), flags) != info.orig_filename:
+        return None
+    fp.seek(extra_length, 1)
+    return fp.read(info.compress_size)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → path of its XML part inside the package."""
-    workbook, rels = archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels")
+    workbook, rels = part_bytes(archive, "xl/workbook.xml"), part_bytes(archive, "xl/_rels/workbook.xml.rels")
     # The files of a month come from one template: their workbook parts are the same bytes, parsed
     # once (the answer depends on nothing else); only parts of a template's size are remembered.
     small = len(workbook) + len(rels) <= _REMEMBERED_PARTS_BYTES
