@@ -33,6 +33,7 @@ from gnbv.lazy_import import deferred
 from gnbv.reference import Reference
 from ingest.amount_text import as_typed
 from ingest.gate_frame import CheckFrame, FiguresOfTheYear, YearFigures, check_frame, filing_window
+from ingest.gx_configurations import one_per_validation
 from ingest.model import Submission
 from ingest.names import shown_name
 from ingest.problems import problem
@@ -190,19 +191,21 @@ def validate_frame(
     if _dry_run.get():
         batch = definition.batch_definition.get_batch(batch_parameters={"dataframe": frame})
         for result_format in formats:
-            result = batch.validate(definition.suite, result_format=result_format)
+            with one_per_validation():
+                result = batch.validate(definition.suite, result_format=result_format)
             if result.success:
                 break
         return result, None
     run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
     for result_format in formats:
         # the same run and batch: a detailed run after a failed verdict replaces its stored result
-        result = definition.run(
-            checkpoint_id=checkpoint.id,
-            batch_parameters={"dataframe": frame},
-            result_format=result_format,
-            run_id=run_id,
-        )
+        with one_per_validation():
+            result = definition.run(
+                checkpoint_id=checkpoint.id,
+                batch_parameters={"dataframe": frame},
+                result_format=result_format,
+                run_id=run_id,
+            )
         if result.success:
             break
     result_id = ValidationResultIdentifier(

@@ -44,6 +44,10 @@ ENV_WORKERS = settings.INTAKE_WORKERS.name
 MIN_PARALLEL_FILES = 24
 MAX_DEFAULT_WORKERS = 4
 _CHUNKS_PER_WORKER = 4  # tasks per worker and batch: small enough to balance, large enough to amortise
+# Readers yield the processor to the process that gates and loads (and to the database server),
+# which runs one batch behind them: reading never waits for it, and the gate's verdicts and the
+# load's transaction, which holds its locks, take their own time rather than a share of a core.
+READER_NICENESS = 10
 
 
 def default_workers() -> int:
@@ -87,16 +91,20 @@ def _receive(stream: IO[bytes]) -> Any:
 def _worker_main() -> None:
     """Read tasks from stdin until it closes; answer each on stdout."""
     from gnbv.reference import load_reference
+    from ingest.memory import give_back_freed_memory
     from ingest.read_file import read_submission  # not ingest.intake: no database driver here
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
+    with contextlib.suppress(OSError, AttributeError):  # not everywhere (Windows): reading goes on
+        os.nice(READER_NICENESS)
     reference = load_reference()
     while True:
         try:
             paths, province_hint, expected_period = _receive(source)
         except EOFError:
             return
+        subs: list[Any] = []
         try:
             subs = [read_submission(Path(p), reference, province_hint, expected_period) for p in paths]
             for sub in subs:
@@ -110,6 +118,8 @@ def _worker_main() -> None:
             except Exception:
                 answer = ("error", (RuntimeError(f"{type(exc).__name__}: {exc}"), detail))
         _send(sink, answer)
+        del answer, subs  # this task's rows and bytes, freed before the memory is handed back
+        give_back_freed_memory()  # between tasks, so a long backlog does not creep up
 
 
 class _Worker:

@@ -1,11 +1,13 @@
 """How a batch travels from the reader processes to the gate: the content fingerprint is computed
 where the file is read and arrives with its rows, the same value intake has always stored; the
-rows rebuilt from the readers' answers are kept out of the garbage collector's walks."""
+rows rebuilt from the readers' answers are kept out of the garbage collector's walks; the readers
+give way to the process that gates and loads."""
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,13 @@ def test_a_fingerprint_arrives_from_the_reader_process_with_its_rows(
     before = sub.content_sha256
     sub.fund_amounts[0] = sub.fund_amounts[0]._replace(disbursed_cumulative_vnd=1)
     assert sub.content_sha256 == _printed_and_sorted(sub) != before
+
+
+def test_readers_give_the_processor_to_the_process_that_gates_and_loads(paths: list[Path]) -> None:
+    with parallel.ParallelReader(2, CAO_BANG) as reader:
+        reader.collect(reader.submit(paths[:4]))  # answered: each process is past its start
+        niceness = [os.getpriority(os.PRIO_PROCESS, worker.process.pid) for worker in reader._procs]
+    assert niceness == [min(19, os.getpriority(os.PRIO_PROCESS, 0) + parallel.READER_NICENESS)] * 2  # 19: the lowest
 
 
 def test_the_collector_walks_none_of_the_rows_of_a_batch_from_the_readers(
