@@ -43,7 +43,7 @@ class ValidOverDays:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdminUnit(ValidOverDays):
     unit_code: str
     unit_name: str
@@ -65,7 +65,7 @@ class UnitAlias(ValidOverDays):
     valid_to: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReformLink:
     """One row of ref_admin_unit_reform_mapping: an old unit version and the new one it (partly)
     became. ``link`` is whole | partial | continues | unmatched (then one side is None)."""
@@ -453,10 +453,17 @@ class Reference:
 
 
 def _rows(name: str, seeds_dir: Path) -> list[dict[str, str]]:
+    # One object per distinct value (a unit type, a parent's code, a day): every process holds the
+    # reference, and its copy in .gnbv/cache keeps the sharing.
+    distinct: dict[str, str] = {}
     with (seeds_dir / name).open(encoding="utf-8", newline="") as handle:
-        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {k: distinct.setdefault(text := (v or "").strip(), text) for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
 
 
+@functools.cache  # one object per day, as for the texts (_rows); the seeds name a few hundred days
 def _date(text: str) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 

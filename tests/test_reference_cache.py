@@ -101,3 +101,13 @@ def test_the_reference_survives_its_copy_whole() -> None:
     assert copy.correction_phrases.markers == read.correction_phrases.markers
     note = f"{read.correction_phrases.markers[0]} số liệu tháng trước"
     assert copy.correction_phrases.marks_correction(note) == read.correction_phrases.marks_correction(note)
+
+
+def test_a_value_the_register_repeats_is_held_once_in_the_reference_and_its_copy() -> None:
+    """Every process holds the reference: 14,000 unit versions naming a few unit types, parents
+    and days share one object for each, and so do the copies loaded from the cache."""
+    read = read_reference(SEEDS_DIR)
+    for reference in (read, pickle.loads(pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL))):
+        for field in ("unit_type", "unit_level", "parent_unit_code", "valid_from", "valid_to"):
+            values = [getattr(unit, field) for unit in reference.units]
+            assert len({id(value) for value in values}) == len(set(values)), field
