@@ -60,11 +60,13 @@ VERSION_IN_FORCE = """
 
 _WANTED = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month))"
 
-# Around each month being loaded, per unit and row (capital year, component, funding source): the
-# cumulative of the latest earlier month of the same reporting year that reported one, and of the
-# earliest later month, with that row's note — what dbt's monthly increments put each row beside
-# (``monthly_increments_ctes``). The versions in force of every other month of the year are read.
-_FIGURES_OF_THE_YEAR = """
+# Around each month being loaded, per unit: the versions in force of the other months of the same
+# reporting year, numbered from the nearest on each side. dbt puts each row beside the latest
+# earlier month that reported it (``monthly_increments_ctes``), so ``figures_of_the_year`` reads
+# the nearest month on each side whole and a month further away only for the rows the nearer ones
+# did not report: reading every month of the year whole made a December's intake read eleven
+# months of rows per file.
+_OTHER_MONTHS_OF_THE_YEAR = """
     with targets as (
         select * from unnest(%(units)s::text[], %(months)s::date[]) as t (unit_code, period_month)
     ),
@@ -78,36 +80,30 @@ _FIGURES_OF_THE_YEAR = """
         ) as month_start
         where cast(month_start as date) <> targets.period_month
     ),
-    latest as ({version_in_force}),
-    reported as (
-        select
-            latest.unit_code, latest.period_month, f.capital_year, f.component_code, f.funding_source_code,
-            f.disbursed_cumulative_vnd, f.note
-        from latest
-        inner join raw.fund_amounts as f using (submission_id)
-        where f.disbursed_cumulative_vnd is not null
-    ),
-    around as (
-        select
-            targets.unit_code, targets.period_month, reported.period_month as reported_month,
-            reported.period_month < targets.period_month as is_earlier,
-            reported.capital_year, reported.component_code, reported.funding_source_code,
-            reported.disbursed_cumulative_vnd, reported.note
-        from targets
-        inner join reported
-            on reported.unit_code = targets.unit_code
-            and date_trunc('year', reported.period_month) = date_trunc('year', targets.period_month)
-            and reported.period_month <> targets.period_month
-    )
-    select distinct on (unit_code, period_month, is_earlier, capital_year, component_code, funding_source_code)
-        unit_code, period_month, reported_month, is_earlier, capital_year, component_code, funding_source_code,
-        disbursed_cumulative_vnd, note
-    from around
-    order by
-        unit_code, period_month, is_earlier, capital_year, component_code, funding_source_code,
-        -- the nearest month on each side
-        case when is_earlier then reported_month end desc, reported_month asc
+    latest as ({version_in_force})
+    select
+        targets.unit_code, targets.period_month, latest.submission_id, latest.period_month as reported_month,
+        latest.period_month < targets.period_month as is_earlier
+    from targets
+    inner join latest
+        on latest.unit_code = targets.unit_code
+        and date_trunc('year', latest.period_month) = date_trunc('year', targets.period_month)
+        and latest.period_month <> targets.period_month
 """.format(version_in_force=VERSION_IN_FORCE.format(carries="has_funds"))
+
+# The rows with a cumulative of the given submissions; of given rows only, when rows are given.
+_REPORTED_ROWS = """
+    select submission_id, capital_year, component_code, funding_source_code, disbursed_cumulative_vnd, note
+    from raw.fund_amounts
+    where submission_id = any(%(ids)s) and disbursed_cumulative_vnd is not null
+"""
+_REPORTED_GIVEN_ROWS = """
+    select f.submission_id, f.capital_year, f.component_code, f.funding_source_code, f.disbursed_cumulative_vnd, f.note
+    from unnest(%(ids)s::text[], %(years)s::int[], %(components)s::text[], %(sources)s::text[])
+        as given (submission_id, capital_year, component_code, funding_source_code)
+    inner join raw.fund_amounts as f using (submission_id, capital_year, component_code, funding_source_code)
+    where f.disbursed_cumulative_vnd is not null
+"""
 
 # The content of the versions in force (funds and outcomes) of the units and months being loaded.
 _CONTENT_IN_FORCE = f"""
@@ -169,30 +165,99 @@ def figures_of_the_year(
     conn: psycopg.Connection, subs: list[Submission], is_correction: Callable[[str | None], bool]
 ) -> FiguresOfTheYear:
     """What each submission's unit has already reported, in its accepted versions in force, for the
-    other months of the same reporting year (``YearFigures``), keyed by unit and period.
-    ``is_correction``: whether a row's note marks it as a correction (``ref_correction_phrases``)."""
+    other months of the same reporting year (``YearFigures``), keyed by unit and period: the month
+    right before whole, and for each row of the submission the nearest month on each side that
+    reported it. ``is_correction``: whether a row's note marks it as a correction
+    (``ref_correction_phrases``)."""
     wanted = {(s.unit_code, s.period_month) for s in subs if s.unit_code and s.period_month}
     if not wanted:
         return {}
     units, months = zip(*wanted, strict=True)
+    # each side (unit, period, earlier or not) -> its months' versions in force, nearest first
+    sides: dict[_Side, list[tuple[str, dt.date]]] = {}
+    with conn.cursor() as cur:
+        cur.execute(_OTHER_MONTHS_OF_THE_YEAR, {"units": list(units), "months": list(months)})
+        for unit, period, submission_id, reported_month, is_earlier in cur.fetchall():
+            sides.setdefault((unit, period, is_earlier), []).append((submission_id, reported_month))
+        for side, versions in sides.items():
+            versions.sort(key=lambda version: abs(version[1] - side[1]))
+        found = _reported_rows(cur, {versions[0][0] for versions in sides.values()})
+        nearest = {side: found.get(versions[0][0], {}) for side, versions in sides.items()}
+        beyond = _beyond_the_nearest(cur, subs, sides, nearest)
+    conn.commit()
     last_month: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
     earlier: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
     later: dict[tuple[str, dt.date], dict[AmountKey, Decimal]] = {}
-    with conn.cursor() as cur:
-        cur.execute(_FIGURES_OF_THE_YEAR, {"units": list(units), "months": list(months)})
-        for unit, period, reported_month, is_earlier, year, component, source, amount, note in cur.fetchall():
-            key, at = (year, component, source), (unit, period)
-            if is_earlier:
-                earlier.setdefault(at, {})[key] = amount
-                if reported_month == previous_month(period):
-                    last_month.setdefault(at, {})[key] = amount
-            elif not is_correction(note):  # a row marked as a correction may fall: nothing to exceed
-                later.setdefault(at, {})[key] = amount
-    conn.commit()
+    for side, versions in sides.items():
+        at, is_earlier = side[:2], side[2]
+        rows = {**beyond.get(side, {}), **nearest[side]}  # a nearer month's row first
+        if is_earlier:
+            earlier[at] = {key: amount for key, (amount, _note) in rows.items()}
+            if versions[0][1] == previous_month(at[1]):
+                last_month[at] = {key: amount for key, (amount, _note) in nearest[side].items()}
+        else:  # a row marked as a correction may fall: nothing to exceed
+            later[at] = {key: amount for key, (amount, note) in rows.items() if not is_correction(note)}
     return {
         at: YearFigures(last_month.get(at, {}), earlier.get(at, {}), later.get(at, {}))
         for at in earlier.keys() | later.keys()
     }
+
+
+_Side = tuple[str, dt.date, bool]  # a unit, a period, and the months before it (True) or after
+_Reported = dict[AmountKey, tuple[Decimal, str | None]]  # a row's cumulative and note
+
+
+def _reported_rows(
+    cur: psycopg.Cursor, ids: set[str], given: Sequence[tuple[str, AmountKey]] = ()
+) -> dict[str, _Reported]:
+    """The rows with a cumulative of the submissions ``ids`` (or only the ``given`` rows of theirs)."""
+    if given:
+        ids_given, keys = zip(*given, strict=True)
+        years, components, sources = zip(*keys, strict=True)
+        params = {
+            "ids": list(ids_given),
+            "years": list(years),
+            "components": list(components),
+            "sources": list(sources),
+        }
+        cur.execute(_REPORTED_GIVEN_ROWS, params)
+    elif ids:
+        cur.execute(_REPORTED_ROWS, {"ids": list(ids)})
+    else:
+        return {}
+    found: dict[str, _Reported] = {}
+    for submission_id, year, component, source, amount, note in cur.fetchall():
+        found.setdefault(submission_id, {})[(year, component, source)] = (amount, note)
+    return found
+
+
+def _beyond_the_nearest(
+    cur: psycopg.Cursor,
+    subs: list[Submission],
+    sides: dict[_Side, list[tuple[str, dt.date]]],
+    nearest: dict[_Side, _Reported],
+) -> dict[_Side, _Reported]:
+    """For each side, the rows of the submissions that its nearest month did not report, from the
+    nearest of the months further away that did (the rows a unit dropped for a month and took
+    up again). Usually there are none, and nothing is read."""
+    looked_for: list[tuple[_Side, AmountKey]] = []
+    for sub in subs:
+        for is_earlier in (True, False):
+            side = (sub.unit_code or "", sub.period_month or dt.date.min, is_earlier)
+            if len(sides.get(side, ())) > 1:
+                reported = nearest[side]
+                looked_for += [(side, key) for key in {a.key for a in sub.fund_amounts} if key not in reported]
+    if not looked_for:
+        return {}
+    given = [(submission_id, key) for side, key in looked_for for submission_id, _month in sides[side][1:]]
+    found = _reported_rows(cur, set(), given)
+    beyond: dict[_Side, _Reported] = {}
+    for side, key in looked_for:
+        for submission_id, _month in sides[side][1:]:  # the nearest month that reported the row
+            if (row := found.get(submission_id, {}).get(key)) is not None:
+                beyond.setdefault(side, {})[key] = row
+                break
+    return beyond
 
 
 def load_submission(conn: psycopg.Connection, sub: Submission, received_at: dt.datetime) -> LoadResult:

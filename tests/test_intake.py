@@ -16,7 +16,7 @@ from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, rea
 from ingest.model import Submission
 from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
-from tests.synthetic_raw import at
+from tests.synthetic_raw import at, empty_raw
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +233,39 @@ def test_a_late_month_above_what_a_later_month_reported_is_rejected_unless_that_
     )
     assert ingest_file(conn, corrected, received_at=ON_TIME + dt.timedelta(days=2)).status == "accepted"
     assert ingest_file(conn, feb, received_at=ON_TIME + dt.timedelta(days=3)).status == "accepted"
+
+
+def test_a_row_is_held_to_the_nearest_month_that_reported_it_though_the_month_between_did_not(
+    conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """February came first with one row; January arrived late with a second row, 100 triệu đồng to
+    date. March's second row is held to January, the latest month that reported it, as dbt counts
+    it: 90 would be a fall. And a late January above what March reported would make March fall."""
+    one_row = "2024-{month},043,DA3.TDA1,NSTW_SN,2024,1250.5,{disbursed},million_vnd"
+    second_row = "2024-{month},043,DA1.TDA1,NSTW_SN,2024,500,{disbursed},million_vnd"
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", one_row.format(month="02", disbursed=300))
+    jan = _csv(
+        tmp_path / "sample_043_2024-01.csv",
+        one_row.format(month="01", disbursed=200),
+        second_row.format(month="01", disbursed=100),
+    )
+    mar = _csv(
+        tmp_path / "sample_043_2024-03.csv",
+        one_row.format(month="03", disbursed=310),
+        second_row.format(month="03", disbursed=90),
+    )
+    assert ingest_file(conn, feb, received_at=at("2024-02-10")).status == "accepted"
+    assert ingest_file(conn, jan, received_at=at("2024-02-11")).status == "accepted"
+    result = ingest_file(conn, mar, received_at=at("2024-03-10"))
+    assert [(p.code, p.cell) for p in result.problems] == [("cumulative_decreased", "disbursed_cumulative:3")]
+    assert "100.000.000" in result.problems[0].message_vi
+
+    empty_raw(conn)
+    assert ingest_file(conn, feb, received_at=at("2024-02-10")).status == "accepted"
+    assert ingest_file(conn, mar, received_at=at("2024-03-10")).status == "accepted"
+    result = ingest_file(conn, jan, received_at=at("2024-03-11"))
+    assert [(p.code, p.cell) for p in result.problems] == [("cumulative_above_later_month", "disbursed_cumulative:3")]
+    assert "90.000.000" in result.problems[0].message_vi
 
 
 def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:
