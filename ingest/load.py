@@ -61,11 +61,10 @@ VERSION_IN_FORCE = """
 _WANTED = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]) as w (unit_code, period_month))"
 
 # Around each month being loaded, per unit: the versions in force of the other months of the same
-# reporting year, numbered from the nearest on each side. dbt puts each row beside the latest
-# earlier month that reported it (``monthly_increments_ctes``), so ``figures_of_the_year`` reads
-# the nearest month on each side whole and a month further away only for the rows the nearer ones
-# did not report: reading every month of the year whole made a December's intake read eleven
-# months of rows per file.
+# reporting year, before it and after it. dbt puts each row beside the latest earlier month that
+# reported it (``monthly_increments_ctes``), so ``figures_of_the_year`` reads the nearest month on
+# each side whole and a month further away only for the rows the nearer ones did not report:
+# reading every month of the year whole made a December's intake read eleven months of rows.
 _OTHER_MONTHS_OF_THE_YEAR = """
     with targets as (
         select * from unnest(%(units)s::text[], %(months)s::date[]) as t (unit_code, period_month)
