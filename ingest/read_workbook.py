@@ -38,6 +38,10 @@ HEADER_SEARCH_ROWS = 15
 AMOUNT_READERS = ("by_column", "by_cell")
 ENV_AMOUNT_READER = settings.AMOUNT_READER.name
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
+# Builds a row (FundAmount, DerivedCheck, OutcomeValue) from the tuple of its fields, all given,
+# in C: a named tuple's own ``__new__`` is a Python function, called once for each of a month's
+# hundreds of thousands of rows.
+_new_row = tuple.__new__
 
 
 def load_grids(path: Path) -> list[Grid]:
@@ -519,7 +523,7 @@ def _check_row_columns(r: _Row, layout: _AmountLayout, sheet: str, derived: list
         parts = [value for p in part_positions if (value := amounts[p]) is not None]
         if parts:
             cell = layout.letters[position] + number
-            derived.append(DerivedCheck("total_column_not_sum", sheet, cell, given, sum(parts), len(parts)))
+            derived.append(_new_row(DerivedCheck, ("total_column_not_sum", sheet, cell, given, sum(parts), len(parts))))
 
 
 # A row's part in the table, decided by the labels and STTs of the rows down to it, never by
@@ -651,11 +655,16 @@ def read_disbursement(
     first_row = table.header_bottom + 1
     kinds = _row_kinds(table, first_row, resolvers, year, report_year, content.unit_code)
     block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
+    cells_of = grid.rows
     for row in range(first_row, grid.height):
-        if grid.is_empty_row(row):
+        cells = cells_of[row]
+        if cells.count("") + cells.count(None) == len(cells):  # ``grid.is_empty_row``, counted in C
             continue
         problems_before = len(problems)
-        amounts = _read_amounts(table, row, factor, problems, block[row - first_row] if block is not None else None)
+        parsed = block[row - first_row] if block is not None else None
+        if parsed is None or BY_CELL in parsed:  # a row the columnar reader took whole needs no call
+            parsed = _read_amounts(table, row, factor, problems, parsed)
+        amounts: list[int | None] = parsed  # type: ignore[assignment]
         has_amounts = amounts.count(None) != len(amounts)  # counted in C
         kind = kinds[row - first_row]
         if not kind.label and not kind.stt and not has_amounts:
@@ -713,28 +722,34 @@ def _land_leaf_amounts(
     letters = layout.letters
     for cap_year, code, r in leaves:
         amounts = r.amounts
-        number = str(r.row + 1)
+        row_number = r.row + 1
+        number = str(row_number)
+        capital_year = cap_year or 0
+        label, note, label_cell = r.label, r.note, label_letters + number
         for source, plan_position, disbursed_position in layout.landed:
             plan = None if plan_position is None else amounts[plan_position]
             disbursed = None if disbursed_position is None else amounts[disbursed_position]
             if plan is None and disbursed is None:
                 continue
-            # positional, in FundAmount's field order: a national month builds ~180k of them,
-            # and keyword arguments cost more than the tuple itself
+            # the tuple retyped in C, in FundAmount's field order: a national month builds ~180k
+            # of them, and the named tuple's own ``__new__`` is a Python call on top of the tuple
             fund_amounts.append(
-                FundAmount(
-                    cap_year or 0,  # capital_year
-                    code,  # component_code
-                    source,  # funding_source_code
-                    plan,  # plan_amount_vnd
-                    disbursed,  # disbursed_cumulative_vnd
-                    sheet,
-                    r.row + 1,  # row
-                    None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
-                    None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
-                    r.label,
-                    r.note,
-                    label_letters + number,  # label_cell
+                _new_row(
+                    FundAmount,
+                    (
+                        capital_year,
+                        code,  # component_code
+                        source,  # funding_source_code
+                        plan,  # plan_amount_vnd
+                        disbursed,  # disbursed_cumulative_vnd
+                        sheet,
+                        row_number,  # row
+                        None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
+                        None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
+                        label,
+                        note,
+                        label_cell,
+                    ),
                 )
             )
 
@@ -818,7 +833,9 @@ def _check_derived_rows(
                     computed += total
                     count += n
             # no part at all is a sum of one zero (tolerance 1 VND a part)
-            derived.append(DerivedCheck(code, sheet, letters[position] + number, given, computed, count or 1))
+            derived.append(
+                _new_row(DerivedCheck, (code, sheet, letters[position] + number, given, computed, count or 1))
+            )
 
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
     for y, c, r in leaves:
@@ -882,18 +899,21 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
         seen[code] = row + 1
         target_cell, in_month_cell, cumulative_cell = (None if i is None else cell_ref(row, i) for i in indexes)
         content.outcomes.append(
-            OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
-                code,  # indicator_code
-                values[0],  # target_value
-                values[1],  # actual_in_month
-                values[2],  # actual_cumulative
-                sheet,
-                row + 1,  # row
-                target_cell,
-                in_month_cell,  # actual_in_month_cell
-                cumulative_cell,  # actual_cumulative_cell
-                label,
-                grid.text(row, note_column.index) if note_column else "",  # note
+            _new_row(
+                OutcomeValue,
+                (  # in the field order
+                    code,  # indicator_code
+                    values[0],  # target_value
+                    values[1],  # actual_in_month
+                    values[2],  # actual_cumulative
+                    sheet,
+                    row + 1,  # row
+                    target_cell,
+                    in_month_cell,  # actual_in_month_cell
+                    cumulative_cell,  # actual_cumulative_cell
+                    label,
+                    grid.text(row, note_column.index) if note_column else "",  # note
+                ),
             )
         )
 
