@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
@@ -661,10 +662,10 @@ def read_disbursement(
         if cells.count("") + cells.count(None) == len(cells):  # ``grid.is_empty_row``, counted in C
             continue
         problems_before = len(problems)
-        parsed = block[row - first_row] if block is not None else None
+        parsed: list[Any] | None = block[row - first_row] if block is not None else None
         if parsed is None or BY_CELL in parsed:  # a row the columnar reader took whole needs no call
             parsed = _read_amounts(table, row, factor, problems, parsed)
-        amounts: list[int | None] = parsed  # type: ignore[assignment]
+        amounts: list[int | None] = parsed
         has_amounts = amounts.count(None) != len(amounts)  # counted in C
         kind = kinds[row - first_row]
         if not kind.label and not kind.stt and not has_amounts:
