@@ -838,14 +838,17 @@ def _check_derived_rows(
                 _new_row(DerivedCheck, (code, sheet, letters[position] + number, given, computed, count or 1))
             )
 
+    # a project row without amounts has no cell to check: many files leave them empty
+    filled = [(cap_year, project_code, row) for cap_year, project_code, row in projects if row.has_amounts()]
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
-    for y, c, r in leaves:
-        subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
-    for cap_year, project_code, row in projects:
+    if filled:
+        for y, c, r in leaves:
+            subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
+    for cap_year, project_code, row in filled:
         subs = subprojects.get((cap_year, project_code), [])
         if subs:
             check(row, _column_sums(subs, width), "project_not_sum_of_subprojects")
-        elif row.has_amounts():
+        else:
             first = next(p for p, value in enumerate(row.amounts) if value is not None)
             cell = layout.letters[first] + str(row.row + 1)
             problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
