@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
@@ -440,10 +440,10 @@ def _layout_of_amounts(cells: tuple[tuple[str, str, int], ...], leaf_sources: fr
     )
 
 
-@dataclass(slots=True)
-class _Row:
+class _Row(NamedTuple):
     """One row: its amounts in whole VND by position in the table's ``amount_cells`` (None for
-    an empty cell or one at fault), and its texts."""
+    an empty cell or one at fault), and its texts. A named tuple, built as the rows landed
+    (``_new_row``): a file has a hundred of them."""
 
     row: int
     label: str
@@ -671,14 +671,14 @@ def read_disbursement(
         if not kind.label and not kind.stt and not has_amounts:
             continue
         # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
-        if kind.label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
+        if len(problems) > problems_before and not has_amounts and kind.label_key.startswith(HEADER_LABELS):
             del problems[problems_before:]
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
         # only a leaf's note is kept
         note = grid.text(row, note_index) if kind.kind == _LEAF and note_index is not None else ""
-        r = _Row(row, kind.label, kind.stt, amounts, note)
+        r = _new_row(_Row, (row, kind.label, kind.stt, amounts, note))
         if has_amounts:  # a row without amounts has no derived cell to check
             _check_row_columns(r, layout, sheet, derived)
         if kind.kind == _GRAND_TOTAL:
