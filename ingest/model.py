@@ -225,8 +225,13 @@ _fund_content = operator.itemgetter(
 
 
 def _outcome_content(o: OutcomeValue) -> tuple[object, ...]:
-    values = (_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative))
-    return (o.indicator_code, *values, o.note)
+    return (
+        o.indicator_code,
+        _canonical(o.target_value),
+        _canonical(o.actual_in_month),
+        _canonical(o.actual_cumulative),
+        o.note,
+    )
 
 
 def _canonical(value: Decimal | None) -> str | None:
