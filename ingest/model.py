@@ -195,7 +195,13 @@ def _content_digest(
     None beside a figure, so the rows themselves do not sort). The stored fingerprints are that
     text's: it is put together here from each row printed once, sorted as text, and joined as
     ``repr`` joins a list and a tuple — the same text, without printing every row twice."""
-    funds = _printed_list(sorted(map(repr, map(_fund_content, fund_amounts))))
+    # each fund row's content printed as ``repr`` prints a tuple of six (each item by its
+    # ``repr``), put together by an f-string: the same text, without a tuple's printing
+    printed_funds = [
+        f"({year!r}, {component!r}, {source!r}, {plan!r}, {disbursed!r}, {note!r})"
+        for year, component, source, plan, disbursed, note in map(_fund_content, fund_amounts)
+    ]
+    funds = _printed_list(sorted(printed_funds))
     outcome_rows = _printed_list(sorted(map(repr, map(_outcome_content, outcomes))))
     period = repr(period_month and period_month.isoformat())
     text = f"({unit_code!r}, {period}, {funds}, {outcome_rows}, {narrative!r})"
