@@ -137,6 +137,12 @@ class Table:
         label, stt, note = (column.index if column is not None else None for column in found)
         return label, stt, note
 
+    @functools.cached_property
+    def title_texts(self) -> tuple[tuple[int, int, str], ...]:
+        """(row, column, text) of each text above the header: the title block, which choosing
+        the table (the period it states) and reading it both look at."""
+        return tuple(self.grid.texts_above(self.header_top, min(self.grid.width, MAX_COLUMNS)))
+
     # Every data row asks for its columns: they are looked up once per table.
     @functools.cached_property
     def _first_by_measure(self) -> dict[str, Column]:
@@ -303,8 +309,8 @@ def find_outcome_table(grid: Grid) -> Table | None:
 # --- the title block ----------------------------------------------------------------------
 
 
-def _title_texts(table: Table) -> list[tuple[int, int, str]]:
-    return table.grid.texts_above(table.header_top, min(table.grid.width, MAX_COLUMNS))
+def _title_texts(table: Table) -> tuple[tuple[int, int, str], ...]:
+    return table.title_texts
 
 
 def read_title_block(table: Table, reference: Reference, province_hint: str | None, content: FileContent) -> int | None:
@@ -982,7 +988,7 @@ def choose_table(tables: list[Table], expected_period: dt.date | None, what: str
         if len(matching) > 1:
             raise SubmissionRejected([problem("several_sheets_for_period", detail=_sheets_and_periods(matching))])
         return matching[0]
-    if len({stated_period(t) for t in tables}) > 1:
+    if len(tables) > 1 and len({stated_period(t) for t in tables}) > 1:  # one table states one period
         raise SubmissionRejected(
             [problem("several_periods_in_workbook", what=what, detail=_sheets_and_periods(tables))]
         )
