@@ -79,7 +79,12 @@ class Grid:
         return ["" if column is None or column >= width else clean(cells[column]) for column in columns]
 
     def text(self, row: int, column: int) -> str:
-        return clean(self.value(row, column))
+        """``clean`` of ``value``, without asking ``value``: labels and notes are read row by row."""
+        if self.errors and (row, column) in self.errors:
+            return clean(self.errors[(row, column)])
+        if row < len(self.rows) and column < len(cells := self.rows[row]):
+            return clean(cells[column])  # an empty text cleans to "", as None does
+        return ""
 
     def header_text(self, row: int, column: int) -> str:
         """Text of a header cell, taking a merged range's value from its top-left cell."""

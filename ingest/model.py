@@ -153,7 +153,7 @@ class Submission(FileContent):
         if memo is not None and _same_objects(memo[0], self._content()):
             state[_CONTENT_MEMO] = memo[1]
         for name in _ROW_TYPES:
-            state[name] = [tuple(row) for row in state[name]]
+            state[name] = list(map(tuple, state[name]))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -195,7 +195,13 @@ def _content_digest(
     None beside a figure, so the rows themselves do not sort). The stored fingerprints are that
     text's: it is put together here from each row printed once, sorted as text, and joined as
     ``repr`` joins a list and a tuple — the same text, without printing every row twice."""
-    funds = _printed_list(sorted(map(repr, map(_fund_content, fund_amounts))))
+    # each fund row's content printed as ``repr`` prints a tuple of six (each item by its
+    # ``repr``), put together by an f-string: the same text, without a tuple's printing
+    printed_funds = [
+        f"({year!r}, {component!r}, {source!r}, {plan!r}, {disbursed!r}, {note!r})"
+        for year, component, source, plan, disbursed, note in map(_fund_content, fund_amounts)
+    ]
+    funds = _printed_list(sorted(printed_funds))
     outcome_rows = _printed_list(sorted(map(repr, map(_outcome_content, outcomes))))
     period = repr(period_month and period_month.isoformat())
     text = f"({unit_code!r}, {period}, {funds}, {outcome_rows}, {narrative!r})"
@@ -207,20 +213,31 @@ def _printed_list(printed_items: list[str]) -> str:
     return "[" + ", ".join(printed_items) + "]"
 
 
-def _fund_content(r: FundAmount) -> tuple[object, ...]:
-    return (
-        r.capital_year,
-        r.component_code,
-        r.funding_source_code,
-        r.plan_amount_vnd,
-        r.disbursed_cumulative_vnd,
-        r.note,
+# What of a fund row is content: capital year, component, source, plan, disbursed and note, in
+# that order; taken by an ``itemgetter`` (in C), as each of a month's rows is fingerprinted.
+_fund_content = operator.itemgetter(
+    *(
+        FundAmount._fields.index(name)
+        for name in (
+            "capital_year",
+            "component_code",
+            "funding_source_code",
+            "plan_amount_vnd",
+            "disbursed_cumulative_vnd",
+            "note",
+        )
     )
+)
 
 
 def _outcome_content(o: OutcomeValue) -> tuple[object, ...]:
-    values = (_canonical(v) for v in (o.target_value, o.actual_in_month, o.actual_cumulative))
-    return (o.indicator_code, *values, o.note)
+    return (
+        o.indicator_code,
+        _canonical(o.target_value),
+        _canonical(o.actual_in_month),
+        _canonical(o.actual_cumulative),
+        o.note,
+    )
 
 
 def _canonical(value: Decimal | None) -> str | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from ingest.grid import Grid
 from ingest.model import AMOUNT_UNITS
@@ -86,31 +86,41 @@ def amount_block(grid: Grid, first_row: int, columns: Sequence[int], factor: int
         out[strings[lengths == 0]] = None
         if places is not None:
             typed = np.flatnonzero(lengths)  # an empty text is no number: only the others are searched
-            for position, vnd in _text_numbers(list(map(texts.__getitem__, typed.tolist())), places):
-                out[strings[typed[position]]] = vnd
+            positions, vnds = _text_numbers(list(map(texts.__getitem__, typed.tolist())), places)
+            if positions:
+                values = np.empty(len(vnds), dtype=object)  # the very ints, set in one go
+                values[:] = vnds
+                out[strings[typed[positions]]] = values
 
     _by_cell(out, grid, first_row, columns, len(rows))
     return out.reshape(len(rows), len(columns)).tolist()  # type: ignore[no-any-return]
 
 
 # A Vietnamese number, spaces around it (the reference drops every space: its ``\s`` is
-# ``str.isspace``, as here), as the whole of a text on one line.
-_TEXT_NUMBER = re.compile(r"[^\S\n]*(?P<sign>[-−–])?(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?[^\S\n]*")
+# ``str.isspace``, as here), as the whole of a text on one line. Every quantifier is possessive:
+# what one takes, giving any back could not let the rest match (a space is no sign or digit, a
+# digit given back is no "." or ","), and the engine does not try.
+_TEXT_NUMBER = re.compile(r"[^\S\n]*+(?P<sign>[-−–])?(?P<int>\d{1,3}+(?:\.\d{3})++|\d++)(?:,(?P<frac>\d++))?[^\S\n]*+")
 
 
-def _text_numbers(texts: list[str], places: int) -> Iterator[tuple[int, int]]:
-    """(index in ``texts``, whole VND) of each text that is a Vietnamese number in a unit of
+def _text_numbers(texts: list[str], places: int) -> tuple[list[int], list[int]]:
+    """(indexes in ``texts``, whole VND) of the texts that are Vietnamese numbers in a unit of
     ``10^places`` đồng; the others (a fraction of a đồng, implausible amounts, words, a text on
     several lines) are the reference's to read."""
+    positions, vnds = [], []
     for index, match in enumerate(map(_TEXT_NUMBER.fullmatch, texts)):
         if match is None:
             continue
-        fraction = match["frac"] or ""
-        if len(fraction) > places:
+        sign, integer, fraction = match.groups()
+        if fraction is None:
+            fraction = ""
+        elif len(fraction) > places:
             continue
-        vnd = int(match["int"].replace(".", "") + fraction) * 10 ** (places - len(fraction))
+        vnd = int(integer.replace(".", "") + fraction) * 10 ** (places - len(fraction))
         if vnd < MAX_VND:
-            yield index, -vnd if match["sign"] else vnd
+            positions.append(index)
+            vnds.append(-vnd if sign else vnd)
+    return positions, vnds
 
 
 def _by_cell(out: object, grid: Grid, first_row: int, columns: Sequence[int], height: int) -> None:

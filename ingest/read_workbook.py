@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from gnbv import settings
 from gnbv.reference import AdminUnit, Reference
@@ -38,6 +39,10 @@ HEADER_SEARCH_ROWS = 15
 AMOUNT_READERS = ("by_column", "by_cell")
 ENV_AMOUNT_READER = settings.AMOUNT_READER.name
 _SECTION_STT = {"a", "b", "c", "d", "i", "ii", "iii", "iv"}
+# Builds a row (FundAmount, DerivedCheck, OutcomeValue) from the tuple of its fields, all given,
+# in C: a named tuple's own ``__new__`` is a Python function, called once for each of a month's
+# hundreds of thousands of rows.
+_new_row = tuple.__new__
 
 
 def load_grids(path: Path) -> list[Grid]:
@@ -131,6 +136,12 @@ class Table:
         found = (self.column("label"), self.column("stt"), self.column("note"))
         label, stt, note = (column.index if column is not None else None for column in found)
         return label, stt, note
+
+    @functools.cached_property
+    def title_texts(self) -> tuple[tuple[int, int, str], ...]:
+        """(row, column, text) of each text above the header: the title block, which choosing
+        the table (the period it states) and reading it both look at."""
+        return tuple(self.grid.texts_above(self.header_top, min(self.grid.width, MAX_COLUMNS)))
 
     # Every data row asks for its columns: they are looked up once per table.
     @functools.cached_property
@@ -298,8 +309,8 @@ def find_outcome_table(grid: Grid) -> Table | None:
 # --- the title block ----------------------------------------------------------------------
 
 
-def _title_texts(table: Table) -> list[tuple[int, int, str]]:
-    return table.grid.texts_above(table.header_top, min(table.grid.width, MAX_COLUMNS))
+def _title_texts(table: Table) -> tuple[tuple[int, int, str], ...]:
+    return table.title_texts
 
 
 def read_title_block(table: Table, reference: Reference, province_hint: str | None, content: FileContent) -> int | None:
@@ -435,10 +446,10 @@ def _layout_of_amounts(cells: tuple[tuple[str, str, int], ...], leaf_sources: fr
     )
 
 
-@dataclass(slots=True)
-class _Row:
+class _Row(NamedTuple):
     """One row: its amounts in whole VND by position in the table's ``amount_cells`` (None for
-    an empty cell or one at fault), and its texts."""
+    an empty cell or one at fault), and its texts. A named tuple, built as the rows landed
+    (``_new_row``): a file has a hundred of them."""
 
     row: int
     label: str
@@ -519,7 +530,7 @@ def _check_row_columns(r: _Row, layout: _AmountLayout, sheet: str, derived: list
         parts = [value for p in part_positions if (value := amounts[p]) is not None]
         if parts:
             cell = layout.letters[position] + number
-            derived.append(DerivedCheck("total_column_not_sum", sheet, cell, given, sum(parts), len(parts)))
+            derived.append(_new_row(DerivedCheck, ("total_column_not_sum", sheet, cell, given, sum(parts), len(parts))))
 
 
 # A row's part in the table, decided by the labels and STTs of the rows down to it, never by
@@ -651,24 +662,29 @@ def read_disbursement(
     first_row = table.header_bottom + 1
     kinds = _row_kinds(table, first_row, resolvers, year, report_year, content.unit_code)
     block = amount_block(grid, first_row, table.amount_indexes, factor) if by_column else None
+    cells_of = grid.rows
     for row in range(first_row, grid.height):
-        if grid.is_empty_row(row):
+        cells = cells_of[row]
+        if cells.count("") + cells.count(None) == len(cells):  # ``grid.is_empty_row``, counted in C
             continue
         problems_before = len(problems)
-        amounts = _read_amounts(table, row, factor, problems, block[row - first_row] if block is not None else None)
+        parsed: list[Any] | None = block[row - first_row] if block is not None else None
+        if parsed is None or BY_CELL in parsed:  # a row the columnar reader took whole needs no call
+            parsed = _read_amounts(table, row, factor, problems, parsed)
+        amounts: list[int | None] = parsed
         has_amounts = amounts.count(None) != len(amounts)  # counted in C
         kind = kinds[row - first_row]
         if not kind.label and not kind.stt and not has_amounts:
             continue
         # another table's header: "Nội dung" over words ("Kế hoạch vốn") where amounts would be
-        if kind.label_key.startswith(HEADER_LABELS) and len(problems) > problems_before and not has_amounts:
+        if len(problems) > problems_before and not has_amounts and kind.label_key.startswith(HEADER_LABELS):
             del problems[problems_before:]
             cell = cell_ref(row, label_index)
             problems.append(problem("second_table", sheet=sheet, cell=cell, row=str(row + 1)))
             break
         # only a leaf's note is kept
         note = grid.text(row, note_index) if kind.kind == _LEAF and note_index is not None else ""
-        r = _Row(row, kind.label, kind.stt, amounts, note)
+        r = _new_row(_Row, (row, kind.label, kind.stt, amounts, note))
         if has_amounts:  # a row without amounts has no derived cell to check
             _check_row_columns(r, layout, sheet, derived)
         if kind.kind == _GRAND_TOTAL:
@@ -713,28 +729,34 @@ def _land_leaf_amounts(
     letters = layout.letters
     for cap_year, code, r in leaves:
         amounts = r.amounts
-        number = str(r.row + 1)
+        row_number = r.row + 1
+        number = str(row_number)
+        capital_year = cap_year or 0
+        label, note, label_cell = r.label, r.note, label_letters + number
         for source, plan_position, disbursed_position in layout.landed:
             plan = None if plan_position is None else amounts[plan_position]
             disbursed = None if disbursed_position is None else amounts[disbursed_position]
             if plan is None and disbursed is None:
                 continue
-            # positional, in FundAmount's field order: a national month builds ~180k of them,
-            # and keyword arguments cost more than the tuple itself
+            # the tuple retyped in C, in FundAmount's field order: a national month builds ~180k
+            # of them, and the named tuple's own ``__new__`` is a Python call on top of the tuple
             fund_amounts.append(
-                FundAmount(
-                    cap_year or 0,  # capital_year
-                    code,  # component_code
-                    source,  # funding_source_code
-                    plan,  # plan_amount_vnd
-                    disbursed,  # disbursed_cumulative_vnd
-                    sheet,
-                    r.row + 1,  # row
-                    None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
-                    None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
-                    r.label,
-                    r.note,
-                    label_letters + number,  # label_cell
+                _new_row(
+                    FundAmount,
+                    (
+                        capital_year,
+                        code,  # component_code
+                        source,  # funding_source_code
+                        plan,  # plan_amount_vnd
+                        disbursed,  # disbursed_cumulative_vnd
+                        sheet,
+                        row_number,  # row
+                        None if plan is None else letters[plan_position] + number,  # type: ignore[index]  # plan_cell
+                        None if disbursed is None else letters[disbursed_position] + number,  # type: ignore[index]
+                        label,
+                        note,
+                        label_cell,
+                    ),
                 )
             )
 
@@ -818,16 +840,21 @@ def _check_derived_rows(
                     computed += total
                     count += n
             # no part at all is a sum of one zero (tolerance 1 VND a part)
-            derived.append(DerivedCheck(code, sheet, letters[position] + number, given, computed, count or 1))
+            derived.append(
+                _new_row(DerivedCheck, (code, sheet, letters[position] + number, given, computed, count or 1))
+            )
 
+    # a project row without amounts has no cell to check: many files leave them empty
+    filled = [(cap_year, project_code, row) for cap_year, project_code, row in projects if row.has_amounts()]
     subprojects: dict[tuple[int | None, str], list[_Row]] = {}  # by capital year and project, in row order
-    for y, c, r in leaves:
-        subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
-    for cap_year, project_code, row in projects:
+    if filled:
+        for y, c, r in leaves:
+            subprojects.setdefault((y, reference.components[c].project_code), []).append(r)
+    for cap_year, project_code, row in filled:
         subs = subprojects.get((cap_year, project_code), [])
         if subs:
             check(row, _column_sums(subs, width), "project_not_sum_of_subprojects")
-        elif row.has_amounts():
+        else:
             first = next(p for p, value in enumerate(row.amounts) if value is not None)
             cell = layout.letters[first] + str(row.row + 1)
             problems.append(problem("project_without_subprojects", sheet=sheet, cell=cell, value=row.label))
@@ -882,18 +909,21 @@ def read_outcomes(table: Table, reference: Reference, content: FileContent) -> N
         seen[code] = row + 1
         target_cell, in_month_cell, cumulative_cell = (None if i is None else cell_ref(row, i) for i in indexes)
         content.outcomes.append(
-            OutcomeValue(  # positional, in the field order (as FundAmount in read_disbursement)
-                code,  # indicator_code
-                values[0],  # target_value
-                values[1],  # actual_in_month
-                values[2],  # actual_cumulative
-                sheet,
-                row + 1,  # row
-                target_cell,
-                in_month_cell,  # actual_in_month_cell
-                cumulative_cell,  # actual_cumulative_cell
-                label,
-                grid.text(row, note_column.index) if note_column else "",  # note
+            _new_row(
+                OutcomeValue,
+                (  # in the field order
+                    code,  # indicator_code
+                    values[0],  # target_value
+                    values[1],  # actual_in_month
+                    values[2],  # actual_cumulative
+                    sheet,
+                    row + 1,  # row
+                    target_cell,
+                    in_month_cell,  # actual_in_month_cell
+                    cumulative_cell,  # actual_cumulative_cell
+                    label,
+                    grid.text(row, note_column.index) if note_column else "",  # note
+                ),
             )
         )
 
@@ -958,7 +988,7 @@ def choose_table(tables: list[Table], expected_period: dt.date | None, what: str
         if len(matching) > 1:
             raise SubmissionRejected([problem("several_sheets_for_period", detail=_sheets_and_periods(matching))])
         return matching[0]
-    if len({stated_period(t) for t in tables}) > 1:
+    if len(tables) > 1 and len({stated_period(t) for t in tables}) > 1:  # one table states one period
         raise SubmissionRejected(
             [problem("several_periods_in_workbook", what=what, detail=_sheets_and_periods(tables))]
         )
