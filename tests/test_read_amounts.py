@@ -41,6 +41,8 @@ def _assert_same_reading(paths: list[Path], reference: Reference, monkeypatch: p
     for path in paths:
         by_cell, by_column = _read_both(path, reference, monkeypatch)
         assert by_column == by_cell, path.name
+        for row in [*by_column.fund_amounts, *by_column.derived_checks, *by_column.outcomes]:
+            assert len(row) == len(type(row)._fields), (path.name, row)  # built from all its fields (in C)
         # problems compared by what the sender reads, not only by equality of their fields
         assert [(p.code, p.sheet, p.cell, p.message_vi, p.message_en) for p in by_column.problems] == [
             (p.code, p.sheet, p.cell, p.message_vi, p.message_en) for p in by_cell.problems
