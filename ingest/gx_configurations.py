@@ -3,11 +3,11 @@
 Great Expectations 1.x answers every question a validation asks about an expectation — each
 domain and success keyword, the result format, the metric dependencies — through the
 ``Expectation.configuration`` property, which rebuilds the whole configuration from the
-pydantic model each time (``dict()``, then a new ``ExpectationConfiguration``): about a hundred
-times per expectation per validation, a quarter to a third of a gate call on a batch of
-national files (docs/performance.md). The expectations a validation works on are built for it
-from the suite (``to_domain_obj``) and not changed while it runs, so within ``one_per_validation()``
-an expectation's first configuration answers the rest of its questions. Outside the block, and
+pydantic model each time (``dict()``, then a new ``ExpectationConfiguration``), about a hundred
+times per expectation per validation: a large share of a gate call (docs/performance.md).
+The expectations a validation works on are built for it from the suite (``to_domain_obj``) and
+not changed while it runs, so within ``one_per_validation()`` an expectation's first
+configuration answers the rest of its questions. Outside the block, and
 in any other thread or context, GX is left exactly as it is; ``tests/test_gx_configurations.py``
 holds the results of both ways equal, passing and failing, in both result formats the gate asks.
 """

@@ -90,7 +90,7 @@ _OTHER_MONTHS_OF_THE_YEAR = """
         and latest.period_month <> targets.period_month
 """.format(version_in_force=VERSION_IN_FORCE.format(carries="has_funds"))
 
-# The rows with a cumulative of the given submissions; of given rows only, when rows are given.
+# The rows with a cumulative of the given submissions; of the given rows of given submissions.
 _REPORTED_ROWS = """
     select submission_id, capital_year, component_code, funding_source_code, disbursed_cumulative_vnd, note
     from raw.fund_amounts
@@ -206,26 +206,26 @@ _Side = tuple[str, dt.date, bool]  # a unit, a period, and the months before it 
 _Reported = dict[AmountKey, tuple[Decimal, str | None]]  # a row's cumulative and note
 
 
-def _reported_rows(
-    cur: psycopg.Cursor, ids: set[str], given: Sequence[tuple[str, AmountKey]] = ()
-) -> dict[str, _Reported]:
-    """The rows with a cumulative of the submissions ``ids`` (or only the ``given`` rows of theirs)."""
-    if given:
-        ids_given, keys = zip(*given, strict=True)
-        years, components, sources = zip(*keys, strict=True)
-        params = {
-            "ids": list(ids_given),
-            "years": list(years),
-            "components": list(components),
-            "sources": list(sources),
-        }
-        cur.execute(_REPORTED_GIVEN_ROWS, params)
-    elif ids:
-        cur.execute(_REPORTED_ROWS, {"ids": list(ids)})
-    else:
+def _reported_rows(cur: psycopg.Cursor, ids: set[str]) -> dict[str, _Reported]:
+    """The rows with a cumulative of the submissions ``ids``, by submission."""
+    if not ids:
         return {}
+    cur.execute(_REPORTED_ROWS, {"ids": list(ids)})
+    return _by_submission(cur.fetchall())
+
+
+def _reported_given_rows(cur: psycopg.Cursor, given: Sequence[tuple[str, AmountKey]]) -> dict[str, _Reported]:
+    """Of the ``given`` rows (a submission and a row's key), those reported with a cumulative."""
+    ids, keys = zip(*given, strict=True)
+    years, components, sources = zip(*keys, strict=True)
+    params = {"ids": list(ids), "years": list(years), "components": list(components), "sources": list(sources)}
+    cur.execute(_REPORTED_GIVEN_ROWS, params)
+    return _by_submission(cur.fetchall())
+
+
+def _by_submission(rows: Iterable[tuple]) -> dict[str, _Reported]:
     found: dict[str, _Reported] = {}
-    for submission_id, year, component, source, amount, note in cur.fetchall():
+    for submission_id, year, component, source, amount, note in rows:
         found.setdefault(submission_id, {})[(year, component, source)] = (amount, note)
     return found
 
@@ -249,7 +249,7 @@ def _beyond_the_nearest(
     if not looked_for:
         return {}
     given = [(submission_id, key) for side, key in looked_for for submission_id, _month in sides[side][1:]]
-    found = _reported_rows(cur, set(), given)
+    found = _reported_given_rows(cur, given)
     beyond: dict[_Side, _Reported] = {}
     for side, key in looked_for:
         for submission_id, _month in sides[side][1:]:  # the nearest month that reported the row

@@ -1,10 +1,10 @@
-"""Handing freed memory back to the operating system between batches.
+"""Handing freed memory back to the operating system between a reader's tasks.
 
-A long intake frees each batch's rows and arrays when it is done with them, but glibc's
+A long intake frees each task's rows and bytes when it is done with them, but glibc's
 allocator keeps the freed pages in its heaps for reuse, scattered between the blocks still in
 use, and a process's resident size creeps up batch after batch (a backlog of months in one run
 is where it shows: docs/performance.md). ``malloc_trim`` returns the free pages of every heap.
-It walks the heaps' free lists once, which is cheap beside a batch's work. Elsewhere than
+It walks the heaps' free lists once, which is cheap beside a task's reading. Elsewhere than
 glibc (musl, macOS) there is nothing to call and nothing is done.
 """
 
