@@ -43,8 +43,20 @@ class ValidOverDays:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
 
+class _PickledAsItsFields:
+    """A slotted dataclass pickled as its class and its field values, rebuilt by its own
+    ``__init__``. Python's default for slotted dataclasses looks up the fields again for every
+    object it rebuilds, and every reader process rebuilds the whole register from the pickled
+    reference (``gnbv.reference_cache``) before it reads its first file."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return type(self), tuple(getattr(self, name) for name in self.__dataclass_fields__)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
-class AdminUnit(ValidOverDays):
+class AdminUnit(_PickledAsItsFields, ValidOverDays):
     unit_code: str
     unit_name: str
     unit_type: str
@@ -66,7 +78,7 @@ class UnitAlias(ValidOverDays):
 
 
 @dataclass(frozen=True, slots=True)
-class ReformLink:
+class ReformLink(_PickledAsItsFields):
     """One row of ref_admin_unit_reform_mapping: an old unit version and the new one it (partly)
     became. ``link`` is whole | partial | continues | unmatched (then one side is None)."""
 

@@ -142,10 +142,14 @@ class _Worker:
         assert isinstance(payload, bytes)
         return payload
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Tell the process to end once its current task is answered (its input closes)."""
         if self.process.stdin is not None and not self.process.stdin.closed:
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
+
+    def close(self) -> None:
+        self.stop()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -266,6 +270,8 @@ class ParallelReader:
             self._tasks.put(None)
         for thread in self._threads:
             thread.join()
+        for worker in self._procs:  # all told to stop first, so that they end side by side
+            worker.stop()
         for worker in self._procs:
             worker.close()
 
@@ -278,3 +284,7 @@ class ParallelReader:
 
 if __name__ == "__main__":
     _worker_main()
+    # Every answer is written and flushed: the interpreter's teardown (freeing the reference and
+    # every module object by object) would only keep the caller waiting for the process to end.
+    sys.stderr.flush()
+    os._exit(0)
