@@ -91,17 +91,31 @@ _OTHER_MONTHS_OF_THE_YEAR = """
 """.format(version_in_force=VERSION_IN_FORCE.format(carries="has_funds"))
 
 # The rows with a cumulative of the given submissions; of the given rows of given submissions.
+# Each is looked up by raw.fund_amounts' primary key, one submission (or row) at a time: a lateral
+# subquery that the planner may not merge into a join (``offset 0``), since a join of the few
+# hundred submissions (or few thousand rows) wanted with a table that grows by a national month's
+# 180,000 rows every month was planned, without statistics and often with them, as a scan of the
+# whole table, whose time then grew with every month landed.
 _REPORTED_ROWS = """
-    select submission_id, capital_year, component_code, funding_source_code, disbursed_cumulative_vnd, note
-    from raw.fund_amounts
-    where submission_id = any(%(ids)s) and disbursed_cumulative_vnd is not null
+    select f.submission_id, f.capital_year, f.component_code, f.funding_source_code, f.disbursed_cumulative_vnd, f.note
+    from unnest(%(ids)s::text[]) as given (submission_id)
+    cross join lateral (
+        select * from raw.fund_amounts as f
+        where f.submission_id = given.submission_id and f.disbursed_cumulative_vnd is not null
+        offset 0
+    ) as f
 """
 _REPORTED_GIVEN_ROWS = """
     select f.submission_id, f.capital_year, f.component_code, f.funding_source_code, f.disbursed_cumulative_vnd, f.note
     from unnest(%(ids)s::text[], %(years)s::int[], %(components)s::text[], %(sources)s::text[])
         as given (submission_id, capital_year, component_code, funding_source_code)
-    inner join raw.fund_amounts as f using (submission_id, capital_year, component_code, funding_source_code)
-    where f.disbursed_cumulative_vnd is not null
+    cross join lateral (
+        select * from raw.fund_amounts as f
+        where (f.submission_id, f.capital_year, f.component_code, f.funding_source_code)
+            = (given.submission_id, given.capital_year, given.component_code, given.funding_source_code)
+            and f.disbursed_cumulative_vnd is not null
+        offset 0
+    ) as f
 """
 
 # The content of the versions in force (funds and outcomes) of the units and months being loaded.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import gc
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, ClassVar
 
 import psycopg
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, read_submission
+from ingest.load import figures_of_the_year
 from ingest.model import Submission
 from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
@@ -266,6 +269,94 @@ def test_a_row_is_held_to_the_nearest_month_that_reported_it_though_the_month_be
     result = ingest_file(conn, jan, received_at=at("2024-03-11"))
     assert [(p.code, p.cell) for p in result.problems] == [("cumulative_above_later_month", "disbursed_cumulative:3")]
     assert "90.000.000" in result.problems[0].message_vi
+
+
+def _reported_in_january_and_february(conn: psycopg.Connection, units: list[str], rows_each: int) -> None:
+    """SYNTHETIC accepted reports of ``units`` for January and February 2024, landed as intake
+    lands them: both months report DA3.TDA1 and ``rows_each`` other rows; only January reports
+    DA1.TDA1 (February left it out)."""
+    conn.execute(
+        """
+        insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes,
+            unit_code, period_month, amount_unit, status, has_funds, received_at, reader_version)
+        select unit || '-' || month, md5(unit || month), 'SYNTHETIC_' || unit || '_' || month || '.xlsx', 'xlsx', 1,
+            unit, month, 'vnd', 'accepted', true, timestamptz '2024-02-10 09:00+07', '1'
+        from unnest(%(units)s::text[]) as unit cross join unnest(array[date '2024-01-01', date '2024-02-01']) as month
+        """,
+        {"units": units},
+    )
+    conn.execute(
+        """
+        insert into raw.fund_amounts (submission_id, capital_year, component_code, funding_source_code,
+            plan_amount_vnd, disbursed_cumulative_vnd, row_number, label_as_written)
+        select s.submission_id, 2024, r.component, 'NSTW_SN', 1000000000, 100000000 * s.month_number, r.n, 'SYNTHETIC'
+        from (select submission_id, extract(month from period_month)::int as month_number from raw.submissions) as s
+        cross join lateral (
+            select 'DA3.TDA1' as component, 1 as n
+            union all select 'DA1.TDA1', 2 where s.month_number = 1
+            union all select 'X' || n, n + 2 from generate_series(1, %(rows)s) as n
+        ) as r
+        """,
+        {"rows": rows_each},
+    )
+    conn.commit()
+
+
+class _StatementsSeen(psycopg.Cursor):
+    """A cursor that keeps what it executed: each statement and its parameters."""
+
+    seen: ClassVar[list[tuple[str, Any]]] = []
+
+    def execute(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def, override]
+        self.seen.append((str(query), params))
+        return super().execute(query, params, **kwargs)
+
+
+@pytest.mark.parametrize("statistics", [False, True], ids=["as landed", "after ANALYZE"])
+def test_the_year_figures_are_looked_up_by_key_however_much_raw_holds(
+    conn: psycopg.Connection, tmp_path: Path, reference: Reference, statistics: bool
+) -> None:
+    """Gating a batch of March reports reads what their units reported in the year's other
+    months: February's rows whole, and January for the rows February did not report — looked
+    up in raw.fund_amounts by its key, never by reading the whole table, which grows by a
+    national month's 180,000 rows every month. (The join of the wanted rows with the table was
+    planned as a scan of all of it, right after a load when the planner has no statistics on it,
+    and for many wanted rows even with them.)"""
+    units = [f"SYNTHETIC{n:03}" for n in range(150)]
+    _reported_in_january_and_february(conn, units, rows_each=200)
+    if statistics:
+        conn.execute("analyze raw.fund_amounts")
+        conn.commit()
+    one = read_submission(
+        _csv(
+            tmp_path / "sample_043_2024-03.csv",
+            "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd",
+            "2024-03,043,DA1.TDA1,NSTW_SN,2024,500,120,million_vnd",
+        ),
+        reference,
+    )
+    march = []
+    for unit in units:
+        sub = copy.copy(one)
+        sub.unit_code = unit
+        march.append(sub)
+
+    _StatementsSeen.seen = []
+    with psycopg.connect(conn.info.dsn, cursor_factory=_StatementsSeen) as watched:
+        figures = figures_of_the_year(watched, march, reference.correction_phrases.marks_correction)
+    assert {at: year.earlier for at, year in figures.items() if at[0] in (units[0], units[-1])} == {
+        (unit, dt.date(2024, 3, 1)): {
+            (2024, "DA3.TDA1", "NSTW_SN"): Decimal("200000000"),  # February's
+            (2024, "DA1.TDA1", "NSTW_SN"): Decimal("100000000"),  # January's: February left it out
+            **{(2024, f"X{n}", "NSTW_SN"): Decimal("200000000") for n in range(1, 201)},
+        }
+        for unit in (units[0], units[-1])
+    }
+    reading_rows = [(query, params) for query, params in _StatementsSeen.seen if "raw.fund_amounts" in query]
+    assert len(reading_rows) == 2, "the nearest month whole, then the given rows from further away"
+    for query, params in reading_rows:
+        plan = "\n".join(row[0] for row in conn.execute(f"explain {query}", params).fetchall())
+        assert "Seq Scan on fund_amounts" not in plan, plan
 
 
 def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:
