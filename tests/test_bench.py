@@ -35,7 +35,8 @@ SECTIONS = (
     "TARGETS",
 )
 MEASURES = (
-    "intake, end to end (read, gate, load)",
+    "intake, end to end (read, gate, load), after the year's earlier months",
+    "the year's earlier months, for the cumulative checks",
     "naive: pandas.read_excel(openpyxl) + DataFrame.to_sql",
     "floor: calamine read + bare COPY",
     "CPU of the reader processes",
@@ -141,6 +142,11 @@ def test_bench_quick_at_tiny_scale_prints_every_section_and_ratio(database_url: 
         line = next((x for x in out.splitlines() if measure in x), None)
         assert line is not None and re.search(r"\d+(\.\d+)? (s|MB)|\d+%", line), f"{measure}: {line}"
     figures = json.loads((tmp_path / "bench.json").read_text())
+    # the month is measured after January and February landed, and only its own rows are counted
+    assert (figures["landed_fund_rows"], figures["landed_outcome_rows"]) == (
+        figures["month_fund_rows"],
+        figures["month_outcome_rows"],
+    )
     expected = _expected_targets(figures)
     shown = list(itertools.takewhile(str.strip, out[out.index("\nTARGETS\n") :].splitlines()[2:]))
     assert len(shown) == len(expected) == len(TARGETS)

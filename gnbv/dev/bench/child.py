@@ -4,15 +4,17 @@
 ``GNBV_BENCH_RESULT {json}``. Each task times only its own work, after its imports and set-up
 (which are reported beside it where they matter), so the figures compare the work itself:
 
-``intake``      ``ingest_paths`` on the month's folder (read, gate, load), raw emptied first;
-                with ``roots``, on several months' folders in one run (a backlog)
+``intake``      ``ingest_paths`` on the month's folder (read, gate, load), raw emptied first,
+                then the year's earlier months (``before``) landed, not timed, so that the month
+                is checked against them as in production; with ``roots``, on several months'
+                folders in one run (a backlog)
 ``naive``       what a data engineer would script: ``pandas.read_excel(engine="openpyxl",
                 header=None)`` of every sheet, then ``DataFrame.to_sql`` (default method) of
                 each sheet into one table, file by file
 ``floor_read``  the fastest bare read of the same workbooks: python-calamine ``to_python()`` of
                 every sheet, in 1 or N processes
-``floor_copy``  one bare ``COPY`` of the rows intake landed (pre-parsed, in memory) into tables
-                of the same columns without constraints, in one transaction
+``floor_copy``  one bare ``COPY`` of the rows intake landed for the month (pre-parsed, in
+                memory) into tables of the same columns without constraints, in one transaction
 ``gate_cost``   the Great Expectations gate on 1 file (its fixed cost per call) and on a batch
 ``dag_parse``   each DAG file filled into a DagBag, as Airflow's DAG processor parses it
 ``portal``      the portal served here, ordinary workbooks sent to its API several at once:
@@ -95,6 +97,10 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
     batch_size = int(args.get("batch_size") or BATCH_SIZE)
     with db.connect() as conn:
         truncate_raw(conn)
+        earlier = [Path(root) for root in args.get("before") or []]
+        if earlier:
+            ingest_paths(conn, earlier, received_at=received, batch_size=batch_size)
+        rows_before = _raw_rows(conn)
         started, cpu_before = time.perf_counter(), _cpu_s()
         with measure_stages() as stages:
             results = ingest_paths(conn, roots, received_at=received, batch_size=batch_size)
@@ -103,10 +109,7 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
             name: round(after - before, 2)
             for name, after, before in zip(("own", "readers"), _cpu_s(), cpu_before, strict=True)
         }
-        counted = conn.execute(
-            "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
-        ).fetchone()
-        fund_rows, outcome_rows = counted if counted else (0, 0)
+        fund_rows, outcome_rows = (after - before for after, before in zip(_raw_rows(conn), rows_before, strict=True))
     rejected = [
         {"file": r.path.name, "checks": sorted({p.code for p in r.problems if p.severity == "error"})}
         for r in results
@@ -124,6 +127,14 @@ def task_intake(args: dict[str, Any]) -> dict[str, Any]:
         "cpu": cpu,
         "maxrss_mb": _maxrss_mb(),
     }
+
+
+def _raw_rows(conn: Any) -> tuple[int, int]:
+    """Amount rows and outcome rows in raw."""
+    counted = conn.execute(
+        "select (select count(*) from raw.fund_amounts), (select count(*) from raw.outcome_values)"
+    ).fetchone()
+    return (counted[0], counted[1]) if counted else (0, 0)
 
 
 # --------------------------------------------------------------------------- the naive path
@@ -243,7 +254,13 @@ def task_floor_copy(args: dict[str, Any]) -> dict[str, Any]:
         conn.execute("create schema if not exists bench_floor")
         for table, names in _FLOOR_TABLES.items():
             raw, floor = sql.Identifier("raw", table), sql.Identifier("bench_floor", table)
-            rows[table] = conn.execute(sql.SQL("select {} from {}").format(columns(names), raw)).fetchall()
+            rows[table] = conn.execute(
+                sql.SQL(
+                    "select {} from {} where submission_id in"
+                    " (select submission_id from raw.submissions where period_month = %s)"
+                ).format(columns(names), raw),
+                (dt.date.fromisoformat(args["period"]),),
+            ).fetchall()
             conn.execute(sql.SQL("drop table if exists {}").format(floor))
             conn.execute(sql.SQL("create table {} (like {} including defaults)").format(floor, raw))
         conn.commit()

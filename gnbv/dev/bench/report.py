@@ -159,11 +159,20 @@ def _measure_rows(r: BenchResult) -> list[tuple[str, str, str]]:
     """(measure, median, runs) rows of the intake section."""
     workers = r.config.workers
     rows = [
-        ("intake, end to end (read, gate, load)", _s(r.intake.median), _runs(r.intake)),
+        (
+            "intake, end to end (read, gate, load), after the year's earlier months",
+            _s(r.intake.median),
+            _runs(r.intake),
+        ),
         (
             f"  read (waiting for {workers} reader processes)" if workers > 1 else "  read",
             _s(r.intake_read.median),
             _runs(r.intake_read),
+        ),
+        (
+            "  the year's earlier months, for the cumulative checks",
+            _s(r.intake_previous.median),
+            _runs(r.intake_previous),
         ),
         (f"  gate (Great Expectations, {r.gate_calls} calls)", _s(r.intake_gate.median), _runs(r.intake_gate)),
         ("  load (COPY, one transaction per batch)", _s(r.intake_load.median), _runs(r.intake_load)),
