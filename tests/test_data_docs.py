@@ -130,3 +130,38 @@ def test_a_passing_batch_is_recorded_with_its_verdicts_a_failing_one_with_its_ro
     (detailed,) = [r for r in _stored_results(gx_dir) if not r["success"]]
     failed = [r for r in detailed["results"] if not r["success"]]
     assert failed and all(r["result"]["unexpected_index_list"] for r in failed)
+
+
+def test_a_build_loads_the_templates_an_earlier_build_compiled(
+    gx_dir: Path, samples: list[Path], reference: Reference, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX creates its views, and their Jinja environments, anew at every build: the page
+    templates are compiled once into the shared cache, and a later build — in another process,
+    or after GX or Python changed nothing — loads them instead of compiling them again. The
+    pages are GX's, index included."""
+    import jinja2
+
+    from gnbv import data_docs_templates, reference_cache
+
+    monkeypatch.setattr(reference_cache, "default_cache_dir", lambda: tmp_path / "cache")
+    compiled: list[str | None] = []
+    compile_source = jinja2.Environment.compile
+
+    def counting(self: jinja2.Environment, source: str, name: str | None = None, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        return compile_source(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    data_docs_templates.shared_bytecode_cache.cache_clear()
+    _gate(samples[:1], reference)
+    assert "page.j2" in compiled and "index_page.j2" in compiled
+    assert sorted(p.name for p in (tmp_path / "cache" / "jinja").iterdir())
+
+    compiled.clear()
+    data_docs_templates.shared_bytecode_cache.cache_clear()  # as a new process finds it
+    _gate(samples[1:], reference)
+    assert compiled == []
+    site = _site(gx_dir)
+    assert (site / "index.html").exists()
+    assert len(list((site / "validations").rglob("*.html"))) == 2
+    data_docs_templates.shared_bytecode_cache.cache_clear()
