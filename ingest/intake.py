@@ -115,9 +115,18 @@ def _by_period(subs: list[Submission]) -> list[list[Submission]]:
     return [groups[period] for period in sorted(groups)]
 
 
-def _batches(files: list[Path], size: int) -> Iterator[list[Path]]:
-    for start in range(0, len(files), size):
-        yield files[start : start + size]
+# Read by reader processes, a run ends with a short batch: once it is read, the readers are done,
+# and its gating and loading (then the Data Docs) are what is left of the run, on one core.
+_SHORT_LAST_BATCH = 5  # the last batch holds at most this fraction of a batch
+
+
+def _batches(files: list[Path], size: int, *, short_last: bool = False) -> list[list[Path]]:
+    batches = [files[start : start + size] for start in range(0, len(files), size)]
+    short = max(1, size // _SHORT_LAST_BATCH)
+    if short_last and batches and len(batches[-1]) > short:
+        last = batches.pop()
+        batches += [last[:-short], last[-short:]]
+    return batches
 
 
 # --- where intake spends its time (for benchmarks and logs) ------------------------------
@@ -174,7 +183,9 @@ class _Clock:
 
 class _BatchReader:
     """Reads batches of files in order; with several files, in reader processes, one batch
-    ahead of the caller (``ingest.parallel``), so reading overlaps gating and loading."""
+    ahead of the caller (``ingest.parallel``), so reading overlaps gating and loading.
+    ``short_last``: when read in reader processes, the last batch is a short one
+    (``_SHORT_LAST_BATCH``)."""
 
     def __init__(
         self,
@@ -183,10 +194,11 @@ class _BatchReader:
         reference: Reference,
         province_hint: str | None,
         expected_period: dt.date | None = None,
+        *,
+        short_last: bool = False,
     ):
         from ingest import parallel
 
-        self.batches = list(_batches(files, batch_size))
         self.reference, self.province_hint, self.expected_period = reference, province_hint, expected_period
         workers = parallel.default_workers()
         self.pool = (
@@ -194,6 +206,7 @@ class _BatchReader:
             if workers > 1 and len(files) >= parallel.MIN_PARALLEL_FILES
             else None
         )
+        self.batches = _batches(files, batch_size, short_last=short_last and self.pool is not None)
         times = _stage_times.get()
         if times is not None:
             times.files += len(files)
@@ -400,7 +413,9 @@ def ingest_paths(
     period (``ingest.load.load_batch``; a batch that fails to land lands file by file). From
     ``ingest.parallel.MIN_PARALLEL_FILES`` files on, batches are read in reader processes
     (``$GNBV_INTAKE_WORKERS``, default one per core) one batch ahead, while this process gates
-    and loads the previous one; results and their order are the same as reading here.
+    and loads the previous one, and the last batch is a short one; the results are the same as
+    reading here. Results come in the order the files were given (``on_result`` hears each as
+    its batch is done).
 
     ``sender_unit``: the unit whose account sent the files (the portal); ``sender_each`` gives a
     file its own (the portal's uploads taken together). A file naming another unit than its
@@ -411,7 +426,8 @@ def ingest_paths(
     each = {path: _local(at) for path, at in (received_each or {}).items()}
     senders = dict(sender_each or {})
     results: list[IntakeResult] = []
-    reading = _BatchReader(list(submission_files(paths)), batch_size, reference, province_hint, expected_period)
+    files = list(submission_files(paths))
+    reading = _BatchReader(files, batch_size, reference, province_hint, expected_period, short_last=True)
     # the Data Docs are rebuilt once, for every batch
     with _older_objects_out_of_gc(), reading as reader, data_docs_once():
         for batch, subs in reader:
@@ -419,6 +435,8 @@ def ingest_paths(
             sent_by = [senders.get(path, sender_unit) for path in batch]
             _gate_and_load(conn, batch, subs, reference, times, sent_by, results, on_result)
             del batch, subs  # one batch in memory at a time: released before the next is collected
+    given_at = {path: number for number, path in reversed(list(enumerate(files)))}
+    results.sort(key=lambda result: given_at[result.path])  # as given, however the batches fell
     return results
 
 

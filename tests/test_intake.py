@@ -152,6 +152,16 @@ def _csv(path: Path, *rows: str) -> Path:
     return path
 
 
+def test_results_come_in_the_order_the_files_were_given(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """March given before February: February is gated first (March's cumulative is checked
+    against it: 280 falls below 300), yet the results come back in the order given."""
+    mar = _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,280,million_vnd")
+    feb = _csv(tmp_path / "sample_043_2024-02.csv", "2024-02,043,DA3.TDA1,NSTW_SN,2024,1250.5,300,million_vnd")
+    results = ingest_paths(conn, [mar, feb], received_at=ON_TIME)
+    assert [(r.path, r.status) for r in results] == [(mar, "rejected"), (feb, "accepted")]
+    assert [p.code for p in results[0].problems] == ["cumulative_decreased"]
+
+
 def test_a_newer_file_for_the_same_unit_and_period_lands_beside_the_older_as_history(
     conn: psycopg.Connection, tmp_path: Path
 ) -> None:

@@ -92,5 +92,20 @@ def test_the_collector_walks_none_of_the_rows_of_a_batch_from_the_readers(
 
     monkeypatch.setattr(ingest.intake, "_gate_and_load", looking)
     results = ingest.intake.ingest_paths(conn, paths[:6], received_at=ON_TIME, batch_size=3)
-    assert walked == [False, False] and {r.status for r in results} == {"accepted"}
+    assert len(walked) == 3 and not any(walked)  # batches of 3, 2 and 1 (the last one short)
+    assert {r.status for r in results} == {"accepted"}
     assert gc.get_freeze_count() == 0  # the collector handed back as intake found it
+
+
+def test_a_run_read_by_reader_processes_ends_with_a_short_batch() -> None:
+    """Once the last batch is read, the readers are done and only its gating and loading are
+    left: read by reader processes, a run's last batch is a fifth of a batch at most. Every file
+    is in one batch, in the order given."""
+    files = [Path(f"{n:03}.xlsx") for n in range(696)]
+    short = ingest.intake._batches(files, 150, short_last=True)
+    assert [len(batch) for batch in short] == [150, 150, 150, 150, 66, 30]
+    assert [len(batch) for batch in ingest.intake._batches(files, 150)] == [150, 150, 150, 150, 96]
+    assert [path for batch in short for path in batch] == files
+    assert [len(b) for b in ingest.intake._batches(files[:30], 150, short_last=True)] == [30]
+    assert [len(b) for b in ingest.intake._batches(files[:300], 150, short_last=True)] == [150, 120, 30]
+    assert ingest.intake._batches([], 150, short_last=True) == []
