@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import pickle
 import queue
@@ -33,10 +34,13 @@ import traceback
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from gnbv import settings
 from ingest.model import Submission
+
+if TYPE_CHECKING:
+    from gnbv.reference import Reference
 
 ENV_WORKERS = settings.INTAKE_WORKERS.name
 # Below this many files a batch is read in the calling process: starting workers would cost
@@ -90,36 +94,57 @@ def _receive(stream: IO[bytes]) -> Any:
 
 def _worker_main() -> None:
     """Read tasks from stdin until it closes; answer each on stdout."""
+    import ingest.read_csv
+    import ingest.read_workbook  # noqa: F401 (the readers' modules, imported before the freeze below)
     from gnbv.reference import load_reference
     from ingest.memory import give_back_freed_memory
-    from ingest.read_file import read_submission  # not ingest.intake: no database driver here
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the answers
     with contextlib.suppress(OSError, AttributeError):  # not everywhere (Windows): reading goes on
         os.nice(READER_NICENESS)
     reference = load_reference()
+    gc.freeze()  # the modules and the reference live as long as the process: out of the collector's walks
     while True:
         try:
             paths, province_hint, expected_period = _receive(source)
         except EOFError:
             return
-        subs: list[Any] = []
-        try:
-            subs = [read_submission(Path(p), reference, province_hint, expected_period) for p in paths]
-            for sub in subs:
-                sub.content_sha256  # noqa: B018 (computed here, side by side: it travels with the rows)
-            answer: tuple[str, Any] = ("ok", pickle.dumps(subs, protocol=pickle.HIGHEST_PROTOCOL))
-        except Exception as exc:  # reading bugs travel back to the caller, as in the serial path
-            detail = traceback.format_exc()
-            try:
-                pickle.dumps(exc)
-                answer = ("error", (exc, detail))
-            except Exception:
-                answer = ("error", (RuntimeError(f"{type(exc).__name__}: {exc}"), detail))
+        answer = _answer(paths, reference, province_hint, expected_period)
         _send(sink, answer)
-        del answer, subs  # this task's rows and bytes, freed before the memory is handed back
+        del answer  # this task's rows and bytes, freed before the memory is handed back
+        gc.collect()  # whatever cyclic garbage the task left, while the collector was paused
         give_back_freed_memory()  # between tasks, so a long backlog does not creep up
+
+
+def _answer(
+    paths: list[str], reference: Reference, province_hint: str | None, expected_period: dt.date | None
+) -> tuple[str, Any]:
+    """A task's answer: its Submissions pickled, fingerprints computed, or the exception reading raised.
+
+    The cyclic collector is paused for the task. Reading a workbook allocates tens of thousands
+    of containers (calamine's rows, grids, the rows read), and the collector, run every few
+    hundred allocations, walked them again and again, along with the pickler's memo while the
+    answer was pickled. Reading leaves no reference cycles behind (none on the national month),
+    and whatever a file might leave is collected between tasks (``_worker_main``): the pause
+    holds at most one task's cyclic garbage."""
+    from ingest.read_file import read_submission  # not ingest.intake: no database driver here
+
+    gc.disable()
+    try:
+        subs = [read_submission(Path(p), reference, province_hint, expected_period) for p in paths]
+        for sub in subs:
+            sub.content_sha256  # noqa: B018 (computed here, side by side: it travels with the rows)
+        return ("ok", pickle.dumps(subs, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception as exc:  # reading bugs travel back to the caller, as in the serial path
+        detail = traceback.format_exc()
+        try:
+            pickle.dumps(exc)
+            return ("error", (exc, detail))
+        except Exception:
+            return ("error", (RuntimeError(f"{type(exc).__name__}: {exc}"), detail))
+    finally:
+        gc.enable()
 
 
 class _Worker:
