@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import operator
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -139,27 +140,29 @@ class Submission(FileContent):
     def _content(self) -> tuple[Any, ...]:
         return (self.unit_code, self.period_month, tuple(self.fund_amounts), tuple(self.outcomes), self.narrative)
 
-    # Pickled (reader process → gating process), rows travel as plain tuples: a named tuple
-    # unpickles through its Python-level ``__new__``, row by row; a plain tuple is rebuilt in
-    # C, then retyped with ``tuple.__new__`` (docs/performance.md). A content fingerprint
-    # computed already travels with the rows (the reader processes compute it side by side,
-    # for the gating process, which has every file's gate and load to do): it is the
-    # fingerprint of the very rows that travel with it — the same ints, texts and Decimals,
-    # each printing as it did — so it is memoised for the rows rebuilt on the other side.
+    # Pickled (reader process → gating process), each kind of rows travels as one flat tuple of
+    # their fields, row after row: a named tuple unpickles through its Python-level ``__new__``,
+    # row by row, and even a plain tuple per row costs the pickler a memo entry on each side and
+    # the gating process a second copy; one tuple is written and read in C, and the rows are
+    # cut out of it and retyped with ``tuple.__new__``, in C too (docs/performance.md). A
+    # content fingerprint computed already travels with the rows (the reader processes compute
+    # it side by side, for the gating process, which has every file's gate and load to do): it
+    # is the fingerprint of the very rows that travel with it — the same ints, texts and
+    # Decimals, each printing as it did — so it is memoised for the rows rebuilt on the other side.
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         memo = state.pop(_CONTENT_MEMO, None)
         if memo is not None and _same_objects(memo[0], self._content()):
             state[_CONTENT_MEMO] = memo[1]
-        for name in _ROW_TYPES:
-            state[name] = list(map(tuple, state[name]))
+        for name, row_type in _ROW_TYPES.items():
+            state[name] = _flat_rows(state[name], len(row_type._fields))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         digest = state.pop(_CONTENT_MEMO, None)
         for name, row_type in _ROW_TYPES.items():
-            state[name] = [_retype(row_type, row) for row in state[name]]
+            state[name] = _rows_from_flat(row_type, state[name])
         self.__dict__.update(state)
         if isinstance(digest, str):
             self.__dict__[_CONTENT_MEMO] = (self._content(), digest)
@@ -245,9 +248,26 @@ def _canonical(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
-_ROW_TYPES: dict[str, type[tuple[Any, ...]]] = {
+_ROW_TYPES: dict[str, Any] = {
     "fund_amounts": FundAmount,
     "outcomes": OutcomeValue,
     "derived_checks": DerivedCheck,
 }
 _retype = tuple.__new__
+
+
+def _flat_rows(rows: list[tuple[Any, ...]], width: int) -> tuple[Any, ...] | list[tuple[Any, ...]]:
+    """The rows' fields in one tuple, row after row — or, should a row not have ``width``
+    fields, the rows as plain tuples (``_rows_from_flat`` takes either)."""
+    if set(map(len, rows)) <= {width}:
+        return tuple(itertools.chain.from_iterable(rows))
+    return list(map(tuple, rows))
+
+
+def _rows_from_flat(row_type: Any, travelled: tuple[Any, ...] | list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of ``row_type`` that ``_flat_rows`` sent: cut by ``zip`` over one iterator of
+    the flat tuple, so each row is a slice of ``width`` fields in order."""
+    if isinstance(travelled, list):
+        return [_retype(row_type, row) for row in travelled]
+    fields_in_order = iter(travelled)
+    return list(map(_retype, itertools.repeat(row_type), zip(*[fields_in_order] * len(row_type._fields), strict=True)))

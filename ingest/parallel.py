@@ -113,7 +113,9 @@ def _worker_main() -> None:
         answer = _answer(paths, reference, province_hint, expected_period)
         _send(sink, answer)
         del answer  # this task's rows and bytes, freed before the memory is handed back
-        gc.collect()  # whatever cyclic garbage the task left, while the collector was paused
+        # The cyclic garbage a task might leave is young: the collector was paused while it was
+        # made. The youngest generation holds it all; the older ones are left to the collector.
+        gc.collect(0)
         give_back_freed_memory()  # between tasks, so a long backlog does not creep up
 
 
@@ -126,7 +128,7 @@ def _answer(
     of containers (calamine's rows, grids, the rows read), and the collector, run every few
     hundred allocations, walked them again and again, along with the pickler's memo while the
     answer was pickled. Reading leaves no reference cycles behind (none on the national month),
-    and whatever a file might leave is collected between tasks (``_worker_main``): the pause
+    and whatever a file might leave is collected after the task (``_worker_main``): the pause
     holds at most one task's cyclic garbage."""
     from ingest.read_file import read_submission  # not ingest.intake: no database driver here
 

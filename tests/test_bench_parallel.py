@@ -39,6 +39,21 @@ def test_a_submission_travels_between_processes_exactly(
         assert [p.__dict__ for p in again.problems] == [p.__dict__ for p in sub.problems]
 
 
+def test_rows_travel_as_they_were_built_whatever_their_length(samples: list[SampleFile], reference: Reference) -> None:
+    # rows travel as one flat tuple of fields per kind; a row of another length (never built by
+    # a reader) must not shift the rows after it: those rows travel one by one instead
+    sub = read_submission(samples[0].path, reference, CAO_BANG)
+    assert sub.fund_amounts and sub.derived_checks and sub.outcomes
+    short = tuple.__new__(type(sub.fund_amounts[0]), tuple(sub.fund_amounts[0])[:-1])
+    long = tuple.__new__(type(sub.fund_amounts[0]), (*sub.fund_amounts[0], "extra"))
+    for rows in ([], [short], [*sub.fund_amounts, short, long], [long, short, *sub.fund_amounts]):
+        sub.fund_amounts = list(rows)
+        again = pickle.loads(pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL))
+        assert [tuple(r) for r in again.fund_amounts] == [tuple(r) for r in rows]
+        assert {type(r) for r in again.fund_amounts} <= {type(short)}
+        assert again.derived_checks == sub.derived_checks and again.outcomes == sub.outcomes
+
+
 def test_reader_processes_read_what_the_caller_would(
     samples: list[SampleFile], bad_paths: list[Path], reference: Reference
 ) -> None:
