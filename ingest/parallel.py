@@ -7,11 +7,12 @@ processes — two by default, the cores of the machines this runs on — and gat
 batch while the pool reads the next. Files are read exactly as ``read_submission`` reads them
 in the parent; only the results travel back.
 
-Results cross the process boundary pickled: a Submission's rows travel as plain tuples of ints
-and text (``Submission.__getstate__``) and problems rebuild themselves from their fields
-(``ingest.model``, ``ingest.cell_problem``), so a national file is cheap to send and to rebuild
-(Decimals in named tuples cost several times more: docs/performance.md). Each file's content
-fingerprint is computed here, where the files are read side by side, and travels with its rows.
+Results cross the process boundary pickled: a Submission's rows travel as one flat tuple of ints
+and text per kind of row (``Submission.__getstate__``) and problems rebuild themselves from
+their fields (``ingest.model``, ``ingest.cell_problem``), so a national file is cheap to send
+and to rebuild (Decimals in named tuples cost several times more: docs/performance.md). Each
+file's content fingerprint is computed here, where the files are read side by side, and travels
+with its rows.
 
 Memory stays bounded: a batch is read, gated and loaded before the one after the next is
 submitted, so at most two batches of read files are alive at once — and the next one only as

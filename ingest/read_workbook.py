@@ -279,31 +279,47 @@ def _is_section_label(label_key: str) -> bool:
 def find_outcome_table(grid: Grid) -> Table | None:
     width = min(grid.width, MAX_COLUMNS)
     for top in range(min(HEADER_SEARCH_ROWS, grid.height)):
-        keys = list(map(ascii_key, grid.header_row(top)[:width]))
-        if not any(k.startswith("chi tieu") for k in keys):
-            continue
-        columns = []
-        for c, key in enumerate(keys):
-            measure = None
-            if key.startswith("chi tieu"):
-                measure = "label"
-            elif key in ("stt", "tt"):
-                measure = "stt"
-            elif "don vi" in key:
-                measure = "unit"
-            elif "luy ke" in key:
-                measure = "actual_cumulative"
-            elif "trong thang" in key or key.startswith("thuc hien"):
-                measure = "actual_in_month"
-            elif "ke hoach" in key or "muc tieu" in key or "chi tieu nam" in key:
-                measure = "target"
-            elif "ghi chu" in key:
-                measure = "note"
-            if measure:
-                columns.append(Column(c, measure, None, grid.header_text(top, c)))
-        if {"label", "actual_cumulative"} <= {c.measure for c in columns}:
-            return Table(grid, top, top, columns)
+        texts = tuple(grid.header_row(top)[:width])
+        remembered = sum(map(len, texts)) <= _REMEMBERED_HEADER_CHARS
+        columns = (_remembered_outcome_columns if remembered else _outcome_columns)(texts)
+        if columns is not None:
+            return Table(grid, top, top, list(columns))
     return None
+
+
+def _outcome_columns(texts: tuple[str, ...]) -> tuple[Column, ...] | None:
+    """The columns of an outcome table whose header is the row of ``texts`` (merged ranges
+    resolved), or None when that row heads no outcome table: decided by the texts alone."""
+    keys = list(map(ascii_key, texts))
+    if not any(k.startswith("chi tieu") for k in keys):
+        return None
+    columns = []
+    for c, key in enumerate(keys):
+        measure = None
+        if key.startswith("chi tieu"):
+            measure = "label"
+        elif key in ("stt", "tt"):
+            measure = "stt"
+        elif "don vi" in key:
+            measure = "unit"
+        elif "luy ke" in key:
+            measure = "actual_cumulative"
+        elif "trong thang" in key or key.startswith("thuc hien"):
+            measure = "actual_in_month"
+        elif "ke hoach" in key or "muc tieu" in key or "chi tieu nam" in key:
+            measure = "target"
+        elif "ghi chu" in key:
+            measure = "note"
+        if measure:
+            columns.append(Column(c, measure, None, texts[c]))
+    if {"label", "actual_cumulative"} <= {c.measure for c in columns}:
+        return tuple(columns)
+    return None
+
+
+# The sheets of a month repeat a few header rows (and the rows above and beside them): each is
+# decided once; a row of a hostile size is decided afresh. Columns are frozen: shared safely.
+_remembered_outcome_columns = functools.lru_cache(maxsize=1 << 10)(_outcome_columns)
 
 
 # --- the title block ----------------------------------------------------------------------
