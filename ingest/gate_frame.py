@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -261,37 +262,63 @@ def _year_figures(sub: Submission, reported: FiguresOfTheYear) -> YearFigures:
 
 def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, reported: FiguresOfTheYear) -> None:
     amounts: list[FundAmount] = sub.fund_amounts
+    count = len(amounts)
     year = _year_figures(sub, reported)
     before, after = year.earlier, year.later
     is_correction = reference.correction_phrases.marks_correction  # ref_correction_phrases, as dbt reads it
     planned = _reference_plan(sub, reference)
     # a capital vintage runs from the programs' first capital year to the report's own year
     first, last = reference.first_capital_year(), sub.period_month.year if sub.period_month else None
-    plan = [a.plan_amount_vnd for a in amounts]  # whole VND, ints already
-    disbursed = [a.disbursed_cumulative_vnd for a in amounts]
-    # One row per vintage, component and source in a file: a row's key is the frame row where its
-    # file first names the same vintage, component and source — unique unless named twice, and
-    # an int64 column (GX finds duplicates in C; text keys were half the frame's memory).
-    first_row: dict[tuple[int, str, str], int] = {}
-    start = columns.length
+    # each field taken from every row by an ``itemgetter`` (in C), not by a Python loop over rows
+    keys = list(map(_amount_key, amounts))
+    plan = list(map(_plan, amounts))  # whole VND, ints already
+    disbursed = list(map(_disbursed, amounts))
+    nothing: list[None] = [None] * count
     columns.add(
-        len(amounts),
+        count,
         {
-            "amount_key": [first_row.setdefault(a.key, start + i) for i, a in enumerate(amounts)],
+            "amount_key": _first_rows(keys, columns.length),
             "plan_vnd": plan,
-            "plan_or_zero_vnd": [0 if p is None else p for p in plan],
+            "plan_or_zero_vnd": plan,  # its empty values become 0 (``_ZERO_ELSEWHERE``)
             "disbursed_vnd": disbursed,
-            "disbursed_or_zero_vnd": [0 if d is None else d for d in disbursed],
+            "disbursed_or_zero_vnd": disbursed,
             # a row marked as a correction may go below last month's figure: nothing to compare
             "previous_cumulative_vnd": [
-                None if not before or is_correction(a.note) else _exact(before.get(a.key)) for a in amounts
-            ],
+                None if is_correction(note) else _exact(before.get(key))
+                for key, note in zip(keys, map(_note, amounts), strict=True)
+            ]
+            if before
+            else nothing,
             # a later month's figure this one must not exceed (that month's row would fall)
-            "later_cumulative_vnd": [_exact(after.get(a.key)) for a in amounts] if after else [None] * len(amounts),
-            "reference_plan_vnd": [_exact(planned.get(a.key)) for a in amounts] if planned else [None] * len(amounts),
-            "vintage_in_programme": [None if last is None else first <= a.capital_year <= last for a in amounts],
+            "later_cumulative_vnd": [_exact(after.get(key)) for key in keys] if after else nothing,
+            "reference_plan_vnd": [_exact(planned.get(key)) for key in keys] if planned else nothing,
+            "vintage_in_programme": nothing
+            if last is None
+            else [first <= capital_year <= last for capital_year in map(_capital_year, amounts)],
         },
     )
+
+
+# A fund row's fields, by position (``FundAmount`` is a named tuple): its key (as ``FundAmount.key``)
+# and the fields the frame reads.
+_amount_key = operator.itemgetter(
+    *(FundAmount._fields.index(name) for name in ("capital_year", "component_code", "funding_source_code"))
+)
+_capital_year = operator.itemgetter(FundAmount._fields.index("capital_year"))
+_plan = operator.itemgetter(FundAmount._fields.index("plan_amount_vnd"))
+_disbursed = operator.itemgetter(FundAmount._fields.index("disbursed_cumulative_vnd"))
+_note = operator.itemgetter(FundAmount._fields.index("note"))
+
+
+def _first_rows(keys: list[AmountKey], start: int) -> list[int]:
+    """One row per vintage, component and source in a file: a row's key is the frame row where its
+    file first names the same vintage, component and source — unique unless named twice, and
+    an int64 column (GX finds duplicates in C; text keys were half the frame's memory). A file
+    names each key once, as a rule: then each row is its own first row."""
+    if len(set(keys)) == len(keys):
+        return list(range(start, start + len(keys)))
+    first_row: dict[AmountKey, int] = {}
+    return [first_row.setdefault(key, start + i) for i, key in enumerate(keys)]
 
 
 def _dropped_rows(sub: Submission, reported: FiguresOfTheYear) -> list[_DroppedItem]:
@@ -311,7 +338,11 @@ def _add_dropped(columns: _Columns, dropped: list[_DroppedItem]) -> None:
 
 def _add_derived(columns: _Columns, sub: Submission) -> None:
     checks = sub.derived_checks
-    columns.add(len(checks), {"excess_vnd": [c.excess_vnd for c in checks]})
+    # ``DerivedCheck.excess_vnd`` of each check, with its fields unpacked rather than read by name
+    excess = [
+        excess if (excess := abs(given - computed) - tolerance) > 0 else 0 for *_, given, computed, tolerance in checks
+    ]
+    columns.add(len(checks), {"excess_vnd": excess})
 
 
 def _whole_and_not_negative(value: Decimal) -> bool:
@@ -319,16 +350,19 @@ def _whole_and_not_negative(value: Decimal) -> bool:
 
 
 def _outcome_items(sub: Submission, reference: Reference) -> list[_OutcomeItem]:
+    """Each value an outcome row holds (target, in the month, cumulative: in that order), with its
+    sheet, its cell and its indicator's value kind."""
+    indicators = reference.indicators
     values: list[_OutcomeItem] = []
-    for outcome in sub.outcomes:
-        kind = reference.indicators[outcome.indicator_code].value_kind
-        for value, cell in (
-            (outcome.target_value, outcome.target_cell),
-            (outcome.actual_in_month, outcome.actual_in_month_cell),
-            (outcome.actual_cumulative, outcome.actual_cumulative_cell),
-        ):
-            if value is not None:
-                values.append((outcome.sheet, cell, value, kind))
+    append = values.append
+    for code, target, in_month, cumulative, sheet, _, target_cell, in_month_cell, cumulative_cell, *_ in sub.outcomes:
+        kind = indicators[code].value_kind
+        if target is not None:
+            append((sheet, target_cell, target, kind))
+        if in_month is not None:
+            append((sheet, in_month_cell, in_month, kind))
+        if cumulative is not None:
+            append((sheet, cumulative_cell, cumulative, kind))
     return values
 
 
@@ -352,6 +386,16 @@ def _objects(length: int, runs: list[tuple[int, list[Any]]]) -> Any:
     return column
 
 
+def _positions(runs: list[tuple[int, list[Any]]]) -> Any:
+    """The frame rows the runs' values go to, in order: each run's start, then the rows after it."""
+    import numpy as np
+
+    starts = np.fromiter((start for start, _ in runs), dtype=np.int64, count=len(runs))
+    lengths = np.fromiter((len(run) for _, run in runs), dtype=np.int64, count=len(runs))
+    before = np.cumsum(lengths) - lengths  # values of the runs before each run
+    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
 def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
     """A column's runs laid into one array: flags and whole numbers typed, text and Decimals as
     objects. Only the values the runs hold are converted — a column is filled on the rows of
@@ -363,7 +407,7 @@ def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
     if name not in _FLAGS and name not in _INTEGERS:
         return _objects(length, runs)
     values = np.array(list(itertools.chain.from_iterable(run for _, run in runs)), dtype=object)
-    rows = np.concatenate([np.arange(start, start + len(run)) for start, run in runs])
+    rows = _positions(runs)
     missing = values == None  # noqa: E711 (numpy compares each value, in C)
     values[missing] = 0
     try:  # numpy refuses (OverflowError) any value beyond int64 rather than round it
