@@ -34,7 +34,7 @@ RAW_ORDER = {
     "submission_problems": "submission_id, problem_no",
 }
 # columns that differ between runs by construction (receipt order and load times)
-RAW_SKIP = {"ingest_seq", "loaded_at", "created_at"}
+RAW_SKIP = {"ingest_seq", "ingested_at"}
 
 
 def _cpu() -> tuple[float, float]:
