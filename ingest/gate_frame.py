@@ -406,7 +406,16 @@ def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
 
     if name not in _FLAGS and name not in _INTEGERS:
         return _objects(length, runs)
-    values = np.array(list(itertools.chain.from_iterable(run for _, run in runs)), dtype=object)
+    listed = list(itertools.chain.from_iterable(run for _, run in runs))
+    empties = listed.count(None)  # ``== None`` on each value, as numpy compares below, in C
+    if empties == len(listed):  # a column no row of the batch fills (no later month, no plan)
+        return _empty(name, length)
+    if empties == 0 and name in _INTEGERS:  # whole numbers all there: straight to int64, in C
+        try:
+            return _placed(name, length, _positions(runs), np.array(listed, dtype=np.int64), None)
+        except OverflowError:  # beyond int64: as below
+            pass
+    values = np.array(listed, dtype=object)
     rows = _positions(runs)
     missing = values == None  # noqa: E711 (numpy compares each value, in C)
     values[missing] = 0
@@ -417,13 +426,29 @@ def _typed(name: str, length: int, runs: list[tuple[int, list[Any]]]) -> Any:
         if name in _ZERO_ELSEWHERE:
             column[pd.isna(column)] = 0
         return column
+    return _placed(name, length, rows, typed, missing)
+
+
+def _placed(name: str, length: int, rows: Any, typed: Any, missing: Any) -> Any:
+    """The typed values at their rows of a column of ``length``; ``missing`` marks the empty ones
+    (None: none is). Rows without a value are empty (0 in the ``_ZERO_ELSEWHERE`` columns)."""
+    import numpy as np
+    import pandas as pd
+
     data = np.zeros(length, dtype=typed.dtype)
     data[rows] = typed
     if name in _ZERO_ELSEWHERE:
         return data
     empty = np.ones(length, dtype=bool)
-    empty[rows] = missing
+    empty[rows] = False if missing is None else missing
     return pd.arrays.BooleanArray(data, empty) if name in _FLAGS else pd.arrays.IntegerArray(data, empty)
+
+
+def _empty(name: str, length: int) -> Any:
+    """A typed column without a value: all empty (all 0 in the ``_ZERO_ELSEWHERE`` columns)."""
+    import numpy as np
+
+    return _placed(name, length, [], np.zeros(0, dtype=bool if name in _FLAGS else np.int64), None)
 
 
 def check_frame(
