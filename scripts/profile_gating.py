@@ -1,15 +1,16 @@
 """Where the gating process's CPU goes during intake of a national month.
 
 Runs ``ingest_paths`` on the month's folder as ``gnbv bench``'s intake child does (GX warmed on
-the month's first file first, raw emptied, a private copy of the GX project), in a throwaway
-database, and prints the CPU time (user + system) of this process — the gating process; the
-reader processes are its children and are reported apart. With ``--profile FILE``, cProfile
-records the main thread and the top of its table is printed. With ``--dump FILE``, the four raw
-tables are written out ordered (to compare two runs). ``--repeat N`` runs intake N times in the
-same process (raw emptied before each); each run's CPU is printed.
+the month's first file first, raw emptied, January and February landed first and not measured,
+a private copy of the GX project), in a throwaway database, and prints the CPU time (user +
+system) of this process — the gating process; the reader processes are its children and are
+reported apart. With ``--steps``, the CPU of each step of the gating process. With ``--profile
+FILE``, cProfile records the main thread and the top of its table is printed. With ``--dump
+FILE``, the four raw tables are written out ordered (to compare two runs). ``--repeat N`` runs
+intake N times in the same process (raw emptied before each); each run's CPU is printed.
 
 Run from a checkout (its code is what is measured):
-    PYTHONPATH=$PWD .venv/bin/python scripts/profile_gating.py [--profile out.prof] [--dump out.tsv]
+    PYTHONPATH=$PWD .venv/bin/python scripts/profile_gating.py [--steps] [--profile out.prof] [--dump out.tsv]
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-MONTH = Path("/work/main/.gnbv/bench/months/national_2025-03_all_seed0_v1")
+MONTHS = Path("/work/main/.gnbv/bench/months")
+MONTH = MONTHS / "national_2025-03_all_seed0_v1"
+# in raw before the month is measured, as the bench lands them: the month is checked against its year
+BEFORE = [MONTHS / "national_2025-01_all_seed0_v1", MONTHS / "national_2025-02_all_seed0_v1"]
 RECEIVED_AT = dt.datetime.fromisoformat("2025-04-10T09:00:00+07:00")
 RAW_ORDER = {
     "submissions": "submission_id",
@@ -113,6 +117,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--database", default="gnbv_prof_gating")
     parser.add_argument("--root", type=Path, default=MONTH)
+    parser.add_argument("--before", type=Path, nargs="*", default=BEFORE, help="months landed first, not measured")
     parser.add_argument("--steps", action="store_true", help="time the steps apart (CPU of the main thread)")
     args = parser.parse_args()
     steps = _time_steps() if args.steps else None
@@ -135,6 +140,8 @@ def main() -> None:
         with db.connect() as conn:
             for run in range(args.repeat):
                 truncate_raw(conn)
+                if args.before:
+                    ingest_paths(conn, args.before, received_at=RECEIVED_AT)
                 if steps:
                     steps.update(dict.fromkeys(steps, 0.0))
                 profiler = cProfile.Profile() if args.profile else None
