@@ -26,7 +26,7 @@ import bisect
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -283,20 +283,37 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, repor
             "disbursed_vnd": disbursed,
             "disbursed_or_zero_vnd": disbursed,
             # a row marked as a correction may go below last month's figure: nothing to compare
-            "previous_cumulative_vnd": [
-                None if is_correction(note) else _exact(before.get(key))
-                for key, note in zip(keys, map(_note, amounts), strict=True)
-            ]
+            "previous_cumulative_vnd": _earlier_figures(keys, map(_note, amounts), before, is_correction)
             if before
             else nothing,
             # a later month's figure this one must not exceed (that month's row would fall)
-            "later_cumulative_vnd": [_exact(after.get(key)) for key in keys] if after else nothing,
-            "reference_plan_vnd": [_exact(planned.get(key)) for key in keys] if planned else nothing,
+            "later_cumulative_vnd": _exact_each(keys, after) if after else nothing,
+            "reference_plan_vnd": _exact_each(keys, planned) if planned else nothing,
             "vintage_in_programme": nothing
             if last is None
             else [first <= capital_year <= last for capital_year in map(_capital_year, amounts)],
         },
     )
+
+
+def _exact_each(keys: list[AmountKey], figures: Mapping[Any, Decimal]) -> list[int | None]:
+    """Each key's figure in whole VND as a Python int (``_exact``), or None."""
+    return [None if (amount := figures.get(key)) is None else int(amount) for key in keys]
+
+
+def _earlier_figures(
+    keys: list[AmountKey],
+    notes: Iterable[str],
+    before: Mapping[AmountKey, Decimal],
+    is_correction: Callable[[str | None], bool],
+) -> list[int | None]:
+    """Each row's latest earlier cumulative (``_exact``), or None — also on a row whose note marks
+    it as a correction: it may go below that figure. An empty note marks nothing, so only the
+    rows with a note are asked about."""
+    return [
+        None if (note and is_correction(note)) or (amount := before.get(key)) is None else int(amount)
+        for key, note in zip(keys, notes, strict=True)
+    ]
 
 
 # A fund row's fields, by position (``FundAmount`` is a named tuple): its key (as ``FundAmount.key``)
@@ -328,8 +345,8 @@ def _dropped_rows(sub: Submission, reported: FiguresOfTheYear) -> list[_DroppedI
     before = _year_figures(sub, reported).last_month
     if not sub.fund_amounts or not before:
         return []
-    kept = {a.key for a in sub.fund_amounts}
-    return sorted((key, amount) for key, amount in before.items() if key not in kept and amount)
+    dropped = before.keys() - set(map(_amount_key, sub.fund_amounts))  # usually none
+    return sorted((key, before[key]) for key in dropped if before[key])
 
 
 def _add_dropped(columns: _Columns, dropped: list[_DroppedItem]) -> None:

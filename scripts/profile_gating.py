@@ -71,6 +71,9 @@ def _dump(conn, target: Path) -> None:
 STEPS = {
     ("ingest.parallel", "ParallelReader.collect"): "unpickle_rebuild",
     ("ingest.intake", "figures_of_the_year"): "figures_of_the_year",
+    ("ingest.load", "_reported_rows"): "figures_nearest_months",
+    ("ingest.load", "_beyond_the_nearest"): "figures_further_months",
+    ("ingest.load", "_by_submission"): "figures_by_submission",
     ("ingest.gate", "check_frame"): "gate_frame",
     ("ingest.gate", "validate_frame"): "gx_validate",
     ("ingest.gate", "_attach_problems"): "gate_problems",
