@@ -270,7 +270,7 @@ def _add_amounts(columns: _Columns, sub: Submission, reference: Reference, repor
     # a capital vintage runs from the programs' first capital year to the report's own year
     first, last = reference.first_capital_year(), sub.period_month.year if sub.period_month else None
     # each field taken from every row by an ``itemgetter`` (in C), not by a Python loop over rows
-    keys = list(map(_amount_key, amounts))
+    keys = list(map(amount_key, amounts))
     plan = list(map(_plan, amounts))  # whole VND, ints already
     disbursed = list(map(_disbursed, amounts))
     nothing: list[None] = [None] * count
@@ -316,9 +316,9 @@ def _earlier_figures(
     ]
 
 
-# A fund row's fields, by position (``FundAmount`` is a named tuple): its key (as ``FundAmount.key``)
-# and the fields the frame reads.
-_amount_key = operator.itemgetter(
+# A fund row's fields, by position (``FundAmount`` is a named tuple): its key (``FundAmount.key``,
+# taken in C: ``ingest.load`` takes it too) and the fields the frame reads.
+amount_key = operator.itemgetter(
     *(FundAmount._fields.index(name) for name in ("capital_year", "component_code", "funding_source_code"))
 )
 _capital_year = operator.itemgetter(FundAmount._fields.index("capital_year"))
@@ -345,7 +345,7 @@ def _dropped_rows(sub: Submission, reported: FiguresOfTheYear) -> list[_DroppedI
     before = _year_figures(sub, reported).last_month
     if not sub.fund_amounts or not before:
         return []
-    dropped = before.keys() - set(map(_amount_key, sub.fund_amounts))  # usually none
+    dropped = before.keys() - set(map(amount_key, sub.fund_amounts))  # usually none
     return sorted((key, before[key]) for key in dropped if before[key])
 
 

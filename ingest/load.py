@@ -26,7 +26,7 @@ from psycopg import sql
 from gnbv.dates import previous_month
 from ingest.bounds import storable_text
 from ingest.gate import FiguresOfTheYear, YearFigures
-from ingest.gate_frame import AmountKey
+from ingest.gate_frame import AmountKey, amount_key
 from ingest.model import Submission
 from ingest.names import shown_name
 from ingest.problems import problem
@@ -255,11 +255,13 @@ def _beyond_the_nearest(
     up again). Usually there are none, and nothing is read."""
     looked_for: list[tuple[_Side, AmountKey]] = []
     for sub in subs:
+        keys: set[AmountKey] | None = None  # the file's rows' keys, taken once (in C) for both sides
         for is_earlier in (True, False):
             side = (sub.unit_code or "", sub.period_month or dt.date.min, is_earlier)
             if len(sides.get(side, ())) > 1:
-                reported = nearest[side]
-                looked_for += [(side, key) for key in {a.key for a in sub.fund_amounts} if key not in reported]
+                if keys is None:
+                    keys = set(map(amount_key, sub.fund_amounts))
+                looked_for += [(side, key) for key in keys.difference(nearest[side])]
     if not looked_for:
         return {}
     given = [(submission_id, key) for side, key in looked_for for submission_id, _month in sides[side][1:]]
