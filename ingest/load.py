@@ -105,9 +105,11 @@ _REPORTED_ROWS = """
         offset 0
     ) as f
 """
+# The given rows' arrays (thousands of values) are sent in binary (``%(…)b``): psycopg's text
+# format quotes each value of an array with a pattern search in Python, its binary one does not.
 _REPORTED_GIVEN_ROWS = """
     select f.submission_id, f.capital_year, f.component_code, f.funding_source_code, f.disbursed_cumulative_vnd, f.note
-    from unnest(%(ids)s::text[], %(years)s::int[], %(components)s::text[], %(sources)s::text[])
+    from unnest(%(ids)b::text[], %(years)b::int[], %(components)b::text[], %(sources)b::text[])
         as given (submission_id, capital_year, component_code, funding_source_code)
     cross join lateral (
         select * from raw.fund_amounts as f
