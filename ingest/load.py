@@ -92,10 +92,13 @@ _OTHER_MONTHS_OF_THE_YEAR = """
 
 # The rows with a cumulative of the given submissions; of the given rows of given submissions.
 # Each is looked up by raw.fund_amounts' primary key, one submission (or row) at a time: a lateral
-# subquery that the planner may not merge into a join (``offset 0``), since a join of the few
-# hundred submissions (or few thousand rows) wanted with a table that grows by a national month's
-# 180,000 rows every month was planned, without statistics and often with them, as a scan of the
-# whole table, whose time then grew with every month landed.
+# subquery that the planner may not merge into a join (``offset 0``), read with sequential scans
+# off (``_BY_KEY``). The table grows by a national month's 180,000 rows every month and its
+# statistics lag behind the loads: a join of the few hundred submissions (or few thousand rows)
+# wanted with it was planned as a scan of the whole table — with no statistics right after a
+# load, with statistics taken when raw was smaller, for many wanted rows even with fresh ones —
+# and its time grew with every month landed.
+_BY_KEY = "set local enable_seqscan = off"
 _REPORTED_ROWS = """
     select f.submission_id, f.capital_year, f.component_code, f.funding_source_code, f.disbursed_cumulative_vnd, f.note
     from unnest(%(ids)s::text[]) as given (submission_id)
@@ -196,6 +199,7 @@ def figures_of_the_year(
             sides.setdefault((unit, period, is_earlier), []).append((submission_id, reported_month))
         for side, versions in sides.items():
             versions.sort(key=lambda version: abs(version[1] - side[1]))
+        cur.execute(_BY_KEY)  # until the commit below
         found = _reported_rows(cur, {versions[0][0] for versions in sides.values()})
         nearest = {side: found.get(versions[0][0], {}) for side, versions in sides.items()}
         beyond = _beyond_the_nearest(cur, subs, sides, nearest)
