@@ -117,7 +117,7 @@ def _by_period(subs: list[Submission]) -> list[list[Submission]]:
 
 # Read by reader processes, a run ends with a short batch: once it is read, the readers are done,
 # and its gating and loading (then the Data Docs) are what is left of the run, on one core.
-_SHORT_LAST_BATCH = 5  # the last batch holds at most this fraction of a batch
+_SHORT_LAST_BATCH = 5  # the last batch holds at most 1/5 of a batch
 
 
 def _batches(files: list[Path], size: int, *, short_last: bool = False) -> list[list[Path]]:
