@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from gnbv.reference import Reference
-from ingest.model import DerivedCheck, FundAmount, Submission
+from ingest.model import DerivedCheck, FundAmount, Submission, amount_key
 
 AmountKey = tuple[int, str, str]  # capital year, component, funding source
 
@@ -316,11 +316,7 @@ def _earlier_figures(
     ]
 
 
-# A fund row's fields, by position (``FundAmount`` is a named tuple): its key (``FundAmount.key``,
-# taken in C: ``ingest.load`` takes it too) and the fields the frame reads.
-amount_key = operator.itemgetter(
-    *(FundAmount._fields.index(name) for name in ("capital_year", "component_code", "funding_source_code"))
-)
+# The fields of a fund row the frame reads, by position (``FundAmount`` is a named tuple), in C.
 _capital_year = operator.itemgetter(FundAmount._fields.index("capital_year"))
 _plan = operator.itemgetter(FundAmount._fields.index("plan_amount_vnd"))
 _disbursed = operator.itemgetter(FundAmount._fields.index("disbursed_cumulative_vnd"))

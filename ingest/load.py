@@ -26,8 +26,8 @@ from psycopg import sql
 from gnbv.dates import previous_month
 from ingest.bounds import storable_text
 from ingest.gate import FiguresOfTheYear, YearFigures
-from ingest.gate_frame import AmountKey, amount_key
-from ingest.model import Submission
+from ingest.gate_frame import AmountKey
+from ingest.model import Submission, amount_key
 from ingest.names import shown_name
 from ingest.problems import problem
 from ingest.read_file import NOT_FOR_THE_MONTH_SENT

@@ -41,7 +41,15 @@ class FundAmount(NamedTuple):
 
     @property
     def key(self) -> tuple[int, str, str]:
-        return (self.capital_year, self.component_code, self.funding_source_code)
+        return amount_key(self)  # type: ignore[no-any-return]
+
+
+# A fund row's key (capital vintage, component, funding source), taken in C: the one definition
+# ``FundAmount.key``, the gate's frame and the load's year figures use, where a frame of a whole
+# batch takes it from every row.
+amount_key = operator.itemgetter(
+    *(FundAmount._fields.index(name) for name in ("capital_year", "component_code", "funding_source_code"))
+)
 
 
 class DerivedCheck(NamedTuple):
