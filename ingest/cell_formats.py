@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ingest.sheet_xml import MAIN_NS, position
+from ingest.sheet_xml import MAIN_NS, cell_attributes, position
 
 _BUILTIN_PERCENT = {9, 10}
 # a format code's literal parts: "quoted text", \-escaped characters, [colours / conditions]
@@ -27,7 +27,6 @@ _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 # What styles.xml must hold for any format to be a percentage: a "%" (or a character reference,
 # which could spell one), or a cell format on built-in 9 or 10. Most files hold none of them.
 _BUILTIN_PERCENT_ID = re.compile(rb"numFmtId\s*=\s*[\"'](?:9|10)[\"']")
-_ATTRIBUTE = re.compile(rb'\s(r|s|t)\s*=\s*"([^"]*)"')
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
@@ -56,7 +55,7 @@ def percent_cell_starts(styles: PercentStyles) -> re.Pattern[bytes]:
     """The start tags of the cells that name one of ``styles``: found in C, so a sheet without
     any costs one pass of the regex engine and no Python per cell."""
     indexes = b"|".join(re.escape(s.encode()) for s in sorted(styles))
-    return re.compile(rb'<c(?=\s)[^>]*?\ss\s*=\s*"(?:' + indexes + rb')"[^>]*>')
+    return re.compile(rb"""<c(?=\s)[^>]*?\ss\s*=\s*(?:"(?:""" + indexes + rb""")"|'(?:""" + indexes + rb")')[^>]*>")
 
 
 def _is_a_percent_number(cell_type: str | None, style: str | None, styles: PercentStyles) -> bool:
@@ -69,7 +68,7 @@ def search_percent_cells(xml: bytes, styles: PercentStyles, starts: re.Pattern[b
     percentages (``starts``: ``percent_cell_starts(styles)``)."""
     cells = set()
     for start in starts.finditer(xml):
-        attributes = {name: value.decode("ascii", "replace") for name, value in _ATTRIBUTE.findall(start[0])}
+        attributes = {name: value.decode("ascii", "replace") for name, value in cell_attributes(start[0]).items()}
         at = position(attributes.get(b"r"))
         if at is not None and _is_a_percent_number(attributes.get(b"t"), attributes.get(b"s"), styles):
             cells.add(at)

@@ -4,7 +4,9 @@ formulas, found in one sheet's XML (``ingest.sheet_marks`` hands each sheet part
 An error cell (``#REF!``, ``#DIV/0!``...) must not pass for "no amount": it is a formula that
 went wrong, and the sender needs to hear which cell. Nor may a formula that was never calculated
 (written by a program, never opened in Excel): its amount is unknown, not zero. In .xlsx, error
-cells carry ``t="e"`` and uncalculated formulas an ``<f>`` without a ``<v>``.
+cells carry ``t="e"`` and uncalculated formulas an ``<f>`` without a ``<v>``. XML lets an
+attribute be spelled ``t='e'`` or ``t = "e"`` too, and a tag break between attributes: the
+searches read attributes as XML does (``ingest.sheet_xml.cell_attributes``).
 
 Most cells are neither, so the sheet's bytes are searched, in three steps, each taken only when
 the one before cannot answer:
@@ -31,14 +33,13 @@ from collections.abc import Iterator
 from typing import IO
 from xml.etree import ElementTree
 
-from ingest.sheet_xml import MAIN_NS, parsed_cells, position
+from ingest.sheet_xml import CELL_START, MAIN_NS, cell_attributes, cell_start_before, parsed_cells, position
 
-# What the byte search looks for: a formula element, or a cell typed as an error.
-_CANDIDATES = (b"<f", b't="e"')
 _FORMULA = re.compile(rb"<f[\s>/]")
-_ATTRIBUTE = re.compile(rb'\s(r|t)\s*=\s*"([^"]*)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ERROR_TYPE = re.compile(rb't="e"')  # a regex finds it faster than ``bytes.find``
+# An "e" between quotes: where an error type may be, found in C whatever the quotes and spaces
+# around it (``_error_types`` reads back what precedes each).
+_QUOTED_E = re.compile(rb"""e(?<=["']e)["']""")
 # A formula element: its start tag ("<" and ">" never inside a well-formed one), then "/>" or its
 # text (a "<" in a formula is escaped) and end tag.
 _FORMULA_ELEMENT = rb"<f(?:\s[^<>]*)?(?:/>|>[^<]*</f>)"
@@ -64,19 +65,45 @@ def _marker(cell_type: str | None, has_formula: bool, value: str | None) -> str 
     return None
 
 
+def _error_types(xml: bytes) -> Iterator[int]:
+    """Where each attribute typing a cell as an error begins (its "t"), spelled ``t="e"``,
+    ``t='e'`` or with whitespace around "=", as XML allows."""
+    for quoted in _QUOTED_E.finditer(xml):
+        opening = quoted.start() - 1
+        if xml[opening] != xml[quoted.end() - 1]:
+            continue  # "e' is not a quoted value
+        equals = _before_whitespace(xml, opening)
+        if xml[equals - 1 : equals] != b"=":
+            continue
+        name = _before_whitespace(xml, equals - 1)
+        if xml[name - 1 : name] == b"t" and xml[name - 2 : name - 1].isspace():
+            yield name - 1
+
+
+def _before_whitespace(xml: bytes, end: int) -> int:
+    """``end`` moved back over the whitespace before it."""
+    while end > 0 and xml[end - 1 : end].isspace():
+        end -= 1
+    return end
+
+
+def _has_error_type(xml: bytes) -> bool:
+    return next(_error_types(xml), None) is not None
+
+
 def _candidates(xml: bytes) -> Iterator[int]:
     """Where a formula or an error type may be (``bytes.find`` is far faster than a regex here)."""
-    for needle in _CANDIDATES:
-        at = xml.find(needle)
-        while at >= 0:
-            yield at
-            at = xml.find(needle, at + 1)
+    at = xml.find(b"<f")
+    while at >= 0:
+        yield at
+        at = xml.find(b"<f", at + 1)
+    yield from _error_types(xml)
 
 
 def _search_bytes(xml: bytes) -> dict[tuple[int, int], str]:
     """The marked cells of a sheet whose elements are spelled plainly (``<c``, ``<f>``, ``<v>``):
     0-based (row, column) → the error text (``#REF!``), or ``UNCALCULATED``."""
-    has_error_type = _ERROR_TYPE.search(xml) is not None
+    has_error_type = _has_error_type(xml)
     if not has_error_type and _FORMULA_WITHOUT_CACHED_VALUE.search(xml) is None:
         return {}  # no error cell, and every formula followed by its cached value: most sheets
     if not has_error_type and (found := _search_formula_cells(xml)) is not None:
@@ -92,8 +119,8 @@ def _search_formula_cells(xml: bytes) -> dict[tuple[int, int], str] | None:
     if (cells_end := _end_of_cells(xml)) is None:
         return None
     rfind = xml.rfind
-    cells = [  # each formula's cell: its start tag (the last "<c " before it), and whether it has a value
-        (xml[rfind(b"<c ", 0, formula.start()) : formula.start()], formula.lastindex is not None)
+    cells = [  # each formula's cell: its start tag (from the last "<c" before it), and whether it has a value
+        (xml[rfind(b"<c", 0, formula.start()) : formula.start()], formula.lastindex is not None)
         for formula in _FORMULA_CELL_END.finditer(xml, 0, cells_end)
     ]
     if len(cells) != xml.count(b"<f", 0, cells_end):
@@ -109,7 +136,7 @@ def _end_of_cells(xml: bytes) -> int | None:
     """Where the cells end (``</sheetData>``), when nothing after it can pass for a cell: an
     ``<f`` there (``<formula1>`` of a data validation) is in no cell and marks nothing."""
     end = xml.find(b"</sheetData>")
-    if end < 0 or xml.find(b"<c ", end) >= 0 or xml.find(b"</c>", end) >= 0:
+    if end < 0 or CELL_START.search(xml, end) or xml.find(b"</c>", end) >= 0:
         return None
     return end
 
@@ -118,8 +145,9 @@ class _NotPlain(Exception):
     """A formula cell whose start tag the regex pass does not decide."""
 
 
-# A formula cell's start tag, spelled plainly: "<c ", attributes without "<" or ">", not "/>".
-_CELL_HEAD = re.compile(rb"<c [^<>]*(?<!/)>")
+# A formula cell's start tag, spelled plainly: "<c" and whitespace, attributes without "<" or ">",
+# not "/>" (an element such as <col>, or a cell holding more than its formula, is not one).
+_CELL_HEAD = re.compile(rb"<c\s[^<>]*(?<!/)>")
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -127,11 +155,13 @@ def _formula_cell(head: bytes, has_cached_value: bool) -> tuple[tuple[int, int],
     """The position and marker of a formula cell, given its start tag (directly followed by the
     formula) and whether the formula is followed by a non-empty cached value (``_marked_cell``'s
     answer for that cell); ``_NotPlain`` for a start tag spelled otherwise."""
-    if not _CELL_HEAD.fullmatch(head) or (has_cached_value and b'"e"' in head):
+    if not _CELL_HEAD.fullmatch(head):
+        raise _NotPlain
+    attributes = cell_attributes(head)
+    if has_cached_value and attributes.get(b"t") == b"e":
         raise _NotPlain
     if has_cached_value:
         return None
-    attributes = dict(_ATTRIBUTE.findall(head))
     cell_type = attributes.get(b"t", b"").decode() or None
     marker = _marker(cell_type, True, None)
     at = position(attributes.get(b"r", b"").decode())
@@ -141,11 +171,11 @@ def _formula_cell(head: bytes, has_cached_value: bool) -> tuple[tuple[int, int],
 def _search_candidates(xml: bytes) -> dict[tuple[int, int], str]:
     """The marked cells of a plainly spelled sheet, looked at cell by cell around each hit."""
     found: dict[tuple[int, int], str] = {}
-    if b't="e"' not in xml and len(_FORMULA.findall(xml)) == len(_CACHED_FORMULA.findall(xml)):
+    if not _has_error_type(xml) and len(_FORMULA.findall(xml)) == len(_CACHED_FORMULA.findall(xml)):
         return found  # what a formula start tag holding "<" may still be: its cached value counted
     looked_at: set[int] = set()  # a cell can be a candidate twice (an error and a formula)
     for candidate in _candidates(xml):
-        start = xml.rfind(b"<c ", 0, candidate)
+        start = cell_start_before(xml, candidate)
         if start < 0 or start in looked_at:
             continue
         head_end = xml.find(b">", start)
@@ -171,9 +201,9 @@ def _unescape(text: str) -> str:
 def _marked_cell(head: bytes, body: bytes) -> tuple[tuple[int, int], str] | None:
     """The position and marker of one cell, given its start tag and its content."""
     value = _VALUE.search(body)
-    if value and value[1] and b'"e"' not in head:
+    attributes = cell_attributes(head)
+    if value and value[1] and attributes.get(b"t") != b"e":
         return None  # a cached value and no error type: most formula cells of a calculated file
-    attributes = dict(_ATTRIBUTE.findall(head))
     cell_type = attributes.get(b"t", b"").decode() or None
     text = _unescape(value[1].decode("utf-8")) if value else None
     marker = _marker(cell_type, _FORMULA.search(body) is not None, text)

@@ -19,6 +19,11 @@ MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+# A cell's attribute as XML allows it to be spelled: in double or single quotes, with whitespace
+# around "=" (programs differ; one that wrote t='e' must not have its error cells pass as empty).
+_CELL_ATTRIBUTE = re.compile(rb"""\s(r|s|t)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# A cell's start tag begins "<c" and whitespace (a tab or a newline as well as a space).
+CELL_START = re.compile(rb"<c\s")
 _CELL, _ROW = f"{MAIN_NS}c", f"{MAIN_NS}row"
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a member's local file header, as zipfile reads it
 _LOCAL_HEADER_SIGNATURE = b"PK\x03\x04"
@@ -115,6 +120,20 @@ def position(ref: str | None) -> tuple[int, int] | None:
     for letter in found[1]:
         column = column * 26 + ord(letter) - 64
     return int(found[2]) - 1, column - 1
+
+
+def cell_attributes(head: bytes) -> dict[bytes, bytes]:
+    """The r, s and t attributes of a cell's start tag (``<c r="D9" s="5">``), however spelled."""
+    return {name: double or single for name, double, single in _CELL_ATTRIBUTE.findall(head)}
+
+
+def cell_start_before(xml: bytes, end: int) -> int:
+    """Where the last cell start tag before ``end`` begins ("<c" then whitespace: not ``<col``,
+    ``<cfRule``...), or -1."""
+    start = xml.rfind(b"<c", 0, end)
+    while start >= 0 and not xml[start + 2 : start + 3].isspace():
+        start = xml.rfind(b"<c", 0, start)
+    return start
 
 
 def parsed_cells(xml: IO[bytes]) -> Iterator[tuple[tuple[int, int], ElementTree.Element]]:

@@ -95,6 +95,42 @@ def _styles_xml(num_fmts: str, xf_num_fmt_ids: tuple[int, ...]) -> bytes:
     ).encode()
 
 
+# XML lets an attribute's value be in single quotes and "=" have spaces around it: some programs
+# write them so. An error cell so spelled read as an empty cell, an amount nobody typed.
+_OTHER_SPELLINGS = {"single quotes": r"\1='\2'", "spaces around =": r'\1 = "\2"'}
+
+
+def _spelled_otherwise(path: Path, target: Path, spelling: str) -> Path:
+    """The same package, every attribute of its sheet parts spelled as ``spelling`` says."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'(\s[\w:]+)="([^"]*)"', _OTHER_SPELLINGS[spelling].encode(), data)
+            copy.writestr(info, data)
+    return target
+
+
+@pytest.mark.parametrize("spelling", sorted(_OTHER_SPELLINGS))
+def test_attributes_quoted_or_spaced_otherwise_mark_the_same_cells(
+    tmp_path: Path, reference: Reference, spelling: str
+) -> None:
+    plain = _marked_workbook(tmp_path / "marked.xlsx")
+    otherwise = _spelled_otherwise(plain, tmp_path / "otherwise.xlsx", spelling)
+    with zipfile.ZipFile(otherwise) as archive:
+        assert {b"t='e'", b't = "e"'} & set(re.findall(rb"t ?= ?.e.", archive.read("xl/worksheets/sheet1.xml")))
+
+    def marks(path: Path) -> dict[str, tuple[object, ...]]:
+        return {g.name: (g.errors, g.uncalculated, g.percent) for g in load_grids(path)}
+
+    def refused(path: Path) -> set[tuple[str, str | None]]:
+        return {(p.code, p.cell) for p in read_submission(path, reference).errors}
+
+    assert marks(otherwise) == marks(plain)
+    assert marks(plain)["Giải ngân"][0] == {(6, 3): "#REF!"}
+    assert refused(otherwise) == refused(plain) >= {("not_a_number", "D7"), ("not_a_number", "F7")}
+
+
 def test_the_percentage_styles_are_the_cell_formats_on_a_percent_number_format() -> None:
     custom = '<numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="0&quot; %&quot;"/>'
     assert percent_styles(_styles_xml(custom, (0, 164, 165, 10, 3))) == {"1", "3"}
@@ -153,14 +189,16 @@ _DATA_VALIDATION = (
 
 @st.composite
 def _cell(draw: st.DrawFn, ref: str) -> str:
-    """One cell: its attributes in any order and spacing, with or without a formula, a cached
+    """One cell: its attributes in any order, spacing and quotes, with or without a formula, a cached
     value, an error or text type, an inline string; or an empty, self-closing cell."""
-    attributes = [f'r="{ref}"']
+    spelled = draw(st.sampled_from(['{}="{}"', "{}='{}'", '{} = "{}"', "{}= '{}'"]))  # XML allows each
+    attributes = [spelled.format("r", ref)]
     if draw(st.booleans()):
-        attributes.append(f's="{draw(st.integers(0, 12))}"')
+        attributes.append(spelled.format("s", draw(st.integers(0, 12))))
     if (cell_type := draw(st.sampled_from(_TYPES))) is not None:
-        attributes.append(f't="{cell_type}"')
-    spaces = draw(st.lists(st.sampled_from([" ", "  "]), min_size=len(attributes), max_size=len(attributes)))
+        attributes.append(spelled.format("t", cell_type))
+    separators = st.sampled_from([" ", "  ", "\n", "\t"])
+    spaces = draw(st.lists(separators, min_size=len(attributes), max_size=len(attributes)))
     head = "<c" + "".join(space + a for space, a in zip(spaces, draw(st.permutations(attributes)), strict=True))
     if draw(st.integers(0, 9)) == 0:
         return head + "/>"
@@ -186,6 +224,13 @@ def _sheet(draw: st.DrawFn) -> bytes:
 def test_the_byte_search_marks_what_the_xml_parse_marks(xml: bytes) -> None:
     """``_parse_stream`` is the definition; whichever step of the byte search answers agrees."""
     assert _search_bytes(xml) == _parse_stream(io.BytesIO(xml))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_sheet())
+def test_the_byte_searches_mark_what_the_xml_parse_marks_percentages_included(xml: bytes) -> None:
+    searched = _searched(xml, PERCENT_STYLES, percent_cell_starts(PERCENT_STYLES))
+    assert searched == _parsed(io.BytesIO(xml), PERCENT_STYLES)
 
 
 @pytest.mark.parametrize(
