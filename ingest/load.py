@@ -65,19 +65,14 @@ _WANTED = "wanted as (select * from unnest(%(units)s::text[], %(months)s::date[]
 # reported it (``monthly_increments_ctes``), so ``figures_of_the_year`` reads the nearest month on
 # each side whole and a month further away only for the rows the nearer ones did not report:
 # reading every month of the year whole made a December's intake read eleven months of rows.
+# The other months (``wanted``) are listed by ``_other_months``, not by generate_series in SQL:
+# the planner takes a series of months for a thousand rows, and then reads every submission.
 _OTHER_MONTHS_OF_THE_YEAR = """
     with targets as (
         select * from unnest(%(units)s::text[], %(months)s::date[]) as t (unit_code, period_month)
     ),
     wanted as (
-        select distinct targets.unit_code, cast(month_start as date) as period_month
-        from targets
-        cross join generate_series(
-            date_trunc('year', targets.period_month),
-            date_trunc('year', targets.period_month) + interval '11 months',
-            interval '1 month'
-        ) as month_start
-        where cast(month_start as date) <> targets.period_month
+        select * from unnest(%(other_units)s::text[], %(other_months)s::date[]) as w (unit_code, period_month)
     ),
     latest as ({version_in_force})
     select
@@ -191,10 +186,19 @@ def figures_of_the_year(
     if not wanted:
         return {}
     units, months = zip(*wanted, strict=True)
+    other_units, other_months = zip(*_other_months(wanted), strict=True)
     # each side (unit, period, earlier or not) -> its months' versions in force, nearest first
     sides: dict[_Side, list[tuple[str, dt.date]]] = {}
     with conn.cursor() as cur:
-        cur.execute(_OTHER_MONTHS_OF_THE_YEAR, {"units": list(units), "months": list(months)})
+        cur.execute(
+            _OTHER_MONTHS_OF_THE_YEAR,
+            {
+                "units": list(units),
+                "months": list(months),
+                "other_units": list(other_units),
+                "other_months": list(other_months),
+            },
+        )
         for unit, period, submission_id, reported_month, is_earlier in cur.fetchall():
             sides.setdefault((unit, period, is_earlier), []).append((submission_id, reported_month))
         for side, versions in sides.items():
@@ -219,6 +223,13 @@ def figures_of_the_year(
     return {
         at: YearFigures(last_month.get(at, {}), earlier.get(at, {}), later.get(at, {}))
         for at in earlier.keys() | later.keys()
+    }
+
+
+def _other_months(wanted: set[tuple[str, dt.date]]) -> set[tuple[str, dt.date]]:
+    """Each unit's other months of the reporting year of each of its months in ``wanted``."""
+    return {
+        (unit, month.replace(month=other)) for unit, month in wanted for other in range(1, 13) if other != month.month
     }
 
 
@@ -390,8 +401,10 @@ class _Judged:
         self.in_force = self._content_in_force(subs)
         self.same_time = self._received_at_the_same_time(subs, received_at)
         rejected = [s.content_sha256 for s in subs if s.errors and s.unit_code and s.period_month]
-        cur.execute(_LATEST_JUDGING_OF_CONTENT, (rejected,))
-        self.content_judged = {content: (sid, status) for content, sid, status in cur.fetchall()}
+        self.content_judged: dict[str, tuple[str, str]] = {}
+        if rejected:  # most batches: none
+            cur.execute(_LATEST_JUDGING_OF_CONTENT, (rejected,))
+            self.content_judged = {content: (sid, status) for content, sid, status in cur.fetchall()}
         self.seen: dict[str, LoadResult] = {}  # sha → its verdict earlier in this batch
         self.recorded: set[str] = set()  # judgings that exist already (a verdict repeated)
 

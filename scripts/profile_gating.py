@@ -4,8 +4,9 @@ Runs ``ingest_paths`` on the month's folder as ``gnbv bench``'s intake child doe
 the month's first file first, raw emptied, January and February landed first and not measured,
 a private copy of the GX project), in a throwaway database, and prints the CPU time (user +
 system) of this process — the gating process; the reader processes are its children and are
-reported apart. With ``--steps``, the CPU of each step of the gating process. With ``--profile
-FILE``, cProfile records the main thread and the top of its table is printed. With ``--dump
+reported apart, and so is the server process of its connection (its COPYs and queries). With
+``--steps``, the CPU of each step of the gating process (and of the server meanwhile). With
+``--profile FILE``, cProfile records the main thread and the top of its table is printed. With ``--dump
 FILE``, the four raw tables are written out ordered (to compare two runs). ``--repeat N`` runs
 intake N times in the same process (raw emptied before each); each run's CPU is printed.
 
@@ -20,6 +21,7 @@ import cProfile
 import datetime as dt
 import functools
 import json
+import os
 import pstats
 import resource
 import sys
@@ -41,6 +43,12 @@ RAW_ORDER = {
 }
 # columns that differ between runs by construction (receipt order and load times)
 RAW_SKIP = {"ingest_seq", "ingested_at"}
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU (user + system) of the server process serving the connection (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu() -> tuple[float, float]:
@@ -99,16 +107,24 @@ def _time_steps() -> dict[str, float]:
     return spent
 
 
+# The server process of the measured connection, once connected: each step's share of its CPU too.
+_server_pid: int | None = None
+
+
 def _timed(original: Any, step: str, spent: dict[str, float]) -> Any:
-    """``original``, adding the CPU time of its calls (in the calling thread) to ``spent[step]``."""
+    """``original``, adding the CPU time of its calls (in the calling thread) to ``spent[step]``,
+    and the server process's CPU meanwhile to ``spent["server " + step]``."""
 
     @functools.wraps(original)
     def timed(*args: Any, **kwargs: Any) -> Any:
-        started = time.thread_time()
+        started, server = time.thread_time(), _backend_cpu(_server_pid) if _server_pid else 0.0
         try:
             return original(*args, **kwargs)
         finally:
             spent[step] += time.thread_time() - started
+            if _server_pid:
+                key = f"server {step}"
+                spent[key] = spent.get(key, 0.0) + _backend_cpu(_server_pid) - server
 
     return timed
 
@@ -141,6 +157,8 @@ def main() -> None:
         first = read_submission(next(iter(submission_files([args.root]))), reference)
         gate.gate([first], reference, received_on={first.file_sha256: RECEIVED_AT.date()}, reported={})
         with db.connect() as conn:
+            global _server_pid
+            _server_pid = conn.info.backend_pid
             for run in range(args.repeat):
                 truncate_raw(conn)
                 if args.before:
@@ -148,7 +166,7 @@ def main() -> None:
                 if steps:
                     steps.update(dict.fromkeys(steps, 0.0))
                 profiler = cProfile.Profile() if args.profile else None
-                started, (own, readers) = time.perf_counter(), _cpu()
+                started, (own, readers), server = time.perf_counter(), _cpu(), _backend_cpu(conn.info.backend_pid)
                 with measure_stages() as stages:
                     if profiler:
                         profiler.enable()
@@ -160,13 +178,14 @@ def main() -> None:
                     "run": run,
                     "own_cpu_s": round(own_after - own, 3),
                     "readers_cpu_s": round(readers_after - readers, 3),
+                    "server_cpu_s": round(_backend_cpu(conn.info.backend_pid) - server, 3),
                     "wall_s": round(time.perf_counter() - started, 3),
                     "files": len(results),
                     "statuses": sorted({r.status for r in results}),
                     "stages": {k: round(v, 3) if isinstance(v, float) else v for k, v in stages.as_dict().items()},
                 }
                 if steps:
-                    report["steps_cpu_s"] = {step: round(seconds, 3) for step, seconds in steps.items()}
+                    report["steps_cpu_s"] = {step: round(seconds, 3) for step, seconds in steps.items() if seconds}
                 print("GATING " + json.dumps(report), flush=True)
                 if profiler and args.profile:
                     profiler.dump_stats(str(args.profile))

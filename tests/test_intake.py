@@ -15,8 +15,9 @@ import pytest
 from gnbv.dev.samples.province import SampleFile, generate_bad_samples, write_sample_inbox
 from gnbv.reference import Reference
 from ingest.intake import LOCAL_TZ, IntakeResult, ingest_file, ingest_paths, read_submission
-from ingest.load import figures_of_the_year
+from ingest.load import _Judged, figures_of_the_year
 from ingest.model import Submission
+from ingest.problems import problem
 from tests.builders import bao_lac_workbook, one_row_workbook
 from tests.march_2024 import CAO_BANG, MARCH_2024, ON_TIME
 from tests.synthetic_raw import at, empty_raw
@@ -382,6 +383,94 @@ def test_the_year_figures_are_looked_up_by_key_however_much_raw_holds(
     assert len(plans) == 2, "the nearest month whole, then the given rows from further away"
     for plan in plans:
         assert "Seq Scan on fund_amounts" not in plan, plan
+
+
+def _years_of_reports_of_other_units(conn: psycopg.Connection, reports: int) -> None:
+    """``reports`` SYNTHETIC earlier submissions of other units — what raw.submissions holds
+    after a few years of communes reporting (3,321 a month since the 2025 reform) — a tenth of
+    them rejected with a dozen problems each, and their statistics taken."""
+    conn.execute(
+        """
+        insert into raw.submissions (submission_id, file_sha256, file_name, file_format, file_size_bytes, unit_code,
+            period_month, amount_unit, status, has_funds, received_at, reader_version, content_sha256)
+        select 'history-' || g, md5('file' || g), 'SYNTHETIC.xlsx', 'xlsx', 1, 'HISTORY' || g %% 3321,
+            (date '2026-01-01' + (g / 3321 %% 60) * interval '1 month')::date, 'vnd',
+            case when g %% 10 = 0 then 'rejected' else 'accepted' end, true,
+            timestamptz '2026-01-10 09:00+07' + (g / 3321) * interval '1 month', '1', md5('content' || g)
+        from generate_series(1, %(reports)s) as g
+        """,
+        {"reports": reports},
+    )
+    conn.execute(
+        """
+        insert into raw.submission_problems (submission_id, problem_no, check_code, severity, message_vi, message_en)
+        select 'history-' || g, n,
+            case when g %% 5000 = 0 and n = 1 then 'several_files_at_once' else 'not_a_number' end,
+            'error', 'SYNTHETIC', 'SYNTHETIC'
+        from generate_series(10, %(reports)s, 10) as g cross join generate_series(1, 12) as n
+        """,
+        {"reports": reports},
+    )
+    conn.execute("analyze raw.submissions, raw.submission_problems")
+    conn.commit()
+
+
+def test_what_raw_knows_of_a_batch_is_looked_up_by_index_however_many_reports_it_holds(
+    conn: psycopg.Connection, tmp_path: Path, reference: Reference
+) -> None:
+    """Before a batch is gated and loaded, intake asks raw what it already knows: the units'
+    other months of the year, earlier judgings of the same bytes and of the same content, the
+    versions in force, files received at the same time. raw.submissions grows by some 40,000
+    reports a year since the 2025 reform; each question is answered through an index, never by
+    reading every submission or every problem. (Two did: the content judged before, which had
+    no index, even when no file of the batch was rejected; and the year's other months, which
+    the planner took for a thousand months a unit.)"""
+    _years_of_reports_of_other_units(conn, 200_000)
+    units = [f"SYNTHETIC{n:03}" for n in range(150)]
+    _reported_in_january_and_february(conn, units, rows_each=5)
+    conn.execute("analyze raw.submissions")
+    conn.commit()
+    one = read_submission(
+        _csv(tmp_path / "sample_043_2024-03.csv", "2024-03,043,DA3.TDA1,NSTW_SN,2024,1250.5,310,million_vnd"), reference
+    )
+    march = []
+    for n, unit in enumerate(units):
+        sub = copy.copy(one)
+        sub.unit_code = unit
+        sub.problems = [problem("not_a_number", sheet="x", cell="D9")] if n < 3 else []  # three rejected
+        march.append(sub)
+
+    _StatementsSeen.seen = []
+    with psycopg.connect(conn.info.dsn, cursor_factory=_StatementsSeen) as watched:
+        figures_of_the_year(watched, march, reference.correction_phrases.marks_correction)  # commits
+        year_asked, _StatementsSeen.seen = _StatementsSeen.seen, []
+        with watched.cursor() as cur:
+            _Judged(cur, march, [ON_TIME] * len(march))  # in the load's transaction
+        watched.rollback()
+        judging_asked = _StatementsSeen.seen
+    assert sum("raw.submissions" in query for query, _ in year_asked + judging_asked) >= 5
+    for transaction in (year_asked, judging_asked):  # again, each transaction as it ran
+        for query, params in transaction:
+            if query.lstrip().startswith(("select", "with")):
+                assert _rows_read_from_submissions(conn, query, params) <= 10_000, query
+            else:
+                conn.execute(query, params)
+        conn.rollback()
+
+
+def _rows_read_from_submissions(conn: psycopg.Connection, query: str, params: Any) -> int:
+    """How many rows (or index entries) of raw.submissions and raw.submission_problems the
+    statement reads, by its plan as run: a scan of every one, or of a whole index, reads them all."""
+    (plans,) = conn.execute(f"explain (analyze, format json) {query}", params).fetchone()  # type: ignore[misc]
+    read, nodes = 0, [plans[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        nodes += node.get("Plans", [])
+        names = (node.get("Relation Name", ""), node.get("Index Name", ""))
+        if any(name.startswith(("submissions", "submission_problems")) for name in names):
+            examined = node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+            read += int(examined * node["Actual Loops"])
+    return read
 
 
 def _march_lower_than_february(conn: psycopg.Connection, tmp_path: Path, note: str) -> IntakeResult:
