@@ -11,6 +11,7 @@ import codecs
 import datetime as dt
 import io
 import os
+import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -63,6 +64,26 @@ def _workbook(**kwargs: object) -> Callable[[Path], None]:
         one_row_workbook(path, **{**defaults, **kwargs})  # type: ignore[arg-type]
 
     return build
+
+
+def _attributes_in_single_quotes(build: Callable[[Path], None]) -> Callable[[Path], None]:
+    """The workbook ``build`` writes, each attribute of its sheets in single quotes (``t='e'``):
+    valid XML, as some programs write it."""
+
+    def rebuild(path: Path) -> None:
+        build(path)
+        parts = {}
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                data = archive.read(info)
+                if info.filename.startswith("xl/worksheets/"):
+                    data = re.sub(rb'(\s[\w:]+)="([^"]*)"', rb"\1='\2'", data)
+                parts[info.filename] = data
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in parts.items():
+                archive.writestr(name, data)
+
+    return rebuild
 
 
 def _edited(edit: Callable[[Workbook], None], **kwargs: object) -> Callable[[Path], None]:
@@ -427,6 +448,13 @@ CASES: list[BadInput] = [
         _workbook(disbursed_sn="#DIV/0!"),
         "not_a_number",
         "a formula that evaluates to #DIV/0!",
+    ),
+    BadInput(
+        "error_in_single_quotes",
+        "ref_error_quotes.xlsx",
+        _attributes_in_single_quotes(_workbook(plan_sn="#REF!")),
+        "not_a_number",
+        "a #REF! cell whose attributes are in single quotes (t='e', valid XML)",
     ),
     BadInput(
         "date_in_amount",
