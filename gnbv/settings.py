@@ -99,6 +99,11 @@ PORTAL_SECURE_COOKIES = Setting(
     "GNBV_PORTAL_SECURE_COOKIES", "1 behind HTTPS: the portal's cookies are sent over HTTPS only"
 )
 PORTAL_MAX_UPLOAD_MB = Setting("GNBV_PORTAL_MAX_UPLOAD_MB", "the largest file the portal takes, in MB; default: 5")
+PORTAL_TRUSTED_PROXIES = Setting(
+    "GNBV_PORTAL_TRUSTED_PROXIES",
+    "the reverse proxies in front of the portal (comma-separated IPs or networks) whose X-Forwarded-For names"
+    " the client, for the log-in throttle and the audit log; unset: none, the client is the connection's peer",
+)
 # --- local Airflow
 AIRFLOW_HOME = Setting("GNBV_AIRFLOW_HOME", "the local Airflow home; default: .gnbv/airflow")
 AIRFLOW_METADATA_URL = Setting(

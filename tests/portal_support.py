@@ -119,16 +119,24 @@ class ServedPortal:
     thread: threading.Thread
 
 
-def serve(port: int, max_upload_mb: float = 1.0) -> Iterator[str]:
-    """The portal served by uvicorn in a thread on 127.0.0.1:``port``; stopped after."""
+def serve(port: int, max_upload_mb: float = 1.0, trusted_proxies: str | None = None) -> Iterator[str]:
+    """The portal served by uvicorn in a thread on 127.0.0.1:``port``, configured as ``gnbv
+    portal`` serves it (``trusted_proxies``: $GNBV_PORTAL_TRUSTED_PROXIES); stopped after."""
     import os
 
     import uvicorn
 
     from gnbv.portal.app import create_app
+    from gnbv.portal.serving import server_config
 
     os.environ["GNBV_PORTAL_MAX_UPLOAD_MB"] = str(max_upload_mb)
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    if trusted_proxies:
+        os.environ["GNBV_PORTAL_TRUSTED_PROXIES"] = trusted_proxies
+    try:
+        config = server_config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        os.environ.pop("GNBV_PORTAL_TRUSTED_PROXIES", None)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

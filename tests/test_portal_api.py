@@ -5,6 +5,7 @@ the portal's database role may do."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.portal_support import PASSWORD, UNIT, api_tokens, csrf_of, portal_file_fixtures, served_portal
+from gnbv.portal.accounts import MAX_CLIENT_FAILURES
+from tests.portal_support import PASSWORD, UNIT, api_tokens, csrf_of, portal_file_fixtures, serve, served_portal
+from tests.servers import free_port
 
 files, names = portal_file_fixtures("api", seed=0)
 portal = served_portal()
@@ -113,12 +116,57 @@ def test_the_list_holds_the_units_own_submissions_of_the_month(portal, tokens, f
 # --------------------------------------------------------------------------- security
 
 
-def log_in(portal: str, name: str, password: str = PASSWORD, next_: str = "/") -> httpx.Client:
-    client = httpx.Client(base_url=portal, follow_redirects=False, timeout=60)
+def log_in(
+    portal: str, name: str, password: str = PASSWORD, next_: str = "/", forwarded_for: str | None = None
+) -> httpx.Client:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    client = httpx.Client(base_url=portal, follow_redirects=False, timeout=60, headers=headers)
     token = csrf_of(client.get("/login").text)
     answer = client.post("/login", data={"name": name, "password": password, "csrf_token": token, "next": next_})
     client.last_login = answer  # type: ignore[attr-defined]
     return client
+
+
+def _failed_log_ins(portal: str, times: int, forwarded_for: str, peer: str = "127.0.0.1") -> httpx.Response:
+    """``times`` log-ins with a wrong password, from ``peer``, each saying (X-Forwarded-For) that it
+    is forwarded for ``forwarded_for``; the last answer."""
+    transport = httpx.HTTPTransport(local_address=peer)
+    with httpx.Client(base_url=portal, transport=transport, headers={"X-Forwarded-For": forwarded_for}) as client:
+        for _ in range(times):
+            token = csrf_of(client.get("/login").text)
+            answer = client.post("/login", data={"name": "no.such.officer", "password": "wrong", "csrf_token": token})
+    return answer
+
+
+def test_behind_a_trusted_proxy_each_client_is_throttled_on_its_own(names, database_url) -> None:
+    """In a deployment the portal sits behind a TLS reverse proxy (docs/deployment.md): every
+    connection comes from the proxy. Told which proxy to believe, the portal counts failed
+    log-ins per client the proxy names, so one client's guessing throttles that client only —
+    not every officer of the province behind the same proxy."""
+    with contextlib.contextmanager(serve)(free_port(), trusted_proxies="127.0.0.1") as portal:
+        guesser = _failed_log_ins(portal, MAX_CLIENT_FAILURES + 1, forwarded_for="203.0.113.7")
+        officer = log_in(portal, names["unit"], forwarded_for="198.51.100.23").last_login  # type: ignore[attr-defined]
+    assert guesser.status_code == 429
+    assert officer.status_code == 303, officer.text
+    with psycopg.connect(database_url) as conn:
+        clients = conn.execute("select distinct client from portal.login_attempts where client like '%.113.7'")
+        assert clients.fetchall() == [("203.0.113.7",)]
+
+
+def test_an_address_forwarded_by_anyone_else_is_not_believed(names, database_url) -> None:
+    """By default no proxy is believed: a client cannot dodge the throttle by naming another
+    address in each request."""
+    with contextlib.contextmanager(serve)(free_port()) as portal:
+        for n in range(MAX_CLIENT_FAILURES):
+            _failed_log_ins(portal, 1, forwarded_for=f"192.0.2.{n}", peer="127.0.0.9")
+        last = _failed_log_ins(portal, 1, forwarded_for="192.0.2.99", peer="127.0.0.9")
+    assert last.status_code == 429
+    with psycopg.connect(database_url) as conn:
+        counted = conn.execute(
+            "select client, count(*) from portal.login_attempts"
+            " where client like '192.0.2.%' or client = '127.0.0.9' group by client"
+        )
+        assert counted.fetchall() == [("127.0.0.9", MAX_CLIENT_FAILURES + 1)]
 
 
 def test_no_password_is_stored_or_logged_in_clear(portal, names, database_url, caplog) -> None:

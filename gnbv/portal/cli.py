@@ -137,11 +137,13 @@ def portal_command(host: str, port: int, demo: bool) -> None:
 
     Vietnamese first, English beside it; works on a phone. Accounts: `gnbv users`. The secret
     that signs session cookies is $GNBV_PORTAL_SECRET (else one kept in .gnbv/portal-secret);
-    behind HTTPS set GNBV_PORTAL_SECURE_COOKIES=1.
+    behind HTTPS set GNBV_PORTAL_SECURE_COOKIES=1, and name the reverse proxy in
+    GNBV_PORTAL_TRUSTED_PROXIES so that log-ins are throttled per client, not per proxy.
     """
     import uvicorn
 
     from gnbv.portal.app import create_app
+    from gnbv.portal.serving import server_config, trusted_proxies
 
     if demo:
         from gnbv.portal.demo import create_demo_accounts
@@ -149,4 +151,6 @@ def portal_command(host: str, port: int, demo: bool) -> None:
         for line in create_demo_accounts():
             click.echo(line)
     click.echo(f"portal on http://{host}:{port}/  (Ctrl-C stops)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=False)
+    if proxies := trusted_proxies():
+        click.echo(f"clients as named by the proxies {', '.join(proxies)} (GNBV_PORTAL_TRUSTED_PROXIES)")
+    uvicorn.Server(server_config(create_app(), host=host, port=port)).run()
