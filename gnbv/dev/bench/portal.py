@@ -89,6 +89,7 @@ def measure_portal(
     from gnbv.portal import uploads as portal_uploads
     from gnbv.portal.app import create_app
     from gnbv.portal.database import owner_connect
+    from gnbv.portal.serving import server_config
     from ingest import gate
 
     if gx_project is not None:  # its validations and Data Docs go there, not into the user's project
@@ -105,7 +106,7 @@ def measure_portal(
             name = f"bench-{index}"
             accounts.add(conn, name, "unit", accounts.generate_password(), unit=sample.unit_code)
             tokens.append((sample.path, accounts.new_token(conn, name)))
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
+    server = uvicorn.Server(server_config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
