@@ -6,8 +6,9 @@
 -- computes the same in Python (tests/test_dbt_build.py checks every day).
 
 -- A table: the deadlines of every province-month read it day by day; as a view its window was
--- recomputed inside each lookup, for every unit and month the compliance mart joins.
-{{ config(materialized='table') }}
+-- recomputed inside each lookup, for every unit and month the compliance mart joins. Analysed
+-- as soon as it is built, as int_periods_by_province: the same run reads it.
+{{ config(materialized='table', post_hook="analyze {{ this }}") }}
 
 with
 
@@ -51,8 +52,10 @@ numbered as (
     select
         *,
         cast(count(*) filter (where is_working_day) over (order by calendar_date) as integer) as working_day_number,
+        -- the days from this one on, walked backwards: a running minimum (a frame that starts
+        -- at the current row and runs to the end is aggregated again for every row)
         min(case when is_working_day then calendar_date end) over (
-            order by calendar_date rows between current row and unbounded following
+            order by calendar_date desc rows between unbounded preceding and current row
         ) as next_working_day
     from flagged
 

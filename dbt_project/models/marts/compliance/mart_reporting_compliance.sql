@@ -6,6 +6,10 @@
 -- whose submissions were all rejected is missing). Reporting rate = (on_time + late) / rows;
 -- on-time rate = on_time / rows. days_late counts the rule's days: calendar days, or Vietnamese
 -- working days where the rule says so (day_count; int_calendar_days).
+-- Analysed as soon as it is built: mart_unit_approval and mart_reporting_rates read it in the
+-- same run, before autovacuum would.
+
+{{ config(post_hook="analyze {{ this }}") }}
 
 with
 
