@@ -6,9 +6,8 @@
 -- computes the same in Python (tests/test_dbt_build.py checks every day).
 
 -- A table: the deadlines of every province-month read it day by day; as a view its window was
--- recomputed inside each lookup, for every unit and month the compliance mart joins. Analysed
--- as soon as it is built, as int_periods_by_province: the same run reads it.
-{{ config(materialized='table', post_hook="analyze {{ this }}") }}
+-- recomputed inside each lookup, for every unit and month the compliance mart joins.
+{{ config(materialized='table') }}
 
 with
 

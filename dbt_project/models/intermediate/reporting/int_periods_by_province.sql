@@ -8,10 +8,7 @@
 
 -- A table: small (months × provinces), and every unit-month expected to report joins it on its
 -- due dates; as a view, those dates were recomputed for each unit version the join tried.
--- Analysed as soon as it is built: the compliance mart reads it in the same run, before
--- autovacuum would, and without statistics the planner took its ~4,000 rows for ~2,000 and the
--- expected units of the mart for one row (nested loops rescanning every submission per unit).
-{{ config(materialized='table', post_hook="analyze {{ this }}") }}
+{{ config(materialized='table') }}
 
 with
 

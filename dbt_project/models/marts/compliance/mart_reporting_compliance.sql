@@ -6,10 +6,14 @@
 -- whose submissions were all rejected is missing). Reporting rate = (on_time + late) / rows;
 -- on-time rate = on_time / rows. days_late counts the rule's days: calendar days, or Vietnamese
 -- working days where the rule says so (day_count; int_calendar_days).
--- Analysed as soon as it is built: mart_unit_approval and mart_reporting_rates read it in the
--- same run, before autovacuum would.
+-- Planned without nested loops (set local: this model's transaction only). Its inputs are
+-- views over seeds and tables the same run has just rebuilt, mostly without statistics yet, on
+-- which the planner guesses a handful of expected unit-months (there are thousands) and joins
+-- them by nested loops: each unit-month then rescans the submissions' counts and the rules'
+-- deadlines, the whole build waiting on this small table. Every join here is on keys, so hash
+-- and merge joins are right whatever the sizes.
 
-{{ config(post_hook="analyze {{ this }}") }}
+{{ config(pre_hook="set local enable_nestloop = off") }}
 
 with
 
