@@ -304,7 +304,8 @@ def compiled(sql: str) -> str:
         ]
     )
     assert outcome.success, outcome.exception
-    return str(outcome.result.results[0].node.compiled_code)
+    run: Any = outcome.result  # a RunExecutionResult for compile
+    return str(run.results[0].node.compiled_code)
 
 
 KEYS = (
