@@ -276,6 +276,56 @@ def test_the_pdf_annex_lists_them_and_the_body_does_not(built: str, tmp_path: Pa
     assert "Huyện Bảo Lạc (043)" in annex and "Huyện Hoà An (051)" in annex
 
 
+# --------------------------------------------------------------------------- the keys an incremental run rescores
+# The scoring models join the points to the keys they rescore through macro few_keys (the keys
+# passed through arrays, so that the planner reads the points of those keys by an index): the
+# same rows as the keys themselves, whatever they are.
+
+
+def compiled(sql: str) -> str:
+    """``sql`` compiled in the project (its macros), as ``dbt compile --inline`` does."""
+    from dbt.cli.main import dbtRunner
+
+    paths = dbt.default_paths()
+    outcome = dbtRunner().invoke(
+        [
+            "compile",
+            "--inline",
+            sql,
+            "--project-dir",
+            str(paths.project_dir),
+            "--profiles-dir",
+            str(paths.profiles_dir),
+            "--target-path",
+            str(paths.target_path),
+            "--log-path",
+            str(paths.log_path),
+            "--quiet",
+        ]
+    )
+    assert outcome.success, outcome.exception
+    run: Any = outcome.result  # a RunExecutionResult for compile
+    return str(run.results[0].node.compiled_code)
+
+
+KEYS = (
+    "select * from (values ('043', date '2024-01-01'), ('043', date '2024-01-01'), ('045', date '2024-07-01'),"
+    " (null, date '2024-07-01'), ('051', null)) as keys (unit_code, period_month)"
+)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [KEYS, f"select * from ({KEYS}) as keys where false"],
+    ids=["duplicates and nulls", "no key"],
+)
+def test_few_keys_passes_the_keys_unchanged(built: str, keys: str) -> None:
+    passed = compiled(
+        f"with rescored as ({keys}) select * from {{{{ few_keys('rescored', ['unit_code', 'period_month']) }}}} as k"
+    )
+    assert sorted(query(built, passed), key=repr) == sorted(query(built, keys), key=repr)
+
+
 # --------------------------------------------------------------------------- incremental builds
 # A monthly build rewrites only what changed (int_outlier_points, then the scoring models from
 # the points it rewrote), and every figure is what a full refresh gives. Each test changes raw,

@@ -43,3 +43,32 @@
     {%- endif -%}
     {{ return(column in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list)) }}
 {%- endmacro %}
+
+
+{#-
+    few_keys(source, keys): the rows of `source` (a CTE or relation), `keys` columns only, passed
+    through arrays (array_agg, then unnest) — the same rows, but a set the planner takes for a
+    few rows, as it does any unnested array it cannot see. Why: the keys an incremental run
+    rescores come from CTEs without statistics (rows loaded after a timestamp read at run time),
+    which the planner took for a third of the table and so read the whole table with a hash
+    join or a merge join with a sort spilled to disk; joined from few_keys, it reads the rows of
+    those keys through an index.
+-#}
+{% macro few_keys(source, keys) -%}
+    (
+        select
+            {%- for key in keys %}
+            unnested.{{ key }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from (
+            select
+                {%- for key in keys %}
+                array_agg({{ key }}) as {{ key }}_list{{ "," if not loop.last }}
+                {%- endfor %}
+            from {{ source }}
+        ) as lists
+        cross join lateral unnest(
+            {%- for key in keys %}lists.{{ key }}_list{{ ", " if not loop.last }}{% endfor -%}
+        ) as unnested ({{ keys | join(', ') }})
+    )
+{%- endmacro %}

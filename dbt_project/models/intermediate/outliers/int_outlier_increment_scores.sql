@@ -102,7 +102,7 @@ points as (
         all_points.disbursed_in_month_vnd as value
     from {{ ref('int_outlier_points') }} as all_points
     {% if is_incremental() %}
-    inner join first_changed
+    inner join {{ few_keys('first_changed', ['unit_code', 'period_month']) }} as first_changed
         on
             all_points.unit_code = first_changed.unit_code
             and all_points.period_month >= first_changed.period_month

@@ -86,7 +86,7 @@ changed as (
         loaded.province_code,
         loaded.period_month
     from {{ this }} as loaded
-    inner join changed_months
+    inner join {{ few_keys('changed_months', ['unit_code', 'period_month']) }} as changed_months
         on
             loaded.unit_code = changed_months.unit_code
             and loaded.period_month = changed_months.period_month
@@ -117,7 +117,7 @@ points as (
         round(100 * all_points.disbursed_cumulative_vnd / all_points.plan_amount_vnd, 4) as value
     from {{ ref('int_outlier_points') }} as all_points
     {% if is_incremental() %}
-    inner join changed
+    inner join {{ few_keys('changed', ['province_code', 'period_month']) }} as changed
         on
             all_points.province_code = changed.province_code
             and all_points.period_month = changed.period_month

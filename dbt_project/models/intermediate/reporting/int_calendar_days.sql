@@ -51,8 +51,10 @@ numbered as (
     select
         *,
         cast(count(*) filter (where is_working_day) over (order by calendar_date) as integer) as working_day_number,
+        -- the days from this one on, walked backwards: a running minimum (a frame that starts
+        -- at the current row and runs to the end is aggregated again for every row)
         min(case when is_working_day then calendar_date end) over (
-            order by calendar_date rows between current row and unbounded following
+            order by calendar_date desc rows between unbounded preceding and current row
         ) as next_working_day
     from flagged
 

@@ -6,6 +6,14 @@
 -- whose submissions were all rejected is missing). Reporting rate = (on_time + late) / rows;
 -- on-time rate = on_time / rows. days_late counts the rule's days: calendar days, or Vietnamese
 -- working days where the rule says so (day_count; int_calendar_days).
+-- Planned without nested loops (set local: this model's transaction only). Its inputs are
+-- views over seeds and tables the same run has just rebuilt, mostly without statistics yet, on
+-- which the planner guesses a handful of expected unit-months (there are thousands) and joins
+-- them by nested loops: each unit-month then rescans the submissions' counts and the rules'
+-- deadlines, the whole build waiting on this small table. Every join here is on keys, so hash
+-- and merge joins are right whatever the sizes.
+
+{{ config(pre_hook="set local enable_nestloop = off") }}
 
 with
 

@@ -20,6 +20,21 @@ approvals as (
 
 ),
 
+-- the funds versions in force of the unit-months judged here: only their rows are read (the
+-- filter on submission_id reaches the primary key of raw.fund_amounts), not every version in
+-- force of the whole history; a fund row's unit and month are its submission's
+judged_versions as (
+
+    select versions.submission_id
+    from {{ ref('int_submissions_ranked') }} as versions
+    inner join compliance
+        on
+            versions.unit_code = compliance.unit_code
+            and versions.period_month = compliance.period_month
+    where versions.is_current_funds
+
+),
+
 reported_components as (
 
     select distinct
@@ -27,6 +42,7 @@ reported_components as (
         fund_amounts.period_month,
         fund_amounts.component_code
     from {{ ref('int_fund_amounts_latest') }} as fund_amounts
+    where fund_amounts.submission_id = any(array(select judged_versions.submission_id from judged_versions))
 
 ),
 
