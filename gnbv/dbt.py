@@ -127,6 +127,20 @@ class DbtPaths:
     log_path: Path
 
     @property
+    def arguments(self) -> list[str]:
+        """The folders as dbt's command line takes them."""
+        return [
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.log_path),
+        ]
+
+    @property
     def docs_path(self) -> Path:
         """The docs' own target folder: docs are generated against the published marts, with
         other vars than a build, and a folder of their own keeps each its partial parse."""
@@ -290,14 +304,7 @@ def run_dbt(
     write_profile(paths.profiles_dir, params)
     command = [
         *args,
-        "--project-dir",
-        str(paths.project_dir),
-        "--profiles-dir",
-        str(paths.profiles_dir),
-        "--target-path",
-        str(paths.target_path),
-        "--log-path",
-        str(paths.log_path),
+        *paths.arguments,
         "--partial-parse",
         "--no-use-colors",
         "--no-version-check",

@@ -286,23 +286,7 @@ def compiled(sql: str) -> str:
     """``sql`` compiled in the project (its macros), as ``dbt compile --inline`` does."""
     from dbt.cli.main import dbtRunner
 
-    paths = dbt.default_paths()
-    outcome = dbtRunner().invoke(
-        [
-            "compile",
-            "--inline",
-            sql,
-            "--project-dir",
-            str(paths.project_dir),
-            "--profiles-dir",
-            str(paths.profiles_dir),
-            "--target-path",
-            str(paths.target_path),
-            "--log-path",
-            str(paths.log_path),
-            "--quiet",
-        ]
-    )
+    outcome = dbtRunner().invoke(["compile", "--inline", sql, *dbt.default_paths().arguments, "--quiet"])
     assert outcome.success, outcome.exception
     run: Any = outcome.result  # a RunExecutionResult for compile
     return str(run.results[0].node.compiled_code)
