@@ -66,22 +66,33 @@ def _workbook(**kwargs: object) -> Callable[[Path], None]:
     return build
 
 
+# How the attributes of a sheet part may be spelled besides name="value", as XML allows and some
+# programs write them: a replacement for ``_ATTRIBUTE``'s groups (the name, the value).
+SINGLE_QUOTES = rb"\1='\2'"
+SPACES_AROUND_EQUALS = rb'\1 = "\2"'
+_ATTRIBUTE = re.compile(rb'(\s[\w:]+)="([^"]*)"')
+
+
+def respelled(source: Path, target: Path, spelling: bytes) -> Path:
+    """``source``'s package written to ``target``, every attribute of its sheet parts spelled as
+    ``spelling`` says (``SINGLE_QUOTES``, ``SPACES_AROUND_EQUALS``)."""
+    with zipfile.ZipFile(source) as archive:
+        parts = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/"):
+                data = _ATTRIBUTE.sub(spelling, data)
+            archive.writestr(info, data)
+    return target
+
+
 def _attributes_in_single_quotes(build: Callable[[Path], None]) -> Callable[[Path], None]:
     """The workbook ``build`` writes, each attribute of its sheets in single quotes (``t='e'``):
     valid XML, as some programs write it."""
 
     def rebuild(path: Path) -> None:
         build(path)
-        parts = {}
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                data = archive.read(info)
-                if info.filename.startswith("xl/worksheets/"):
-                    data = re.sub(rb'(\s[\w:]+)="([^"]*)"', rb"\1='\2'", data)
-                parts[info.filename] = data
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, data in parts.items():
-                archive.writestr(name, data)
+        respelled(path, path, SINGLE_QUOTES)
 
     return rebuild
 

@@ -23,6 +23,7 @@ from ingest.excel_errors import UNCALCULATED, _parse_stream, _search_bytes, _sea
 from ingest.read_file import read_submission
 from ingest.read_workbook import load_grids
 from ingest.sheet_marks import _parsed, _searched
+from tests.bad_inputs import SINGLE_QUOTES, SPACES_AROUND_EQUALS, respelled
 from tests.builders import one_row_workbook
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -97,18 +98,7 @@ def _styles_xml(num_fmts: str, xf_num_fmt_ids: tuple[int, ...]) -> bytes:
 
 # XML lets an attribute's value be in single quotes and "=" have spaces around it: some programs
 # write them so. An error cell so spelled read as an empty cell, an amount nobody typed.
-_OTHER_SPELLINGS = {"single quotes": r"\1='\2'", "spaces around =": r'\1 = "\2"'}
-
-
-def _spelled_otherwise(path: Path, target: Path, spelling: str) -> Path:
-    """The same package, every attribute of its sheet parts spelled as ``spelling`` says."""
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.startswith("xl/worksheets/"):
-                data = re.sub(rb'(\s[\w:]+)="([^"]*)"', _OTHER_SPELLINGS[spelling].encode(), data)
-            copy.writestr(info, data)
-    return target
+_OTHER_SPELLINGS = {"single quotes": SINGLE_QUOTES, "spaces around =": SPACES_AROUND_EQUALS}
 
 
 @pytest.mark.parametrize("spelling", sorted(_OTHER_SPELLINGS))
@@ -116,7 +106,7 @@ def test_attributes_quoted_or_spaced_otherwise_mark_the_same_cells(
     tmp_path: Path, reference: Reference, spelling: str
 ) -> None:
     plain = _marked_workbook(tmp_path / "marked.xlsx")
-    otherwise = _spelled_otherwise(plain, tmp_path / "otherwise.xlsx", spelling)
+    otherwise = respelled(plain, tmp_path / "otherwise.xlsx", _OTHER_SPELLINGS[spelling])
     with zipfile.ZipFile(otherwise) as archive:
         assert {b"t='e'", b't = "e"'} & set(re.findall(rb"t ?= ?.e.", archive.read("xl/worksheets/sheet1.xml")))
 
